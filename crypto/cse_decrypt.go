@@ -1,0 +1,100 @@
+package crypto
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// decryptChunk is how much ciphertext DecryptTo handles at a time.
+const decryptChunk = 64 << 10
+
+// DecryptTo decrypts the S3EC body read from src (as stored: ciphertext
+// then tag) under e and writes the plaintext to dst, returning the number
+// of plaintext bytes written. Memory use is bounded whatever the size.
+//
+// The contract: plaintext is written to dst BEFORE the tag at the end of
+// the body can be checked, so until DecryptTo returns nil what dst holds is
+// unauthenticated and must not be used. Write to a temporary file (or
+// buffer) and discard it on any error; DecryptToFile does exactly that.
+// Errors are ErrCommitment (V3, before any output), ErrAuthentication,
+// ErrTruncated, ErrLengthMismatch, or read/write failures.
+func DecryptTo(dst io.Writer, src io.Reader, dataKey *Key, e Envelope) (int64, error) {
+	s, err := contentStream(dataKey, e)
+	if err != nil {
+		return 0, fmt.Errorf("decrypt: %w", err)
+	}
+	defer s.wipe()
+	buf := make([]byte, decryptChunk+gcmTagSize)
+	have := 0 // bytes in buf; the last gcmTagSize may be the tag
+	var total int64
+	for {
+		n, rerr := src.Read(buf[have:])
+		have += n
+		if have > gcmTagSize {
+			chunk := buf[:have-gcmTagSize]
+			if err := s.open(chunk, chunk); err != nil {
+				return total, fmt.Errorf("decrypt: %w", err)
+			}
+			if e.UnencryptedLength >= 0 && total+int64(len(chunk)) > e.UnencryptedLength {
+				return total, fmt.Errorf("decrypt: %w: content longer than %d bytes", ErrLengthMismatch, e.UnencryptedLength)
+			}
+			w, werr := dst.Write(chunk)
+			total += int64(w)
+			if werr != nil {
+				return total, fmt.Errorf("decrypt: write plaintext: %w", werr)
+			}
+			have = copy(buf, buf[len(chunk):have])
+		}
+		if errors.Is(rerr, io.EOF) {
+			break
+		}
+		if rerr != nil {
+			return total, fmt.Errorf("decrypt: read body: %w", rerr)
+		}
+	}
+	if have < gcmTagSize {
+		return total, fmt.Errorf("decrypt: %w", ErrTruncated)
+	}
+	want := s.tag()
+	if subtle.ConstantTimeCompare(want[:], buf[:gcmTagSize]) != 1 {
+		return total, fmt.Errorf("decrypt: %w", ErrAuthentication)
+	}
+	if e.UnencryptedLength >= 0 && total != e.UnencryptedLength {
+		return total, fmt.Errorf("decrypt: %w: content is %d bytes, envelope says %d",
+			ErrLengthMismatch, total, e.UnencryptedLength)
+	}
+	return total, nil
+}
+
+// DecryptToFile decrypts like DecryptTo into a temporary file (mode 0600)
+// beside path, syncs it and renames it to path only if the body
+// authenticates; on any error the temporary file is removed and path is
+// untouched. An existing file at path is replaced.
+func DecryptToFile(path string, src io.Reader, dataKey *Key, e Envelope) (int64, error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".partial-*")
+	if err != nil {
+		return 0, fmt.Errorf("decrypt to %s: %w", path, err)
+	}
+	tmp := f.Name()
+	n, err := DecryptTo(f, src, dataKey, e)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return 0, fmt.Errorf("decrypt to %s: %w", path, err)
+	}
+	syncDir(dir)
+	return n, nil
+}

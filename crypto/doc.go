@@ -1,0 +1,30 @@
+// Package crypto is the pure cryptography of s3crypt's client side: key
+// material that can be wiped and never prints itself, SSE-C key handling
+// (raw/base64/hex key files, the base64 key and MD5 headers), safe key-file
+// writing, and the Amazon S3 Encryption Client (S3EC) object formats V2
+// (AES/GCM/NoPadding) and V3 (suite 115, HKDF-SHA512 key commitment).
+//
+// It imports nothing from AWS. Callers do the KMS calls (GenerateDataKey,
+// Decrypt) and the S3 requests; this package turns a plaintext data key,
+// a wrapped key and an encryption context into an object body and its
+// metadata, and back.
+//
+// # Why some of this is written by hand
+//
+// S3EC V2 and V3 bodies are a single AES-GCM message over the whole object.
+// Go's crypto/cipher GCM is one-shot (Seal/Open over a byte slice), so using
+// it directly would need the whole object in memory, as the official Go S3EC
+// does. s3crypt must stream multi-GiB objects in bounded memory, and no
+// well-kept library offers a streaming GCM, so this package builds one from
+// stdlib parts: the keystream is crypto/cipher's AES-CTR started at GCM's
+// counter block inc32(J0) (identical to GCM's inc32 for every message length
+// GCM allows), and the tag uses a hand-written constant-time GHASH (ghash.go,
+// the carry-less multiply of BearSSL's ghash_ctmul64). The result is checked
+// byte for byte against crypto/cipher's GCM on random inputs of many sizes in
+// the tests.
+//
+// Streaming decryption necessarily releases plaintext before the tag at the
+// end of the object has been checked. [DecryptTo] therefore writes to a
+// destination the caller must treat as uncommitted until DecryptTo returns
+// nil (for example a temporary file that is removed on error).
+package crypto

@@ -1,0 +1,132 @@
+package crypto
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/hex"
+	"math/rand/v2"
+	"testing"
+)
+
+// stdSeal is the reference: crypto/cipher's one-shot GCM.
+func stdSeal(t *testing.T, key, nonce, pt, aad []byte) []byte {
+	t.Helper()
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := cipher.NewGCM(block)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g.Seal(nil, nonce, pt, aad)
+}
+
+// streamSeal encrypts pt with gcmStream, feeding it in pieces of random size.
+func streamSeal(t *testing.T, rng *rand.Rand, key, nonce, pt, aad []byte) []byte {
+	t.Helper()
+	s, err := newGCMStream(key, nonce, aad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]byte, len(pt))
+	for off := 0; off < len(pt); {
+		n := 1 + rng.IntN(min(len(pt)-off, 100))
+		if rng.IntN(4) == 0 {
+			n = min(len(pt)-off, 1+rng.IntN(5000))
+		}
+		if err := s.seal(out[off:off+n], pt[off:off+n]); err != nil {
+			t.Fatal(err)
+		}
+		off += n
+	}
+	tag := s.tag()
+	return append(out, tag[:]...)
+}
+
+// TestGCMStreamMatchesStdlib compares the streaming GCM to crypto/cipher's
+// GCM byte for byte on random keys, nonces, AAD and plaintexts of many sizes
+// fed in random pieces.
+func TestGCMStreamMatchesStdlib(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	sizes := []int{0, 1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255, 256, 257, 4095, 4096, 4097, 65536 + 7}
+	for range 200 {
+		sizes = append(sizes, rng.IntN(20000))
+	}
+	for i, size := range sizes {
+		key := randBytes(rng, []int{16, 24, 32}[i%3])
+		nonce := randBytes(rng, 12)
+		aad := randBytes(rng, []int{0, 2, 13, 16, 40}[i%5])
+		pt := randBytes(rng, size)
+		want := stdSeal(t, key, nonce, pt, aad)
+		got := streamSeal(t, rng, key, nonce, pt, aad)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("size %d aad %d key %d: stream GCM differs from stdlib\n got %x\nwant %x",
+				size, len(aad), len(key), got[max(0, len(got)-32):], want[max(0, len(want)-32):])
+		}
+		// Opening with the stream gives back the plaintext and the same tag.
+		s, err := newGCMStream(key, nonce, aad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct := append([]byte(nil), want[:size]...)
+		if err := s.open(ct, ct); err != nil {
+			t.Fatal(err)
+		}
+		if tag := s.tag(); !bytes.Equal(ct, pt) || !bytes.Equal(tag[:], want[size:]) {
+			t.Fatalf("size %d: open did not invert seal", size)
+		}
+	}
+}
+
+// TestGHASHKnownAnswer checks GHASH against the GCM specification's test
+// case 2 (McGrew & Viega): H = 66e94bd4ef8a2c3b884cfa59ca342b2e, one block
+// of ciphertext 0388dace60b6a392f328c2b971b2fe78, no AAD.
+func TestGHASHKnownAnswer(t *testing.T) {
+	var h [16]byte
+	copy(h[:], mustHex(t, "66e94bd4ef8a2c3b884cfa59ca342b2e"))
+	g := newGHASH(&h)
+	g.write(mustHex(t, "0388dace60b6a392f328c2b971b2fe78"))
+	got := g.sum(0, 16)
+	if want := "f38cbb1ad69223dcc3457ae5b6b0f885"; hex.EncodeToString(got[:]) != want {
+		t.Fatalf("GHASH = %x, want %s", got, want)
+	}
+}
+
+func TestGCMStreamRejectsBadNonce(t *testing.T) {
+	if _, err := newGCMStream(make([]byte, 32), make([]byte, 16), nil); err == nil {
+		t.Fatal("16-byte nonce accepted")
+	}
+}
+
+func TestGCMStreamLengthLimit(t *testing.T) {
+	s, err := newGCMStream(make([]byte, 32), make([]byte, 12), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.n = gcmMaxPlaintext - 1
+	if err := s.seal(make([]byte, 1), make([]byte, 1)); err != nil {
+		t.Fatalf("last allowed byte refused: %v", err)
+	}
+	if err := s.seal(make([]byte, 1), make([]byte, 1)); err != ErrTooLong {
+		t.Fatalf("byte past the GCM limit: err = %v, want ErrTooLong", err)
+	}
+}
+
+func randBytes(rng *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	return b
+}
+
+func mustHex(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

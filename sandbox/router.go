@@ -1,0 +1,133 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/s3crypt/s3crypt/sandbox/s3"
+	"github.com/s3crypt/s3crypt/sandbox/sigv4"
+)
+
+// ReservedPrefix is the path under which the sandbox serves what AWS does
+// not: the trace stream, KMS call counters and the at-rest inspector. It
+// cannot collide with S3: no bucket name may contain an underscore.
+const ReservedPrefix = "/_s3crypt/"
+
+// Handler routes every request on the endpoint: SigV4 first, then KMS JSON
+// (X-Amz-Target: TrentService.*), the reserved paths, or S3 REST.
+func (sb *Sandbox) Handler() http.Handler {
+	v := sb.verifier()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := s3.NewRequestID()
+		isKMS := strings.HasPrefix(r.Header.Get("X-Amz-Target"), "TrentService.")
+		auth, err := v.Verify(r)
+		if err != nil {
+			if isKMS {
+				writeKMSAuthError(w, id, err)
+			} else {
+				s3.WriteError(w, r, id, err)
+			}
+			return
+		}
+		defer auth.Body.Close()
+		r.Body = auth.Body
+		switch {
+		case isKMS:
+			sb.kms.ServeJSON(w, r, auth.AccessKeyID, id)
+		case strings.HasPrefix(r.URL.Path, ReservedPrefix):
+			sb.serveReserved(w, r, id)
+		default:
+			sb.s3.Serve(w, r, auth, id)
+		}
+	})
+}
+
+// writeKMSAuthError answers an unauthenticated KMS request as KMS does.
+func writeKMSAuthError(w http.ResponseWriter, requestID string, err error) {
+	typ, msg, status := "InvalidSignatureException", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.", http.StatusBadRequest
+	var ae *sigv4.Error
+	switch {
+	case sigv4.IsMissingAuth(err):
+		typ, msg = "MissingAuthenticationTokenException", "Missing Authentication Token"
+	case errors.As(err, &ae) && ae.Code == "InvalidAccessKeyId":
+		typ, msg = "UnrecognizedClientException", "The security token included in the request is invalid."
+	case errors.As(err, &ae) && ae.Code == "RequestTimeTooSkewed":
+		typ, msg = "InvalidSignatureException", "Signature expired: the request time is too far from the server time."
+	case errors.As(err, &ae) && ae.Code != "SignatureDoesNotMatch":
+		typ, msg = "IncompleteSignatureException", ae.Message
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("x-amzn-RequestId", requestID)
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"__type": typ, "message": msg})
+}
+
+// serveReserved answers the sandbox's own endpoints (signed like any
+// request, so only holders of the credentials see them):
+//
+//	GET /_s3crypt/trace                       NDJSON stream of trace events
+//	GET /_s3crypt/kms-calls                   KMS call counters
+//	GET /_s3crypt/inspect?bucket=&key=[&versionId=]  the at-rest view of an object
+func (sb *Sandbox) serveReserved(w http.ResponseWriter, r *http.Request, id string) {
+	w.Header().Set("x-amz-request-id", id)
+	if r.Method != http.MethodGet {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	switch strings.TrimPrefix(r.URL.Path, ReservedPrefix) {
+	case "trace":
+		sb.streamTrace(w, r)
+	case "kms-calls":
+		writeJSON(w, http.StatusOK, sb.bus.Counts())
+	case "inspect":
+		q := r.URL.Query()
+		view, err := sb.s3.Inspect(q.Get("bucket"), q.Get("key"), q.Get("versionId"))
+		if err != nil {
+			s3.WriteError(w, r, id, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, view)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// streamTrace sends every trace event as one JSON line until the client
+// goes away.
+func (sb *Sandbox) streamTrace(w http.ResponseWriter, r *http.Request) {
+	flusher, _ := w.(http.Flusher)
+	sub := sb.bus.Subscribe(4096)
+	defer sub.Close()
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.WriteHeader(http.StatusOK)
+	if flusher != nil {
+		flusher.Flush()
+	}
+	enc := json.NewEncoder(w)
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-sb.done:
+			return
+		case e, ok := <-sub.C:
+			if !ok {
+				return
+			}
+			if err := enc.Encode(e); err != nil {
+				return
+			}
+			if flusher != nil {
+				flusher.Flush()
+			}
+		}
+	}
+}

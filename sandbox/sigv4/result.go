@@ -1,0 +1,50 @@
+package sigv4
+
+import "io"
+
+// Result is a verified request.
+type Result struct {
+	// AccessKeyID is the access key that signed the request.
+	AccessKeyID string
+	// Service is the credential scope's service ("s3", "kms").
+	Service string
+	// Region is the credential scope's region.
+	Region string
+	// Presigned is true for query-string (presigned URL) authentication.
+	Presigned bool
+	// Body is the decoded payload (aws-chunked framing removed). Reading it
+	// verifies as it goes; at EOF it checks the signed payload hash, chunk
+	// and trailer signatures, the declared checksum (x-amz-checksum-* header
+	// or trailer), Content-MD5 and declared lengths, and returns a *Error
+	// instead of io.EOF on any mismatch. A truncated body is IncompleteBody.
+	Body io.ReadCloser
+	// DecodedLength is the payload length if known
+	// (x-amz-decoded-content-length, or Content-Length for plain bodies),
+	// else -1.
+	DecodedLength int64
+	// ChecksumAlgorithm is the declared flexible checksum (CRC32, CRC32C,
+	// CRC64NVME, SHA1, SHA256, SHA512, MD5) or "".
+	ChecksumAlgorithm string
+	// ContentEncoding is the request's Content-Encoding with aws-chunked
+	// removed (what S3 stores), "" if nothing remains.
+	ContentEncoding string
+
+	checksum string
+	md5      []byte
+}
+
+// Checksum returns the declared checksum algorithm and its verified base64
+// value once Body has reached a clean EOF; ("", "") before that or when no
+// checksum was declared (nothing is computed then).
+func (r *Result) Checksum() (alg, b64value string) {
+	if r.checksum == "" {
+		return "", ""
+	}
+	return r.ChecksumAlgorithm, r.checksum
+}
+
+// MD5 returns the MD5 of the decoded body (the S3 ETag of a single-part
+// object) once Body has reached a clean EOF, else nil.
+func (r *Result) MD5() []byte {
+	return r.md5
+}

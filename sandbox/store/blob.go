@@ -1,0 +1,184 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// blobIDLen is the length of a blob id: 16 random bytes in hex.
+const blobIDLen = 32
+
+// WriteBlob streams r into a new blob file and returns its id and size.
+// The bytes go to a temporary file that is synced, then renamed into
+// place and the directory synced, so a blob either exists whole or not at
+// all. If r (or the disk) fails, the temporary file is removed and the
+// error returned. The blob is an orphan, removed at the next Open, until a
+// committed record refers to it.
+func (s *Store) WriteBlob(r io.Reader) (id string, n int64, err error) {
+	f, err := os.CreateTemp(s.tmpDir(), "blob-*")
+	if err != nil {
+		return "", 0, fmt.Errorf("create blob: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = f.Close()
+			_ = os.Remove(tmp)
+		}
+	}()
+	n, err = io.Copy(f, r)
+	if err != nil {
+		return "", 0, fmt.Errorf("write blob: %w", err)
+	}
+	if err = s.sync(f); err != nil {
+		return "", 0, fmt.Errorf("sync blob: %w", err)
+	}
+	if err = f.Close(); err != nil {
+		return "", 0, fmt.Errorf("close blob: %w", err)
+	}
+	id = newBlobID()
+	dst := s.BlobPath(id)
+	if err = os.Rename(tmp, dst); err != nil {
+		return "", 0, fmt.Errorf("store blob: %w", err)
+	}
+	if err = s.syncDir(filepath.Dir(dst)); err != nil {
+		_ = os.Remove(dst)
+		return "", 0, fmt.Errorf("sync blob directory: %w", err)
+	}
+	return id, n, nil
+}
+
+// OpenBlob opens blob id for reading.
+func (s *Store) OpenBlob(id string) (*os.File, error) {
+	if !validBlobID(id) {
+		return nil, ErrInvalidBlobID
+	}
+	f, err := os.Open(s.BlobPath(id))
+	if err != nil {
+		return nil, fmt.Errorf("open blob: %w", err)
+	}
+	return f, nil
+}
+
+// BlobPath is the file holding blob id, or "" if id is not a blob id.
+func (s *Store) BlobPath(id string) string {
+	if !validBlobID(id) {
+		return ""
+	}
+	return filepath.Join(s.blobDir(), id[:2], id)
+}
+
+// RemoveBlobs deletes blob files, best effort: what fails to go is
+// removed at the next Open if nothing refers to it.
+func (s *Store) RemoveBlobs(ids ...string) {
+	for _, id := range ids {
+		if p := s.BlobPath(id); p != "" {
+			_ = os.Remove(p)
+		}
+	}
+}
+
+func newBlobID() string {
+	var b [blobIDLen / 2]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand documents it)
+	return hex.EncodeToString(b[:])
+}
+
+// validBlobID reports whether id is lower-case hex of the right length,
+// which also keeps it from naming a path outside the blob directory.
+func validBlobID(id string) bool {
+	if len(id) != blobIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Store) sync(f *os.File) error {
+	if s.noSync {
+		return nil
+	}
+	return f.Sync()
+}
+
+// syncDir makes a rename or creation in dir durable.
+func (s *Store) syncDir(dir string) error {
+	if s.noSync {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// makeBlobDirs creates the 256 blob subdirectories, so that writing a
+// blob only ever has one directory to sync.
+func (s *Store) makeBlobDirs() error {
+	for i := 0; i < 256; i++ {
+		d := filepath.Join(s.blobDir(), fmt.Sprintf("%02x", i))
+		if err := os.Mkdir(d, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("create blob directory: %w", err)
+		}
+	}
+	if err := s.syncDir(s.blobDir()); err != nil {
+		return fmt.Errorf("sync blob directory: %w", err)
+	}
+	return nil
+}
+
+// cleanTmp removes what writes interrupted by a crash left in tmp.
+func (s *Store) cleanTmp() error {
+	entries, err := os.ReadDir(s.tmpDir())
+	if err != nil {
+		return fmt.Errorf("read tmp directory: %w", err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(s.tmpDir(), e.Name())); err != nil {
+			return fmt.Errorf("clean tmp directory: %w", err)
+		}
+	}
+	return nil
+}
+
+// collectOrphans removes blob files that no record refers to: blobs
+// written by requests that never committed, and garbage a crash kept the
+// previous process from removing.
+func (s *Store) collectOrphans() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		refs := tx.Bucket(blobRefsName)
+		for i := 0; i < 256; i++ {
+			d := filepath.Join(s.blobDir(), fmt.Sprintf("%02x", i))
+			entries, err := os.ReadDir(d)
+			if err != nil {
+				return fmt.Errorf("read blob directory: %w", err)
+			}
+			for _, e := range entries {
+				if refs.Get([]byte(e.Name())) != nil {
+					continue
+				}
+				if err := os.RemoveAll(filepath.Join(d, e.Name())); err != nil {
+					return fmt.Errorf("remove orphan blob: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+}

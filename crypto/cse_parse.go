@@ -152,7 +152,10 @@ func decodeMetaB64(m map[string]string, key string, size int) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s is not base64", ErrBadEnvelope, key)
 	}
-	if (size >= 0 && len(b) != size) || len(b) == 0 {
+	if len(b) == 0 {
+		return nil, fmt.Errorf("%w: %s is empty", ErrBadEnvelope, key)
+	}
+	if size >= 0 && len(b) != size {
 		return nil, fmt.Errorf("%w: %s decodes to %d bytes, want %d", ErrBadEnvelope, key, len(b), size)
 	}
 	return b, nil

@@ -26,5 +26,6 @@
 // Streaming decryption necessarily releases plaintext before the tag at the
 // end of the object has been checked. [DecryptTo] therefore writes to a
 // destination the caller must treat as uncommitted until DecryptTo returns
-// nil (for example a temporary file that is removed on error).
+// nil (for example a temporary file that is removed on error);
+// [DecryptToFile] does that for files.
 package crypto

@@ -24,10 +24,12 @@ var ErrKeyFileExists error = keyFileExistsError{}
 // keyFileExistsError is the type of ErrKeyFileExists.
 type keyFileExistsError struct{}
 
+// Error explains the refusal.
 func (keyFileExistsError) Error() string {
 	return "a file already exists there; refusing to overwrite it without an explicit overwrite"
 }
 
+// Is makes the error match fs.ErrExist.
 func (keyFileExistsError) Is(target error) bool { return target == fs.ErrExist }
 
 // KeyFileFormat is how WriteKeyFile spells a key.

@@ -185,7 +185,7 @@ func CheckCLIKeyFile(data []byte) error {
 	}
 	k.Wipe()
 	return &SSECKeyError{Encoding: enc, Trap: true, Detail: fmt.Sprintf(
-		"the file holds the %s text of a 32-byte key (%d bytes with whitespace), not the key itself. "+
+		"the file holds the %s text of a 32-byte key (%d bytes), not the key itself. "+
 			"`--sse-customer-key fileb://FILE` sends all %d bytes as the key, so S3 rejects the PUT "+
 			"(400 InvalidArgument: The secret key was invalid for the specified algorithm.). "+
 			"Decode it first (e.g. `%s < FILE > key.bin`, then fileb://key.bin), "+

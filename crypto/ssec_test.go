@@ -127,7 +127,7 @@ func TestCheckCLIKeyFileBlogTrap(t *testing.T) {
 	if !errors.As(err, &kerr) || !kerr.Trap || kerr.Encoding != EncodingBase64 || !errors.Is(err, ErrInvalidSSECKey) {
 		t.Fatalf("trap not detected: %v", err)
 	}
-	want := "invalid SSE-C key: the file holds the base64 text of a 32-byte key (45 bytes with whitespace), not the key itself. " +
+	want := "invalid SSE-C key: the file holds the base64 text of a 32-byte key (45 bytes), not the key itself. " +
 		"`--sse-customer-key fileb://FILE` sends all 45 bytes as the key, so S3 rejects the PUT " +
 		"(400 InvalidArgument: The secret key was invalid for the specified algorithm.). " +
 		"Decode it first (e.g. `base64 --decode < FILE > key.bin`, then fileb://key.bin), " +

@@ -208,6 +208,8 @@ func (k *KMS) GetPublicKey(c Call, keyID string) (PublicKey, error) {
 		return PublicKey{}, err
 	}
 	arn := k.keyARN(r.ID)
+	// GetPublicKey works on a disabled key on AWS (LocalStack notes this
+	// despite the key-state table); pending deletion still blocks it.
 	if r.State == statePendingDeletion {
 		return PublicKey{}, errPendingDeletion(arn)
 	}

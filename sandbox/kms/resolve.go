@@ -72,6 +72,8 @@ func (k *KMS) resolve(tx *bolt.Tx, id string) (*keyRecord, error) {
 			return nil, errInvalidARNRegion(a.region)
 		}
 		switch {
+		case strings.HasPrefix(a.resource, "alias/") && a.account != k.account:
+			return nil, errAliasNotFound(id) // the sandbox has one account
 		case strings.HasPrefix(a.resource, "alias/"):
 			return k.resolveAlias(tx, a.resource)
 		case strings.HasPrefix(a.resource, "key/"):

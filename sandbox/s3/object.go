@@ -278,6 +278,14 @@ func (s *Server) getObject(q *request, head bool) error {
 	if err != nil {
 		return err
 	}
+	var keys dataKeys
+	if !head {
+		// Unwrap first: a KMS failure must answer with a clean error.
+		if keys, err = s.openDataKeys(q, o.Encryption, ck); err != nil {
+			return err
+		}
+		defer func() { keys.wipe(); s.publishWipe(q, o.Encryption) }()
+	}
 	h := q.w.Header()
 	setObjectHeaders(h, o)
 	h.Set("Content-Length", strconv.FormatInt(n, 10))
@@ -292,19 +300,10 @@ func (s *Server) getObject(q *request, head bool) error {
 			h.Set("x-amz-checksum-type", o.ChecksumType)
 		}
 	}
+	q.w.WriteHeader(status)
 	if head {
-		q.w.WriteHeader(status)
 		return nil
 	}
-	keys, err := s.openDataKeys(q, o.Encryption, ck)
-	if err != nil {
-		for _, k := range []string{"Content-Length", "Content-Range", "ETag", "Last-Modified"} {
-			h.Del(k)
-		}
-		return err
-	}
-	defer func() { keys.wipe(); s.publishWipe(q, o.Encryption) }()
-	q.w.WriteHeader(status)
 	if err := s.streamObject(q.w, o, keys, off, n); err != nil {
 		// Headers are gone; the only honest signal left is a broken
 		// connection, so the client sees a short body, never bad bytes.

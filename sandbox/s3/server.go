@@ -18,6 +18,7 @@ package s3
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -108,8 +109,23 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, auth *sigv4.Resul
 		if e2.Code == "NoSuchKey" {
 			e2.Key = q.key
 		}
+		drainBody(r)
 		writeError(w, r, requestID, &e2)
 	}
+}
+
+// maxDrain bounds how much of a refused request's body is read and thrown
+// away so the client can finish sending and read the error on the same
+// connection; past it the connection is closed, as S3 does.
+const maxDrain = 16 << 20
+
+// drainBody discards what is left of a refused request's body (unless the
+// client is still waiting for 100-continue).
+func drainBody(r *http.Request) {
+	if r.Body == nil || r.Header.Get("Expect") == "100-continue" {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, r.Body, maxDrain)
 }
 
 // WriteError answers with e (used by the router for authentication

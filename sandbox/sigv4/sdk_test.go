@@ -3,10 +3,7 @@ package sigv4
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
-	"hash/crc32"
 	"io"
 	"math/rand/v2"
 	"strings"
@@ -16,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 var oddKeys = []string{
@@ -26,15 +24,11 @@ var oddKeys = []string{
 	"*'()!$,:@[]{}^`|\\\"<>",
 }
 
-func crc32b64(b []byte) string {
-	var s [4]byte
-	binary.BigEndian.PutUint32(s[:], crc32.ChecksumIEEE(b))
-	return base64.StdEncoding.EncodeToString(s[:])
-}
-
 func TestSDKPutObject(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	sizes := []int{0, 1, 64<<10 + 1, 5 << 20}
+	algs := []types.ChecksumAlgorithm{types.ChecksumAlgorithmCrc32c, types.ChecksumAlgorithmCrc64nvme,
+		types.ChecksumAlgorithmSha256, types.ChecksumAlgorithmSha1}
 	for _, tls := range []bool{false, true} {
 		ts := newTestServer(t, tls)
 		client := ts.s3Client(testAKID, testSecret)
@@ -43,36 +37,47 @@ func TestSDKPutObject(t *testing.T) {
 			for j := range data {
 				data[j] = byte(rng.Uint32())
 			}
-			key := oddKeys[i%len(oddKeys)]
-			if size == 1 {
-				key = oddKeys[len(oddKeys)-1]
+			for _, alg := range []types.ChecksumAlgorithm{"", algs[i]} {
+				key := oddKeys[(i+len(alg))%len(oddKeys)]
+				putAndCheck(t, ts, client, tls, key, data, alg)
 			}
-			out, err := client.PutObject(context.Background(), &s3.PutObjectInput{
-				Bucket: aws.String("bkt"), Key: aws.String(key), Body: bytes.NewReader(data),
-			})
-			rec := ts.last(t)
-			if err != nil || rec.err != nil {
-				t.Fatalf("tls=%v size=%d: client %v, server %v", tls, size, err, rec.err)
-			}
-			if rec.path != "/bkt/"+key {
-				t.Errorf("path = %q, want %q", rec.path, "/bkt/"+key)
-			}
-			if !bytes.Equal(rec.body, data) || hex.EncodeToString(rec.res.MD5()) != md5hex(data) {
-				t.Errorf("tls=%v size=%d: decoded body differs (%d bytes)", tls, size, len(rec.body))
-			}
-			if aws.ToString(out.ETag) != `"`+md5hex(data)+`"` {
-				t.Errorf("ETag = %s", aws.ToString(out.ETag))
-			}
-			alg, sum := rec.res.Checksum()
-			if alg != "CRC32" || sum != crc32b64(data) {
-				t.Errorf("tls=%v size=%d: checksum = %s %s, want CRC32 %s", tls, size, alg, sum, crc32b64(data))
-			}
-			if rec.res.DecodedLength != int64(size) {
-				t.Errorf("DecodedLength = %d, want %d", rec.res.DecodedLength, size)
-			}
-			checkPutShape(t, rec, tls, size)
 		}
 	}
+}
+
+// putAndCheck uploads data with the SDK and checks what the server decoded.
+func putAndCheck(t *testing.T, ts *testServer, client *s3.Client, tls bool, key string, data []byte, alg types.ChecksumAlgorithm) {
+	t.Helper()
+	out, err := client.PutObject(context.Background(), &s3.PutObjectInput{
+		Bucket: aws.String("bkt"), Key: aws.String(key), Body: bytes.NewReader(data), ChecksumAlgorithm: alg,
+	})
+	rec := ts.last(t)
+	size := len(data)
+	if err != nil || rec.err != nil {
+		t.Fatalf("tls=%v size=%d alg=%s: client %v, server %v", tls, size, alg, err, rec.err)
+	}
+	if rec.path != "/bkt/"+key {
+		t.Errorf("path = %q, want %q", rec.path, "/bkt/"+key)
+	}
+	if !bytes.Equal(rec.body, data) || hex.EncodeToString(rec.res.MD5()) != md5hex(data) {
+		t.Errorf("tls=%v size=%d: decoded body differs (%d bytes)", tls, size, len(rec.body))
+	}
+	if aws.ToString(out.ETag) != `"`+md5hex(data)+`"` {
+		t.Errorf("ETag = %s", aws.ToString(out.ETag))
+	}
+	wantAlg := string(alg)
+	if wantAlg == "" {
+		wantAlg = "CRC32"
+	}
+	h, _ := NewChecksum(wantAlg)
+	h.Write(data)
+	if gotAlg, sum := rec.res.Checksum(); gotAlg != wantAlg || sum != ChecksumValue(h) {
+		t.Errorf("tls=%v size=%d: checksum = %s %s, want %s %s", tls, size, gotAlg, sum, wantAlg, ChecksumValue(h))
+	}
+	if rec.res.DecodedLength != int64(size) {
+		t.Errorf("DecodedLength = %d, want %d", rec.res.DecodedLength, size)
+	}
+	checkPutShape(t, rec, tls, size)
 }
 
 // checkPutShape pins which framing the SDK used, so both the plain and the
@@ -82,7 +87,7 @@ func checkPutShape(t *testing.T, rec record, tls bool, size int) {
 	sha := rec.header.Get("X-Amz-Content-Sha256")
 	switch {
 	case tls && size > 0:
-		if sha != streamingUnsignedTrailr || rec.header.Get("X-Amz-Trailer") != "x-amz-checksum-crc32" ||
+		if sha != streamingUnsignedTrailr || !strings.HasPrefix(rec.header.Get("X-Amz-Trailer"), "x-amz-checksum-") ||
 			!strings.Contains(rec.header.Get("Content-Encoding"), "aws-chunked") {
 			t.Errorf("https size=%d: sha=%q trailer=%q encoding=%q", size, sha, rec.header.Get("X-Amz-Trailer"), rec.header.Get("Content-Encoding"))
 		}
@@ -90,8 +95,8 @@ func checkPutShape(t *testing.T, rec record, tls bool, size int) {
 			t.Errorf("ContentEncoding = %q, want aws-chunked stripped", rec.res.ContentEncoding)
 		}
 	case !tls:
-		if sha != hexSHA(rec.body) || rec.header.Get("X-Amz-Checksum-Crc32") == "" {
-			t.Errorf("http size=%d: sha=%q crc32 header=%q", size, sha, rec.header.Get("X-Amz-Checksum-Crc32"))
+		if sha != hexSHA(rec.body) || rec.header.Get("X-Amz-Checksum-"+rec.res.ChecksumAlgorithm) == "" {
+			t.Errorf("http size=%d: sha=%q checksum header missing", size, sha)
 		}
 	}
 }

@@ -101,6 +101,8 @@ func (ts *testServer) s3Client(akid, secret string) *s3.Client {
 		UsePathStyle: true,
 		HTTPClient:   ts.Client(),
 		Retryer:      aws.NopRetryer{},
+		// What config.LoadDefaultConfig resolves by default since 2025.
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
 	})
 }
 

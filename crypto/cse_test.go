@@ -1,0 +1,378 @@
+package crypto
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"testing"
+	"testing/iotest"
+)
+
+// Appendix A.4 inputs: PDK = 00..1f, Message ID = a0..bb, V2 IV = 10..1b.
+func a4PDK() *Key {
+	b := make([]byte, 32)
+	for i := range b {
+		b[i] = byte(i)
+	}
+	return NewKey(b)
+}
+
+func a4MessageID() []byte {
+	b := make([]byte, 28)
+	for i := range b {
+		b[i] = byte(0xa0 + i)
+	}
+	return b
+}
+
+func a4IV() []byte {
+	b := make([]byte, 12)
+	for i := range b {
+		b[i] = byte(0x10 + i)
+	}
+	return b
+}
+
+// a4Envelope builds the envelope of Appendix A.4 for format.
+func a4Envelope(t *testing.T, format int, plaintextLen int64) Envelope {
+	t.Helper()
+	ctx, err := KMSContext(map[string]string{"purpose": "test"}, format)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rnd := bytes.NewReader(append(a4IV(), a4MessageID()...))
+	if format == FormatV3 {
+		rnd = bytes.NewReader(a4MessageID())
+	}
+	e, err := newEnvelope(rnd, format, a4PDK(), []byte("wrapped-key-blob"), ctx, plaintextLen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestAppendixA4KeyDerivation(t *testing.T) {
+	commit, derived, err := deriveV3(a4PDK().Bytes(), a4MessageID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := hex.EncodeToString(commit); got != "c14b6f5ff01354a12d08225323f8bb6a482599d178c7bc3660be7a3b" {
+		t.Errorf("commit key = %s", got)
+	}
+	if got := base64.StdEncoding.EncodeToString(commit); got != "wUtvX/ATVKEtCCJTI/i7akglmdF4x7w2YL56Ow==" {
+		t.Errorf("commit key base64 = %s", got)
+	}
+	if got := hex.EncodeToString(derived); got != "a8e0c7c35a41d8aaf9ef82a872f31b9e996b7ff6318c3772987ee5470cf89946" {
+		t.Errorf("derived key = %s", got)
+	}
+	if got := base64.StdEncoding.EncodeToString(a4MessageID()); got != "oKGio6SlpqeoqaqrrK2ur7CxsrO0tba3uLm6uw==" {
+		t.Errorf("message id base64 = %s", got)
+	}
+}
+
+func TestAppendixA4Bodies(t *testing.T) {
+	tests := []struct {
+		format int
+		want   string
+	}{
+		{FormatV3, "a4c9f641c643e31fe2aedfc972aaacad87dab88e16f8edef34cb6e"},
+		{FormatV2, "159bf47a26e94ddcb8196cde15c0bcd7d4cbf86a7b196a0b2426a6"},
+	}
+	for _, tt := range tests {
+		e := a4Envelope(t, tt.format, 11)
+		var body bytes.Buffer
+		n, err := Encrypt(&body, bytes.NewReader([]byte("hello world")), a4PDK(), e)
+		if err != nil {
+			t.Fatalf("V%d: %v", tt.format, err)
+		}
+		if got := hex.EncodeToString(body.Bytes()); got != tt.want || n != 27 {
+			t.Errorf("V%d body = %s (%d bytes), want %s", tt.format, got, n, tt.want)
+		}
+		var pt bytes.Buffer
+		if _, err := DecryptTo(&pt, &body, a4PDK(), e); err != nil || pt.String() != "hello world" {
+			t.Errorf("V%d decrypt = %q, %v", tt.format, pt.String(), err)
+		}
+	}
+}
+
+// TestAppendixA4AESGCMWrap checks the raw AES keyring vector with stdlib GCM
+// (this package does not implement that keyring; the vector checks the spec).
+func TestAppendixA4AESGCMWrap(t *testing.T) {
+	block, _ := aes.NewCipher(bytes.Repeat([]byte{0x42}, 32))
+	g, _ := cipher.NewGCM(block)
+	iv := bytes.Repeat([]byte{0x24}, 12)
+	got := hex.EncodeToString(append(iv, g.Seal(nil, iv, a4PDK().Bytes(), []byte(CEKAlgAESGCM))...))
+	want := "242424242424242424242424" +
+		"1590c642edc3c0392ee128a1b13f9da97cea2163a2be467aa8bdd6414ad8f90ce3eca409714b4de9155b51584d122c15"
+	if got != want {
+		t.Fatalf("wrap = %s", got)
+	}
+}
+
+func TestRoundTripSizes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, format := range []int{FormatV2, FormatV3} {
+		for _, size := range []int{0, 1, 15, 16, 17, 4095, 1<<20 + 7} {
+			key, err := RandomKey(32)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, _ := KMSContext(nil, format)
+			e, err := NewEnvelope(format, key, []byte{1, 2, 3}, ctx, int64(size))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pt := randBytes(rng, size)
+			var body bytes.Buffer
+			n, err := Encrypt(&body, iotest.HalfReader(bytes.NewReader(pt)), key, e)
+			if err != nil || n != EncryptedLength(int64(size)) || int64(body.Len()) != n {
+				t.Fatalf("V%d size %d: encrypt n=%d err=%v", format, size, n, err)
+			}
+			if want := stdlibBody(t, key, e, pt); !bytes.Equal(body.Bytes(), want) {
+				t.Fatalf("V%d size %d: body differs from stdlib GCM", format, size)
+			}
+			var out bytes.Buffer
+			m, err := DecryptTo(&out, iotest.OneByteReader(bytes.NewReader(body.Bytes())), key, e)
+			if err != nil || m != int64(size) || !bytes.Equal(out.Bytes(), pt) {
+				t.Fatalf("V%d size %d: decrypt m=%d err=%v", format, size, m, err)
+			}
+			// The envelope survives the metadata round trip.
+			back, err := ParseEnvelope(e.Metadata())
+			if err != nil {
+				t.Fatal(err)
+			}
+			out.Reset()
+			if _, err := DecryptTo(&out, bytes.NewReader(body.Bytes()), key, back); err != nil || !bytes.Equal(out.Bytes(), pt) {
+				t.Fatalf("V%d size %d: decrypt with parsed envelope: %v", format, size, err)
+			}
+		}
+	}
+}
+
+// stdlibBody computes the expected S3EC body with crypto/cipher's one-shot GCM.
+func stdlibBody(t *testing.T, key *Key, e Envelope, pt []byte) []byte {
+	t.Helper()
+	k, nonce, aad := key.Bytes(), e.IV, []byte(nil)
+	if e.Format == FormatV3 {
+		_, derived, err := deriveV3(key.Bytes(), e.MessageID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, nonce, aad = derived, v3Nonce, v3AAD
+	}
+	return stdSeal(t, k, nonce, pt, aad)
+}
+
+// encryptA4 returns the V-format body of 1000 pseudo-random bytes.
+func encryptA4(t *testing.T, format int) (Envelope, []byte, []byte) {
+	t.Helper()
+	pt := randBytes(rand.New(rand.NewPCG(5, 6)), 1000)
+	e := a4Envelope(t, format, int64(len(pt)))
+	var body bytes.Buffer
+	if _, err := Encrypt(&body, bytes.NewReader(pt), a4PDK(), e); err != nil {
+		t.Fatal(err)
+	}
+	return e, pt, body.Bytes()
+}
+
+func TestTamperingIsDetected(t *testing.T) {
+	for _, format := range []int{FormatV2, FormatV3} {
+		e, _, body := encryptA4(t, format)
+		noLen := e
+		noLen.UnencryptedLength = -1
+		flip := func(b []byte, i int) []byte {
+			c := append([]byte(nil), b...)
+			c[i] ^= 0x01
+			return c
+		}
+		cases := map[string]struct {
+			body []byte
+			env  Envelope
+			want error
+		}{
+			"first ciphertext byte": {flip(body, 0), e, ErrAuthentication},
+			"last ciphertext byte":  {flip(body, len(body)-17), e, ErrAuthentication},
+			"tag byte":              {flip(body, len(body)-1), e, ErrAuthentication},
+			"truncated by one":      {body[:len(body)-1], e, ErrAuthentication},
+			"shorter than a tag":    {body[:15], e, ErrTruncated},
+			"extra byte":            {append(append([]byte(nil), body...), 0), e, ErrLengthMismatch},
+			"extra byte, no length": {append(append([]byte(nil), body...), 0), noLen, ErrAuthentication},
+		}
+		if format == FormatV3 {
+			bad := e
+			bad.Commitment = flip(e.Commitment, 0)
+			cases["commitment byte"] = struct {
+				body []byte
+				env  Envelope
+				want error
+			}{body, bad, ErrCommitment}
+			bad2 := e
+			bad2.MessageID = flip(e.MessageID, 27)
+			cases["message id byte"] = struct {
+				body []byte
+				env  Envelope
+				want error
+			}{body, bad2, ErrCommitment}
+		} else {
+			bad := e
+			bad.IV = flip(e.IV, 0)
+			cases["iv byte"] = struct {
+				body []byte
+				env  Envelope
+				want error
+			}{body, bad, ErrAuthentication}
+		}
+		for name, c := range cases {
+			_, err := DecryptTo(io.Discard, bytes.NewReader(c.body), a4PDK(), c.env)
+			if !errors.Is(err, c.want) {
+				t.Errorf("V%d %s: err = %v, want %v", format, name, err, c.want)
+			}
+		}
+		// The wrong data key fails too: V3 at the commitment, V2 at the tag.
+		wrong := NewKey(bytes.Repeat([]byte{9}, 32))
+		want := ErrAuthentication
+		if format == FormatV3 {
+			want = ErrCommitment
+		}
+		if _, err := DecryptTo(io.Discard, bytes.NewReader(body), wrong, e); !errors.Is(err, want) {
+			t.Errorf("V%d wrong key: err = %v, want %v", format, err, want)
+		}
+	}
+}
+
+// TestCommitmentCheckedBeforeOutput: a V3 commitment failure writes nothing.
+func TestCommitmentCheckedBeforeOutput(t *testing.T) {
+	e, _, body := encryptA4(t, FormatV3)
+	e.Commitment = bytes.Repeat([]byte{0}, 28)
+	var out bytes.Buffer
+	n, err := DecryptTo(&out, bytes.NewReader(body), a4PDK(), e)
+	if !errors.Is(err, ErrCommitment) || n != 0 || out.Len() != 0 {
+		t.Fatalf("n=%d out=%d err=%v", n, out.Len(), err)
+	}
+}
+
+// TestDecryptToContract shows what the DecryptTo contract guards against:
+// with a forged tag, plaintext has already been written when the error comes.
+func TestDecryptToContract(t *testing.T) {
+	e, pt, body := encryptA4(t, FormatV2)
+	forged := append([]byte(nil), body...)
+	forged[len(forged)-1] ^= 0xff
+	var out bytes.Buffer
+	n, err := DecryptTo(&out, bytes.NewReader(forged), a4PDK(), e)
+	if !errors.Is(err, ErrAuthentication) {
+		t.Fatalf("err = %v", err)
+	}
+	if n != int64(len(pt)) || !bytes.Equal(out.Bytes(), pt) {
+		t.Fatalf("expected the unauthenticated plaintext to have been streamed (n=%d)", n)
+	}
+}
+
+func TestLengthMismatch(t *testing.T) {
+	e, pt, body := encryptA4(t, FormatV3)
+	short := e
+	short.UnencryptedLength = int64(len(pt) - 1)
+	if _, err := DecryptTo(io.Discard, bytes.NewReader(body), a4PDK(), short); !errors.Is(err, ErrLengthMismatch) {
+		t.Fatalf("decrypt, declared shorter: %v", err)
+	}
+	long := e
+	long.UnencryptedLength = int64(len(pt) + 1)
+	if _, err := DecryptTo(io.Discard, bytes.NewReader(body), a4PDK(), long); !errors.Is(err, ErrLengthMismatch) {
+		t.Fatalf("decrypt, declared longer: %v", err)
+	}
+	if _, err := Encrypt(io.Discard, bytes.NewReader(pt), a4PDK(), short); !errors.Is(err, ErrLengthMismatch) {
+		t.Fatalf("encrypt, declared shorter: %v", err)
+	}
+	if _, err := Encrypt(io.Discard, bytes.NewReader(pt), a4PDK(), long); !errors.Is(err, ErrLengthMismatch) {
+		t.Fatalf("encrypt, declared longer: %v", err)
+	}
+	unknown := e
+	unknown.UnencryptedLength = -1
+	var out bytes.Buffer
+	if _, err := DecryptTo(&out, bytes.NewReader(body), a4PDK(), unknown); err != nil || !bytes.Equal(out.Bytes(), pt) {
+		t.Fatalf("unknown length: %v", err)
+	}
+}
+
+func TestReadAndWriteErrorsPropagate(t *testing.T) {
+	e, pt, body := encryptA4(t, FormatV2)
+	boom := errors.New("boom")
+	if _, err := Encrypt(io.Discard, iotest.ErrReader(boom), a4PDK(), e); !errors.Is(err, boom) {
+		t.Fatalf("encrypt read error: %v", err)
+	}
+	r, err := NewEncryptReader(io.MultiReader(bytes.NewReader(pt[:10]), iotest.ErrReader(boom)), a4PDK(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadAll(r); !errors.Is(err, boom) {
+		t.Fatalf("encrypt late read error: %v", err)
+	}
+	if _, err := r.Read(make([]byte, 10)); !errors.Is(err, boom) {
+		t.Fatalf("error not sticky: %v", err)
+	}
+	if _, err := DecryptTo(io.Discard, iotest.DataErrReader(iotest.TimeoutReader(bytes.NewReader(body))), a4PDK(), e); !errors.Is(err, iotest.ErrTimeout) {
+		t.Fatalf("decrypt read error: %v", err)
+	}
+	if _, err := DecryptTo(failWriter{boom}, bytes.NewReader(body), a4PDK(), e); !errors.Is(err, boom) {
+		t.Fatalf("decrypt write error: %v", err)
+	}
+}
+
+type failWriter struct{ err error }
+
+func (w failWriter) Write([]byte) (int, error) { return 0, w.err }
+
+func TestContentKeyChecks(t *testing.T) {
+	e := a4Envelope(t, FormatV2, 0)
+	wiped := a4PDK()
+	wiped.Wipe()
+	if _, err := NewEncryptReader(bytes.NewReader(nil), wiped, e); !errors.Is(err, ErrWipedKey) {
+		t.Fatalf("wiped key: %v", err)
+	}
+	if _, err := DecryptTo(io.Discard, bytes.NewReader(nil), NewKey(make([]byte, 16)), e); err == nil {
+		t.Fatal("16-byte data key accepted")
+	}
+	bad := e
+	bad.Format = 1
+	if _, err := NewEncryptReader(bytes.NewReader(nil), a4PDK(), bad); !errors.Is(err, ErrBadEnvelope) {
+		t.Fatalf("format 1: %v", err)
+	}
+	bad = e
+	bad.CEKAlg = CEKAlgCommitKey
+	if _, err := NewEncryptReader(bytes.NewReader(nil), a4PDK(), bad); !errors.Is(err, ErrBadEnvelope) {
+		t.Fatalf("V2 with suite 115: %v", err)
+	}
+}
+
+// TestEncryptReaderDoesNotRetainKey: the data key may be wiped right after
+// NewEncryptReader returns.
+func TestEncryptReaderDoesNotRetainKey(t *testing.T) {
+	e := a4Envelope(t, FormatV3, 11)
+	k := a4PDK()
+	r, err := NewEncryptReader(bytes.NewReader([]byte("hello world")), k, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.Wipe()
+	body, err := io.ReadAll(r)
+	if err != nil || hex.EncodeToString(body) != "a4c9f641c643e31fe2aedfc972aaacad87dab88e16f8edef34cb6e" {
+		t.Fatalf("body after wiping the key = %x, %v", body, err)
+	}
+}
+
+func BenchmarkEncryptV3(b *testing.B) {
+	k := NewKey(make([]byte, 32))
+	ctx, _ := KMSContext(nil, FormatV3)
+	e, _ := NewEnvelope(FormatV3, k, []byte{1}, ctx, -1)
+	buf := make([]byte, 1<<20)
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		if _, err := Encrypt(io.Discard, bytes.NewReader(buf), k, e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

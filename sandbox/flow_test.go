@@ -223,7 +223,17 @@ func TestMultipartEveryMode(t *testing.T) {
 			sub := e.sb.Trace().Subscribe(1000)
 			got, _, err := e.get(gin)
 			if err != nil {
-				for { select { case ev := <-sub.C: if ev.Err != "" { t.Log(ev.Op, ev.Err) }; continue; default: }; break }
+				for {
+					select {
+					case ev := <-sub.C:
+						if ev.Err != "" {
+							t.Log(ev.Op, ev.Err)
+						}
+						continue
+					default:
+					}
+					break
+				}
 				t.Fatal(err)
 			}
 			mustEqual(t, "multipart round trip", got, all)

@@ -67,15 +67,17 @@ type Sandbox struct {
 	caFile       string
 	attached     bool
 
-	bus     *trace.Bus
-	store   *store.Store
-	kms     *kms.KMS
-	s3      *s3.Server
-	servers []*http.Server
-	wg      sync.WaitGroup
-	serveMu sync.Mutex
-	errs    []error
-	done    chan struct{} // closed by Close: ends trace streams
+	bus      *trace.Bus
+	store    *store.Store
+	kms      *kms.KMS
+	s3       *s3.Server
+	servers  []*http.Server
+	wg       sync.WaitGroup
+	serveMu  sync.Mutex
+	errs     []error
+	done     chan struct{} // closed by Close: ends trace streams
+	closed   sync.Once
+	closeErr error
 }
 
 // DefaultDir is the XDG data directory for the sandbox:
@@ -237,6 +239,11 @@ func (sb *Sandbox) Close() error {
 	if sb.attached {
 		return nil
 	}
+	sb.closed.Do(func() { sb.closeErr = sb.close() })
+	return sb.closeErr
+}
+
+func (sb *Sandbox) close() error {
 	close(sb.done)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

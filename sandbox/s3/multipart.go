@@ -72,7 +72,7 @@ func partNumber(q *request) (int, error) {
 // unwraps the upload's data keys (a KMS Decrypt for SSE-KMS, as on AWS).
 func (s *Server) uploadKeys(q *request, u store.Upload) (dataKeys, error) {
 	enc := u.Template.Encryption
-	ck, err := parseCustomerKey(q.r.Header, "", true)
+	ck, err := parseCustomerKey(q.r.Header, plainPrefix, true)
 	if err != nil {
 		return nil, err
 	}

@@ -261,7 +261,7 @@ func (s *Server) getObject(q *request, head bool) error {
 	if err != nil {
 		return err
 	}
-	ck, err := checkReadKey(q.r.Header, o.Encryption, "")
+	ck, err := checkReadKey(q.r.Header, o.Encryption, plainPrefix)
 	if err != nil {
 		s.readRejected(q, o, err)
 		return err

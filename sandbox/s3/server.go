@@ -119,10 +119,9 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, auth *sigv4.Resul
 // connection; past it the connection is closed, as S3 does.
 const maxDrain = 16 << 20
 
-// drainBody discards what is left of a refused request's body (unless the
-// client is still waiting for 100-continue).
+// drainBody discards what is left of a refused request's body.
 func drainBody(r *http.Request) {
-	if r.Body == nil || r.Header.Get("Expect") == "100-continue" {
+	if r.Body == nil {
 		return
 	}
 	_, _ = io.CopyN(io.Discard, r.Body, maxDrain)

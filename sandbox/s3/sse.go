@@ -29,6 +29,7 @@ const (
 	hSSECKey      = "x-amz-server-side-encryption-customer-key"
 	hSSECKeyMD5   = "x-amz-server-side-encryption-customer-key-MD5"
 	copySrcPrefix = "x-amz-copy-source-"
+	plainPrefix   = "x-amz-"
 )
 
 // customerKey is an SSE-C key from a request. It lives only for the
@@ -44,14 +45,16 @@ func (c *customerKey) wipe() {
 	}
 }
 
-// parseCustomerKey reads the SSE-C trio (prefix "" or "x-amz-copy-source-")
+// parseCustomerKey reads the SSE-C trio (prefix "x-amz-", or
+// "x-amz-copy-source-" for a copy's source)
 // in AWS's validation order. It returns nil when none of the three is sent.
 // strictLength reports a wrong key length as AWS does on writes; reads
 // (strictLength false) fall through to the object-level key check.
 func parseCustomerKey(h http.Header, prefix string, strictLength bool) (*customerKey, error) {
-	alg := h.Get(prefix + hSSECAlg)
-	keyB64 := h.Get(prefix + hSSECKey)
-	md5B64 := h.Get(prefix + hSSECKeyMD5)
+	name := func(base string) string { return strings.Replace(base, "x-amz-", prefix, 1) }
+	alg := h.Get(name(hSSECAlg))
+	keyB64 := h.Get(name(hSSECKey))
+	md5B64 := h.Get(name(hSSECKeyMD5))
 	if alg == "" && keyB64 == "" && md5B64 == "" {
 		return nil, nil
 	}
@@ -109,7 +112,7 @@ type writeChoice struct {
 // with bucket b's default rule.
 func resolveWrite(q *request, b store.Bucket, h http.Header) (writeChoice, error) {
 	sse := h.Get(hSSE)
-	ssec, err := parseCustomerKey(h, "", true)
+	ssec, err := parseCustomerKey(h, plainPrefix, true)
 	if ssec != nil && sse != "" {
 		ssec.wipe()
 		return writeChoice{}, errSSECIncompatible(sse)
@@ -211,7 +214,7 @@ func encodeContext(m map[string]string) string {
 // checkReadKey checks a read's SSE-C headers against the object's
 // encryption. It returns the customer key for SSE-C objects.
 func checkReadKey(h http.Header, enc store.Encryption, prefix string) (*customerKey, error) {
-	if prefix == "" && h.Get(hSSE) != "" {
+	if prefix == plainPrefix && h.Get(hSSE) != "" {
 		return nil, errSSEOnRead
 	}
 	ck, err := parseCustomerKey(h, prefix, false)

@@ -39,6 +39,9 @@ func (a *authInfo) scope() string {
 // parseAuthHeader parses "AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…".
 func parseAuthHeader(h string) (*authInfo, *Error) {
 	alg, rest, _ := strings.Cut(strings.TrimSpace(h), " ")
+	if alg == "AWS" {
+		return nil, errSigV2()
+	}
 	if alg != algorithm {
 		return nil, errInvalidArgument("Unsupported Authorization Type")
 	}

@@ -31,10 +31,10 @@ func pipCLIPut(t *testing.T, ts *testServer, body string, headers map[string]str
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
-	req.Header.Set("X-Amz-Content-Sha256", streamingUnsignedTrailr)
+	req.Header.Set("X-Amz-Content-Sha256", streamingUnsignedTrailer)
 	s := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
 	creds := aws.Credentials{AccessKeyID: testAKID, SecretAccessKey: testSecret}
-	if err := s.SignHTTP(context.Background(), creds, req, streamingUnsignedTrailr, "s3", testRegion, time.Now()); err != nil {
+	if err := s.SignHTTP(context.Background(), creds, req, streamingUnsignedTrailer, "s3", testRegion, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := ts.Client().Do(req)

@@ -88,6 +88,13 @@ func errInvalidArgument(msg string) *Error {
 	return newError(http.StatusBadRequest, "InvalidArgument", msg)
 }
 
+// errSigV2 answers Signature Version 2 requests (header or presigned), as
+// S3 does for buckets and regions that only accept SigV4. Note that pip
+// aws-cli v1 presigns with SigV2 unless s3.signature_version is s3v4.
+func errSigV2() *Error {
+	return errInvalidRequest("The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+}
+
 func errIncomplete() *Error {
 	return newError(http.StatusBadRequest, "IncompleteBody", msgIncomplete)
 }

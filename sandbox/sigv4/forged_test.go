@@ -111,7 +111,8 @@ func TestAuthFailures(t *testing.T) {
 		{"credential", signed(replaceAuth("/aws4_request", "/aws5_request")), exampleTime, 400, "AuthorizationHeaderMalformed", msgCredential, ""},
 		{"cred date", signed(replaceAuth("/20130524/", "/20130525/")), exampleTime, 400, "AuthorizationHeaderMalformed", msgCredDate, ""},
 		{"no signature", signed(replaceAuth(", Signature=", ", Sig=")), exampleTime, 400, "AuthorizationHeaderMalformed", msgMalformed, ""},
-		{"sigv2", signed(func(r *http.Request) { r.Header.Set("Authorization", "AWS AKIAIOSFODNN7EXAMPLE:abc=") }), exampleTime, 400, "InvalidArgument", "Unsupported Authorization Type", ""},
+		{"sigv2", signed(func(r *http.Request) { r.Header.Set("Authorization", "AWS AKIAIOSFODNN7EXAMPLE:abc=") }), exampleTime, 400, "InvalidRequest", "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.", ""},
+		{"unknown scheme", signed(func(r *http.Request) { r.Header.Set("Authorization", "Bearer x") }), exampleTime, 400, "InvalidArgument", "Unsupported Authorization Type", ""},
 		{"unknown key", signed(replaceAuth(testAKID, "AKIAOTHER")), exampleTime, 403, "InvalidAccessKeyId", msgAccessKey, ""},
 		{"no sha header", signed(func(r *http.Request) { r.Header.Del("X-Amz-Content-Sha256") }), exampleTime, 400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256", ""},
 		{"bad sha header", signed(func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", "abc") }), exampleTime, 400, "InvalidArgument", msgContentHash, ""},
@@ -160,8 +161,33 @@ func TestPresignedQueryErrors(t *testing.T) {
 		_, err := newVerifier(exampleTime).Verify(req)
 		wantError(t, err, 400, "AuthorizationQueryParametersError", c.msg)
 	}
-	req := httptest.NewRequest(http.MethodGet, base+"&X-Amz-Expires=60", nil)
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=x")
+	// What pip aws-cli v1 `s3 presign` produces without s3.signature_version=s3v4.
+	req := httptest.NewRequest(http.MethodGet, "/bkt/a%20b?AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Signature=wCEknrO1HGECnTVUIqv0VzSxVNk%3D&Expires=1795765400", nil)
 	_, err := newVerifier(exampleTime).Verify(req)
+	wantError(t, err, 400, "InvalidRequest", "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.")
+
+	req = httptest.NewRequest(http.MethodGet, base+"&X-Amz-Expires=60", nil)
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=x")
+	_, err = newVerifier(exampleTime).Verify(req)
 	wantError(t, err, 400, "InvalidArgument", "")
+}
+
+func TestResultReadAll(t *testing.T) {
+	doc := []byte("<CreateBucketConfiguration/>")
+	verify := func(body []byte, signedFor []byte) *Result {
+		req := newPut("/bkt", body)
+		signS3(t, req, hexSHA(signedFor), exampleTime, testSecret)
+		res, err := newVerifier(exampleTime).Verify(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if b, err := verify(doc, doc).ReadAll(1024); err != nil || !bytes.Equal(b, doc) {
+		t.Fatalf("ReadAll = %q, %v", b, err)
+	}
+	_, err := verify(doc, []byte("other")).ReadAll(1024)
+	wantError(t, err, 400, "XAmzContentSHA256Mismatch", msgContentSHA)
+	_, err = verify(doc, doc).ReadAll(int64(len(doc) - 1))
+	wantError(t, err, 400, "MaxMessageLengthExceeded", "Your request was too big.")
 }

@@ -1,6 +1,9 @@
 package sigv4
 
-import "io"
+import (
+	"io"
+	"net/http"
+)
 
 // Result is a verified request.
 type Result struct {
@@ -17,6 +20,8 @@ type Result struct {
 	// and trailer signatures, the declared checksum (x-amz-checksum-* header
 	// or trailer), Content-MD5 and declared lengths, and returns a *Error
 	// instead of io.EOF on any mismatch. A truncated body is IncompleteBody.
+	// Nothing about the payload is verified until EOF: commit or act on it
+	// only after a clean EOF (see ReadAll for small documents).
 	Body io.ReadCloser
 	// DecodedLength is the payload length if known
 	// (x-amz-decoded-content-length, or Content-Length for plain bodies),
@@ -47,4 +52,20 @@ func (r *Result) Checksum() (alg, b64value string) {
 // object) once Body has reached a clean EOF, else nil.
 func (r *Result) MD5() []byte {
 	return r.md5
+}
+
+// ReadAll reads the whole verified body into memory, for small request
+// documents (S3 XML, KMS JSON) that must be verified before they are acted
+// on: a decoder that stops at the end of the document would never reach the
+// EOF where the checks run. A body longer than max is 400
+// MaxMessageLengthExceeded; integrity failures come back as from Body.
+func (r *Result) ReadAll(max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, newError(http.StatusBadRequest, "MaxMessageLengthExceeded", "Your request was too big.")
+	}
+	return b, nil
 }

@@ -87,7 +87,7 @@ func checkPutShape(t *testing.T, rec record, tls bool, size int) {
 	sha := rec.header.Get("X-Amz-Content-Sha256")
 	switch {
 	case tls && size > 0:
-		if sha != streamingUnsignedTrailr || !strings.HasPrefix(rec.header.Get("X-Amz-Trailer"), "x-amz-checksum-") ||
+		if sha != streamingUnsignedTrailer || !strings.HasPrefix(rec.header.Get("X-Amz-Trailer"), "x-amz-checksum-") ||
 			!strings.Contains(rec.header.Get("Content-Encoding"), "aws-chunked") {
 			t.Errorf("https size=%d: sha=%q trailer=%q encoding=%q", size, sha, rec.header.Get("X-Amz-Trailer"), rec.header.Get("Content-Encoding"))
 		}

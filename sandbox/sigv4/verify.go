@@ -51,6 +51,8 @@ func (v *Verifier) Verify(req *http.Request) (*Result, error) {
 		if e == nil {
 			e = a.setHeaderDate(req)
 		}
+	case query["AWSAccessKeyId"] != "" && query["Signature"] != "":
+		return nil, errSigV2()
 	default:
 		return nil, ErrMissingAuth
 	}
@@ -132,10 +134,10 @@ func (c *canonicalInput) check(req *http.Request, a *authInfo, key []byte) (stri
 
 // payload modes, from x-amz-content-sha256.
 const (
-	unsignedPayload         = "UNSIGNED-PAYLOAD"
-	streamingSigned         = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
-	streamingSignedTrailer  = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
-	streamingUnsignedTrailr = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+	unsignedPayload          = "UNSIGNED-PAYLOAD"
+	streamingSigned          = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+	streamingSignedTrailer   = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+	streamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 )
 
 // plan says how the payload is framed and what proves its integrity.
@@ -169,7 +171,7 @@ func (v *Verifier) payloadPlan(req *http.Request, a *authInfo) (plan, *Error) {
 		return plan{hash: h, chunked: true, chunkSigs: true}, nil
 	case streamingSignedTrailer:
 		return plan{hash: h, chunked: true, chunkSigs: true, trailer: true}, nil
-	case streamingUnsignedTrailr:
+	case streamingUnsignedTrailer:
 		return plan{hash: h, chunked: true, trailer: true}, nil
 	case "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD", "STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER":
 		return plan{}, newError(http.StatusNotImplemented, "NotImplemented", "A header you provided implies functionality that is not implemented")

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/s3crypt/s3crypt/sandbox"
 )
@@ -66,6 +67,7 @@ func (e *env) config(endpoint string) aws.Config {
 		config.WithBaseEndpoint(endpoint),
 		config.WithRetryMaxAttempts(1),
 		config.WithSharedConfigProfile(""),
+		config.WithLogger(logging.Nop{}),
 	)
 	if err != nil {
 		e.t.Fatalf("sdk config: %v", err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/s3crypt/s3crypt/sandbox/trace"
 	"io"
 	"net/http"
 	"strconv"
@@ -47,7 +48,7 @@ func (k *KMS) ServeJSON(w http.ResponseWriter, r *http.Request, caller, requestI
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
-	out, err := h(k, Call{Caller: caller, RequestID: requestID}, body)
+	out, err := h(k, Call{Caller: caller, RequestID: requestID, Job: r.Header.Get(trace.JobHeader)}, body)
 	if err != nil {
 		writeError(w, requestID, err)
 		return

@@ -36,6 +36,7 @@ type Options struct {
 type Call struct {
 	Caller    string // "S3" for the sandbox S3 server, else the access key id
 	RequestID string
+	Job       string // the client's trace.JobHeader, echoed in trace events
 }
 
 // KMS is the sandbox's key management service. It is safe for concurrent use.
@@ -167,7 +168,7 @@ func (k *KMS) publish(c Call, op trace.Op, arn string, ctx map[string]string, by
 		return
 	}
 	e := trace.Event{
-		Actor: trace.ActorKMS, Op: op, Caller: c.Caller, RequestID: c.RequestID,
+		Actor: trace.ActorKMS, Op: op, Caller: c.Caller, RequestID: c.RequestID, Job: c.Job,
 		KeyARN: arn, Context: copyContext(ctx), Bytes: int64(bytes), Detail: detail,
 	}
 	if err != nil {

@@ -279,7 +279,7 @@ func (s *Server) bucketARN(bucket string) string { return "arn:aws:s3:::" + buck
 func (s *Server) objectARN(bucket, key string) string { return "arn:aws:s3:::" + bucket + "/" + key }
 
 func (s *Server) kmsCall(q *request) kms.Call {
-	return kms.Call{Caller: "S3", RequestID: q.id}
+	return kms.Call{Caller: "S3", RequestID: q.id, Job: q.r.Header.Get(trace.JobHeader)}
 }
 
 // publish sends an S3-side trace event tagged with the request.
@@ -288,6 +288,7 @@ func (s *Server) publish(q *request, e trace.Event) {
 		e.Actor = trace.ActorS3
 	}
 	e.RequestID = q.id
+	e.Job = q.r.Header.Get(trace.JobHeader)
 	if e.Bucket == "" {
 		e.Bucket = q.bucket
 	}

@@ -17,6 +17,10 @@ import (
 // Actor is the party that performed a step.
 type Actor string
 
+// JobHeader is the request header a client sets to find its own requests
+// steps in the trace. It is not signed and carries no secret.
+const JobHeader = "X-S3crypt-Job"
+
 // The parties of the envelope flow.
 const (
 	ActorYou Actor = "you"
@@ -69,6 +73,7 @@ type Event struct {
 	Op        Op                `json:"op"`
 	Caller    string            `json:"caller,omitempty"`    // who asked: "S3" when S3 calls KMS, else the access key id
 	RequestID string            `json:"requestId,omitempty"` // the S3 or KMS request id this step belongs to
+	Job       string            `json:"job,omitempty"`       // the client's X-S3crypt-Job header, to follow its own requests
 	Bucket    string            `json:"bucket,omitempty"`
 	Key       string            `json:"key,omitempty"`
 	VersionID string            `json:"versionId,omitempty"`

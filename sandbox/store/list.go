@@ -75,7 +75,7 @@ func (s *Store) ListVersions(bucket string, opt ListOptions) (ListResult, error)
 			from := append([]byte(opt.After), sep+1)
 			if opt.AfterVersion != "" {
 				if pos := b.vidx.Get(compose(opt.After, []byte(opt.AfterVersion))); pos != nil {
-					from = compose(opt.After, pos)
+					from = append(compose(opt.After, pos), 0)
 					prevKey = opt.After
 				}
 			}

@@ -1,0 +1,151 @@
+package actions
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
+)
+
+// Error is a failed action explained: what happened, why, and what to do.
+// It never holds a secret.
+type Error struct {
+	Op     string // what was being done: "upload a.txt to s3://b/a.txt"
+	What   string // what happened
+	Why    string // the cause, when known
+	Fix    string // what to do
+	Code   string // AWS error code, if any
+	Status int    // HTTP status, if any
+	Err    error  // the underlying error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Op + ": " + e.What)
+	if e.Why != "" {
+		b.WriteString(" — " + e.Why)
+	}
+	if e.Fix != "" {
+		b.WriteString(". " + e.Fix)
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Hint tells Diagnose what the failed request was about.
+type Hint struct {
+	Bucket, Key string
+	KMSKey      string // the KMS key named in the request
+	UsedSSEC    bool   // the request carried an SSE-C key
+	Write       bool   // the request wrote data
+	SSECBlocked bool   // the bucket blocks SSE-C (if known)
+}
+
+// apiError extracts the AWS error code, message and HTTP status of err.
+func apiError(err error) (code, msg string, status int) {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		code, msg = ae.ErrorCode(), ae.ErrorMessage()
+	}
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		status = re.HTTPStatusCode()
+	}
+	return code, msg, status
+}
+
+// Diagnose explains err, the failure of op, in terms of its likely cause.
+// A bare AccessDenied or 400 is turned into what it means where the
+// request says enough to tell.
+func Diagnose(op string, err error, h Hint) error {
+	if err == nil {
+		return nil
+	}
+	var already *Error
+	if errors.As(err, &already) {
+		return err
+	}
+	code, msg, status := apiError(err)
+	e := &Error{Op: op, What: msg, Code: code, Status: status, Err: err}
+	if e.What == "" {
+		e.What = err.Error()
+		if status != 0 {
+			e.What = fmt.Sprintf("the server answered %d %s", status, code)
+		}
+	}
+	explain(e, msg, h)
+	return e
+}
+
+// explain fills in Why and Fix from the error code and the hint.
+func explain(e *Error, msg string, h Hint) {
+	obj := "s3://" + h.Bucket + "/" + h.Key
+	switch {
+	case e.Code == "InvalidRequest" && strings.Contains(msg, "stored using a form of Server Side Encryption"),
+		e.Status == 400 && e.Code == "" && !h.UsedSSEC && h.Key != "" && !h.Write:
+		e.What = obj + " is encrypted with SSE-C and the request carried no key"
+		e.Why = "S3 keeps only a salted HMAC of an SSE-C key; every read must send the key again"
+		e.Fix = "Pass the object's key with --sse-c-key FILE"
+	case (e.Code == "AccessDenied" || e.Status == 403) && h.UsedSSEC && !h.Write:
+		e.What = "the SSE-C key does not match the key " + obj + " was written with"
+		e.Why = "S3 compared the key's salted HMAC with the one it stored and they differ"
+		e.Fix = "Use the same 32-byte key file that was used to upload it (each version can have its own key)"
+	case e.Code == "AccessDenied" && h.UsedSSEC && h.Write && (h.SSECBlocked || strings.Contains(msg, "blocked")):
+		e.What = "SSE-C writes are blocked on bucket " + h.Bucket
+		e.Why = "since April 2026 new buckets block SSE-C by default (BlockedEncryptionTypes = SSE-C)"
+		e.Fix = "Allow it with: s3crypt bucket-encryption put s3://" + h.Bucket + " --allow-sse-c (or use SSE-KMS)"
+	case e.Code == "InvalidArgument" && strings.Contains(msg, "secret key was invalid"):
+		e.What = "the SSE-C key is not 32 bytes"
+		e.Why = "S3 needs exactly 32 raw key bytes; a file holding the key's base64 text (as the seed blog's --query Plaintext --output text makes) sends 44+ characters instead"
+		e.Fix = "Decode it first (base64 -d Key.txt > key.bin) or let s3crypt read it: --sse-c-key accepts raw, base64 or hex files"
+	case e.Code == "KMS.DisabledException" || e.Code == "DisabledException":
+		e.Why = "the KMS key is disabled, so S3 cannot get or unwrap data keys with it"
+		e.Fix = "Enable it: s3crypt kms enable-key --key-id " + keyOrDefault(h.KMSKey, "KEY")
+	case (e.Code == "KMS.KMSInvalidStateException" || e.Code == "KMSInvalidStateException") && strings.Contains(msg, "pending deletion"):
+		e.Why = "the KMS key is scheduled for deletion; until then it cannot be used, and after it every object under it is lost"
+		e.Fix = "Cancel the deletion and enable the key: s3crypt kms cancel-key-deletion --key-id K, then s3crypt kms enable-key --key-id K"
+	case (e.Code == "KMS.NotFoundException" || e.Code == "NotFoundException") && strings.Contains(msg, "aws/s3") && !strings.Contains(msg, "alias/"):
+		e.Why = "aws/s3 is not a key id; the AWS managed key's alias is alias/aws/s3"
+		e.Fix = "Use --kms-key alias/aws/s3, or leave --kms-key out to use it"
+	case e.Code == "KMS.NotFoundException" || e.Code == "NotFoundException":
+		e.Why = "no KMS key matches that id, ARN or alias in this region"
+		e.Fix = "List the keys with: s3crypt kms list-keys"
+	case strings.Contains(e.Code, "InvalidKeyUsage") || (strings.HasPrefix(e.Code, "KMS.") && strings.Contains(msg, "RSA")):
+		e.Why = "SSE-KMS, DSSE-KMS, bucket keys and data keys need a symmetric KMS key; RSA keys only encrypt small messages directly"
+		e.Fix = "Create a symmetric key: s3crypt kms create-key (no --key-spec)"
+	case e.Code == "InvalidArgument" && strings.Contains(msg, "not supported for this operation"):
+		e.Why = "server-side encryption headers are sent on writes only; S3 decrypts SSE-S3/SSE-KMS objects on GET by itself"
+		e.Fix = "Drop --sse and --kms-key from the read"
+	case e.Code == "NoSuchBucket":
+		e.Why = "bucket " + h.Bucket + " does not exist in this region"
+		e.Fix = "Create it: s3crypt mb s3://" + h.Bucket
+	case e.Code == "NoSuchKey" || (e.Status == 404 && h.Key != ""):
+		e.What = obj + " does not exist"
+		e.Fix = "List the bucket: s3crypt ls s3://" + h.Bucket + "/"
+	case e.Code == "AccessDenied" && strings.Contains(msg, "kms:"):
+		e.Why = "your identity lacks a KMS permission S3 needs on your behalf (kms:GenerateDataKey to write, kms:Decrypt to read SSE-KMS objects)"
+		e.Fix = "Grant it in the key policy or your IAM policy"
+	case e.Code == "ValidationException" && strings.Contains(msg, "4096"):
+		e.Why = "KMS Encrypt takes at most 4096 bytes: KMS keys never encrypt data in bulk"
+		e.Fix = "Use envelope encryption: s3crypt put FILE s3://B/K --sse aws:kms, or s3crypt kms generate-data-key and encrypt locally"
+	case e.Code == "ValidationException" && strings.Contains(msg, "cannot encrypt data larger than"):
+		e.Why = "RSA-OAEP can encrypt only a little less than the key size (e.g. 190 bytes for RSA_2048 with SHA-256)"
+		e.Fix = "Encrypt a data key with the RSA key instead, or use a symmetric key with envelope encryption"
+	case e.Code == "InvalidCiphertextException":
+		e.Why = "the blob is not a KMS ciphertext for this key and encryption context (a file holding base64 text instead of raw bytes is the usual cause)"
+		e.Fix = "Pass the raw ciphertext bytes and the same --context used to encrypt"
+	case e.Code == "IncorrectKeyException":
+		e.Why = "the ciphertext was made under another KMS key than --key-id names"
+		e.Fix = "Drop --key-id for symmetric ciphertexts, or name the key that encrypted it"
+	}
+}
+
+func keyOrDefault(k, d string) string {
+	if k != "" {
+		return k
+	}
+	return d
+}

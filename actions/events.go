@@ -1,0 +1,119 @@
+// Package actions holds s3crypt's verbs: every encryption operation (create
+// a key, generate a data key, upload with an SSE mode, download, inspect,
+// set bucket encryption, …) as a typed request that runs on a Worker under
+// a cancellable context and reports, as it goes, the steps of the envelope
+// key flow, its progress, the equivalent aws CLI command (secrets masked),
+// and a typed result or an error that says what to do.
+//
+// The TUI and the CLI both call this package; neither talks to AWS itself.
+// It never imports Bubble Tea.
+package actions
+
+import (
+	"time"
+)
+
+// Actor is a party of the envelope flow.
+type Actor string
+
+// The parties.
+const (
+	You Actor = "you"
+	S3  Actor = "S3"
+	KMS Actor = "KMS"
+)
+
+// Step is one move of the envelope flow: who did what, to whom, with which
+// key. Observed is true when s3crypt saw it happen (its own work, or the
+// sandbox's trace); false when it is drawn as what S3 does on your behalf
+// against a backend that cannot show it.
+type Step struct {
+	Time     time.Time
+	Actor    Actor
+	To       Actor  // the party addressed, "" for local work
+	Op       string // trace.Op names for S3/KMS work; Op* constants for client steps
+	Title    string // a few words: "GenerateDataKey", "encrypt 40 MiB"
+	Detail   string // one sentence
+	KeyARN   string
+	Context  map[string]string
+	Bytes    int64
+	Observed bool
+}
+
+// Client-side step ops (S3 and KMS steps use the sandbox trace's names).
+const (
+	OpRequest      = "Request"      // you → S3/KMS: an API request
+	OpResponse     = "Response"     // S3/KMS → you: its answer
+	OpLocalEncrypt = "LocalEncrypt" // you encrypted bytes locally
+	OpLocalDecrypt = "LocalDecrypt" // you decrypted bytes locally
+	OpLocalWipe    = "LocalWipe"    // you wiped a plaintext key
+	OpKeySaved     = "KeySaved"     // a key was written to a file (0600)
+	OpKeyLoaded    = "KeyLoaded"    // a key was read from a file
+	OpKeyChecked   = "KeyChecked"   // a key's MD5 was computed for SSE-C
+)
+
+// Progress is a transfer's advance. It is lossy: a slow reader sees fewer.
+type Progress struct {
+	Done  int64
+	Total int64   // -1 when unknown
+	Rate  float64 // bytes per second, smoothed
+}
+
+// Command is the aws CLI equivalent of what an action did. Args never hold
+// a secret: SSE-C keys appear as fileb:// paths.
+type Command struct {
+	Args []string // "aws", "s3api", "put-object", "--bucket", "b", …
+	// Global are the options that point the CLI at the backend
+	// (--endpoint-url, --ca-bundle, --region); String leaves them out.
+	Global []string
+	Note   string // why it differs from what s3crypt did, if it does
+}
+
+// JobID names one submitted action.
+type JobID uint64
+
+// Event is what the worker reports about a job: one of StepEvent,
+// ProgressEvent, CommandEvent, DoneEvent, FailedEvent, CancelledEvent.
+type Event interface{ JobID() JobID }
+
+// StepEvent reports one envelope-flow step.
+type StepEvent struct {
+	Job  JobID
+	Step Step
+}
+
+// ProgressEvent reports transfer progress (lossy).
+type ProgressEvent struct {
+	Job JobID
+	Progress
+}
+
+// CommandEvent reports the equivalent aws CLI command.
+type CommandEvent struct {
+	Job     JobID
+	Command Command
+}
+
+// DoneEvent ends a job that succeeded; Result is the action's typed result.
+type DoneEvent struct {
+	Job    JobID
+	Result any
+}
+
+// FailedEvent ends a job that failed; Err is usually an *Error.
+type FailedEvent struct {
+	Job JobID
+	Err error
+}
+
+// CancelledEvent ends a job that was cancelled (and cleaned up).
+type CancelledEvent struct {
+	Job JobID
+}
+
+func (e StepEvent) JobID() JobID      { return e.Job }
+func (e ProgressEvent) JobID() JobID  { return e.Job }
+func (e CommandEvent) JobID() JobID   { return e.Job }
+func (e DoneEvent) JobID() JobID      { return e.Job }
+func (e FailedEvent) JobID() JobID    { return e.Job }
+func (e CancelledEvent) JobID() JobID { return e.Job }

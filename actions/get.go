@@ -1,0 +1,254 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// Get downloads an object to a local file ("-" for standard output).
+type Get struct {
+	Bucket, Key string
+	File        string
+	VersionID   string
+	SSEC        *SSECKey
+}
+
+// GetResult is what a download produced.
+type GetResult struct {
+	Bucket, Key string
+	File        string
+	VersionID   string
+	Size        int64
+	Encryption  ObjectEncryption
+	Duration    time.Duration
+	KMSCalls    int // KMS requests S3 made for this download (-1 unknown)
+}
+
+// Describe implements Action.
+func (g *Get) Describe() string {
+	return fmt.Sprintf("download s3://%s/%s to %s", g.Bucket, g.Key, g.File)
+}
+
+func (g *Get) hint() Hint {
+	return Hint{Bucket: g.Bucket, Key: g.Key, UsedSSEC: g.SSEC != nil}
+}
+
+// Run implements Action.
+func (g *Get) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
+	start := time.Now()
+	r.Command(g.command(env))
+	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "GetObject", Observed: true,
+		Detail: "you ask S3 for the object" + map[bool]string{true: " and send the SSE-C key again", false: ""}[g.SSEC != nil]})
+	var (
+		res GetResult
+		err error
+	)
+	if g.File == "-" {
+		res, err = g.stream(ctx, env, r, os.Stdout)
+	} else {
+		res, err = g.toFile(ctx, env, r)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, Diagnose(g.Describe(), err, g.hint())
+	}
+	if !r.Observing() {
+		for _, s := range drawnSteps(drawnModeOf(res.Encryption), res.Encryption.BucketKey, false) {
+			r.Step(s)
+		}
+	}
+	res.Bucket, res.Key, res.File, res.Duration, res.KMSCalls = g.Bucket, g.Key, g.File, time.Since(start), -1
+	if r.Observing() {
+		r.syncTrace(ctx)
+		res.KMSCalls = r.kmsCalls()
+	}
+	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, Bytes: res.Size,
+		Detail: fmt.Sprintf("S3 returned %d plaintext bytes over TLS (%s)", res.Size, res.Encryption.Summary())})
+	return res, nil
+}
+
+func drawnModeOf(e ObjectEncryption) string {
+	if e.SSECKeyMD5 != "" {
+		return "SSE-C"
+	}
+	return e.SSE
+}
+
+func (g *Get) input() *s3.GetObjectInput {
+	in := &s3.GetObjectInput{Bucket: &g.Bucket, Key: &g.Key, ChecksumMode: s3types.ChecksumModeEnabled}
+	if g.VersionID != "" {
+		in.VersionId = &g.VersionID
+	}
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = g.SSEC.headers()
+	return in
+}
+
+// stream copies the whole object to w in one GET (the SDK checks the
+// object's checksum as it goes).
+func (g *Get) stream(ctx context.Context, env *Env, r *Reporter, w io.Writer) (GetResult, error) {
+	out, err := env.Backend.S3.GetObject(ctx, g.input(), withJob(r))
+	if err != nil {
+		return GetResult{}, err
+	}
+	defer out.Body.Close()
+	size := aws.ToInt64(out.ContentLength)
+	var done atomic.Int64
+	n, err := io.Copy(w, &countingReader{r: out.Body, done: &done, total: size, rep: r})
+	if err != nil {
+		return GetResult{}, fmt.Errorf("read the object: %w", err)
+	}
+	return GetResult{VersionID: aws.ToString(out.VersionId), Size: n, Encryption: encryptionOfGet(out)}, nil
+}
+
+func encryptionOfGet(out *s3.GetObjectOutput) ObjectEncryption {
+	return ObjectEncryption{SSE: string(out.ServerSideEncryption), KMSKeyARN: aws.ToString(out.SSEKMSKeyId),
+		BucketKey: aws.ToBool(out.BucketKeyEnabled), SSECKeyMD5: aws.ToString(out.SSECustomerKeyMD5)}
+}
+
+// toFile downloads into a temporary file beside the target and renames it
+// into place only when every byte arrived: a failed or cancelled download
+// leaves nothing behind.
+func (g *Get) toFile(ctx context.Context, env *Env, r *Reporter) (GetResult, error) {
+	dir := filepath.Dir(g.File)
+	tmp, err := os.CreateTemp(dir, ".s3crypt-get-*")
+	if err != nil {
+		return GetResult{}, &Error{Op: g.Describe(), What: "cannot write in " + dir, Why: err.Error(), Err: err}
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	head, err := env.Backend.S3.HeadObject(ctx, g.headInput(), withJob(r))
+	if err != nil {
+		return GetResult{}, err
+	}
+	size := aws.ToInt64(head.ContentLength)
+	var res GetResult
+	if size < threshold(env) {
+		res, err = g.stream(ctx, env, r, tmp)
+	} else {
+		res, err = g.ranges(ctx, env, r, tmp, size, aws.ToString(head.ETag))
+		res.Encryption = ObjectEncryption{SSE: string(head.ServerSideEncryption), KMSKeyARN: aws.ToString(head.SSEKMSKeyId),
+			BucketKey: aws.ToBool(head.BucketKeyEnabled), SSECKeyMD5: aws.ToString(head.SSECustomerKeyMD5)}
+		res.VersionID = aws.ToString(head.VersionId)
+	}
+	if err != nil {
+		return GetResult{}, err
+	}
+	if err := tmp.Sync(); err != nil {
+		return GetResult{}, fmt.Errorf("write %s: %w", g.File, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return GetResult{}, fmt.Errorf("write %s: %w", g.File, err)
+	}
+	if err := os.Rename(tmp.Name(), g.File); err != nil {
+		return GetResult{}, fmt.Errorf("write %s: %w", g.File, err)
+	}
+	ok = true
+	return res, nil
+}
+
+func (g *Get) headInput() *s3.HeadObjectInput {
+	in := &s3.HeadObjectInput{Bucket: &g.Bucket, Key: &g.Key}
+	if g.VersionID != "" {
+		in.VersionId = &g.VersionID
+	}
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = g.SSEC.headers()
+	return in
+}
+
+// ranges downloads a large object in parallel ranged GETs, each written at
+// its offset; If-Match pins every range to the same version.
+func (g *Get) ranges(ctx context.Context, env *Env, r *Reporter, f *os.File, size int64, etag string) (GetResult, error) {
+	ps := partSize(env)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		wg   sync.WaitGroup
+		done atomic.Int64
+		sem  = make(chan struct{}, concurrency(env))
+	)
+	for off := int64(0); off < size && ctx.Err() == nil; off += ps {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func(off, end int64) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			in := g.input()
+			in.ChecksumMode = ""
+			in.Range = aws.String(fmt.Sprintf("bytes=%d-%d", off, end-1))
+			in.IfMatch = aws.String(etag)
+			out, err := env.Backend.S3.GetObject(ctx, in, withJob(r))
+			if err != nil {
+				cancel(err)
+				return
+			}
+			defer out.Body.Close()
+			w := io.NewOffsetWriter(f, off)
+			n, err := io.Copy(w, &countingReader{r: out.Body, done: &done, total: size, rep: r})
+			if err == nil && n != end-off {
+				err = fmt.Errorf("range %d-%d: got %d bytes", off, end-1, n)
+			}
+			if err != nil {
+				cancel(err)
+			}
+		}(off, min(off+ps, size))
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return GetResult{}, err
+	}
+	return GetResult{Size: size}, nil
+}
+
+// countingReader reports download progress.
+type countingReader struct {
+	r     io.Reader
+	done  *atomic.Int64
+	total int64
+	rep   *Reporter
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.rep.Progress(c.done.Add(int64(n)), c.total)
+	}
+	return n, err
+}
+
+func (g *Get) command(env *Env) Command {
+	args := []string{"s3api", "get-object", "--bucket", g.Bucket, "--key", g.Key}
+	if g.VersionID != "" {
+		args = append(args, "--version-id", g.VersionID)
+	}
+	if g.SSEC != nil {
+		args = append(args, "--sse-customer-algorithm", "AES256", "--sse-customer-key", "fileb://"+g.SSEC.File)
+	}
+	file := g.File
+	if file == "-" {
+		file = "/dev/stdout"
+	}
+	return awsCommand(env, append(args, file)...)
+}

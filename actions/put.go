@@ -1,0 +1,392 @@
+package actions
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	s3c "github.com/s3crypt/s3crypt/crypto"
+	"github.com/s3crypt/s3crypt/sandbox/trace"
+)
+
+// The server-side encryption a request asks for ("" leaves it to the
+// bucket default, as AWS does).
+const (
+	SSEDefault = ""
+	SSES3      = "AES256"
+	SSEKMS     = "aws:kms"
+	DSSEKMS    = "aws:kms:dsse"
+)
+
+// SSECKey is a customer key for SSE-C and the file it came from (shown in
+// commands instead of the key).
+type SSECKey struct {
+	Key  *s3c.Key
+	File string
+}
+
+// headers returns algorithm, base64 key and base64 MD5 for the SDK.
+func (k *SSECKey) headers() (alg, key, md5 *string) {
+	if k == nil || k.Key == nil {
+		return nil, nil, nil
+	}
+	a, kb, m := s3c.SSECHeaders(k.Key)
+	return aws.String(a), aws.String(kb), aws.String(m)
+}
+
+// Put uploads a local file with a chosen encryption.
+type Put struct {
+	File        string
+	Bucket, Key string
+	SSE         string // SSEDefault, SSES3, SSEKMS or DSSEKMS
+	KMSKey      string // key id, ARN, alias or alias ARN ("" = aws/s3)
+	BucketKey   *bool  // nil = the bucket's setting
+	SSEC        *SSECKey
+	Context     map[string]string // extra encryption context (SSE-KMS)
+	ContentType string
+}
+
+// PutResult is what an upload produced.
+type PutResult struct {
+	Bucket, Key string
+	VersionID   string
+	ETag        string
+	Size        int64
+	Encryption  ObjectEncryption
+	Parts       int
+	Duration    time.Duration
+	// KMSCalls is how many KMS requests S3 made for this upload, when the
+	// backend can show it (-1 otherwise).
+	KMSCalls int
+}
+
+// ObjectEncryption is how an object is encrypted, as S3 reports it.
+type ObjectEncryption struct {
+	SSE        string `json:"sse,omitempty"` // AES256, aws:kms, aws:kms:dsse; "" for SSE-C
+	KMSKeyARN  string `json:"kmsKeyArn,omitempty"`
+	BucketKey  bool   `json:"bucketKey"`
+	SSECKeyMD5 string `json:"sseCustomerKeyMd5,omitempty"`
+}
+
+// Mode names the encryption for people: SSE-S3, SSE-KMS, DSSE-KMS, SSE-C.
+func (e ObjectEncryption) Mode() string {
+	switch {
+	case e.SSECKeyMD5 != "":
+		return "SSE-C"
+	case e.SSE == SSES3:
+		return "SSE-S3"
+	case e.SSE == SSEKMS:
+		return "SSE-KMS"
+	case e.SSE == DSSEKMS:
+		return "DSSE-KMS"
+	case e.SSE == "":
+		return "none"
+	}
+	return e.SSE
+}
+
+// Describe implements Action.
+func (p *Put) Describe() string {
+	return fmt.Sprintf("upload %s to s3://%s/%s with %s", filepath.Base(p.File), p.Bucket, p.Key, p.modeName())
+}
+
+func (p *Put) modeName() string {
+	switch {
+	case p.SSEC != nil:
+		return "SSE-C"
+	case p.SSE == SSEDefault:
+		return "the bucket's default encryption"
+	}
+	return ObjectEncryption{SSE: p.SSE}.Mode()
+}
+
+func (p *Put) hint() Hint {
+	return Hint{Bucket: p.Bucket, Key: p.Key, KMSKey: p.KMSKey, UsedSSEC: p.SSEC != nil, Write: true}
+}
+
+// Run implements Action.
+func (p *Put) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
+	start := time.Now()
+	f, err := os.Open(p.File)
+	if err != nil {
+		return nil, &Error{Op: p.Describe(), What: "cannot read " + p.File, Why: errors.Unwrap(err).Error(), Err: err}
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, &Error{Op: p.Describe(), What: p.File + " is a directory", Fix: "Upload one file at a time"}
+	}
+	if err := p.validate(); err != nil {
+		return nil, &Error{Op: p.Describe(), What: err.Error(), Fix: "See s3crypt put --help"}
+	}
+	r.Command(p.command(env))
+	p.reportKeySteps(r)
+	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: p.requestName(st.Size(), env),
+		Detail: "you send the file over TLS with " + p.headerSummary(), Bytes: st.Size(), Observed: true})
+	if !r.Observing() {
+		for _, s := range drawnSteps(p.drawnMode(), p.BucketKey != nil && *p.BucketKey, true) {
+			r.Step(s)
+		}
+	}
+	var res PutResult
+	if st.Size() >= threshold(env) {
+		res, err = p.multipart(ctx, env, r, f, st.Size())
+	} else {
+		res, err = p.single(ctx, env, r, f, st.Size())
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, Diagnose(p.Describe(), err, p.hint())
+	}
+	res.Bucket, res.Key, res.Size, res.Duration = p.Bucket, p.Key, st.Size(), time.Since(start)
+	res.KMSCalls = -1
+	if r.Observing() {
+		r.syncTrace(ctx)
+		res.KMSCalls = r.kmsCalls()
+	}
+	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true,
+		Detail: "S3 stored the object: " + res.Encryption.Summary(), KeyARN: res.Encryption.KMSKeyARN})
+	return res, nil
+}
+
+// Summary says how the object is encrypted, in a few words.
+func (e ObjectEncryption) Summary() string {
+	s := e.Mode()
+	if e.KMSKeyARN != "" {
+		s += " under " + e.KMSKeyARN
+	}
+	if e.BucketKey {
+		s += " with a bucket key"
+	}
+	if e.SSECKeyMD5 != "" {
+		s += " (key MD5 " + e.SSECKeyMD5 + ")"
+	}
+	return s
+}
+
+func (p *Put) validate() error {
+	switch p.SSE {
+	case SSEDefault, SSES3, SSEKMS, DSSEKMS:
+	default:
+		return fmt.Errorf("unknown --sse %q: use AES256, aws:kms or aws:kms:dsse", p.SSE)
+	}
+	if p.SSEC != nil && p.SSE != SSEDefault {
+		return errors.New("SSE-C cannot be combined with --sse: S3 refuses both in one request")
+	}
+	if p.KMSKey != "" && p.SSE != SSEKMS && p.SSE != DSSEKMS {
+		return errors.New("--kms-key needs --sse aws:kms or --sse aws:kms:dsse")
+	}
+	if len(p.Context) > 0 && p.SSE != SSEKMS && p.SSE != DSSEKMS {
+		return errors.New("--context applies to --sse aws:kms or aws:kms:dsse only")
+	}
+	return nil
+}
+
+func (p *Put) drawnMode() string {
+	if p.SSEC != nil {
+		return "SSE-C"
+	}
+	return p.SSE
+}
+
+func (p *Put) requestName(size int64, env *Env) string {
+	if size >= threshold(env) {
+		return "CreateMultipartUpload + UploadPart × " + strconv.FormatInt((size+partSize(env)-1)/partSize(env), 10)
+	}
+	return "PutObject"
+}
+
+func (p *Put) headerSummary() string {
+	switch {
+	case p.SSEC != nil:
+		return "the SSE-C key and its MD5 (S3 uses it and forgets it)"
+	case p.SSE == SSEDefault:
+		return "no encryption header (the bucket default applies)"
+	case p.KMSKey != "":
+		return "x-amz-server-side-encryption: " + p.SSE + " and key " + p.KMSKey
+	}
+	return "x-amz-server-side-encryption: " + p.SSE
+}
+
+// reportKeySteps reports the local handling of an SSE-C key.
+func (p *Put) reportKeySteps(r *Reporter) {
+	if p.SSEC == nil {
+		return
+	}
+	r.Step(Step{Actor: You, Op: OpKeyChecked, Title: "SSE-C key MD5", Observed: true,
+		Detail: "you computed the MD5 of the 32-byte key (" + s3c.KeyMD5(p.SSEC.Key) + ") so S3 can check it arrived intact"})
+}
+
+// encryptionContext renders p.Context for the header.
+func (p *Put) encryptionContext() *string {
+	if len(p.Context) == 0 {
+		return nil
+	}
+	data, _ := json.Marshal(p.Context)
+	return aws.String(base64.StdEncoding.EncodeToString(data))
+}
+
+// withJob tags a request with the job token so its sandbox steps can be
+// found in the trace.
+func withJob(r *Reporter) func(*s3.Options) {
+	return func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(trace.JobHeader, r.Token()))
+	}
+}
+
+func (p *Put) single(ctx context.Context, env *Env, r *Reporter, f *os.File, size int64) (PutResult, error) {
+	body := newProgressReader(io.NewSectionReader(f, 0, size), size, r, nil)
+	in := &s3.PutObjectInput{Bucket: &p.Bucket, Key: &p.Key, Body: body, ContentLength: aws.Int64(size),
+		ServerSideEncryption: s3types.ServerSideEncryption(p.SSE), SSEKMSEncryptionContext: p.encryptionContext(),
+		BucketKeyEnabled: p.BucketKey}
+	if p.KMSKey != "" {
+		in.SSEKMSKeyId = &p.KMSKey
+	}
+	if p.ContentType != "" {
+		in.ContentType = &p.ContentType
+	}
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = p.SSEC.headers()
+	out, err := env.Backend.S3.PutObject(ctx, in, withJob(r))
+	if err != nil {
+		return PutResult{}, err
+	}
+	return PutResult{VersionID: aws.ToString(out.VersionId), ETag: aws.ToString(out.ETag), Parts: 1,
+		Encryption: ObjectEncryption{SSE: string(out.ServerSideEncryption), KMSKeyARN: aws.ToString(out.SSEKMSKeyId),
+			BucketKey: aws.ToBool(out.BucketKeyEnabled), SSECKeyMD5: aws.ToString(out.SSECustomerKeyMD5)}}, nil
+}
+
+// multipart uploads f in parts, several at once, each read straight from
+// the file (memory stays bounded), and aborts the upload on any failure
+// or cancellation.
+func (p *Put) multipart(ctx context.Context, env *Env, r *Reporter, f *os.File, size int64) (res PutResult, err error) {
+	cin := &s3.CreateMultipartUploadInput{Bucket: &p.Bucket, Key: &p.Key, ServerSideEncryption: s3types.ServerSideEncryption(p.SSE),
+		SSEKMSEncryptionContext: p.encryptionContext(), BucketKeyEnabled: p.BucketKey, ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32}
+	if p.KMSKey != "" {
+		cin.SSEKMSKeyId = &p.KMSKey
+	}
+	if p.ContentType != "" {
+		cin.ContentType = &p.ContentType
+	}
+	cin.SSECustomerAlgorithm, cin.SSECustomerKey, cin.SSECustomerKeyMD5 = p.SSEC.headers()
+	up, err := env.Backend.S3.CreateMultipartUpload(ctx, cin, withJob(r))
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if err != nil {
+			// Abort on a fresh context: the job's may be cancelled.
+			actx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_, _ = env.Backend.S3.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: &p.Bucket, Key: &p.Key, UploadId: up.UploadId}, withJob(r))
+		}
+	}()
+	parts, err := p.uploadParts(ctx, env, r, f, size, up.UploadId)
+	if err != nil {
+		return res, err
+	}
+	out, err := env.Backend.S3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &p.Bucket, Key: &p.Key,
+		UploadId: up.UploadId, MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts}}, withJob(r))
+	if err != nil {
+		return res, err
+	}
+	return PutResult{VersionID: aws.ToString(out.VersionId), ETag: aws.ToString(out.ETag), Parts: len(parts),
+		Encryption: ObjectEncryption{SSE: string(out.ServerSideEncryption), KMSKeyARN: aws.ToString(out.SSEKMSKeyId),
+			BucketKey: aws.ToBool(out.BucketKeyEnabled), SSECKeyMD5: aws.ToString(up.SSECustomerKeyMD5)}}, nil
+}
+
+func (p *Put) uploadParts(ctx context.Context, env *Env, r *Reporter, f *os.File, size int64, uploadID *string) ([]s3types.CompletedPart, error) {
+	ps := partSize(env)
+	n := int((size + ps - 1) / ps)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		mu    sync.Mutex
+		parts = make([]s3types.CompletedPart, 0, n)
+		done  atomic.Int64
+		wg    sync.WaitGroup
+		sem   = make(chan struct{}, concurrency(env))
+	)
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		off := int64(i) * ps
+		length := min(ps, size-off)
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func(num int32) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			body := newProgressReader(io.NewSectionReader(f, off, length), size, r, &done)
+			in := &s3.UploadPartInput{Bucket: &p.Bucket, Key: &p.Key, UploadId: uploadID, PartNumber: aws.Int32(num),
+				Body: body, ContentLength: aws.Int64(length), ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32}
+			in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = p.SSEC.headers()
+			out, err := env.Backend.S3.UploadPart(ctx, in, withJob(r))
+			if err != nil {
+				cancel(fmt.Errorf("part %d: %w", num, err))
+				return
+			}
+			mu.Lock()
+			parts = append(parts, s3types.CompletedPart{PartNumber: aws.Int32(num), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32})
+			mu.Unlock()
+		}(int32(i + 1))
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	sort.Slice(parts, func(i, j int) bool { return *parts[i].PartNumber < *parts[j].PartNumber })
+	return parts, nil
+}
+
+// command is the aws CLI equivalent of p.
+func (p *Put) command(env *Env) Command {
+	args := []string{"s3api", "put-object", "--bucket", p.Bucket, "--key", p.Key, "--body", p.File}
+	if p.SSE != SSEDefault {
+		args = append(args, "--server-side-encryption", p.SSE)
+	}
+	if p.KMSKey != "" {
+		args = append(args, "--ssekms-key-id", p.KMSKey)
+	}
+	if p.BucketKey != nil {
+		if *p.BucketKey {
+			args = append(args, "--bucket-key-enabled")
+		} else {
+			args = append(args, "--no-bucket-key-enabled")
+		}
+	}
+	if c := p.encryptionContext(); c != nil {
+		args = append(args, "--ssekms-encryption-context", *c)
+	}
+	if p.SSEC != nil {
+		args = append(args, "--sse-customer-algorithm", "AES256", "--sse-customer-key", "fileb://"+p.SSEC.File)
+	}
+	c := awsCommand(env, args...)
+	if fi, err := os.Stat(p.File); err == nil && fi.Size() >= threshold(env) {
+		c.Note = "s3crypt sends this as a multipart upload in parallel parts; aws s3 cp does the same for large files"
+	}
+	return c
+}

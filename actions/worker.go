@@ -1,0 +1,288 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/s3crypt/s3crypt/awsclient"
+	"github.com/s3crypt/s3crypt/sandbox/trace"
+)
+
+// Action is one operation s3crypt can perform.
+type Action interface {
+	// Describe says in a few words what the action does ("upload a.txt
+	// to s3://b/a.txt with SSE-KMS").
+	Describe() string
+	// Run performs the action, reporting through r, and returns its typed
+	// result. It must stop promptly and clean up when ctx is cancelled.
+	Run(ctx context.Context, env *Env, r *Reporter) (any, error)
+}
+
+// Env is what actions run against.
+type Env struct {
+	Backend *awsclient.Backend
+	// PartSize and Concurrency tune transfers (defaults when zero).
+	PartSize    int64
+	Concurrency int
+	// MultipartThreshold is the size from which uploads go multipart.
+	MultipartThreshold int64
+}
+
+// Worker runs actions in the background, a bounded number at a time, and
+// reports their events on one channel. Progress events are dropped when
+// the reader lags; every other event is delivered.
+type Worker struct {
+	env    *Env
+	root   context.Context
+	stop   context.CancelFunc
+	sem    chan struct{}
+	events chan Event
+
+	mu   sync.Mutex
+	next JobID
+	jobs map[JobID]context.CancelFunc
+	wg   sync.WaitGroup
+}
+
+// NewWorker returns a worker running at most parallel actions at once,
+// each under a context derived from ctx.
+func NewWorker(ctx context.Context, env *Env, parallel int) *Worker {
+	if parallel < 1 {
+		parallel = 4
+	}
+	root, stop := context.WithCancel(ctx)
+	return &Worker{env: env, root: root, stop: stop, sem: make(chan struct{}, parallel),
+		events: make(chan Event, 1024), jobs: map[JobID]context.CancelFunc{}}
+}
+
+// Events is the channel every job reports on.
+func (w *Worker) Events() <-chan Event { return w.events }
+
+// Submit starts a (when a slot is free) and returns its id at once.
+func (w *Worker) Submit(a Action) JobID {
+	w.mu.Lock()
+	w.next++
+	id := w.next
+	ctx, cancel := context.WithCancel(w.root)
+	w.jobs[id] = cancel
+	w.mu.Unlock()
+	w.wg.Add(1)
+	go w.run(ctx, id, a)
+	return id
+}
+
+func (w *Worker) run(ctx context.Context, id JobID, a Action) {
+	defer w.wg.Done()
+	defer w.forget(id)
+	select {
+	case w.sem <- struct{}{}:
+		defer func() { <-w.sem }()
+	case <-ctx.Done():
+		w.send(CancelledEvent{Job: id})
+		return
+	}
+	r := newReporter(id, w.env, w.send)
+	defer r.close()
+	res, err := a.Run(ctx, w.env, r)
+	r.syncTrace(ctx)
+	switch {
+	case err == nil:
+		w.send(DoneEvent{Job: id, Result: res})
+	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
+		w.send(CancelledEvent{Job: id})
+	default:
+		w.send(FailedEvent{Job: id, Err: err})
+	}
+}
+
+func (w *Worker) forget(id JobID) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if cancel, ok := w.jobs[id]; ok {
+		cancel()
+		delete(w.jobs, id)
+	}
+}
+
+// send delivers e: progress is dropped if the reader lags, the rest waits.
+func (w *Worker) send(e Event) {
+	if _, ok := e.(ProgressEvent); ok {
+		select {
+		case w.events <- e:
+		default:
+		}
+		return
+	}
+	w.events <- e
+}
+
+// Cancel stops a job; it ends with a CancelledEvent after cleaning up.
+func (w *Worker) Cancel(id JobID) {
+	w.mu.Lock()
+	cancel := w.jobs[id]
+	w.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// Running reports how many jobs have not ended.
+func (w *Worker) Running() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.jobs)
+}
+
+// Shutdown cancels every job and waits for them to clean up, or for ctx.
+// Events still pending are discarded.
+func (w *Worker) Shutdown(ctx context.Context) error {
+	w.stop()
+	done := make(chan struct{})
+	go func() { w.wg.Wait(); close(done) }()
+	for {
+		select {
+		case <-done:
+			return nil
+		case <-w.events: // keep jobs from blocking on a full channel
+		case <-ctx.Done():
+			return fmt.Errorf("shut down the worker: %w", ctx.Err())
+		}
+	}
+}
+
+// RunSync runs a in the calling goroutine and hands every event to on (nil
+// to ignore them). It is what the CLI uses.
+func RunSync(ctx context.Context, env *Env, a Action, on func(Event)) (any, error) {
+	if on == nil {
+		on = func(Event) {}
+	}
+	r := newReporter(1, env, on)
+	defer r.close()
+	res, err := a.Run(ctx, env, r)
+	r.syncTrace(ctx)
+	return res, err
+}
+
+// Reporter is how an action reports its steps, progress and command.
+type Reporter struct {
+	job      JobID
+	emit     func(Event)
+	token    string
+	observer *observer
+	lastProg time.Time
+	rate     rateMeter
+	kms      int // observed KMS requests
+	mu       sync.Mutex
+}
+
+func newReporter(job JobID, env *Env, emit func(Event)) *Reporter {
+	r := &Reporter{job: job, emit: emit, token: newToken()}
+	if env != nil && env.Backend != nil && env.Backend.Sandbox != nil {
+		r.observer = newObserver(env.Backend.Sandbox, r.token)
+	}
+	return r
+}
+
+func (r *Reporter) close() {
+	if r.observer != nil {
+		r.observer.close()
+	}
+}
+
+// Token is the X-S3crypt-Job value that ties this job's requests to the
+// sandbox's trace.
+func (r *Reporter) Token() string { return r.token }
+
+// Observing reports whether S3's side of the flow is observed (sandbox)
+// rather than drawn.
+func (r *Reporter) Observing() bool { return r.observer != nil }
+
+// Step reports one step, after any sandbox steps that happened before it.
+func (r *Reporter) Step(s Step) {
+	r.syncTrace(context.Background())
+	r.step(s)
+}
+
+func (r *Reporter) step(s Step) {
+	if s.Time.IsZero() {
+		s.Time = time.Now()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s.Observed && s.Actor == KMS && s.Op != string(trace.OpManagedKeyCreated) {
+		r.kms++
+	}
+	r.emit(StepEvent{Job: r.job, Step: s})
+}
+
+// kmsCalls is how many KMS requests were observed for this job so far.
+func (r *Reporter) kmsCalls() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.kms
+}
+
+// Command reports the equivalent aws CLI command.
+func (r *Reporter) Command(c Command) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.emit(CommandEvent{Job: r.job, Command: c})
+}
+
+// Progress reports bytes done of total, at most every 100 ms (and always
+// the final figure).
+func (r *Reporter) Progress(done, total int64) {
+	now := time.Now()
+	r.mu.Lock()
+	rate := r.rate.add(now, done)
+	due := now.Sub(r.lastProg) >= 100*time.Millisecond || done == total
+	if due {
+		r.lastProg = now
+	}
+	r.mu.Unlock()
+	if !due {
+		return
+	}
+	r.syncTrace(context.Background())
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.emit(ProgressEvent{Job: r.job, Progress: Progress{Done: done, Total: total, Rate: rate}})
+}
+
+// syncTrace forwards the sandbox steps of this job seen so far.
+func (r *Reporter) syncTrace(ctx context.Context) {
+	if r.observer == nil {
+		return
+	}
+	for _, s := range r.observer.drain(ctx) {
+		r.step(s)
+	}
+}
+
+// rateMeter smooths a transfer rate over the last few seconds.
+type rateMeter struct {
+	t0    time.Time
+	done0 int64
+	rate  float64
+}
+
+func (m *rateMeter) add(now time.Time, done int64) float64 {
+	if m.t0.IsZero() {
+		m.t0, m.done0 = now, done
+		return 0
+	}
+	dt := now.Sub(m.t0).Seconds()
+	if dt >= 0.5 {
+		inst := float64(done-m.done0) / dt
+		if m.rate == 0 {
+			m.rate = inst
+		} else {
+			m.rate = 0.6*m.rate + 0.4*inst
+		}
+		m.t0, m.done0 = now, done
+	}
+	return m.rate
+}

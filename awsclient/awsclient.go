@@ -1,0 +1,223 @@
+// Package awsclient builds the aws-sdk-go-v2 clients s3crypt talks through,
+// for one of three backends, in this order of precedence:
+//
+//  1. an endpoint (--endpoint-url, or AWS_ENDPOINT_URL): the standard
+//     credential chain, AWS_CA_BUNDLE, path-style addressing;
+//  2. real AWS (--aws or --profile): the standard chain (AWS_PROFILE,
+//     AWS_REGION, SSO, config files);
+//  3. otherwise the embedded sandbox, in-process on its data directory (or
+//     attached to the `s3crypt serve` that holds it), trusting the
+//     sandbox's CA explicitly whatever AWS_CA_BUNDLE says.
+//
+// Every client records what it sends and receives (Recorder): which API,
+// the encryption headers (secrets masked) and a KMS call counter.
+package awsclient
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/logging"
+
+	"github.com/s3crypt/s3crypt/sandbox"
+)
+
+// Kind is which backend a Backend talks to.
+type Kind int
+
+// The backends.
+const (
+	KindSandbox Kind = iota
+	KindAWS
+	KindEndpoint
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindSandbox:
+		return "sandbox"
+	case KindAWS:
+		return "aws"
+	case KindEndpoint:
+		return "endpoint"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Options choose and configure a backend.
+type Options struct {
+	EndpointURL string // --endpoint-url; AWS_ENDPOINT_URL when empty
+	AWS         bool   // --aws
+	Profile     string // --profile (implies AWS)
+	Region      string // --region
+	DataDir     string // --data, for the sandbox
+	// Getenv reads the environment (os.Getenv when nil).
+	Getenv func(string) string
+}
+
+// Backend is a set of clients for one backend.
+type Backend struct {
+	Kind     Kind
+	Region   string
+	Endpoint string // "" for real AWS
+	// Label says where s3crypt is pointed, for headers and messages.
+	Label string
+	// CAFile is the CA bundle an aws CLI command needs for Endpoint ("" if
+	// the system's will do).
+	CAFile   string
+	S3       *s3.Client
+	KMS      *kms.Client
+	Sandbox  *sandbox.Sandbox // the sandbox, when Kind is KindSandbox
+	Recorder *Recorder
+	Config   aws.Config
+}
+
+// Open builds the backend opt selects.
+func Open(ctx context.Context, opt Options) (*Backend, error) {
+	getenv := opt.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	endpoint := opt.EndpointURL
+	if endpoint == "" && !opt.AWS && opt.Profile == "" {
+		endpoint = getenv("AWS_ENDPOINT_URL")
+	}
+	rec := NewRecorder()
+	switch {
+	case endpoint != "":
+		return openEndpoint(ctx, opt, endpoint, rec)
+	case opt.AWS || opt.Profile != "":
+		return openAWS(ctx, opt, rec)
+	}
+	return openSandbox(ctx, opt, rec)
+}
+
+func openEndpoint(ctx context.Context, opt Options, endpoint string, rec *Recorder) (*Backend, error) {
+	loads := []func(*config.LoadOptions) error{config.WithBaseEndpoint(endpoint), config.WithLogger(logging.Nop{})}
+	if opt.Region != "" {
+		loads = append(loads, config.WithRegion(opt.Region))
+	}
+	if opt.Profile != "" {
+		loads = append(loads, config.WithSharedConfigProfile(opt.Profile))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, loads...)
+	if err != nil {
+		return nil, fmt.Errorf("configure endpoint %s: %w", endpoint, err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	b := newBackend(KindEndpoint, cfg, rec, true)
+	b.Endpoint = endpoint
+	b.Label = "endpoint " + endpoint + " · " + cfg.Region
+	b.CAFile = os.Getenv("AWS_CA_BUNDLE")
+	return b, nil
+}
+
+func openAWS(ctx context.Context, opt Options, rec *Recorder) (*Backend, error) {
+	loads := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
+	if opt.Region != "" {
+		loads = append(loads, config.WithRegion(opt.Region))
+	}
+	if opt.Profile != "" {
+		loads = append(loads, config.WithSharedConfigProfile(opt.Profile))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, loads...)
+	if err != nil {
+		return nil, fmt.Errorf("configure AWS: %w", err)
+	}
+	if cfg.Region == "" {
+		return nil, fmt.Errorf("no AWS region: set --region, AWS_REGION or a region in your profile")
+	}
+	b := newBackend(KindAWS, cfg, rec, false)
+	profile := opt.Profile
+	if profile == "" {
+		profile = os.Getenv("AWS_PROFILE")
+	}
+	if profile == "" {
+		profile = "default"
+	}
+	b.Label = "aws · profile " + profile + " · " + cfg.Region
+	return b, nil
+}
+
+func openSandbox(ctx context.Context, opt Options, rec *Recorder) (*Backend, error) {
+	sopt := sandbox.Options{Dir: opt.DataDir, Region: opt.Region}
+	sb, err := sandbox.Start(ctx, sopt)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := SandboxConfig(ctx, sb)
+	if err != nil {
+		sb.Close()
+		return nil, err
+	}
+	b := newBackend(KindSandbox, cfg, rec, true)
+	b.Sandbox = sb
+	b.Endpoint = sb.Endpoint()
+	b.CAFile = sb.CAFile()
+	b.Label = "sandbox · " + sb.Region() + " · data " + tildePath(sb.Dir())
+	if sb.Attached() {
+		b.Label += " (attached to s3crypt serve)"
+	}
+	return b, nil
+}
+
+// SandboxConfig is an SDK config for sb: its endpoint, its credentials and
+// a transport that trusts its CA and nothing else.
+func SandboxConfig(ctx context.Context, sb *sandbox.Sandbox) (aws.Config, error) {
+	c := sb.Credentials()
+	hc := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.TLSClientConfig = &tls.Config{RootCAs: sb.CAPool(), MinVersion: tls.VersionTLS12}
+		tr.MaxIdleConnsPerHost = 64
+	})
+	return config.LoadDefaultConfig(ctx,
+		config.WithRegion(sb.Region()),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, "")),
+		config.WithHTTPClient(hc),
+		config.WithBaseEndpoint(sb.Endpoint()),
+		config.WithLogger(logging.Nop{}),
+		// The sandbox is the only profile that applies; a user's profile
+		// must not leak its settings in.
+		config.WithSharedConfigFiles([]string{}),
+		config.WithSharedCredentialsFiles([]string{}),
+	)
+}
+
+func newBackend(kind Kind, cfg aws.Config, rec *Recorder, pathStyle bool) *Backend {
+	cfg.APIOptions = append(cfg.APIOptions, rec.middleware)
+	return &Backend{
+		Kind:     kind,
+		Region:   cfg.Region,
+		Config:   cfg,
+		Recorder: rec,
+		S3:       s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle }),
+		KMS:      kms.NewFromConfig(cfg),
+	}
+}
+
+// Close releases the sandbox, if this backend started one.
+func (b *Backend) Close() error {
+	if b.Sandbox != nil {
+		return b.Sandbox.Close()
+	}
+	return nil
+}
+
+// tildePath shortens a path under the home directory to ~/….
+func tildePath(p string) string {
+	if home, err := os.UserHomeDir(); err == nil && home != "" && strings.HasPrefix(p, home+"/") {
+		return "~" + p[len(home):]
+	}
+	return p
+}

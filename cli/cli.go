@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+)
+
+// Root is the whole command line.
+type Root struct {
+	Globals
+
+	Serve ServeCmd `cmd:"" help:"Serve the sandbox region (S3 + KMS over HTTPS on loopback) for the AWS CLI and SDKs."`
+	Put   PutCmd   `cmd:"" help:"Upload a file with a chosen encryption."`
+	Get   GetCmd   `cmd:"" help:"Download an object (SSE-C objects need their key)."`
+	UI    UICmd    `cmd:"" default:"1" hidden:"" help:"Open the terminal UI."`
+}
+
+// UICmd runs when no verb is given. Until the TUI lands it prints help.
+type UICmd struct{}
+
+// Run implements the verb.
+func (UICmd) Run(k *kong.Context) error {
+	_, err := k.Parse([]string{"--help"})
+	return err
+}
+
+// Main parses args, runs the verb and returns the exit code.
+func Main(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, args, os.Stdout, os.Stderr)
+}
+
+// exited is how kong's exit (after --help) unwinds Run.
+type exited struct{ code int }
+
+// Run parses args and runs the verb under ctx, writing to stdout and
+// stderr, and returns the exit code: 0 ok, 1 failed, 2 usage.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	var root Root
+	root.Out, root.Err = stdout, stderr
+	parser, err := kong.New(&root,
+		kong.Name("s3crypt"),
+		kong.Description("See and apply Amazon S3 encryption: SSE-S3, SSE-KMS, DSSE-KMS, SSE-C, bucket keys, client-side.\n\nWithout --endpoint-url, --aws or --profile, s3crypt runs against its embedded sandbox region."),
+		kong.UsageOnError(),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exited{code}) }),
+	)
+	if err != nil {
+		fmt.Fprintln(stderr, "s3crypt: "+err.Error())
+		return 2
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(exited)
+			if !ok {
+				panic(r)
+			}
+			code = e.code
+		}
+	}()
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintln(stderr, "s3crypt: "+err.Error())
+		return 2
+	}
+	kctx.BindTo(ctx, (*context.Context)(nil))
+	err = kctx.Run(&root.Globals)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintln(stderr, "s3crypt: cancelled")
+			return 130
+		}
+		fmt.Fprintln(stderr, "s3crypt: "+err.Error())
+	}
+	return ExitCode(err)
+}

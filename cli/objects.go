@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/s3crypt/s3crypt/actions"
+	s3c "github.com/s3crypt/s3crypt/crypto"
+)
+
+// parseS3URL splits s3://bucket[/key].
+func parseS3URL(u string, needKey bool) (bucket, key string, err error) {
+	rest, ok := strings.CutPrefix(u, "s3://")
+	if !ok || rest == "" {
+		return "", "", usage("%q is not an S3 URL: write s3://BUCKET/KEY", u)
+	}
+	bucket, key, _ = strings.Cut(rest, "/")
+	if bucket == "" {
+		return "", "", usage("%q names no bucket: write s3://BUCKET/KEY", u)
+	}
+	if needKey && key == "" {
+		return "", "", usage("%q names no object key: write s3://%s/KEY", u, bucket)
+	}
+	return bucket, key, nil
+}
+
+// sseCFlags are the SSE-C key options of put, get and head.
+type sseCFlags struct {
+	SSECKey string `name:"sse-c-key" help:"SSE-C: the customer key file (32 raw bytes, or its base64 or hex text)." placeholder:"FILE" type:"path"`
+}
+
+// load reads the SSE-C key file, if one is given.
+func (f sseCFlags) load(errw io.Writer) (*actions.SSECKey, error) {
+	if f.SSECKey == "" {
+		return nil, nil
+	}
+	k, warn, err := s3c.ReadKeyFile(f.SSECKey)
+	if err != nil {
+		return nil, err
+	}
+	if warn != nil {
+		fmt.Fprintln(errw, "s3crypt: warning: "+warn.String())
+	}
+	return &actions.SSECKey{Key: k, File: f.SSECKey}, nil
+}
+
+// PutCmd is `s3crypt put FILE s3://BUCKET/KEY`.
+type PutCmd struct {
+	File        string            `arg:"" help:"Local file to upload." type:"existingfile"`
+	URL         string            `arg:"" name:"s3-url" help:"Destination s3://BUCKET/KEY (a trailing / keeps the file name)."`
+	SSE         string            `name:"sse" help:"Server-side encryption: none, AES256 (SSE-S3), aws:kms (SSE-KMS) or aws:kms:dsse (DSSE-KMS). Without it the bucket's default applies, as on AWS." enum:",none,AES256,aws:kms,aws:kms:dsse" default:""`
+	KMSKey      string            `name:"kms-key" help:"KMS key for aws:kms / aws:kms:dsse: id, ARN, alias/NAME or alias ARN (default: the AWS managed aws/s3 key)." placeholder:"KEY"`
+	BucketKey   *bool             `name:"bucket-key" help:"Use an S3 bucket key (SSE-KMS), or --no-bucket-key to refuse the bucket's." negatable:""`
+	SSECGen     string            `name:"sse-c-generate" help:"SSE-C with a fresh random key, written to FILE (mode 0600; never overwritten)." placeholder:"FILE" type:"path"`
+	Context     map[string]string `name:"context" help:"Extra encryption context pair for SSE-KMS (repeatable)." placeholder:"K=V"`
+	ContentType string            `name:"content-type" help:"Content-Type to store."`
+	sseCFlags
+}
+
+// Run implements the verb.
+func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
+	bucket, key, err := parseS3URL(c.URL, false)
+	if err != nil {
+		return err
+	}
+	if key == "" || strings.HasSuffix(key, "/") {
+		key += baseName(c.File)
+	}
+	p := &actions.Put{File: c.File, Bucket: bucket, Key: key, SSE: c.SSE, KMSKey: c.KMSKey, BucketKey: c.BucketKey,
+		Context: c.Context, ContentType: c.ContentType}
+	if p.SSE == "none" {
+		p.SSE = actions.SSEDefault
+	}
+	switch {
+	case c.SSECKey != "" && c.SSECGen != "":
+		return usage("--sse-c-key and --sse-c-generate are exclusive")
+	case c.SSECGen != "":
+		k, err := s3c.RandomKey(32)
+		if err != nil {
+			return err
+		}
+		if err := s3c.WriteKeyFile(c.SSECGen, k, s3c.KeyFileRaw, false); err != nil {
+			return err
+		}
+		fmt.Fprintf(g.errw(), "s3crypt: wrote a new 32-byte SSE-C key to %s (mode 0600): keep it, S3 cannot read the object without it\n", c.SSECGen)
+		p.SSEC = &actions.SSECKey{Key: k, File: c.SSECGen}
+	default:
+		if p.SSEC, err = c.load(g.errw()); err != nil {
+			return err
+		}
+	}
+	if p.SSEC != nil {
+		defer p.SSEC.Key.Wipe()
+	}
+	return g.run(ctx, p, func(w io.Writer, res any) {
+		r := res.(actions.PutResult)
+		fmt.Fprintf(w, "upload: %s to s3://%s/%s\n", c.File, r.Bucket, r.Key)
+		fmt.Fprintf(w, "  %s, %s in %s (%s)\n", r.Encryption.Summary(), humanSize(r.Size), r.Duration.Round(1e6), rate(r.Size, r.Duration))
+		if r.VersionID != "" {
+			fmt.Fprintf(w, "  version %s\n", r.VersionID)
+		}
+		if r.KMSCalls >= 0 {
+			fmt.Fprintf(w, "  KMS requests S3 made: %d\n", r.KMSCalls)
+		}
+	})
+}
+
+func baseName(p string) string {
+	if i := strings.LastIndexByte(p, os.PathSeparator); i >= 0 {
+		return p[i+1:]
+	}
+	return p
+}
+
+// GetCmd is `s3crypt get s3://BUCKET/KEY FILE`.
+type GetCmd struct {
+	URL       string `arg:"" name:"s3-url" help:"Object s3://BUCKET/KEY."`
+	File      string `arg:"" help:"Local file to write (- for standard output)."`
+	VersionID string `name:"version-id" help:"Object version." placeholder:"V"`
+	sseCFlags
+}
+
+// Run implements the verb.
+func (c *GetCmd) Run(ctx context.Context, g *Globals) error {
+	bucket, key, err := parseS3URL(c.URL, true)
+	if err != nil {
+		return err
+	}
+	ssec, err := c.load(g.errw())
+	if err != nil {
+		return err
+	}
+	if ssec != nil {
+		defer ssec.Key.Wipe()
+	}
+	return g.run(ctx, &actions.Get{Bucket: bucket, Key: key, File: c.File, VersionID: c.VersionID, SSEC: ssec}, func(w io.Writer, res any) {
+		if c.File == "-" {
+			return
+		}
+		r := res.(actions.GetResult)
+		fmt.Fprintf(w, "download: s3://%s/%s to %s\n", r.Bucket, r.Key, r.File)
+		fmt.Fprintf(w, "  %s, %s in %s (%s)\n", r.Encryption.Summary(), humanSize(r.Size), r.Duration.Round(1e6), rate(r.Size, r.Duration))
+		if r.KMSCalls >= 0 {
+			fmt.Fprintf(w, "  KMS requests S3 made: %d\n", r.KMSCalls)
+		}
+	})
+}

@@ -1,0 +1,154 @@
+// Package cli is s3crypt's command line: every action as a verb named
+// after the aws CLI's, so what is learnt here carries over. Each verb builds
+// an actions request, runs it against the chosen backend and prints the
+// result (or --json). --trace prints the envelope-flow steps as they
+// happen and --show-aws the equivalent aws commands, both on standard
+// error. Exit codes: 0 ok, 1 failed, 2 usage.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/s3crypt/s3crypt/actions"
+	"github.com/s3crypt/s3crypt/awsclient"
+)
+
+// Globals are the flags every verb takes.
+type Globals struct {
+	Data        string `help:"Sandbox data directory (default: $XDG_DATA_HOME/s3crypt/sandbox)." placeholder:"DIR" type:"path"`
+	EndpointURL string `name:"endpoint-url" help:"Use this S3/KMS endpoint (default: $AWS_ENDPOINT_URL) instead of the sandbox." placeholder:"URL"`
+	AWS         bool   `name:"aws" help:"Use real AWS through the standard credential chain."`
+	Profile     string `help:"Use real AWS with this profile." placeholder:"NAME"`
+	Region      string `help:"Region (default: the backend's)." placeholder:"R"`
+	Trace       bool   `help:"Print the envelope-flow steps as they happen (standard error)."`
+	JSON        bool   `name:"json" help:"Print the result as JSON."`
+	ShowAWS     bool   `name:"show-aws" help:"Print the equivalent aws CLI command(s) (standard error)."`
+
+	// Out and Err are where results and reports go (os.Stdout/os.Stderr
+	// when nil); tests set them.
+	Out io.Writer `kong:"-"`
+	Err io.Writer `kong:"-"`
+	// Env overrides the transfer tuning (tests).
+	Tuning actions.Env `kong:"-"`
+}
+
+func (g *Globals) out() io.Writer {
+	if g.Out != nil {
+		return g.Out
+	}
+	return os.Stdout
+}
+
+func (g *Globals) errw() io.Writer {
+	if g.Err != nil {
+		return g.Err
+	}
+	return os.Stderr
+}
+
+// backend opens the backend the flags select.
+func (g *Globals) backend(ctx context.Context) (*awsclient.Backend, error) {
+	return awsclient.Open(ctx, awsclient.Options{EndpointURL: g.EndpointURL, AWS: g.AWS, Profile: g.Profile,
+		Region: g.Region, DataDir: g.Data})
+}
+
+// run executes a against the backend, reporting as the flags ask, and
+// prints the result with human (unless --json).
+func (g *Globals) run(ctx context.Context, a actions.Action, human func(w io.Writer, res any)) error {
+	b, err := g.backend(ctx)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	env := g.Tuning
+	env.Backend = b
+	res, err := actions.RunSync(ctx, &env, a, g.report)
+	if err != nil {
+		return err
+	}
+	if g.JSON {
+		enc := json.NewEncoder(g.out())
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	human(g.out(), res)
+	return nil
+}
+
+// report prints steps (--trace) and commands (--show-aws).
+func (g *Globals) report(e actions.Event) {
+	switch e := e.(type) {
+	case actions.StepEvent:
+		if g.Trace {
+			fmt.Fprintln(g.errw(), FormatStep(e.Step))
+		}
+	case actions.CommandEvent:
+		if g.ShowAWS {
+			fmt.Fprintln(g.errw(), "$ "+e.Command.String())
+			if e.Command.Note != "" {
+				fmt.Fprintln(g.errw(), "  # "+e.Command.Note)
+			}
+		}
+	}
+}
+
+// FormatStep renders a step as one line: time, actors, title, detail; a
+// step S3 takes that s3crypt could not observe is marked "(not observed)".
+func FormatStep(s actions.Step) string {
+	who := string(s.Actor)
+	if s.To != "" {
+		who += " → " + string(s.To)
+	}
+	line := fmt.Sprintf("%s  %-10s %-22s %s", s.Time.Format("15:04:05.000"), who, s.Title, s.Detail)
+	if !s.Observed {
+		line += "  (not observed: what S3 does on your behalf)"
+	}
+	return strings.TrimRight(line, " ")
+}
+
+// ExitCode maps an error from Run to s3crypt's exit codes.
+func ExitCode(err error) int {
+	var ue *UsageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		return 2
+	}
+	return 1
+}
+
+// UsageError is a command line that cannot be run as given.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+func usage(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
+
+// humanSize renders a byte count.
+func humanSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+func rate(n int64, d time.Duration) string {
+	if d <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.1f MB/s", float64(n)/d.Seconds()/1e6)
+}

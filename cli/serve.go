@@ -1,0 +1,34 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/s3crypt/s3crypt/sandbox"
+)
+
+// ServeCmd is `s3crypt serve`.
+type ServeCmd struct {
+	Addr     string `help:"HTTPS listen address (loopback only; port 0 picks a free port)." default:"127.0.0.1:0"`
+	HTTPAddr string `name:"http-addr" help:"Also serve plain HTTP on this loopback address (SSE-C is refused there, as on AWS)." placeholder:"127.0.0.1:PORT"`
+}
+
+// Run implements the verb: it serves until ctx ends (SIGINT/SIGTERM).
+func (c *ServeCmd) Run(ctx context.Context, g *Globals) error {
+	region := g.Region
+	sb, err := sandbox.Start(ctx, sandbox.Options{Dir: g.Data, Addr: c.Addr, HTTPAddr: c.HTTPAddr, Region: region, NoAttach: true})
+	if err != nil {
+		return err
+	}
+	w := g.out()
+	for _, line := range sb.Env() {
+		fmt.Fprintln(w, line)
+	}
+	if sb.HTTPEndpoint() != "" {
+		fmt.Fprintln(w, "# plain HTTP (no SSE-C): "+sb.HTTPEndpoint())
+	}
+	fmt.Fprintln(w, "# data: "+sb.Dir()+" · Ctrl+C stops the sandbox")
+	<-ctx.Done()
+	fmt.Fprintln(g.errw(), "s3crypt: stopping the sandbox")
+	return sb.Close()
+}

@@ -69,6 +69,9 @@ func Diagnose(op string, err error, h Hint) error {
 		return err
 	}
 	code, msg, status := apiError(err)
+	if code == "BadRequest" || code == "Forbidden" || code == "NotFound" {
+		code = "" // a HEAD error: status only, no body
+	}
 	e := &Error{Op: op, What: msg, Code: code, Status: status, Err: err}
 	if e.What == "" {
 		e.What = err.Error()
@@ -86,10 +89,11 @@ func explain(e *Error, msg string, h Hint) {
 	switch {
 	case e.Code == "InvalidRequest" && strings.Contains(msg, "stored using a form of Server Side Encryption"),
 		e.Status == 400 && e.Code == "" && !h.UsedSSEC && h.Key != "" && !h.Write:
+		// A HEAD answers an SSE-C object without key with a bare 400.
 		e.What = obj + " is encrypted with SSE-C and the request carried no key"
 		e.Why = "S3 keeps only a salted HMAC of an SSE-C key; every read must send the key again"
 		e.Fix = "Pass the object's key with --sse-c-key FILE"
-	case (e.Code == "AccessDenied" || e.Status == 403) && h.UsedSSEC && !h.Write:
+	case (e.Code == "AccessDenied" || e.Status == 403 && e.Code == "") && h.UsedSSEC && !h.Write:
 		e.What = "the SSE-C key does not match the key " + obj + " was written with"
 		e.Why = "S3 compared the key's salted HMAC with the one it stored and they differ"
 		e.Fix = "Use the same 32-byte key file that was used to upload it (each version can have its own key)"

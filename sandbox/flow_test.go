@@ -88,7 +88,7 @@ func TestTraceOfSSEKMSUpload(t *testing.T) {
 		}
 	}
 	got := collect(func(p *s3.PutObjectInput) { p.ServerSideEncryption = "aws:kms"; p.SSEKMSKeyId = aws.String(keyID) }, "a")
-	want := "KMS:GenerateDataKey S3:DataKeyWiped S3:EncryptData S3:Stored"
+	want := "KMS:GenerateDataKey S3:EncryptData S3:DataKeyWiped S3:Stored"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("SSE-KMS steps:\n got %v\nwant %v", got, want)
 	}
@@ -98,12 +98,12 @@ func TestTraceOfSSEKMSUpload(t *testing.T) {
 		p.BucketKeyEnabled = aws.Bool(true)
 	}
 	got = collect(bk, "b")
-	want = "KMS:GenerateDataKey S3:BucketKeyCreated S3:DataKeyGenerated S3:DataKeyWiped S3:EncryptData S3:Stored"
+	want = "KMS:GenerateDataKey S3:BucketKeyCreated S3:DataKeyGenerated S3:EncryptData S3:DataKeyWiped S3:Stored"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("bucket key, first object:\n got %v\nwant %v", got, want)
 	}
 	got = collect(bk, "c")
-	want = "S3:BucketKeyReused S3:DataKeyGenerated S3:DataKeyWiped S3:EncryptData S3:Stored"
+	want = "S3:BucketKeyReused S3:DataKeyGenerated S3:EncryptData S3:DataKeyWiped S3:Stored"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("bucket key, second object:\n got %v\nwant %v", got, want)
 	}

@@ -159,8 +159,8 @@ func (s *Server) uploadPartCopy(q *request) error {
 	}
 	wp, err := s.copyBytes(q, src, srcKeys, dstKeys, off, n, num, u.ChecksumAlgorithm)
 	dstKeys.wipe()
-	s.publishWipe(q, u.Template.Encryption)
 	if err != nil {
+		s.publishWipe(q, u.Template.Encryption)
 		return err
 	}
 	return s.commitPart(q, u, wp)

@@ -109,8 +109,8 @@ func (s *Server) uploadPart(q *request) error {
 	}
 	wp, err := s.writePart(q, q.auth.Body, keys, num, alg)
 	keys.wipe()
-	s.publishWipe(q, u.Template.Encryption)
 	if err != nil {
+		s.publishWipe(q, u.Template.Encryption)
 		return err
 	}
 	return s.commitPart(q, u, wp)
@@ -126,6 +126,7 @@ func (s *Server) commitPart(q *request, u store.Upload, wp writtenPart) error {
 	s.opt.Store.RemoveBlobs(garbage...)
 	s.publish(q, trace.Event{Op: trace.OpEncryptData, Mode: u.Template.Encryption.Mode, Bytes: wp.part.Size,
 		KeyARN: u.Template.Encryption.KMSKeyARN, Detail: fmt.Sprintf("S3 encrypted part %d (%d bytes)", wp.part.Number, wp.part.Size)})
+	s.publishWipe(q, u.Template.Encryption)
 	h := q.w.Header()
 	setEncryptionHeaders(h, u.Template.Encryption, false)
 	if wp.checksum.alg != "" {

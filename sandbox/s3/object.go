@@ -117,12 +117,14 @@ func (s *Server) putObject(q *request) error {
 	}
 	wp, err := s.writePart(q, q.auth.Body, keys, 1, storeAlg)
 	keys.wipe()
+	if err == nil {
+		s.publish(q, trace.Event{Op: trace.OpEncryptData, Mode: enc.Mode, Layer: len(enc.Layers), Bytes: wp.part.Size, KeyARN: enc.KMSKeyARN,
+			Detail: fmt.Sprintf("S3 encrypted %d bytes with AES-256-GCM in 64 KiB authenticated packages (%d layer(s))", wp.part.Size, len(enc.Layers))})
+	}
 	s.publishWipe(q, enc)
 	if err != nil {
 		return err
 	}
-	s.publish(q, trace.Event{Op: trace.OpEncryptData, Mode: enc.Mode, Layer: len(enc.Layers), Bytes: wp.part.Size, KeyARN: enc.KMSKeyARN,
-		Detail: fmt.Sprintf("S3 encrypted %d bytes with AES-256-GCM in 64 KiB authenticated packages (%d layer(s))", wp.part.Size, len(enc.Layers))})
 	obj := store.Object{Bucket: q.bucket, Key: q.key, Size: wp.part.Size, LastModified: s.opt.Now().UTC(),
 		ContentType: q.r.Header.Get("Content-Type"), Headers: requestHeaders(q.r.Header), UserMeta: userMeta(q.r.Header),
 		Checksums: wp.part.Checksums, ChecksumType: "FULL_OBJECT", Encryption: enc, Parts: []store.Part{wp.part},

@@ -138,6 +138,9 @@ func (s *Store) init() error {
 	if err := s.makeBlobDirs(); err != nil {
 		return err
 	}
+	if err := s.syncDir(s.dir); err != nil {
+		return fmt.Errorf("sync data directory: %w", err)
+	}
 	if err := s.cleanTmp(); err != nil {
 		return err
 	}

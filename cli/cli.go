@@ -22,15 +22,6 @@ type Root struct {
 	UI    UICmd    `cmd:"" default:"1" hidden:"" help:"Open the terminal UI."`
 }
 
-// UICmd runs when no verb is given. Until the TUI lands it prints help.
-type UICmd struct{}
-
-// Run implements the verb.
-func (UICmd) Run(k *kong.Context) error {
-	_, err := k.Parse([]string{"--help"})
-	return err
-}
-
 // Main parses args, runs the verb and returns the exit code.
 func Main(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -10,23 +10,29 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// putKeys stores a version of each key in one transaction (no blobs).
+// putKeys stores a version of each key (no blobs), a few thousand per
+// transaction: bbolt splits nodes only at commit, so one huge transaction
+// of random inserts is quadratic.
 func putKeys(t testing.TB, s *Store, bucket string, keys []string) {
 	t.Helper()
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b, err := openBucket(tx, bucket)
-		if err != nil {
-			return err
-		}
-		for _, k := range keys {
-			if _, _, err := b.put(Object{Bucket: bucket, Key: k, Size: int64(len(k))}); err != nil {
+	for len(keys) > 0 {
+		batch := keys[:min(len(keys), 2000)]
+		keys = keys[len(batch):]
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			b, err := openBucket(tx, bucket)
+			if err != nil {
 				return err
 			}
+			for _, k := range batch {
+				if _, _, err := b.put(Object{Bucket: bucket, Key: k, Size: int64(len(k))}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("put keys: %v", err)
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("put keys: %v", err)
 	}
 }
 

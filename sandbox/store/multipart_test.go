@@ -57,18 +57,7 @@ func TestMultipartLifecycle(t *testing.T) {
 	}
 	putPart(t, s, "big", u.ID, 4, "unused")
 
-	parts, truncated, err := s.ListParts("b", "big", u.ID, 0, 2)
-	if err != nil || !truncated || len(parts) != 2 || parts[0].Number != 1 || parts[1].Blob != p2b.Blob {
-		t.Fatalf("ListParts page 1 = %+v, %v, %v", parts, truncated, err)
-	}
-	parts, truncated, err = s.ListParts("b", "big", u.ID, 2, 2)
-	if err != nil || truncated || len(parts) != 2 || parts[0].Number != 3 || parts[1].Number != 4 {
-		t.Fatalf("ListParts page 2 = %+v, %v, %v", parts, truncated, err)
-	}
-	all, err := s.UploadParts("b", "big", u.ID)
-	if err != nil || len(all) != 4 || all[3].ETag != `"part3"` {
-		t.Fatalf("UploadParts = %+v, %v", all, err)
-	}
+	all := checkParts4(t, s, u.ID, p2b)
 
 	// A part naming a blob the upload does not hold is refused.
 	foreign := mustWriteBlob(t, s, "foreign")
@@ -104,6 +93,25 @@ func TestMultipartLifecycle(t *testing.T) {
 	if _, _, err := s.ListParts("b", "big", u.ID, 0, 0); !errors.Is(err, ErrNoSuchUpload) {
 		t.Fatalf("ListParts after complete: got %v", err)
 	}
+}
+
+// checkParts4 checks the listings of an upload of parts 1 to 4 whose
+// part 2 is p2, and returns its parts.
+func checkParts4(t *testing.T, s *Store, uploadID string, p2 Part) map[int]Part {
+	t.Helper()
+	parts, truncated, err := s.ListParts("b", "big", uploadID, 0, 2)
+	if err != nil || !truncated || len(parts) != 2 || parts[0].Number != 1 || parts[1].Blob != p2.Blob {
+		t.Fatalf("ListParts page 1 = %+v, %v, %v", parts, truncated, err)
+	}
+	parts, truncated, err = s.ListParts("b", "big", uploadID, 2, 2)
+	if err != nil || truncated || len(parts) != 2 || parts[0].Number != 3 || parts[1].Number != 4 {
+		t.Fatalf("ListParts page 2 = %+v, %v, %v", parts, truncated, err)
+	}
+	all, err := s.UploadParts("b", "big", uploadID)
+	if err != nil || len(all) != 4 || all[3].ETag != `"part3"` || all[2].Blob != p2.Blob {
+		t.Fatalf("UploadParts = %+v, %v", all, err)
+	}
+	return all
 }
 
 func sameSet(a, b []string) bool {

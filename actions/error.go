@@ -1,11 +1,13 @@
 package actions
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 )
 
@@ -152,4 +154,19 @@ func keyOrDefault(k, d string) string {
 		return k
 	}
 	return d
+}
+
+// refineHeadError tells a missing bucket from a missing key after a HEAD
+// answered a bare 404 (HEAD responses carry no error code).
+func refineHeadError(ctx context.Context, env *Env, op, bucket string, err error) error {
+	if _, _, status := apiError(err); status != 404 {
+		return err
+	}
+	if _, berr := env.Backend.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &bucket}); berr != nil {
+		if _, _, bs := apiError(berr); bs == 404 {
+			return &Error{Op: op, What: "The specified bucket does not exist", Code: "NoSuchBucket", Status: 404, Err: err,
+				Why: "bucket " + bucket + " does not exist in this region", Fix: "Create it: s3crypt mb s3://" + bucket}
+		}
+	}
+	return err
 }

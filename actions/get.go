@@ -135,7 +135,7 @@ func (g *Get) toFile(ctx context.Context, env *Env, r *Reporter) (GetResult, err
 	}()
 	head, err := env.Backend.S3.HeadObject(ctx, g.headInput(), withJob(r))
 	if err != nil {
-		return GetResult{}, err
+		return GetResult{}, refineHeadError(ctx, env, g.Describe(), g.Bucket, err)
 	}
 	size := aws.ToInt64(head.ContentLength)
 	var res GetResult

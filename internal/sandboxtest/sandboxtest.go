@@ -5,6 +5,8 @@ package sandboxtest
 import (
 	"bytes"
 	"context"
+	"os"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -46,4 +48,36 @@ func CLI(t testing.TB, args ...string) Result {
 	var out, errb bytes.Buffer
 	code := cli.Run(ctx, args, &out, &errb)
 	return Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
+}
+
+// DebianAWS returns the path of Debian's aws CLI (/usr/bin/aws). Without
+// it the test is skipped, or fails when S3CRYPT_REQUIRE_TOOLS=1 (as in CI,
+// where .ci/run installs it).
+func DebianAWS(t testing.TB) string {
+	t.Helper()
+	const path = "/usr/bin/aws"
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("S3CRYPT_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("needs Debian's aws CLI at %s (apt-get install -y awscli)", path)
+		}
+		t.Skipf("needs Debian's aws CLI at %s: apt-get install -y awscli", path)
+	}
+	return path
+}
+
+// AWS runs Debian's aws CLI with argv (as actions.Command.Full gives it,
+// starting with "aws") against the backend's sandbox, with its credentials
+// and no user configuration.
+func AWS(t testing.TB, b *awsclient.Backend, argv []string) (stdout, stderr string, err error) {
+	t.Helper()
+	bin := DebianAWS(t)
+	c := b.Sandbox.Credentials()
+	cmd := exec.Command(bin, argv[1:]...)
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "AWS_ACCESS_KEY_ID=" + c.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY=" + c.SecretAccessKey, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+		"AWS_PAGER=", "AWS_DEFAULT_OUTPUT=json", "AWS_EC2_METADATA_DISABLED=true"}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	return out.String(), errb.String(), err
 }

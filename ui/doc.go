@@ -1,0 +1,2 @@
+// Package ui is s3crypt's terminal interface.
+package ui

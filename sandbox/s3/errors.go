@@ -86,6 +86,8 @@ func toS3Error(err error) *Error {
 		return errBucketOwned
 	case errors.Is(err, store.ErrInvalidPart):
 		return errInvalidPart
+	case errors.Is(err, store.ErrInvalidKey):
+		return argErr("InvalidArgument", "Object key is not valid: it must be non-empty UTF-8 without NUL characters.", "key", "")
 	}
 	return errInternal
 }

@@ -1,0 +1,31 @@
+package trace
+
+import "testing"
+
+func TestBusDeliversCountsAndDrops(t *testing.T) {
+	b := NewBus()
+	fast := b.Subscribe(10)
+	slow := b.Subscribe(1)
+	b.Publish(Event{Actor: ActorKMS, Op: OpGenerateDataKey, Caller: "S3"})
+	b.Publish(Event{Actor: ActorKMS, Op: OpDecrypt, Caller: "AKIA1"})
+	b.Publish(Event{Actor: ActorKMS, Op: OpManagedKeyCreated, Caller: "S3"})
+	b.Publish(Event{Actor: ActorS3, Op: OpStored})
+	if len(fast.C) != 4 || slow.Dropped() != 3 {
+		t.Fatalf("fast %d queued, slow dropped %d", len(fast.C), slow.Dropped())
+	}
+	e := <-fast.C
+	if e.Seq != 1 || e.Time.IsZero() {
+		t.Fatalf("first event not stamped: %+v", e)
+	}
+	if b.Total("S3") != 1 || b.Total("") != 2 || b.Total("AKIA1") != 1 {
+		t.Fatalf("counts: %+v", b.Counts())
+	}
+	fast.Close()
+	fast.Close() // idempotent
+	if _, ok := <-fast.C; ok {
+		// drain what was queued before close
+		for range fast.C {
+		}
+	}
+	b.Publish(Event{Actor: ActorS3, Op: OpStored}) // no panic on a closed subscriber
+}

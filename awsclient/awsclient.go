@@ -174,24 +174,24 @@ func openSandbox(ctx context.Context, opt Options, rec *Recorder) (*Backend, err
 }
 
 // SandboxConfig is an SDK config for sb: its endpoint, its credentials and
-// a transport that trusts its CA and nothing else.
+// a transport that trusts its CA and nothing else. It is built by hand, not
+// loaded: nothing from the user's environment or profiles (AWS_PROFILE,
+// AWS_REGION, AWS_CA_BUNDLE) may leak into the sandbox.
 func SandboxConfig(ctx context.Context, sb *sandbox.Sandbox) (aws.Config, error) {
 	c := sb.Credentials()
 	hc := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
 		tr.TLSClientConfig = &tls.Config{RootCAs: sb.CAPool(), MinVersion: tls.VersionTLS12}
 		tr.MaxIdleConnsPerHost = 64
 	})
-	return config.LoadDefaultConfig(ctx,
-		config.WithRegion(sb.Region()),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, "")),
-		config.WithHTTPClient(hc),
-		config.WithBaseEndpoint(sb.Endpoint()),
-		config.WithLogger(logging.Nop{}),
-		// The sandbox is the only profile that applies; a user's profile
-		// must not leak its settings in.
-		config.WithSharedConfigFiles([]string{}),
-		config.WithSharedCredentialsFiles([]string{}),
-	)
+	return aws.Config{
+		Region:                     sb.Region(),
+		Credentials:                aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, "")),
+		HTTPClient:                 hc,
+		BaseEndpoint:               aws.String(sb.Endpoint()),
+		Logger:                     logging.Nop{},
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenSupported,
+	}, nil
 }
 
 func newBackend(kind Kind, cfg aws.Config, rec *Recorder, pathStyle bool) *Backend {

@@ -53,38 +53,50 @@ func storedSize(size int64, layers int) int64 {
 	return int64(n)
 }
 
-// openPart returns the plaintext bytes [off, off+n) of a stored part.
-// Reading from the start streams; a range decrypts only the packages it
-// covers.
+// DARE 2.0 package geometry: 64 KiB of plaintext, a 16-byte header and a
+// 16-byte tag.
+const (
+	darePayload = 64 << 10
+	darePackage = darePayload + 32
+)
+
+// openPart returns a reader of the plaintext bytes [off, off+n) of a
+// stored part. It seeks to the first package that holds off (through every
+// layer) and decrypts sequentially from there, so a range costs only the
+// packages it covers, each decrypted once.
 func openPart(st *store.Store, p store.Part, keys dataKeys, off, n int64) (io.Reader, io.Closer, error) {
 	f, err := st.OpenBlob(p.Blob)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open stored part %d: %w", p.Number, err)
 	}
-	if off == 0 && n == p.Size {
-		var r io.Reader = f
-		for i := len(keys) - 1; i >= 0; i-- {
-			sk := streamKey(keys[i], p.Nonce)
-			d, err := sio.DecryptReader(r, dareConfig(sk))
-			clear(sk)
-			if err != nil {
-				f.Close()
-				return nil, nil, err
-			}
-			r = d
-		}
-		return r, f, nil
+	// offs[i] is where reading starts in layer i's plaintext (layer 0 is
+	// the object's plaintext); the last entry is the offset in the file.
+	layers := len(keys)
+	offs := make([]int64, layers+1)
+	seqs := make([]int64, layers)
+	offs[0] = off
+	for i := range layers {
+		seqs[i] = offs[i] / darePayload
+		offs[i+1] = seqs[i] * darePackage
 	}
-	var ra io.ReaderAt = f
-	for i := len(keys) - 1; i >= 0; i-- {
+	var r io.Reader = io.NewSectionReader(f, offs[layers], p.StoredSize-offs[layers])
+	for i := layers - 1; i >= 0; i-- {
 		sk := streamKey(keys[i], p.Nonce)
-		d, err := sio.DecryptReaderAt(ra, dareConfig(sk))
+		cfg := dareConfig(sk)
+		cfg.SequenceNumber = uint32(seqs[i])
+		d, err := sio.DecryptReader(r, cfg)
 		clear(sk)
 		if err != nil {
 			f.Close()
 			return nil, nil, err
 		}
-		ra = d
+		if skip := offs[i] - seqs[i]*darePayload; skip > 0 {
+			if _, err := io.CopyN(io.Discard, d, skip); err != nil {
+				f.Close()
+				return nil, nil, fmt.Errorf("seek in stored part %d: %w", p.Number, err)
+			}
+		}
+		r = d
 	}
-	return io.NewSectionReader(ra, off, n), f, nil
+	return io.LimitReader(r, n), f, nil
 }

@@ -105,7 +105,7 @@ func (g *Get) stream(ctx context.Context, env *Env, r *Reporter, w io.Writer) (G
 	defer out.Body.Close()
 	size := aws.ToInt64(out.ContentLength)
 	var done atomic.Int64
-	n, err := io.Copy(w, &countingReader{r: out.Body, done: &done, total: size, rep: r})
+	n, err := io.CopyBuffer(w, &countingReader{r: out.Body, done: &done, total: size, rep: r}, make([]byte, 1<<20))
 	if err != nil {
 		return GetResult{}, fmt.Errorf("read the object: %w", err)
 	}
@@ -206,7 +206,7 @@ func (g *Get) ranges(ctx context.Context, env *Env, r *Reporter, f *os.File, siz
 			}
 			defer out.Body.Close()
 			w := io.NewOffsetWriter(f, off)
-			n, err := io.Copy(w, &countingReader{r: out.Body, done: &done, total: size, rep: r})
+			n, err := io.CopyBuffer(w, &countingReader{r: out.Body, done: &done, total: size, rep: r}, make([]byte, 1<<20))
 			if err == nil && n != end-off {
 				err = fmt.Errorf("range %d-%d: got %d bytes", off, end-1, n)
 			}

@@ -110,7 +110,7 @@ func explain(e *Error, msg string, h Hint) {
 	case e.Code == "KMS.DisabledException" || e.Code == "DisabledException":
 		e.Why = "the KMS key is disabled, so S3 cannot get or unwrap data keys with it"
 		e.Fix = "Enable it: s3crypt kms enable-key --key-id " + keyOrDefault(h.KMSKey, "KEY")
-	case (e.Code == "KMS.KMSInvalidStateException" || e.Code == "KMSInvalidStateException") && strings.Contains(msg, "pending deletion"):
+	case (e.Code == "KMS.KMSInvalidStateException" || e.Code == "KMSInvalidStateException") && strings.Contains(msg, "is pending deletion"):
 		e.Why = "the KMS key is scheduled for deletion; until then it cannot be used, and after it every object under it is lost"
 		e.Fix = "Cancel the deletion and enable the key: s3crypt kms cancel-key-deletion --key-id K, then s3crypt kms enable-key --key-id K"
 	case (e.Code == "KMS.NotFoundException" || e.Code == "NotFoundException") && strings.Contains(msg, "aws/s3") && !strings.Contains(msg, "alias/"):

@@ -106,7 +106,7 @@ func describe(ctx context.Context, env *Env, r *Reporter, keyID string) (KeyInfo
 		return KeyInfo{}, err
 	}
 	k := keyInfoFrom(out.KeyMetadata)
-	aliases, err := listAliases(ctx, env, r, k.KeyID)
+	aliases, err := kmsAliases(ctx, env, r, k.KeyID)
 	if err != nil {
 		return KeyInfo{}, err
 	}
@@ -130,10 +130,10 @@ func rotation(ctx context.Context, env *Env, r *Reporter, k *KeyInfo) {
 	}
 }
 
-// listAliases returns alias names by target key id ("" for aliases that
+// kmsAliases returns alias names by target key id ("" for aliases that
 // point at no key yet, such as alias/aws/s3 before S3 first uses it). A
 // non-empty keyID lists only that key's.
-func listAliases(ctx context.Context, env *Env, r *Reporter, keyID string) (map[string][]string, error) {
+func kmsAliases(ctx context.Context, env *Env, r *Reporter, keyID string) (map[string][]string, error) {
 	in := &kms.ListAliasesInput{}
 	if keyID != "" {
 		in.KeyId = &keyID
@@ -170,12 +170,12 @@ func kmsDiagnose(op string, err error, key string, refine func(*Error)) error {
 	switch {
 	case code == "DisabledException":
 		e.Why = "the KMS key is disabled: KMS refuses every cryptographic operation with it (and S3 cannot read or write objects under it)"
-	case code == "KMSInvalidStateException" && strings.Contains(e.What, "pending deletion"):
-		e.Fix = "Cancel the deletion, then enable the key: s3crypt kms cancel-key-deletion --key-id " + k +
-			" && s3crypt kms enable-key --key-id " + k
 	case code == "KMSInvalidStateException" && strings.Contains(e.What, "not pending deletion"):
 		e.Why = "the key is not scheduled for deletion, so there is nothing to cancel"
 		e.Fix = "See its state with: s3crypt kms describe-key --key-id " + k
+	case code == "KMSInvalidStateException" && strings.Contains(e.What, "pending deletion"):
+		e.Fix = "Cancel the deletion, then enable the key: s3crypt kms cancel-key-deletion --key-id " + k +
+			" && s3crypt kms enable-key --key-id " + k
 	case code == "AccessDeniedException":
 		e.Why = "you may not do this with this key; AWS managed keys such as aws/s3 allow no administration, and cryptographic use only through the AWS service that owns them"
 		e.Fix = "Use a customer managed key: s3crypt kms create-key"

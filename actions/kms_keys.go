@@ -194,7 +194,7 @@ func (l *ListKeys) Run(ctx context.Context, env *Env, r *Reporter) (any, error) 
 			ids = append(ids, aws.ToString(k.KeyId))
 		}
 	}
-	aliases, err := listAliases(ctx, env, r, "")
+	aliases, err := kmsAliases(ctx, env, r, "")
 	if err != nil {
 		return nil, failed(ctx, l.Describe(), err, "", nil)
 	}

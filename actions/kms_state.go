@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -200,7 +201,12 @@ func (c *CreateAlias) Run(ctx context.Context, env *Env, r *Reporter) (any, erro
 	kmsRequest(r, "CreateAlias", "you ask KMS to name "+c.TargetKeyID+" "+c.AliasName)
 	_, err := env.Backend.KMS.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: &c.AliasName, TargetKeyId: &c.TargetKeyID}, withKMSJob(r))
 	if err != nil {
-		return nil, failed(ctx, c.Describe(), err, c.TargetKeyID, nil)
+		return nil, failed(ctx, c.Describe(), err, c.TargetKeyID, func(e *Error) {
+			if strings.Contains(e.What, "Aliases must refer to keys") {
+				e.Why = "an alias must name a key by its id or ARN, not through another alias"
+				e.Fix = "Find the key id with: s3crypt kms describe-key --key-id " + c.TargetKeyID
+			}
+		})
 	}
 	res := AliasResult{AliasName: c.AliasName}
 	if st, err := keyState(ctx, env, r, c.AliasName); err == nil {

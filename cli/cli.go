@@ -16,10 +16,16 @@ import (
 type Root struct {
 	Globals
 
-	Serve ServeCmd `cmd:"" help:"Serve the sandbox region (S3 + KMS over HTTPS on loopback) for the AWS CLI and SDKs."`
-	Put   PutCmd   `cmd:"" help:"Upload a file with a chosen encryption."`
-	Get   GetCmd   `cmd:"" help:"Download an object (SSE-C objects need their key)."`
-	UI    UICmd    `cmd:"" default:"1" hidden:"" help:"Open the terminal UI."`
+	Serve            ServeCmd            `cmd:"" help:"Serve the sandbox region (S3 + KMS over HTTPS on loopback) for the AWS CLI and SDKs."`
+	KMS              KMSCmd              `cmd:"" name:"kms" help:"KMS keys: create, list, describe, enable/disable, schedule deletion, aliases, data keys, encrypt/decrypt."`
+	Mb               MbCmd               `cmd:"" help:"Make a bucket."`
+	Rb               RbCmd               `cmd:"" help:"Remove an empty bucket."`
+	Ls               LsCmd               `cmd:"" help:"List buckets, or objects with how each is encrypted."`
+	Put              PutCmd              `cmd:"" help:"Upload a file with a chosen encryption."`
+	Get              GetCmd              `cmd:"" help:"Download an object (SSE-C objects need their key)."`
+	Head             HeadCmd             `cmd:"" help:"Everything about how an object is encrypted (on the sandbox, also what lies on disk)."`
+	BucketEncryption BucketEncryptionCmd `cmd:"" name:"bucket-encryption" help:"Get, put or delete a bucket's default encryption and SSE-C blocking."`
+	UI               UICmd               `cmd:"" default:"1" hidden:"" help:"Open the terminal UI."`
 }
 
 // Main parses args, runs the verb and returns the exit code.

@@ -1,0 +1,788 @@
+package actions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// The BlockedEncryptionTypes values (SSE-SPEC 3.5).
+const (
+	BlockSSEC = "SSE-C" // SSE-C writes are refused
+	BlockNone = "NONE"  // nothing is blocked
+)
+
+// BucketEncryption is a bucket's default encryption rule.
+type BucketEncryption struct {
+	SSEAlgorithm string   `json:"sseAlgorithm"`             // AES256, aws:kms or aws:kms:dsse
+	KMSKeyID     string   `json:"kmsMasterKeyId,omitempty"` // as written in the rule
+	BucketKey    bool     `json:"bucketKeyEnabled"`
+	Blocked      []string `json:"blockedEncryptionTypes,omitempty"` // SSE-C or NONE
+}
+
+// SSECBlocked reports whether the rule blocks SSE-C writes.
+func (e BucketEncryption) SSECBlocked() bool { return slices.Contains(e.Blocked, BlockSSEC) }
+
+// Mode names the default for people: SSE-S3, SSE-KMS, DSSE-KMS.
+func (e BucketEncryption) Mode() string { return ObjectEncryption{SSE: e.SSEAlgorithm}.Mode() }
+
+// Summary says the rule in a few words.
+func (e BucketEncryption) Summary() string {
+	s := e.Mode()
+	if e.KMSKeyID != "" {
+		s += " " + e.KMSKeyID
+	} else if e.SSEAlgorithm == SSEKMS || e.SSEAlgorithm == DSSEKMS {
+		s += " (AWS managed key aws/s3)"
+	}
+	if e.BucketKey {
+		s += ", bucket key on"
+	}
+	if e.SSECBlocked() {
+		s += ", SSE-C blocked"
+	}
+	return s
+}
+
+// isFreshDefault reports whether e is what a new bucket gets.
+func (e BucketEncryption) isFreshDefault() bool {
+	return e.SSEAlgorithm == SSES3 && e.KMSKeyID == "" && !e.BucketKey && e.SSECBlocked()
+}
+
+func bucketEncryptionOf(cfg *s3types.ServerSideEncryptionConfiguration) BucketEncryption {
+	if cfg == nil || len(cfg.Rules) == 0 {
+		return BucketEncryption{}
+	}
+	rule := cfg.Rules[0]
+	var e BucketEncryption
+	if d := rule.ApplyServerSideEncryptionByDefault; d != nil {
+		e.SSEAlgorithm, e.KMSKeyID = string(d.SSEAlgorithm), aws.ToString(d.KMSMasterKeyID)
+	}
+	e.BucketKey = aws.ToBool(rule.BucketKeyEnabled)
+	if b := rule.BlockedEncryptionTypes; b != nil {
+		for _, t := range b.EncryptionType {
+			e.Blocked = append(e.Blocked, string(t))
+		}
+	}
+	return e
+}
+
+// configuration renders e for PutBucketEncryption; Blocked is sent only
+// when withBlocked (an absent element leaves the bucket's setting alone).
+func (e BucketEncryption) configuration(withBlocked bool) *s3types.ServerSideEncryptionConfiguration {
+	rule := s3types.ServerSideEncryptionRule{ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{
+		SSEAlgorithm: s3types.ServerSideEncryption(e.SSEAlgorithm)}}
+	if e.KMSKeyID != "" {
+		rule.ApplyServerSideEncryptionByDefault.KMSMasterKeyID = aws.String(e.KMSKeyID)
+	}
+	if e.BucketKey {
+		rule.BucketKeyEnabled = aws.Bool(true)
+	}
+	if withBlocked && len(e.Blocked) > 0 {
+		rule.BlockedEncryptionTypes = &s3types.BlockedEncryptionTypes{}
+		for _, t := range e.Blocked {
+			rule.BlockedEncryptionTypes.EncryptionType = append(rule.BlockedEncryptionTypes.EncryptionType, s3types.EncryptionType(t))
+		}
+	}
+	return &s3types.ServerSideEncryptionConfiguration{Rules: []s3types.ServerSideEncryptionRule{rule}}
+}
+
+// cliJSON renders e as the aws CLI's --server-side-encryption-configuration.
+func (e BucketEncryption) cliJSON(withBlocked bool) string {
+	type def struct {
+		SSEAlgorithm   string
+		KMSMasterKeyID string `json:",omitempty"`
+	}
+	type blocked struct{ EncryptionType []string }
+	type rule struct {
+		ApplyServerSideEncryptionByDefault def
+		BucketKeyEnabled                   bool     `json:",omitempty"`
+		BlockedEncryptionTypes             *blocked `json:",omitempty"`
+	}
+	r := rule{ApplyServerSideEncryptionByDefault: def{e.SSEAlgorithm, e.KMSKeyID}, BucketKeyEnabled: e.BucketKey}
+	if withBlocked && len(e.Blocked) > 0 {
+		r.BlockedEncryptionTypes = &blocked{e.Blocked}
+	}
+	data, _ := json.Marshal(struct{ Rules []rule }{[]rule{r}})
+	return string(data)
+}
+
+// diagnoseBucket is Diagnose with the bucket-level errors explained too.
+func diagnoseBucket(op string, err error, h Hint) error {
+	d := Diagnose(op, err, h)
+	var e *Error
+	if !errors.As(d, &e) || e.Fix != "" {
+		return d
+	}
+	switch e.Code {
+	case "BucketNotEmpty":
+		e.What = "bucket " + h.Bucket + " is not empty"
+		e.Why = "S3 deletes only empty buckets (every object version and delete marker counts)"
+		e.Fix = "Empty it first: s3crypt ls s3://" + h.Bucket + " --recursive shows what is left"
+	case "InvalidBucketName":
+		e.What = "\"" + h.Bucket + "\" is not a valid bucket name"
+		e.Why = "bucket names are 3 to 63 characters of lowercase letters, digits, dots and hyphens, start and end with a letter or digit, have no \"..\", are not an IP address, and do not start with xn-- or end with -s3alias"
+		e.Fix = "Choose a name that follows these rules, e.g. my-bucket-2026"
+	case "BucketAlreadyOwnedByYou":
+		e.What = "you already own bucket " + h.Bucket
+		e.Fix = "Use it as it is: s3crypt ls s3://" + h.Bucket
+	case "BucketAlreadyExists":
+		e.Why = "bucket names are global across all AWS accounts and someone else has this one"
+		e.Fix = "Choose another name"
+	case "MalformedXML":
+		e.Why = "S3 wants exactly one rule with an SSEAlgorithm of AES256, aws:kms or aws:kms:dsse"
+		e.Fix = "See s3crypt bucket-encryption put --help"
+	case "AccessDenied":
+		e.Why = "your identity lacks the S3 permission this needs (e.g. s3:PutEncryptionConfiguration)"
+		e.Fix = "Grant it in your IAM policy or the bucket policy"
+	}
+	return e
+}
+
+// MakeBucket creates a bucket (`s3crypt mb`).
+type MakeBucket struct{ Bucket string }
+
+// MakeBucketResult is the bucket made and the default encryption S3 gave it.
+type MakeBucketResult struct {
+	Bucket     string            `json:"bucket"`
+	Region     string            `json:"region"`
+	Location   string            `json:"location,omitempty"`
+	Encryption *BucketEncryption `json:"encryption,omitempty"` // nil if it could not be read
+}
+
+// Describe implements Action.
+func (m *MakeBucket) Describe() string { return "create bucket s3://" + m.Bucket }
+
+// Run implements Action.
+func (m *MakeBucket) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
+	r.Command(awsCommand(env, "s3", "mb", "s3://"+m.Bucket))
+	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "CreateBucket", Observed: true,
+		Detail: "you ask S3 for a new bucket " + m.Bucket + " in " + env.Backend.Region})
+	in := &s3.CreateBucketInput{Bucket: &m.Bucket}
+	if reg := env.Backend.Region; reg != "" && reg != "us-east-1" {
+		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(reg)}
+	}
+	out, err := env.Backend.S3.CreateBucket(ctx, in, withJob(r))
+	if err != nil {
+		return nil, diagnoseBucket(m.Describe(), err, Hint{Bucket: m.Bucket, Write: true})
+	}
+	res := MakeBucketResult{Bucket: m.Bucket, Region: env.Backend.Region, Location: aws.ToString(out.Location)}
+	detail := "S3 created the bucket"
+	if enc, err := getBucketEncryption(ctx, env, r, m.Bucket); err == nil && enc != nil {
+		res.Encryption = enc
+		detail += "; its default encryption is " + enc.Summary()
+	}
+	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, Detail: detail})
+	return res, nil
+}
+
+// RemoveBucket deletes an empty bucket (`s3crypt rb`).
+type RemoveBucket struct{ Bucket string }
+
+// RemoveBucketResult names the bucket removed.
+type RemoveBucketResult struct {
+	Bucket string `json:"bucket"`
+}
+
+// Describe implements Action.
+func (m *RemoveBucket) Describe() string { return "remove bucket s3://" + m.Bucket }
+
+// Run implements Action.
+func (m *RemoveBucket) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
+	r.Command(awsCommand(env, "s3", "rb", "s3://"+m.Bucket))
+	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "DeleteBucket", Observed: true, Detail: "you ask S3 to delete the empty bucket " + m.Bucket})
+	if _, err := env.Backend.S3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &m.Bucket}, withJob(r)); err != nil {
+		return nil, diagnoseBucket(m.Describe(), err, Hint{Bucket: m.Bucket, Write: true})
+	}
+	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "204 No Content", Observed: true, Detail: "S3 deleted the bucket"})
+	return RemoveBucketResult{Bucket: m.Bucket}, nil
+}
+
+// getBucketEncryption reads a bucket's rule; nil (no error) when the
+// endpoint has no configuration (pre-2023 behaviour, MinIO, Ceph).
+func getBucketEncryption(ctx context.Context, env *Env, r *Reporter, bucket string) (*BucketEncryption, error) {
+	out, err := env.Backend.S3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: &bucket}, withJob(r))
+	if err != nil {
+		if code, _, _ := apiError(err); code == "ServerSideEncryptionConfigurationNotFoundError" {
+			return nil, nil
+		}
+		return nil, err
+	}
+	e := bucketEncryptionOf(out.ServerSideEncryptionConfiguration)
+	return &e, nil
+}
+
+// GetBucketEncryption reads a bucket's default encryption.
+type GetBucketEncryption struct{ Bucket string }
+
+// BucketEncryptionResult is a bucket's default encryption after an action
+// read or changed it, with notes on what it means.
+type BucketEncryptionResult struct {
+	Bucket     string            `json:"bucket"`
+	Encryption *BucketEncryption `json:"encryption"` // nil: the endpoint has no configuration
+	Notes      []string          `json:"notes,omitempty"`
+}
+
+// Describe implements Action.
+func (g *GetBucketEncryption) Describe() string {
+	return "show the default encryption of s3://" + g.Bucket
+}
+
+// Run implements Action.
+func (g *GetBucketEncryption) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
+	r.Command(awsCommand(env, "s3api", "get-bucket-encryption", "--bucket", g.Bucket))
+	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "GetBucketEncryption", Observed: true, Detail: "you ask S3 for the bucket's default encryption rule"})
+	enc, err := getBucketEncryption(ctx, env, r, g.Bucket)
+	if err != nil {
+		return nil, diagnoseBucket(g.Describe(), err, Hint{Bucket: g.Bucket})
+	}
+	res := BucketEncryptionResult{Bucket: g.Bucket, Encryption: enc, Notes: encryptionNotes(enc)}
+	if enc != nil && !enc.isFreshDefault() {
+		res.Notes = append(res.Notes, "a new bucket gets SSE-S3 with SSE-C blocked (since April 2026)")
+	}
+	detail := "no default encryption configuration"
+	if enc != nil {
+		detail = enc.Summary()
+	}
+	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, Detail: "the rule: " + detail})
+	return res, nil
+}
+
+// encryptionNotes explains a rule.
+func encryptionNotes(e *BucketEncryption) []string {
+	if e == nil {
+		return []string{"this endpoint keeps no default encryption (AWS has applied SSE-S3 to every bucket since January 2023)"}
+	}
+	var n []string
+	if e.isFreshDefault() {
+		n = append(n, "this is what a new bucket gets: SSE-S3, and since April 2026 SSE-C blocked")
+	} else if !e.SSECBlocked() {
+		n = append(n, "SSE-C writes are allowed (new buckets block them since April 2026; block them with --block-sse-c)")
+	}
+	if e.BucketKey && e.SSEAlgorithm == SSES3 {
+		n = append(n, "a bucket key applies to SSE-KMS only: S3 accepts it on an AES256 rule and ignores it")
+	}
+	if e.BucketKey && e.SSEAlgorithm == DSSEKMS {
+		n = append(n, "S3 Bucket Keys are not supported for DSSE-KMS: every object still costs a KMS request")
+	}
+	if (e.SSEAlgorithm == SSEKMS || e.SSEAlgorithm == DSSEKMS) && strings.HasPrefix(e.KMSKeyID, "alias/") {
+		n = append(n, "an alias is resolved in the writer's account: use a key ARN for buckets written by other accounts")
+	}
+	n = append(n, "the rule applies to writes that name no encryption; existing objects keep theirs")
+	return n
+}
+
+// DeleteBucketEncryption resets a bucket's default encryption to SSE-S3.
+type DeleteBucketEncryption struct{ Bucket string }
+
+// Describe implements Action.
+func (d *DeleteBucketEncryption) Describe() string {
+	return "reset the default encryption of s3://" + d.Bucket + " to SSE-S3"
+}
+
+// Run implements Action.
+func (d *DeleteBucketEncryption) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
+	r.Command(awsCommand(env, "s3api", "delete-bucket-encryption", "--bucket", d.Bucket))
+	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "DeleteBucketEncryption", Observed: true, Detail: "you ask S3 to drop the bucket's rule"})
+	if _, err := env.Backend.S3.DeleteBucketEncryption(ctx, &s3.DeleteBucketEncryptionInput{Bucket: &d.Bucket}, withJob(r)); err != nil {
+		return nil, diagnoseBucket(d.Describe(), err, Hint{Bucket: d.Bucket, Write: true})
+	}
+	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "204 No Content", Observed: true, Detail: "S3 reset the default to SSE-S3"})
+	enc, err := getBucketEncryption(ctx, env, r, d.Bucket)
+	if err != nil {
+		return nil, diagnoseBucket(d.Describe(), err, Hint{Bucket: d.Bucket})
+	}
+	notes := []string{"a bucket cannot be left unencrypted: deleting the rule resets it to SSE-S3 (since January 2023)"}
+	return BucketEncryptionResult{Bucket: d.Bucket, Encryption: enc, Notes: append(notes, encryptionNotes(enc)...)}, nil
+}
+
+// PutBucketEncryption sets a bucket's default encryption. The rule comes
+// from File (or JSON), else from SSE, else from the bucket's current rule;
+// the other fields then override it.
+type PutBucketEncryption struct {
+	Bucket    string
+	SSE       string // SSES3, SSEKMS, DSSEKMS; "" keeps the file's or the current one
+	KMSKey    string
+	BucketKey *bool
+	BlockSSEC *bool  // true blocks SSE-C writes, false allows them, nil leaves the setting
+	File      string // a JSON configuration: {"Rules":[…]} or a bare rule
+	JSON      []byte // the configuration itself (File, if set, names it)
+}
+
+// Describe implements Action.
+func (p *PutBucketEncryption) Describe() string {
+	return "set the default encryption of s3://" + p.Bucket
+}
+
+// Run implements Action.
+func (p *PutBucketEncryption) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
+	rule, withBlocked, notes, err := p.rule(ctx, env, r)
+	if err != nil {
+		return nil, err
+	}
+	c := awsCommand(env, "s3api", "put-bucket-encryption", "--bucket", p.Bucket,
+		"--server-side-encryption-configuration", rule.cliJSON(withBlocked))
+	if withBlocked {
+		c.Note = "BlockedEncryptionTypes needs an aws CLI from November 2025 or later; older ones answer: Unknown parameter in ServerSideEncryptionConfiguration.Rules[0]: \"BlockedEncryptionTypes\""
+	}
+	r.Command(c)
+	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "PutBucketEncryption", Observed: true, KeyARN: rule.KMSKeyID,
+		Detail: "you send the rule: " + rule.Summary()})
+	in := &s3.PutBucketEncryptionInput{Bucket: &p.Bucket, ServerSideEncryptionConfiguration: rule.configuration(withBlocked)}
+	if _, err := env.Backend.S3.PutBucketEncryption(ctx, in, withJob(r)); err != nil {
+		return nil, diagnoseBucket(p.Describe(), err, Hint{Bucket: p.Bucket, KMSKey: rule.KMSKeyID, Write: true})
+	}
+	enc, err := getBucketEncryption(ctx, env, r, p.Bucket)
+	if err != nil {
+		return nil, diagnoseBucket(p.Describe(), err, Hint{Bucket: p.Bucket})
+	}
+	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, Detail: "S3 stored the rule (it does not check the KMS key now: a wrong key fails the next write)"})
+	return BucketEncryptionResult{Bucket: p.Bucket, Encryption: enc, Notes: append(notes, encryptionNotes(enc)...)}, nil
+}
+
+// rule builds the rule to send and whether to send BlockedEncryptionTypes.
+func (p *PutBucketEncryption) rule(ctx context.Context, env *Env, r *Reporter) (BucketEncryption, bool, []string, error) {
+	var (
+		rule        BucketEncryption
+		withBlocked bool
+		notes       []string
+	)
+	switch {
+	case p.File != "" || p.JSON != nil:
+		data, name := p.JSON, p.File
+		if data == nil {
+			b, err := os.ReadFile(p.File)
+			if err != nil {
+				return rule, false, nil, &Error{Op: p.Describe(), What: "cannot read " + p.File, Why: errorCause(err), Err: err}
+			}
+			data, name = b, filepath.Base(p.File)
+		}
+		cfg, err := ParseEncryptionConfig(data)
+		if err != nil {
+			return rule, false, nil, configError(p.Describe(), name, err)
+		}
+		rule, withBlocked, notes = cfg.Rule, cfg.HasBlocked, cfg.Notes
+	case p.SSE != "":
+		rule = BucketEncryption{SSEAlgorithm: p.SSE}
+	default:
+		cur, err := getBucketEncryption(ctx, env, r, p.Bucket)
+		if err != nil {
+			return rule, false, nil, diagnoseBucket(p.Describe(), err, Hint{Bucket: p.Bucket})
+		}
+		if cur != nil {
+			rule = *cur
+		} else {
+			rule = BucketEncryption{SSEAlgorithm: SSES3}
+		}
+		notes = append(notes, "kept the bucket's current rule and changed only what the options say")
+	}
+	if p.SSE != "" {
+		rule.SSEAlgorithm = p.SSE
+	}
+	if p.KMSKey != "" {
+		rule.KMSKeyID = p.KMSKey
+	}
+	if p.BucketKey != nil {
+		rule.BucketKey = *p.BucketKey
+	}
+	if p.BlockSSEC != nil {
+		rule.Blocked, withBlocked = []string{BlockNone}, true
+		if *p.BlockSSEC {
+			rule.Blocked = []string{BlockSSEC}
+		}
+	}
+	if err := checkRule(rule); err != nil {
+		return rule, false, nil, &Error{Op: p.Describe(), What: err.Error(), Fix: "See s3crypt bucket-encryption put --help"}
+	}
+	return rule, withBlocked, notes, nil
+}
+
+// checkRule refuses what S3 would refuse, with S3's reasons.
+func checkRule(e BucketEncryption) error {
+	switch e.SSEAlgorithm {
+	case SSES3, SSEKMS, DSSEKMS:
+	default:
+		return fmt.Errorf("unknown SSE algorithm %q: use AES256, aws:kms or aws:kms:dsse (SSE-C cannot be a bucket default)", e.SSEAlgorithm)
+	}
+	if e.KMSKeyID != "" && e.SSEAlgorithm == SSES3 {
+		return errors.New("a KMS key applies only to aws:kms or aws:kms:dsse, not AES256 (S3 answers: a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse)")
+	}
+	return nil
+}
+
+// errorCause is the innermost message of a file error.
+func errorCause(err error) string {
+	if u := errors.Unwrap(err); u != nil {
+		return u.Error()
+	}
+	return err.Error()
+}
+
+// EncryptionConfig is a JSON bucket encryption configuration, read.
+type EncryptionConfig struct {
+	Rule       BucketEncryption
+	HasBlocked bool     // the rule says BlockedEncryptionTypes
+	Notes      []string // about its form
+}
+
+// ConfigProblem is one thing wrong in a JSON configuration, at a 1-based
+// line and column (in characters).
+type ConfigProblem struct {
+	Line, Column int
+	Msg          string
+}
+
+func (p ConfigProblem) String() string {
+	return fmt.Sprintf("line %d, column %d: %s", p.Line, p.Column, p.Msg)
+}
+
+// ConfigError lists what is wrong with a JSON configuration, in order.
+type ConfigError struct{ Problems []ConfigProblem }
+
+func (e *ConfigError) Error() string {
+	s := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		s[i] = p.String()
+	}
+	return strings.Join(s, "; ")
+}
+
+// configExample is a valid configuration to copy.
+const configExample = `{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"alias/demo"},"BucketKeyEnabled":true}]}`
+
+// configError explains a configuration that cannot be used.
+func configError(op, name string, err error) error {
+	if name == "" {
+		name = "the configuration"
+	}
+	var ce *ConfigError
+	if !errors.As(err, &ce) || len(ce.Problems) == 0 {
+		return &Error{Op: op, What: name + " cannot be read", Why: err.Error(), Err: err}
+	}
+	e := &Error{Op: op, What: name + ", " + ce.Problems[0].String(), Err: err,
+		Fix: "Fix " + name + " and run again; a valid configuration: " + configExample}
+	if len(ce.Problems) > 1 {
+		rest := &ConfigError{Problems: ce.Problems[1:]}
+		e.Why = "also " + rest.Error()
+	}
+	return e
+}
+
+// ParseEncryptionConfig reads a bucket encryption configuration as the aws
+// CLI's --server-side-encryption-configuration takes it ({"Rules":[…]}),
+// or the bare rule object the seed blog's encrypt.json holds. Every problem
+// found (comments, wrong types, unknown or misspelt fields) is reported
+// with its line and column in a *ConfigError: comments first (they make the
+// JSON invalid), then the rest in document order.
+func ParseEncryptionConfig(data []byte) (EncryptionConfig, error) {
+	clean, probs := stripComments(data)
+	root, err := parseJSONTree(clean)
+	if err != nil {
+		probs = append(probs, syntaxProblem(clean, err))
+	} else {
+		cfg, more := readConfig(root, clean)
+		probs = append(probs, more...)
+		if len(probs) == 0 {
+			return cfg, nil
+		}
+	}
+	return EncryptionConfig{}, &ConfigError{Problems: probs}
+}
+
+// stripComments blanks out // and /* */ comments outside strings (keeping
+// every offset, so positions stay true) and reports each one: the seed
+// blog's `"KMSMasterKeyID": 12345 // Optional` is not JSON.
+func stripComments(data []byte) ([]byte, []ConfigProblem) {
+	out := slices.Clone(data)
+	var probs []ConfigProblem
+	inString := false
+	for i := 0; i < len(out); i++ {
+		c := out[i]
+		switch {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString || c != '/' || i+1 >= len(out) || (out[i+1] != '/' && out[i+1] != '*'):
+		default:
+			end := len(out)
+			if out[i+1] == '/' {
+				if n := strings.IndexByte(string(out[i:]), '\n'); n >= 0 {
+					end = i + n
+				}
+			} else if n := strings.Index(string(out[i+2:]), "*/"); n >= 0 {
+				end = i + 2 + n + 2
+			}
+			text := strings.TrimSpace(string(out[i:end]))
+			if len(text) > 40 {
+				text = text[:40] + "…"
+			}
+			line, col := position(data, i)
+			probs = append(probs, ConfigProblem{line, col, "comments are not allowed in JSON ('" + text + "'); remove the comment"})
+			for j := i; j < end; j++ {
+				if out[j] != '\n' {
+					out[j] = ' '
+				}
+			}
+			i = end - 1
+		}
+	}
+	return out, probs
+}
+
+// position turns a byte offset into a 1-based line and column.
+func position(data []byte, off int) (line, col int) {
+	off = min(max(off, 0), len(data))
+	before := string(data[:off])
+	line = strings.Count(before, "\n") + 1
+	col = len([]rune(before[strings.LastIndexByte(before, '\n')+1:])) + 1
+	return line, col
+}
+
+// jval is a JSON value with the offset it starts at.
+type jval struct {
+	off  int
+	v    any // string, json.Number, bool, nil, []*jval or []jfield
+	kind string
+}
+
+// jfield is one member of a JSON object.
+type jfield struct {
+	name string
+	off  int
+	val  *jval
+}
+
+// parseJSONTree reads one JSON value, keeping where each value starts.
+func parseJSONTree(data []byte) (*jval, error) {
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.UseNumber()
+	v, err := readJSON(dec, data)
+	if err != nil {
+		return nil, err
+	}
+	off := skipJSONSpace(data, int(dec.InputOffset()))
+	if _, err := dec.Token(); err == nil || off < len(data) {
+		return nil, trailingJSON(off)
+	}
+	return v, nil
+}
+
+// trailingJSON is text after the configuration's one value, at an offset.
+type trailingJSON int
+
+func (t trailingJSON) Error() string { return "unexpected text after the end of the JSON" }
+
+func skipJSONSpace(data []byte, off int) int {
+	for off < len(data) && strings.IndexByte(" \t\r\n:,", data[off]) >= 0 {
+		off++
+	}
+	return off
+}
+
+func readJSON(dec *json.Decoder, data []byte) (*jval, error) {
+	start := skipJSONSpace(data, int(dec.InputOffset()))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '{' {
+			var fields []jfield
+			for dec.More() {
+				koff := skipJSONSpace(data, int(dec.InputOffset()))
+				k, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				name, _ := k.(string)
+				v, err := readJSON(dec, data)
+				if err != nil {
+					return nil, err
+				}
+				fields = append(fields, jfield{name, koff, v})
+			}
+			_, err := dec.Token()
+			return &jval{start, fields, "an object"}, err
+		}
+		var items []*jval
+		for dec.More() {
+			v, err := readJSON(dec, data)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, v)
+		}
+		_, err := dec.Token()
+		return &jval{start, items, "a list"}, err
+	case string:
+		return &jval{start, t, fmt.Sprintf("the string %q", t)}, nil
+	case json.Number:
+		return &jval{start, t, "the bare number " + t.String()}, nil
+	case bool:
+		return &jval{start, t, fmt.Sprintf("%t", t)}, nil
+	}
+	return &jval{start, nil, "null"}, nil
+}
+
+// syntaxProblem places a JSON syntax error.
+func syntaxProblem(data []byte, err error) ConfigProblem {
+	off, msg := len(data), "unexpected end of the JSON: a } or ] is missing"
+	var (
+		se    *json.SyntaxError
+		trail trailingJSON
+	)
+	switch {
+	case errors.As(err, &trail):
+		off, msg = int(trail), trail.Error()
+	case errors.As(err, &se):
+		// Unmarshal places syntax errors consistently (the streaming
+		// decoder does not): Offset counts the bad character as read.
+		if uerr := json.Unmarshal(data, new(any)); errors.As(uerr, &se) {
+			off = max(int(se.Offset)-1, 0)
+		}
+		msg = se.Error()
+		if off < len(data) && strings.IndexByte("}]", data[off]) >= 0 {
+			if p := strings.TrimRight(string(data[:off]), " \t\r\n"); strings.HasSuffix(p, ",") {
+				off, msg = len(p)-1, "a trailing comma is not allowed in JSON; remove it"
+			}
+		}
+	case len(strings.TrimSpace(string(data))) == 0:
+		off, msg = 0, "there is no JSON here (the file is empty or holds only comments)"
+	}
+	line, col := position(data, off)
+	return ConfigProblem{line, col, msg}
+}
+
+// configReader collects problems while checking a configuration's shape.
+type configReader struct {
+	data  []byte
+	probs []ConfigProblem
+}
+
+func (c *configReader) add(off int, format string, a ...any) {
+	line, col := position(c.data, off)
+	c.probs = append(c.probs, ConfigProblem{line, col, fmt.Sprintf(format, a...)})
+}
+
+// object returns v's members, checking their names against allowed.
+func (c *configReader) object(v *jval, what string, allowed ...string) map[string]*jval {
+	fields, ok := v.v.([]jfield)
+	if !ok {
+		c.add(v.off, "%s must be an object { … }, not %s", what, v.kind)
+		return nil
+	}
+	out := map[string]*jval{}
+	for _, f := range fields {
+		switch i := slices.IndexFunc(allowed, func(a string) bool { return strings.EqualFold(a, f.name) }); {
+		case i < 0:
+			c.add(f.off, "unknown field %q in %s; the aws CLI would refuse it (allowed: %s)", f.name, what, strings.Join(allowed, ", "))
+		case allowed[i] != f.name:
+			c.add(f.off, "write %q as %s: field names are case-sensitive", f.name, allowed[i])
+			out[allowed[i]] = f.val
+		default:
+			out[f.name] = f.val
+		}
+	}
+	return out
+}
+
+// readConfig checks the shape of a configuration and returns its rule.
+func readConfig(root *jval, data []byte) (EncryptionConfig, []ConfigProblem) {
+	c := &configReader{data: data}
+	var cfg EncryptionConfig
+	rule := root
+	if fields, ok := root.v.([]jfield); ok && !slices.ContainsFunc(fields, func(f jfield) bool { return strings.EqualFold(f.name, "Rules") }) {
+		cfg.Notes = append(cfg.Notes, "the file holds a bare rule, as the seed blog's encrypt.json does: s3crypt accepts it, but the aws CLI would refuse it (--server-side-encryption-configuration needs {\"Rules\": [ … ]} around the rule)")
+	} else if top := c.object(root, "the configuration", "Rules"); top != nil {
+		if top["Rules"] == nil {
+			return cfg, c.probs
+		}
+		rules, ok := top["Rules"].v.([]*jval)
+		switch {
+		case !ok:
+			c.add(top["Rules"].off, "Rules must be a list [ { … } ], not %s", top["Rules"].kind)
+		case len(rules) != 1:
+			c.add(top["Rules"].off, "Rules must hold exactly one rule, not %d (S3 answers MalformedXML otherwise)", len(rules))
+		default:
+			rule = rules[0]
+		}
+		if rule == root {
+			return cfg, c.probs
+		}
+	}
+	c.readRule(rule, &cfg)
+	return cfg, c.probs
+}
+
+func (c *configReader) readRule(v *jval, cfg *EncryptionConfig) {
+	m := c.object(v, "the rule", "ApplyServerSideEncryptionByDefault", "BucketKeyEnabled", "BlockedEncryptionTypes")
+	if m == nil {
+		return
+	}
+	if d := m["ApplyServerSideEncryptionByDefault"]; d == nil {
+		c.add(v.off, "the rule needs ApplyServerSideEncryptionByDefault: {\"SSEAlgorithm\": \"AES256\" | \"aws:kms\" | \"aws:kms:dsse\"}")
+	} else if dm := c.object(d, "ApplyServerSideEncryptionByDefault", "SSEAlgorithm", "KMSMasterKeyID"); dm != nil {
+		alg, key := dm["SSEAlgorithm"], dm["KMSMasterKeyID"]
+		switch s, ok := alg.str(); {
+		case alg == nil:
+			c.add(d.off, "SSEAlgorithm is missing: AES256, aws:kms or aws:kms:dsse")
+		case !ok || !slices.Contains([]string{SSES3, SSEKMS, DSSEKMS}, s):
+			c.add(alg.off, "SSEAlgorithm must be \"AES256\", \"aws:kms\" or \"aws:kms:dsse\", not %s", alg.kind)
+		default:
+			cfg.Rule.SSEAlgorithm = s
+		}
+		if key != nil {
+			if s, ok := key.str(); !ok {
+				c.add(key.off, "KMSMasterKeyID must be a quoted string (a key id, key ARN, alias/NAME or alias ARN, e.g. \"alias/demo\"), not %s", key.kind)
+			} else if cfg.Rule.KMSKeyID = s; cfg.Rule.SSEAlgorithm == SSES3 {
+				c.add(key.off, "KMSMasterKeyID applies only to aws:kms or aws:kms:dsse, not AES256")
+			}
+		}
+	}
+	if bk := m["BucketKeyEnabled"]; bk != nil {
+		if b, ok := bk.v.(bool); ok {
+			cfg.Rule.BucketKey = b
+		} else {
+			c.add(bk.off, "BucketKeyEnabled must be true or false (no quotes), not %s", bk.kind)
+		}
+	}
+	if bt := m["BlockedEncryptionTypes"]; bt != nil {
+		cfg.HasBlocked = true
+		if bm := c.object(bt, "BlockedEncryptionTypes", "EncryptionType"); bm != nil && bm["EncryptionType"] != nil {
+			c.readBlocked(bm["EncryptionType"], cfg)
+		}
+	}
+}
+
+func (c *configReader) readBlocked(v *jval, cfg *EncryptionConfig) {
+	items, ok := v.v.([]*jval)
+	if !ok {
+		c.add(v.off, "EncryptionType must be a list, e.g. [\"SSE-C\"], not %s", v.kind)
+		return
+	}
+	for _, it := range items {
+		if s, ok := it.str(); ok && (s == BlockSSEC || s == BlockNone) {
+			cfg.Rule.Blocked = append(cfg.Rule.Blocked, s)
+		} else {
+			c.add(it.off, "EncryptionType values are \"SSE-C\" (block SSE-C writes) or \"NONE\" (allow them), not %s", it.kind)
+		}
+	}
+}
+
+func (v *jval) str() (string, bool) {
+	if v == nil {
+		return "", false
+	}
+	s, ok := v.v.(string)
+	return s, ok
+}

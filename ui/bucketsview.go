@@ -1,0 +1,155 @@
+package ui
+
+import (
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/s3crypt/s3crypt/actions"
+)
+
+// bucketsView lists the buckets with their default encryption, bucket key
+// and SSE-C setting.
+type bucketsView struct {
+	c       *Common
+	rows    []BucketRow
+	cur     cursor
+	loading bool
+	err     error
+	w, h    int
+}
+
+func newBucketsView(c *Common) bucketsView { return bucketsView{c: c, loading: true} }
+
+// SetSize sets the body size.
+func (v *bucketsView) SetSize(w, h int) {
+	v.w, v.h = w, h
+	v.cur.setHeight(h - 1)
+}
+
+// setRows replaces the list, keeping the selected bucket if it remains.
+func (v *bucketsView) setRows(rows []BucketRow, err error) {
+	v.loading, v.err = false, err
+	if err != nil {
+		return
+	}
+	sel := ""
+	if s, ok := v.selected(); ok {
+		sel = s.Name
+	}
+	v.rows = rows
+	v.cur.setLen(len(rows))
+	for i, r := range rows {
+		if r.Name == sel {
+			v.cur.pos = i
+			v.cur.clamp()
+		}
+	}
+}
+
+// selected returns the selected bucket.
+func (v bucketsView) selected() (BucketRow, bool) {
+	if v.cur.pos < 0 || v.cur.pos >= len(v.rows) {
+		return BucketRow{}, false
+	}
+	return v.rows[v.cur.pos], true
+}
+
+// find returns the bucket named name.
+func (v bucketsView) find(name string) (BucketRow, bool) {
+	for _, r := range v.rows {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return BucketRow{}, false
+}
+
+// Update handles the view's keys and returns intents for the root.
+func (v bucketsView) Update(msg tea.Msg, keys []KeyRow) (bucketsView, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if v.cur.handleKey(v.c.Keys, msg) {
+			return v, nil
+		}
+		return v, v.handleAction(msg, keys)
+	case tea.MouseWheelMsg:
+		v.cur.scroll(wheelDelta(msg))
+	}
+	return v, nil
+}
+
+func (v bucketsView) handleAction(msg tea.KeyPressMsg, keys []KeyRow) tea.Cmd {
+	k := v.c.Keys
+	if key.Matches(msg, k.NewBucket) {
+		return openDialog(newMakeBucketForm(v.c))
+	}
+	row, ok := v.selected()
+	if !ok {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Open):
+		name := row.Name
+		return func() tea.Msg { return openBucketMsg{bucket: name} }
+	case key.Matches(msg, k.DeleteBucket):
+		return openDialog(newConfirm(v.c, "Delete bucket "+row.Name+"?",
+			"S3 deletes a bucket only when it is empty; delete its objects first. The name becomes free for anyone to take.",
+			"delete", true, startJobMsg{action: &actions.RemoveBucket{Bucket: row.Name},
+				meta: jobMeta{Title: "delete bucket " + row.Name, Refresh: refreshBuckets,
+					Flow: flowSpec{Mode: flowS3, Upload: true, Subject: "DeleteBucket " + row.Name}}}))
+	case key.Matches(msg, k.EditEncryption):
+		return openDialog(newBucketEncryptionForm(v.c, row, keys))
+	}
+	return nil
+}
+
+var bucketColumns = []column{{title: "BUCKET", width: 0}, {title: "DEFAULT ENCRYPTION", width: 26},
+	{title: "BUCKET KEY", width: 10}, {title: "SSE-C", width: 7}}
+
+// View draws the list.
+func (v bucketsView) View(focused bool, names map[string]string) string {
+	st := v.c.Styles
+	switch {
+	case v.err != nil:
+		return renderError(st, v.err, v.w)
+	case v.loading:
+		return st.Empty.Render("loading buckets…")
+	case len(v.rows) == 0:
+		return st.Empty.Render("no buckets yet — press n to create one")
+	}
+	return renderTable(st, bucketColumns, v.cur, v.w, focused, func(i int) []string {
+		r := v.rows[i]
+		bk, ssec := st.Dim.Render("off"), st.StateEnabled.Render("blocked")
+		if r.Enc.BucketKey {
+			bk = st.Key.Render("on")
+		}
+		if !r.Enc.SSECBlocked {
+			ssec = st.StateDisabled.Render("allowed")
+		}
+		if !r.Enc.Loaded || r.Enc.Err != "" {
+			bk, ssec = "", ""
+		}
+		return []string{st.Bold.Render(r.Name), bucketEncBadge(st, r.Enc, names), bk, ssec}
+	})
+}
+
+// Title is the pane title's detail.
+func (v bucketsView) Title() string {
+	if v.loading {
+		return "buckets"
+	}
+	return fmt.Sprintf("%d buckets", len(v.rows))
+}
+
+// ShortHelp lists the view's keys for the help bar.
+func (v bucketsView) ShortHelp() []key.Binding {
+	k := v.c.Keys
+	return []key.Binding{k.Open, k.NewBucket, k.EditEncryption, k.DeleteBucket}
+}
+
+// FullHelp groups the view's keys for the help screen.
+func (v bucketsView) FullHelp() [][]key.Binding {
+	return [][]key.Binding{v.c.Keys.listHelp(), v.ShortHelp()}
+}

@@ -1,0 +1,25 @@
+package ui
+
+import (
+	"time"
+
+	"github.com/s3crypt/s3crypt/ui/styles"
+)
+
+// Common is what every child shares: styles, key map, data source and
+// clock. Only the root changes it (on a background colour report).
+type Common struct {
+	Styles  *styles.Styles
+	Keys    KeyMap
+	Data    Data
+	Backend BackendInfo
+	// Now is the clock views format times against; tests fix it.
+	Now func() time.Time
+}
+
+// BackendInfo describes where s3crypt is pointed, for the header.
+type BackendInfo struct {
+	Label   string // "sandbox · us-east-1 · data ~/.local/share/s3crypt/sandbox"
+	Sandbox bool   // the embedded sandbox: at-rest view and observed flows
+	Region  string
+}

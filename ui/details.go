@@ -1,0 +1,181 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/s3crypt/s3crypt/ui/styles"
+)
+
+// details renders the details pane for the selection of the current view.
+func (m *Model) details(w int) string {
+	st := m.c.Styles
+	switch m.view {
+	case viewKeys:
+		if r, ok := m.keys.selected(); ok {
+			return keyDetails(st, r, w)
+		}
+	case viewBuckets:
+		if r, ok := m.buckets.selected(); ok {
+			return bucketDetails(st, r, m.keys.names(), w)
+		}
+	default:
+		if r, ok := m.objects.selected(); ok {
+			return objectDetails(st, m.objects.bucket, r, m.keys.names(), m.c.Backend.Sandbox, m.c.Now(), w)
+		}
+	}
+	return st.Empty.Render("nothing selected")
+}
+
+// kv renders label: value lines, skipping empty values.
+func kv(st *styles.Styles, w int, pairs ...string) string {
+	var lines []string
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] == "" {
+			continue
+		}
+		lines = append(lines, fit(st.Label.Render(fmt.Sprintf("%-11s", pairs[i]))+" "+st.Value.Render(pairs[i+1]), w))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func keyDetails(st *styles.Styles, r KeyRow, w int) string {
+	if r.Owned {
+		return st.S3.Render(r.Name()) + "\n" + st.Dim.Render(wrap(r.Description, w))
+	}
+	out := kv(st, w, "alias", strings.Join(r.Aliases, ", "), "key id", r.ID, "arn", r.ARN,
+		"spec", r.Spec+" · "+r.Usage, "state", r.State, "manager", r.Manager, "rotation", r.Rotation,
+		"description", r.Description, "created", fmtDate(r.Created))
+	if r.State == "PendingDeletion" {
+		out += "\n" + st.StatePending.Render(wrap("deleted on "+fmtDate(r.DeletionDate)+": everything encrypted under it is lost then — u cancels", w))
+	}
+	return out
+}
+
+func bucketDetails(st *styles.Styles, r BucketRow, names map[string]string, w int) string {
+	e := r.Enc
+	mode := bucketDefaultMode(e)
+	what := map[string]string{
+		"SSE-S3":   "new objects get a data key from S3, wrapped by an AWS owned key; no KMS calls",
+		"SSE-KMS":  "new objects get a data key from KMS under the key below; every use is a KMS request (logged, billed)",
+		"DSSE-KMS": "two layers, two data keys from KMS for each object",
+	}[mode]
+	bk := "off"
+	if e.BucketKey {
+		bk = "on — S3 caches a bucket-level key and calls KMS far less"
+	}
+	ssec := "allowed"
+	if e.SSECBlocked {
+		ssec = "blocked (the 2026 default for new buckets)"
+	}
+	key := ""
+	if e.SSE != "" && e.SSE != "AES256" {
+		key = keyLabel(e.KMSKey, names)
+		if key == "" {
+			key = "aws/s3 (AWS managed)"
+		}
+	}
+	out := kv(st, w, "bucket", r.Name, "default", mode, "kms key", key, "bucket key", bk, "SSE-C", ssec, "created", fmtDate(r.Created))
+	return out + "\n" + st.Dim.Render(wrap(what, w)) + "\n" + st.Hint.Render("enter opens · e edits the default")
+}
+
+func objectDetails(st *styles.Styles, bucket string, r ObjectRow, names map[string]string, sandbox bool, now time.Time, w int) string {
+	if r.Folder {
+		return kv(st, w, "prefix", "s3://"+bucket+"/"+r.Key) + "\n" + st.Hint.Render("enter opens the folder")
+	}
+	e := r.Enc
+	bk := ""
+	if e.BucketKey {
+		bk = "on"
+	}
+	client := ""
+	if e.Client != "" {
+		client = "S3 Encryption Client " + e.Client + ": S3 holds ciphertext it cannot read"
+	}
+	out := kv(st, w, "object", "s3://"+bucket+"/"+r.Key, "size", humanSize(r.Size), "modified", humanTime(r.Modified, now),
+		"encryption", encBadge(st, e, names), "kms key", e.KMSKey, "bucket key", bk, "SSE-C md5", e.SSECKeyMD5, "client", client)
+	hint := "i inspects · d downloads"
+	if sandbox {
+		hint = "i inspects, with what lies on the sandbox's disk · d downloads"
+	}
+	return out + "\n" + st.Hint.Render(hint)
+}
+
+func fmtDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// newInspectInfo shows everything known about an object's encryption,
+// and on the sandbox what lies on its disk.
+func newInspectInfo(c *Common, in Inspection, names map[string]string) *info {
+	st := c.Styles
+	w := 90
+	var b strings.Builder
+	b.WriteString(objectDetails(st, in.Bucket, ObjectRow{Key: in.Key, Size: in.Size, Enc: in.Enc}, names, false, c.Now(), w))
+	b.WriteString("\n" + kv(st, w, "etag", in.ETag, "version", in.VersionID))
+	if len(in.Metadata) > 0 {
+		keys := make([]string, 0, len(in.Metadata))
+		for k := range in.Metadata {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b.WriteString("\n" + st.Bold.Render("metadata"))
+		for _, k := range keys {
+			b.WriteString("\n  " + st.Label.Render(k) + " " + fit(in.Metadata[k], w-len(k)-4))
+		}
+	}
+	if in.AtRest != nil {
+		b.WriteString("\n\n" + atRestView(st, in, w))
+	} else if in.AtRestErr != "" {
+		b.WriteString("\n\n" + st.StatusError.Render("at rest: "+in.AtRestErr))
+	}
+	return newInfo(c, "Inspect s3://"+in.Bucket+"/"+in.Key, b.String())
+}
+
+// atRestView is the sandbox's view of the stored object.
+func atRestView(st *styles.Styles, in Inspection, w int) string {
+	a := in.AtRest
+	var b strings.Builder
+	b.WriteString(st.Bold.Render("At rest (sandbox disk)") + "\n")
+	packages := int64(0)
+	for _, p := range a.Parts {
+		packages += p.Packages
+	}
+	b.WriteString(kv(st, w, "layer", fmt.Sprintf("%s, %d KiB packages × %d", a.Format, a.PackageSize>>10, packages),
+		"stored", fmt.Sprintf("%s for %s of plaintext", humanSize(a.StoredSize), humanSize(a.Size))))
+	for i, l := range a.Layers {
+		line := fmt.Sprintf("wrapped by %s (%d bytes)", l.Wrapping, l.WrappedKeyBytes)
+		if l.KMSKeyARN != "" {
+			line += " · " + keyLabel(l.KMSKeyARN, nil)
+		}
+		if len(l.Context) > 0 {
+			line += fmt.Sprintf(" · context %v", l.Context)
+		}
+		if l.BucketKeyBlobSize > 0 {
+			line += " · bucket key"
+		}
+		b.WriteString("\n" + kv(st, w, fmt.Sprintf("data key %d", i+1), line))
+	}
+	if a.SSECHMAC != "" {
+		b.WriteString("\n" + kv(st, w, "SSE-C", "only a salted HMAC of your key: "+a.SSECHMAC[:min(16, len(a.SSECHMAC))]+"…"))
+	}
+	for _, p := range a.Parts {
+		b.WriteString("\n" + kv(st, w, fmt.Sprintf("bytes #%d", p.Number), st.Ciphertext.Render(spaced(p.FirstBytes, 16))+" … (ciphertext)"))
+	}
+	b.WriteString("\n" + st.Plaintext.Render("plaintext data key: "+a.PlaintextKey))
+	return b.String()
+}
+
+// spaced groups a hex string in bytes, n at most.
+func spaced(h string, n int) string {
+	var parts []string
+	for i := 0; i+1 < len(h) && len(parts) < n; i += 2 {
+		parts = append(parts, h[i:i+2])
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,174 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/s3crypt/s3crypt/ui/styles"
+)
+
+// humanSize renders a byte count in binary units.
+func humanSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// humanRate renders bytes per second.
+func humanRate(r float64) string {
+	if r <= 0 {
+		return "—"
+	}
+	return humanSize(int64(r)) + "/s"
+}
+
+// humanTime renders t relative to now: the time today, the date otherwise.
+func humanTime(t, now time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(now.Location())
+	switch {
+	case t.Year() == now.Year() && t.YearDay() == now.YearDay():
+		return t.Format("15:04")
+	case t.Year() == now.Year():
+		return t.Format("Jan 02")
+	}
+	return t.Format("2006-01-02")
+}
+
+// shortARN keeps a key ARN's resource part: "key/1f2e…".
+func shortARN(arn string) string {
+	if i := strings.LastIndex(arn, ":"); i >= 0 && strings.HasPrefix(arn, "arn:") {
+		arn = arn[i+1:]
+	}
+	if strings.HasPrefix(arn, "key/") && len(arn) > 12 {
+		return arn[:12] + "…"
+	}
+	return arn
+}
+
+// fit pads or truncates s (which may hold styles) to exactly w cells.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if sw := lipgloss.Width(s); sw > w {
+		return ansi.Truncate(s, w, "…")
+	} else if sw < w {
+		return s + strings.Repeat(" ", w-sw)
+	}
+	return s
+}
+
+// fitRight right-aligns s in w cells.
+func fitRight(s string, w int) string {
+	if sw := lipgloss.Width(s); sw < w {
+		return strings.Repeat(" ", w-sw) + s
+	}
+	return fit(s, w)
+}
+
+// lines splits s into at most h lines, each fitted to w, padding with
+// blank lines up to h.
+func block(s string, w, h int) []string {
+	ls := strings.Split(s, "\n")
+	if len(ls) > h {
+		ls = ls[:h]
+	}
+	out := make([]string, h)
+	for i := range out {
+		if i < len(ls) {
+			out[i] = fit(ls[i], w)
+		} else {
+			out[i] = strings.Repeat(" ", max(w, 0))
+		}
+	}
+	return out
+}
+
+// wrap word-wraps s to w cells.
+func wrap(s string, w int) string {
+	if w < 8 {
+		w = 8
+	}
+	return ansi.Wrap(s, w, " ,/")
+}
+
+// keyLabel names a key for display: its alias when the Keys list knows it,
+// else a short ARN.
+func keyLabel(arn string, names map[string]string) string {
+	if arn == "" {
+		return ""
+	}
+	if n, ok := names[arn]; ok {
+		return n
+	}
+	return shortARN(arn)
+}
+
+// encBadge renders an object's encryption for the encryption column.
+func encBadge(st *styles.Styles, e ObjectEnc, names map[string]string) string {
+	if !e.Known {
+		return st.EncUnknown.Render("…")
+	}
+	var s string
+	switch e.Mode {
+	case "SSE-S3":
+		s = st.EncS3.Render("SSE-S3")
+	case "SSE-KMS":
+		s = st.EncKMS.Render("SSE-KMS " + keyLabel(e.KMSKey, names))
+	case "DSSE-KMS":
+		s = st.EncDSSE.Render("DSSE-KMS " + keyLabel(e.KMSKey, names))
+	case "SSE-C":
+		md5 := ""
+		if e.SSECKeyMD5 != "" {
+			md5 = " md5 " + e.SSECKeyMD5[:min(6, len(e.SSECKeyMD5))] + "…"
+		}
+		s = st.EncSSEC.Render("SSE-C" + md5)
+	case "none":
+		s = st.EncNone.Render("none")
+	default:
+		s = st.EncUnknown.Render(e.Mode)
+	}
+	if e.BucketKey {
+		s += " " + st.Key.Render(styles.IconBucketKy)
+	}
+	if e.Client != "" {
+		s = st.EncClient.Render("client-side "+e.Client) + st.Dim.Render(" + ") + s
+	}
+	return s
+}
+
+// bucketEncBadge renders a bucket's default encryption.
+func bucketEncBadge(st *styles.Styles, e BucketEncryption, names map[string]string) string {
+	switch {
+	case !e.Loaded:
+		return st.EncUnknown.Render("…")
+	case e.Err != "":
+		return st.StatusError.Render("? " + e.Err)
+	}
+	mode := map[string]string{"AES256": "SSE-S3", "aws:kms": "SSE-KMS", "aws:kms:dsse": "DSSE-KMS", "": "SSE-S3"}[e.SSE]
+	if mode == "" {
+		mode = e.SSE
+	}
+	oe := ObjectEnc{Known: true, Mode: mode, KMSKey: e.KMSKey}
+	if (mode == "SSE-KMS" || mode == "DSSE-KMS") && e.KMSKey == "" {
+		return encBadge(st, oe, names) + st.EncKMS.Render("aws/s3")
+	}
+	return encBadge(st, oe, names)
+}
+
+// stripWidth is s without styles, for measuring.
+func stripWidth(s string) string { return ansi.Strip(s) }

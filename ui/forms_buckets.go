@@ -1,0 +1,102 @@
+package ui
+
+import (
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/s3crypt/s3crypt/actions"
+)
+
+// newMakeBucketForm asks for a new bucket's name.
+func newMakeBucketForm(c *Common) *form {
+	f := newForm(c, "Create a bucket", "New buckets encrypt with SSE-S3 by default and, since April 2026, block SSE-C writes.", "create")
+	f.text("name", "Bucket name", "", "my-bucket", "3–63 characters: lowercase letters, digits, dots and hyphens")
+	f.submit = func(f *form) (tea.Msg, string) {
+		name := f.val("name")
+		if len(name) < 3 || len(name) > 63 {
+			return nil, "a bucket name has 3 to 63 characters"
+		}
+		return startJobMsg{action: &actions.MakeBucket{Bucket: name}, meta: jobMeta{Title: "create bucket " + name,
+			Refresh: refreshBuckets, Flow: flowSpec{Mode: flowS3, Upload: true, Subject: "CreateBucket " + name}}}, ""
+	}
+	return f.init()
+}
+
+// kmsKeyChoices lists the keys S3 can use (symmetric, enabled), with the
+// AWS managed aws/s3 first.
+func kmsKeyChoices(keys []KeyRow) (labels, values []string) {
+	labels, values = []string{"aws/s3 (AWS managed)"}, []string{""}
+	for _, k := range keys {
+		if k.Owned || !k.Symmetric() || k.State != "Enabled" || k.Manager != "CUSTOMER" {
+			continue
+		}
+		labels = append(labels, k.Name())
+		if len(k.Aliases) > 0 {
+			values = append(values, k.Aliases[0]) // commands read better with the alias
+		} else {
+			values = append(values, k.ARN)
+		}
+	}
+	return labels, values
+}
+
+// newBucketEncryptionForm edits a bucket's default encryption.
+func newBucketEncryptionForm(c *Common, row BucketRow, keys []KeyRow) *form {
+	f := newForm(c, "Default encryption of "+row.Name, "Applies to new objects that ask for nothing else. "+
+		"Existing objects keep the encryption they were written with.", "save")
+	modes := []string{actions.SSES3, actions.SSEKMS, actions.DSSEKMS}
+	sel := 0
+	for i, m := range modes {
+		if m == row.Enc.SSE {
+			sel = i
+		}
+	}
+	f.choice("sse", "Encryption", []string{"SSE-S3", "SSE-KMS", "DSSE-KMS"}, modes, sel, "")
+	kmsOnly := func(f *form) bool { return f.val("sse") != actions.SSES3 }
+	labels, values := kmsKeyChoices(keys)
+	ksel := 0
+	for i, v := range values {
+		if v != "" && (v == row.Enc.KMSKey || keyMatches(keys, v, row.Enc.KMSKey)) {
+			ksel = i
+		}
+	}
+	f.choice("key", "KMS key", labels, values, ksel, "symmetric customer managed keys from the Keys view").show = kmsOnly
+	bk := 1
+	if row.Enc.BucketKey {
+		bk = 0
+	}
+	f.choice("bk", "Bucket key", []string{"on", "off"}, []string{"on", "off"}, bk,
+		"on: S3 caches a bucket-level key and calls KMS far less").show = func(f *form) bool { return f.val("sse") == actions.SSEKMS }
+	ssec := 1
+	if row.Enc.SSECBlocked {
+		ssec = 0
+	}
+	f.choice("ssec", "SSE-C writes", []string{"blocked", "allowed"}, []string{"blocked", "allowed"}, ssec, "")
+	f.text("file", "…or JSON file", "", "encryption.json", "optional: a put-bucket-encryption JSON (like the seed's); it wins over the fields").file = true
+	f.submit = func(f *form) (tea.Msg, string) {
+		p := &actions.PutBucketEncryption{Bucket: row.Name, File: f.val("file")}
+		if p.File == "" {
+			p.SSE, p.KMSKey = f.val("sse"), f.val("key")
+			on := f.val("bk") == "on"
+			p.BucketKey = &on
+			blocked := f.val("ssec") == "blocked"
+			p.BlockSSEC = &blocked
+		}
+		return startJobMsg{action: p, meta: jobMeta{Title: "set default encryption of " + row.Name, Refresh: refreshBuckets,
+			Flow: flowSpec{Mode: flowS3, Upload: true, Subject: "PutBucketEncryption " + row.Name}}}, ""
+	}
+	return f.init()
+}
+
+// keyMatches reports whether alias and arn name the same key in keys.
+func keyMatches(keys []KeyRow, alias, arn string) bool {
+	for _, k := range keys {
+		if k.ARN == arn || k.ID == arn {
+			for _, a := range k.Aliases {
+				if a == alias {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,96 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is every key binding of the UI, declared as data with its help
+// text. Views pick the ones that apply to them for the help bar.
+type KeyMap struct {
+	// Global.
+	Quit, Help, NextView, PrevView, ViewKeys, ViewBuckets, ViewObjects key.Binding
+	FocusNext, Copy, Refresh, CancelJob, PrevJob, NextJob              key.Binding
+	StepBack, StepFwd                                                  key.Binding
+
+	// Lists.
+	Up, Down, PageUp, PageDown, Home, End, Open, Back key.Binding
+
+	// Keys view.
+	NewKey, ToggleKey, ScheduleDelete, CancelDelete, DataKey, EncryptFile, DecryptFile key.Binding
+
+	// Buckets view.
+	NewBucket, DeleteBucket, EditEncryption key.Binding
+
+	// Objects view.
+	Upload, Download, Inspect, DeleteObject, Filter key.Binding
+
+	// Dialogs.
+	Submit, Dismiss, NextField, PrevField, Browse key.Binding
+}
+
+// DefaultKeyMap returns s3crypt's key bindings.
+func DefaultKeyMap() KeyMap {
+	b := func(keys []string, k, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+	}
+	ks := func(k ...string) []string { return k }
+	return KeyMap{
+		Quit:        b(ks("q", "ctrl+c"), "q", "quit"),
+		Help:        b(ks("?"), "?", "help"),
+		NextView:    b(ks("tab"), "tab", "next view"),
+		PrevView:    b(ks("shift+tab"), "shift+tab", "previous view"),
+		ViewKeys:    b(ks("1"), "1", "keys"),
+		ViewBuckets: b(ks("2"), "2", "buckets"),
+		ViewObjects: b(ks("3"), "3", "objects"),
+		FocusNext:   b(ks("w"), "w", "switch pane"),
+		Copy:        b(ks("c"), "c", "copy aws command"),
+		Refresh:     b(ks("r", "ctrl+r"), "r", "refresh"),
+		CancelJob:   b(ks("esc"), "esc", "cancel job"),
+		PrevJob:     b(ks("["), "[", "previous job"),
+		NextJob:     b(ks("]"), "]", "next job"),
+		StepBack:    b(ks("left"), "←", "step back"),
+		StepFwd:     b(ks("right"), "→", "step forward"),
+
+		Up:       b(ks("up", "k"), "↑/k", "up"),
+		Down:     b(ks("down", "j"), "↓/j", "down"),
+		PageUp:   b(ks("pgup", "ctrl+u"), "pgup", "page up"),
+		PageDown: b(ks("pgdown", "ctrl+d"), "pgdn", "page down"),
+		Home:     b(ks("home", "g"), "g", "top"),
+		End:      b(ks("end", "G"), "G", "bottom"),
+		Open:     b(ks("enter"), "enter", "open"),
+		Back:     b(ks("backspace", "h"), "⌫", "up a level"),
+
+		NewKey:         b(ks("n"), "n", "new key"),
+		ToggleKey:      b(ks("e"), "e", "enable/disable"),
+		ScheduleDelete: b(ks("x", "delete"), "x", "schedule deletion"),
+		CancelDelete:   b(ks("u"), "u", "cancel deletion"),
+		DataKey:        b(ks("d"), "d", "data key"),
+		EncryptFile:    b(ks("E"), "E", "encrypt file"),
+		DecryptFile:    b(ks("D"), "D", "decrypt file"),
+
+		NewBucket:      b(ks("n"), "n", "new bucket"),
+		DeleteBucket:   b(ks("x", "delete"), "x", "delete bucket"),
+		EditEncryption: b(ks("e"), "e", "edit encryption"),
+
+		Upload:       b(ks("u"), "u", "upload"),
+		Download:     b(ks("d"), "d", "download"),
+		Inspect:      b(ks("i"), "i", "inspect"),
+		DeleteObject: b(ks("x", "delete"), "x", "delete"),
+		Filter:       b(ks("/"), "/", "filter"),
+
+		Submit:    b(ks("ctrl+s"), "ctrl+s", "run"),
+		Dismiss:   b(ks("esc"), "esc", "close"),
+		NextField: b(ks("tab", "down"), "tab/↓", "next field"),
+		PrevField: b(ks("shift+tab", "up"), "shift+tab/↑", "previous field"),
+		Browse:    b(ks("ctrl+o"), "ctrl+o", "browse files"),
+	}
+}
+
+// listHelp is the movement help every list shares.
+func (k KeyMap) listHelp() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}
+}
+
+// globalHelp is the help every screen shares.
+func (k KeyMap) globalHelp() []key.Binding {
+	return []key.Binding{k.NextView, k.ViewKeys, k.ViewBuckets, k.ViewObjects, k.FocusNext, k.Refresh,
+		k.Copy, k.StepBack, k.StepFwd, k.PrevJob, k.NextJob, k.CancelJob, k.Help, k.Quit}
+}

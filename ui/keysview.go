@@ -1,0 +1,256 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/s3crypt/s3crypt/actions"
+)
+
+// keysView lists the KMS keys: customer managed, AWS managed and (on the
+// sandbox) the AWS owned key S3 uses for SSE-S3.
+type keysView struct {
+	c       *Common
+	rows    []KeyRow
+	cur     cursor
+	loading bool
+	err     error
+	w, h    int
+}
+
+func newKeysView(c *Common) keysView { return keysView{c: c, loading: true} }
+
+// SetSize sets the body size.
+func (v *keysView) SetSize(w, h int) {
+	v.w, v.h = w, h
+	v.cur.setHeight(h - 1)
+}
+
+// setRows replaces the list, keeping the selected key if it remains.
+func (v *keysView) setRows(rows []KeyRow, err error) {
+	v.loading = false
+	v.err = err
+	if err != nil {
+		return
+	}
+	sel := ""
+	if s, ok := v.selected(); ok {
+		sel = s.ID
+	}
+	v.rows = rows
+	v.cur.setLen(len(rows))
+	for i, r := range rows {
+		if r.ID == sel {
+			v.cur.pos = i
+			v.cur.clamp()
+		}
+	}
+}
+
+// selected returns the selected key.
+func (v keysView) selected() (KeyRow, bool) {
+	if v.cur.pos < 0 || v.cur.pos >= len(v.rows) {
+		return KeyRow{}, false
+	}
+	return v.rows[v.cur.pos], true
+}
+
+// names maps key ARNs to their first alias, for labels elsewhere.
+func (v keysView) names() map[string]string {
+	m := make(map[string]string, len(v.rows))
+	for _, r := range v.rows {
+		if len(r.Aliases) > 0 && r.ARN != "" {
+			m[r.ARN] = r.Aliases[0]
+		}
+	}
+	return m
+}
+
+// Update handles the view's keys and returns intents for the root.
+func (v keysView) Update(msg tea.Msg) (keysView, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if v.cur.handleKey(v.c.Keys, msg) {
+			return v, nil
+		}
+		return v, v.handleAction(msg)
+	case tea.MouseWheelMsg:
+		v.cur.scroll(wheelDelta(msg))
+	}
+	return v, nil
+}
+
+// handleAction turns an action key into an intent.
+func (v keysView) handleAction(msg tea.KeyPressMsg) tea.Cmd {
+	k := v.c.Keys
+	if key.Matches(msg, k.NewKey) {
+		return openDialog(newCreateKeyForm(v.c))
+	}
+	row, ok := v.selected()
+	if !ok {
+		return nil
+	}
+	if row.Owned && !key.Matches(msg, k.Up, k.Down) {
+		if key.Matches(msg, k.ToggleKey, k.ScheduleDelete, k.CancelDelete, k.DataKey, k.EncryptFile, k.DecryptFile) {
+			return status("the AWS owned key belongs to S3: nobody can use, disable or delete it", true)
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.ToggleKey):
+		return v.toggle(row)
+	case key.Matches(msg, k.ScheduleDelete):
+		if row.Manager != "CUSTOMER" {
+			return status("AWS managed keys cannot be deleted", true)
+		}
+		return openDialog(newScheduleDeletionForm(v.c, row))
+	case key.Matches(msg, k.CancelDelete):
+		if row.State != "PendingDeletion" {
+			return status(row.Name()+" is not pending deletion", true)
+		}
+		return startJob(&actions.CancelKeyDeletion{KeyID: row.ID}, keyJob("cancel deletion of "+row.Name(), row))
+	case key.Matches(msg, k.DataKey):
+		if !row.Symmetric() {
+			return status("data keys come from symmetric keys only; "+row.Name()+" is "+row.Spec, true)
+		}
+		return openDialog(newDataKeyForm(v.c, row))
+	case key.Matches(msg, k.EncryptFile):
+		return openDialog(newCryptForm(v.c, row, true))
+	case key.Matches(msg, k.DecryptFile):
+		return openDialog(newCryptForm(v.c, row, false))
+	}
+	return nil
+}
+
+func (v keysView) toggle(row KeyRow) tea.Cmd {
+	if row.Manager != "CUSTOMER" {
+		return status("AWS managed keys cannot be disabled", true)
+	}
+	switch row.State {
+	case "Enabled":
+		return openDialog(newConfirm(v.c, "Disable "+row.Name()+"?",
+			"While it is disabled KMS refuses every request with it: S3 can neither write nor read objects encrypted under it.",
+			"disable", true, startJobMsg{action: &actions.DisableKey{KeyID: row.ID}, meta: keyJob("disable "+row.Name(), row)}))
+	case "Disabled":
+		return startJob(&actions.EnableKey{KeyID: row.ID}, keyJob("enable "+row.Name(), row))
+	}
+	return status(row.Name()+" is "+row.State+": only enabled or disabled keys can be toggled", true)
+}
+
+// keyJob is the meta of a job on one key.
+func keyJob(title string, row KeyRow) jobMeta {
+	return jobMeta{Title: title, Flow: flowSpec{Mode: flowKMS, Upload: true, Subject: row.Name(), KeyName: row.Name()}, Refresh: refreshKeys}
+}
+
+var keyColumns = []column{{title: "ALIAS", width: 0}, {title: "SPEC", width: 9}, {title: "USAGE", width: 8},
+	{title: "STATE", width: 9}, {title: "MANAGER", width: 9}, {title: "ROT", width: 3}}
+
+var keyColumnsNarrow = []column{{title: "ALIAS", width: 0}, {title: "SPEC", width: 9}, {title: "STATE", width: 9}}
+
+// shortSpec, shortUsage, shortState and shortManager keep the key columns narrow.
+func shortSpec(s string) string {
+	if s == "SYMMETRIC_DEFAULT" {
+		return "AES-256"
+	}
+	return strings.ReplaceAll(s, "_", " ")
+}
+
+func shortUsage(s string) string {
+	return map[string]string{"ENCRYPT_DECRYPT": "encrypt", "SIGN_VERIFY": "sign", "GENERATE_VERIFY_MAC": "mac"}[s]
+}
+
+func shortState(s string) string {
+	switch s {
+	case "PendingDeletion":
+		return "deleting"
+	case "In use by S3":
+		return "in S3"
+	case "PendingImport":
+		return "importing"
+	}
+	return s
+}
+
+func shortManager(s string) string {
+	return map[string]string{"CUSTOMER": "customer", "AWS": "AWS", "AWS owned": "AWS owned"}[s]
+}
+
+// View draws the list.
+func (v keysView) View(focused bool) string {
+	st := v.c.Styles
+	switch {
+	case v.err != nil:
+		return renderError(st, v.err, v.w)
+	case v.loading:
+		return st.Empty.Render("loading keys…")
+	case len(v.rows) == 0:
+		return st.Empty.Render("no KMS keys yet — press n to create one")
+	}
+	cols := keyColumns
+	if v.w < 60 {
+		cols = keyColumnsNarrow
+	}
+	return renderTable(st, cols, v.cur, v.w, focused, func(i int) []string {
+		r := v.rows[i]
+		name := r.Name()
+		if r.Owned {
+			name = st.S3.Render(name)
+		}
+		state := st.StateEnabled.Render(shortState(r.State))
+		switch r.State {
+		case "Disabled":
+			state = st.StateDisabled.Render(shortState(r.State))
+		case "PendingDeletion":
+			state = st.StatePending.Render(shortState(r.State))
+		}
+		if v.w < 60 {
+			return []string{name, shortSpec(r.Spec), state}
+		}
+		return []string{name, shortSpec(r.Spec), shortUsage(r.Usage), state, shortManager(r.Manager), r.Rotation}
+	})
+}
+
+// Title is the pane title's detail.
+func (v keysView) Title() string {
+	if v.loading {
+		return "KMS keys"
+	}
+	return fmt.Sprintf("%d KMS keys", len(v.rows))
+}
+
+// ShortHelp lists the view's keys for the help bar.
+func (v keysView) ShortHelp() []key.Binding {
+	k := v.c.Keys
+	return []key.Binding{k.NewKey, k.ToggleKey, k.ScheduleDelete, k.CancelDelete, k.DataKey, k.EncryptFile, k.DecryptFile}
+}
+
+// FullHelp groups the view's keys for the help screen.
+func (v keysView) FullHelp() [][]key.Binding {
+	return [][]key.Binding{v.c.Keys.listHelp(), v.ShortHelp()}
+}
+
+// wheelDelta is the rows a wheel event scrolls.
+func wheelDelta(msg tea.MouseWheelMsg) int {
+	switch msg.Button {
+	case tea.MouseWheelUp:
+		return -3
+	case tea.MouseWheelDown:
+		return 3
+	}
+	return 0
+}
+
+// Helpers that wrap intents in commands.
+
+func openDialog(d dialog) tea.Cmd { return func() tea.Msg { return openDialogMsg{d: d} } }
+
+func startJob(a actions.Action, meta jobMeta) tea.Cmd {
+	return func() tea.Msg { return startJobMsg{action: a, meta: meta} }
+}
+
+func status(text string, isErr bool) tea.Cmd {
+	return func() tea.Msg { return statusMsg{text: text, err: isErr} }
+}

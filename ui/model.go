@@ -1,0 +1,229 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/s3crypt/s3crypt/actions"
+	"github.com/s3crypt/s3crypt/ui/styles"
+)
+
+// viewID is which list the main pane shows.
+type viewID int
+
+// The views.
+const (
+	viewKeys viewID = iota
+	viewBuckets
+	viewObjects
+)
+
+// paneID is a pane of the screen.
+type paneID int
+
+// The panes, in focus order.
+const (
+	paneList paneID = iota
+	paneFlow
+	paneDetails
+	paneLog
+)
+
+// Worker is what the UI needs of actions.Worker.
+type Worker interface {
+	Submit(a actions.Action) actions.JobID
+	Cancel(id actions.JobID)
+	Events() <-chan actions.Event
+}
+
+// Options configure the UI.
+type Options struct {
+	Data    Data
+	Worker  Worker
+	Backend BackendInfo
+	Now     func() time.Time // time.Now when nil
+	IsDark  *bool            // fixed theme (tests); asked of the terminal when nil
+	// Start is the view to open on (Buckets when zero).
+	Start viewID
+}
+
+// Model is the root of the UI: it routes messages to its children, runs
+// what they ask for, and lays the panes out.
+type Model struct {
+	c         *Common
+	worker    Worker
+	themeSet  bool
+	identity  string
+	view      viewID
+	focus     paneID
+	secondary paneID // the pane shown beside the list on small screens
+	keys      keysView
+	buckets   bucketsView
+	objects   objectsView
+	jobs      jobs
+	replay    int // steps shown of the selected job (-1: follow live)
+	frame     int
+	tickGen   int
+	ticking   bool
+	log       logPane
+	dialog    dialog
+	help      help.Model
+	fullHelp  bool
+	status    string
+	statusErr bool
+	statusGen int
+	quitAsk   bool
+	w, h      int
+	lay       layout
+}
+
+// New builds the root model.
+func New(opt Options) *Model {
+	isDark := true
+	if opt.IsDark != nil {
+		isDark = *opt.IsDark
+	}
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	c := &Common{Styles: styles.New(isDark), Keys: DefaultKeyMap(), Data: opt.Data, Backend: opt.Backend, Now: now}
+	m := &Model{c: c, worker: opt.Worker, themeSet: opt.IsDark != nil, view: viewBuckets, secondary: paneFlow,
+		keys: newKeysView(c), buckets: newBucketsView(c), objects: newObjectsView(c), jobs: newJobs(), replay: -1,
+		help: help.New(), log: newLogPane(c)}
+	if opt.Start != 0 {
+		m.view = opt.Start
+	}
+	m.help.Styles = c.Styles.Help
+	m.resize(120, 36)
+	return m
+}
+
+// Init loads the lists, asks the terminal's background and starts
+// listening to the worker.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.loadKeys(), m.loadBuckets(), m.loadIdentity(), m.waitForEvent()}
+	if !m.themeSet {
+		cmds = append(cmds, tea.RequestBackgroundColor)
+	}
+	return tea.Batch(cmds...)
+}
+
+// Update routes msg: size and theme, the open dialog, global keys, the
+// focused child, data results, worker events, ticks.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.setTheme(msg.IsDark())
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.handleKey(msg)
+	case tea.MouseClickMsg, tea.MouseWheelMsg:
+		return m, m.handleMouse(msg.(tea.MouseMsg))
+	case tea.PasteMsg:
+		return m, m.routeToInput(msg)
+	case openDialogMsg, closeDialogMsg, startJobMsg, statusMsg, openBucketMsg, backToBucketsMsg,
+		requestUploadMsg, inspectMsg, copyMsg:
+		return m, m.handleIntent(msg)
+	case keysLoadedMsg, bucketsLoadedMsg, objectsLoadedMsg, encLoadedMsg, identityLoadedMsg, inspectedMsg:
+		return m, m.handleData(msg)
+	case workerEventMsg:
+		return m, tea.Batch(m.handleEvent(msg.ev), m.waitForEvent())
+	case workerClosedMsg:
+		return m, nil
+	case flowTickMsg:
+		return m, m.handleTick(msg)
+	case statusClearMsg:
+		if msg.gen == m.statusGen {
+			m.status = ""
+		}
+		return m, nil
+	}
+	return m, m.routeToInput(msg)
+}
+
+// routeToInput hands other messages (cursor blinks, file picker reads) to
+// whoever owns a text input or picker: the dialog, or the filter.
+func (m *Model) routeToInput(msg tea.Msg) tea.Cmd {
+	if m.dialog != nil {
+		var cmd tea.Cmd
+		m.dialog, cmd = m.dialog.Update(msg)
+		return cmd
+	}
+	if m.view == viewObjects && m.objects.filtering {
+		var cmd tea.Cmd
+		m.objects.filter, cmd = m.objects.filter.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+// setTheme rebuilds the styles for the terminal's background.
+func (m *Model) setTheme(isDark bool) {
+	*m.c.Styles = *styles.New(isDark)
+	m.help.Styles = m.c.Styles.Help
+}
+
+// waitForEvent is the bridge from the worker: it delivers one event and
+// is re-armed after each.
+func (m *Model) waitForEvent() tea.Cmd {
+	if m.worker == nil {
+		return nil
+	}
+	ch := m.worker.Events()
+	return func() tea.Msg {
+		e, ok := <-ch
+		if !ok {
+			return workerClosedMsg{}
+		}
+		return workerEventMsg{ev: e}
+	}
+}
+
+func (m *Model) loadKeys() tea.Cmd {
+	d := m.c.Data
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		rows, err := d.ListKeys(ctx)
+		return keysLoadedMsg{rows: rows, err: err}
+	}
+}
+
+func (m *Model) loadBuckets() tea.Cmd {
+	d := m.c.Data
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		rows, err := d.ListBuckets(ctx)
+		return bucketsLoadedMsg{rows: rows, err: err}
+	}
+}
+
+func (m *Model) loadIdentity() tea.Cmd {
+	d := m.c.Data
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		id, err := d.Identity(ctx)
+		return identityLoadedMsg{id: id, err: err}
+	}
+}
+
+// setStatus shows a transient status that clears itself.
+func (m *Model) setStatus(text string, isErr bool) tea.Cmd {
+	m.status, m.statusErr = text, isErr
+	m.statusGen++
+	gen := m.statusGen
+	d := 5 * time.Second
+	if isErr {
+		d = 10 * time.Second
+	}
+	return tea.Tick(d, func(time.Time) tea.Msg { return statusClearMsg{gen: gen} })
+}

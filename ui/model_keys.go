@@ -1,0 +1,268 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// handleKey routes a key: the dialog, full help and the quit question
+// first, then global keys, then the focused pane.
+func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.c.Keys
+	switch {
+	case m.dialog != nil:
+		var cmd tea.Cmd
+		m.dialog, cmd = m.dialog.Update(msg)
+		return cmd
+	case m.fullHelp:
+		m.fullHelp = false
+		return nil
+	case m.quitAsk:
+		return m.answerQuit(msg)
+	case m.view == viewObjects && m.objects.filtering && m.focus == paneList:
+		var cmd tea.Cmd
+		m.objects, cmd = m.objects.Update(msg)
+		return cmd
+	case msg.String() == "ctrl+c" || key.Matches(msg, k.Quit):
+		if m.jobs.running() > 0 {
+			m.quitAsk = true
+			return nil
+		}
+		return tea.Quit
+	}
+	if cmd, ok := m.handleGlobalKey(msg); ok {
+		return cmd
+	}
+	return m.routeKeyToFocus(msg)
+}
+
+// handleGlobalKey handles the keys that work in every view.
+func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	k := m.c.Keys
+	switch {
+	case key.Matches(msg, k.Help):
+		m.fullHelp = true
+	case key.Matches(msg, k.NextView):
+		return m.switchView((m.view + 1) % 3), true
+	case key.Matches(msg, k.PrevView):
+		return m.switchView((m.view + 2) % 3), true
+	case key.Matches(msg, k.ViewKeys):
+		return m.switchView(viewKeys), true
+	case key.Matches(msg, k.ViewBuckets):
+		return m.switchView(viewBuckets), true
+	case key.Matches(msg, k.ViewObjects):
+		return m.switchView(viewObjects), true
+	case key.Matches(msg, k.FocusNext):
+		m.cycleFocus()
+	case key.Matches(msg, k.Refresh):
+		return m.refresh(refreshKeys | refreshBuckets | refreshObjects), true
+	case key.Matches(msg, k.Copy):
+		return m.copySelected(), true
+	case key.Matches(msg, k.CancelJob):
+		return m.cancelSelected(), true
+	case key.Matches(msg, k.PrevJob), key.Matches(msg, k.NextJob):
+		d := 1
+		if key.Matches(msg, k.PrevJob) {
+			d = -1
+		}
+		m.jobs.cycle(d)
+		m.replay = -1
+	case key.Matches(msg, k.StepBack), key.Matches(msg, k.StepFwd):
+		m.step(key.Matches(msg, k.StepFwd))
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// routeKeyToFocus hands a key to the focused pane.
+func (m *Model) routeKeyToFocus(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	switch m.focus {
+	case paneLog:
+		m.log, cmd = m.log.Update(msg)
+	case paneList:
+		cmd = m.updateList(msg)
+	}
+	return cmd
+}
+
+// updateList hands msg to the current view.
+func (m *Model) updateList(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	switch m.view {
+	case viewKeys:
+		m.keys, cmd = m.keys.Update(msg)
+	case viewBuckets:
+		m.buckets, cmd = m.buckets.Update(msg, m.keys.rows)
+	default:
+		m.objects, cmd = m.objects.Update(msg)
+	}
+	return cmd
+}
+
+func (m *Model) switchView(v viewID) tea.Cmd {
+	m.view = v
+	m.focus = paneList
+	if v == viewObjects && m.objects.bucket == "" {
+		if b, ok := m.buckets.selected(); ok {
+			return m.objects.open(b.Name, "")
+		}
+	}
+	return nil
+}
+
+// cycleFocus moves focus to the next pane on screen; on small screens it
+// also changes which secondary pane is shown.
+func (m *Model) cycleFocus() {
+	if m.lay.compact {
+		if m.focus == paneList {
+			m.focus = m.secondary
+			return
+		}
+		m.secondary = m.secondary%3 + 1 // flow → details → log → flow
+		if m.secondary == paneFlow {
+			m.focus = paneList
+		} else {
+			m.focus = m.secondary
+		}
+		m.resize(m.w, m.h)
+		return
+	}
+	m.focus = (m.focus + 1) % 4
+}
+
+// step moves the replay of the selected job one step.
+func (m *Model) step(fwd bool) {
+	j := m.jobs.selected()
+	if j == nil {
+		return
+	}
+	pos := m.shownSteps(j)
+	if fwd {
+		pos++
+	} else {
+		pos--
+	}
+	pos = max(0, min(pos, len(j.Steps)))
+	m.replay = pos
+	if pos == len(j.Steps) {
+		m.replay = -1
+	}
+}
+
+func (m *Model) answerQuit(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "y", "enter":
+		for _, j := range m.jobs.list {
+			if j.State == jobRunning {
+				m.worker.Cancel(j.ID)
+			}
+		}
+		return tea.Quit
+	case "n", "esc":
+		m.quitAsk = false
+	}
+	return nil
+}
+
+func (m *Model) copySelected() tea.Cmd {
+	e, ok := m.log.selected()
+	if !ok {
+		return m.setStatus("no aws command yet: run an action first", true)
+	}
+	return tea.Batch(tea.SetClipboard(e.cmd.FullString()), m.setStatus("copied: "+e.cmd.String(), false))
+}
+
+func (m *Model) cancelSelected() tea.Cmd {
+	if m.view == viewObjects && m.objects.filter.Value() != "" && m.focus == paneList {
+		m.objects.filter.SetValue("")
+		m.objects.applyFilter()
+		return m.objects.ensure()
+	}
+	j := m.jobs.selected()
+	if j == nil || j.State != jobRunning {
+		return nil
+	}
+	m.worker.Cancel(j.ID)
+	return m.setStatus("cancelling #"+itoa(int(j.ID))+" "+j.Meta.Title+"…", false)
+}
+
+// handleMouse focuses the pane under a click (selecting the row clicked)
+// and scrolls the pane under the wheel.
+func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
+	if m.dialog != nil {
+		var cmd tea.Cmd
+		m.dialog, cmd = m.dialog.Update(msg)
+		return cmd
+	}
+	mouse := msg.Mouse()
+	for _, p := range []paneID{paneList, paneFlow, paneDetails, paneLog} {
+		r := m.lay.rectOf(p)
+		if !r.contains(mouse.X, mouse.Y) {
+			continue
+		}
+		switch msg := msg.(type) {
+		case tea.MouseClickMsg:
+			m.focus = p
+			if p == paneList {
+				return m.clickRow(mouse.Y - r.y - 1)
+			}
+		case tea.MouseWheelMsg:
+			return m.wheel(p, msg)
+		}
+		return nil
+	}
+	return nil
+}
+
+func (m *Model) wheel(p paneID, msg tea.MouseWheelMsg) tea.Cmd {
+	switch p {
+	case paneList:
+		return m.updateList(msg)
+	case paneLog:
+		var cmd tea.Cmd
+		m.log, cmd = m.log.Update(msg)
+		return cmd
+	case paneFlow:
+		m.step(wheelDelta(msg) > 0)
+	}
+	return nil
+}
+
+// clickRow selects the list row at body line y.
+func (m *Model) clickRow(y int) tea.Cmd {
+	var c *cursor
+	head := 1
+	switch m.view {
+	case viewKeys:
+		c = &m.keys.cur
+	case viewBuckets:
+		c = &m.buckets.cur
+	default:
+		c, head = &m.objects.cur, 2
+	}
+	row := c.offset + y - head
+	if y < head || row >= c.n {
+		return nil
+	}
+	c.pos = row
+	c.clamp()
+	if m.view == viewObjects {
+		return m.objects.ensure()
+	}
+	return nil
+}
+
+// inspect loads an object's inspection.
+func inspectCmd(d Data, bucket, key string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		in, err := d.Inspect(ctx, bucket, key)
+		return inspectedMsg{in: in, err: err}
+	}
+}

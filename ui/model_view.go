@@ -1,0 +1,253 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/s3crypt/s3crypt/ui/styles"
+)
+
+// resize lays the panes out for w × h and sizes the children.
+func (m *Model) resize(w, h int) {
+	m.w, m.h = max(w, 40), max(h, 12)
+	m.lay = computeLayout(m.w, m.h, m.secondary)
+	in := func(r rect) (int, int) { return max(r.w-4, 1), max(r.h-2, 1) }
+	lw, lh := in(m.lay.list)
+	m.keys.SetSize(lw, lh)
+	m.buckets.SetSize(lw, lh)
+	m.objects.SetSize(lw, lh)
+	m.log.SetSize(in(m.lay.log))
+	m.help.SetWidth(m.w)
+	if m.dialog != nil {
+		m.dialog.SetSize(m.w, m.h)
+	}
+}
+
+// View draws the screen: header, panes, status and help; an open dialog
+// or the full help floats over them.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "s3crypt · " + m.c.Backend.Label
+	if j := m.jobs.selected(); j != nil && j.State == jobRunning && j.Meta.Transfer && j.Progress.Total > 0 {
+		v.ProgressBar = tea.NewProgressBar(tea.ProgressBarDefault, int(100*j.Progress.Done/j.Progress.Total))
+	}
+	return v
+}
+
+// render is the screen as a string (what goldens hold).
+func (m *Model) render() string {
+	st := m.c.Styles
+	var panes []string
+	for _, p := range []paneID{paneList, paneFlow, paneDetails, paneLog} {
+		r := m.lay.rectOf(p)
+		if r.w == 0 {
+			continue
+		}
+		panes = append(panes, m.drawPaneAt(p, r))
+	}
+	screen := m.header() + "\n" + m.placePanes(panes) + "\n" + m.statusLine() + "\n" + m.helpLine()
+	switch {
+	case m.dialog != nil:
+		return overlay(screen, m.dialog.View(), m.w, m.h)
+	case m.fullHelp:
+		return overlay(screen, dialogBox(st, st.DialogTitle.Render("Keys")+"\n\n"+m.help.FullHelpView(m.fullHelpGroups()), min(m.w-8, 110)), m.w, m.h)
+	}
+	return screen
+}
+
+// placePanes joins the pane strings by their rects (rows of panes side by
+// side).
+func (m *Model) placePanes(panes []string) string {
+	l := m.lay
+	join := func(a, b string) string { return lipgloss.JoinHorizontal(lipgloss.Top, a, b) }
+	var rows []string
+	var rs []rect
+	for _, p := range []paneID{paneList, paneFlow, paneDetails, paneLog} {
+		if r := l.rectOf(p); r.w > 0 {
+			rs = append(rs, r)
+		}
+	}
+	for i := 0; i < len(panes); i++ {
+		if i+1 < len(panes) && rs[i+1].y == rs[i].y {
+			rows = append(rows, join(panes[i], panes[i+1]))
+			i++
+			continue
+		}
+		rows = append(rows, panes[i])
+	}
+	return strings.Join(rows, "\n")
+}
+
+func (m *Model) drawPaneAt(p paneID, r rect) string {
+	st := m.c.Styles
+	focused := m.focus == p
+	iw, ih := r.w-4, r.h-2
+	switch p {
+	case paneList:
+		return drawPane(st, m.listTitle(), m.listBody(focused), r, focused)
+	case paneFlow:
+		title, body := m.flowPane(iw, ih)
+		return drawPane(st, m.secondaryTitle(p, title), body, r, focused)
+	case paneDetails:
+		return drawPane(st, m.secondaryTitle(p, "Details"), m.details(iw), r, focused)
+	}
+	var sel uint64
+	if j := m.jobs.selected(); j != nil {
+		sel = uint64(j.ID)
+	}
+	return drawPane(st, m.secondaryTitle(p, m.log.Title()), m.log.View(focused, jobIDOf(sel)), r, focused)
+}
+
+// secondaryTitle adds, on small screens, the other panes w switches to.
+func (m *Model) secondaryTitle(p paneID, title string) string {
+	if !m.lay.compact {
+		return title
+	}
+	return title + " · w: " + map[paneID]string{paneFlow: "details", paneDetails: "aws log", paneLog: "flow"}[p]
+}
+
+func (m *Model) listTitle() string {
+	st := m.c.Styles
+	tabs := []string{"1 Keys", "2 Buckets", "3 Objects"}
+	for i := range tabs {
+		if viewID(i) == m.view {
+			tabs[i] = st.TabActive.Render(tabs[i])
+		} else {
+			tabs[i] = st.Tab.Render(tabs[i])
+		}
+	}
+	detail := map[viewID]string{viewKeys: m.keys.Title(), viewBuckets: m.buckets.Title(), viewObjects: m.objects.Title()}[m.view]
+	return strings.Join(tabs, " ") + st.Dim.Render(" · "+detail)
+}
+
+func (m *Model) listBody(focused bool) string {
+	names := m.keys.names()
+	switch m.view {
+	case viewKeys:
+		return m.keys.View(focused)
+	case viewBuckets:
+		return m.buckets.View(focused, names)
+	}
+	return m.objects.View(focused, names)
+}
+
+// flowPane is the flow of the selected job, at the replay position.
+func (m *Model) flowPane(w, h int) (string, string) {
+	st := m.c.Styles
+	j := m.jobs.selected()
+	if j == nil {
+		return "Flow", renderFlow(st, flowView{}, m.frame, w, h)
+	}
+	fv := flowView{Spec: j.Meta.Flow, Steps: j.Steps, Shown: m.shownSteps(j), State: j.State,
+		Transfer: j.Meta.Transfer, Progress: j.Progress, Err: j.Err}
+	jl := jobsLine(st, m.jobs, m.frame, w)
+	body := renderFlow(st, fv, m.frame, w, h-1)
+	return "Flow · " + j.Meta.Flow.Title(), jl + "\n" + body
+}
+
+// shownSteps is how many of j's steps are lit: all while following, else
+// the replay position.
+func (m *Model) shownSteps(j *job) int {
+	if m.replay < 0 || m.replay > len(j.Steps) {
+		return len(j.Steps)
+	}
+	return m.replay
+}
+
+func (m *Model) header() string {
+	st := m.c.Styles
+	left := st.Logo.Render("s3crypt") + " " + st.HeaderText.Render(m.c.Backend.Label)
+	if m.identity != "" {
+		left += st.HeaderDim.Render(" · " + m.identity)
+	}
+	right := st.KMS.Render(fmt.Sprintf("KMS calls %d", m.jobs.kmsTotal()))
+	if n := m.jobs.running(); n > 0 {
+		right += st.HeaderDim.Render(" · ") + st.JobRunning.Render(fmt.Sprintf("%s %d running", spinner[m.frame%len(spinner)], n))
+	}
+	right += st.HeaderDim.Render(" · ? help")
+	gap := m.w - lipgloss.Width(right) - 1
+	return fit(left, gap) + " " + right
+}
+
+func (m *Model) statusLine() string {
+	st := m.c.Styles
+	switch {
+	case m.quitAsk:
+		return fit(st.StatusError.Render(fmt.Sprintf("%d job(s) still running: quit and cancel them? y/n", m.jobs.running())), m.w)
+	case m.status != "" && m.statusErr:
+		return fit(st.StatusError.Render(styles.IconFail+" "+m.status), m.w)
+	case m.status != "":
+		return fit(st.StatusOK.Render(m.status), m.w)
+	}
+	return fit(st.Status.Render(m.placeLabel()), m.w)
+}
+
+// placeLabel says where the person is, for the idle status line.
+func (m *Model) placeLabel() string {
+	switch m.view {
+	case viewKeys:
+		return "KMS keys in " + m.c.Backend.Region
+	case viewBuckets:
+		return "buckets in " + m.c.Backend.Region
+	}
+	if m.objects.bucket == "" {
+		return "no bucket open"
+	}
+	return "s3://" + m.objects.bucket + "/" + m.objects.prefix
+}
+
+func (m *Model) helpLine() string {
+	if m.dialog != nil {
+		return fit(m.help.ShortHelpView(m.dialog.ShortHelp()), m.w)
+	}
+	k := m.c.Keys
+	var hs []key.Binding
+	switch m.focus {
+	case paneFlow:
+		hs = []key.Binding{k.StepBack, k.StepFwd, k.PrevJob, k.NextJob, k.CancelJob}
+	case paneLog:
+		hs = []key.Binding{k.Up, k.Down, k.Copy}
+	default:
+		hs = m.childHelp()
+	}
+	hs = append(hs, k.NextView, k.FocusNext, k.Help, k.Quit)
+	return fit(m.help.ShortHelpView(hs), m.w)
+}
+
+func (m *Model) childHelp() []key.Binding {
+	switch m.view {
+	case viewKeys:
+		return m.keys.ShortHelp()
+	case viewBuckets:
+		return m.buckets.ShortHelp()
+	}
+	return m.objects.ShortHelp()
+}
+
+func (m *Model) fullHelpGroups() [][]key.Binding {
+	var g [][]key.Binding
+	switch m.view {
+	case viewKeys:
+		g = m.keys.FullHelp()
+	case viewBuckets:
+		g = m.buckets.FullHelp()
+	default:
+		g = m.objects.FullHelp()
+	}
+	k := m.c.Keys
+	return append(g, []key.Binding{k.NextView, k.PrevView, k.ViewKeys, k.ViewBuckets, k.ViewObjects, k.FocusNext, k.Refresh},
+		[]key.Binding{k.StepBack, k.StepFwd, k.PrevJob, k.NextJob, k.CancelJob, k.Copy, k.Help, k.Quit})
+}
+
+// overlay centres box over screen.
+func overlay(screen, box string, w, h int) string {
+	bw, bh := lipgloss.Width(box), lipgloss.Height(box)
+	x, y := max(0, (w-bw)/2), max(0, (h-bh)/2)
+	return lipgloss.NewCompositor(lipgloss.NewLayer(screen), lipgloss.NewLayer(box).X(x).Y(y).Z(1)).Render()
+}

@@ -1,0 +1,198 @@
+package ui
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/s3crypt/s3crypt/actions"
+	"github.com/s3crypt/s3crypt/awsclient"
+	s3c "github.com/s3crypt/s3crypt/crypto"
+	"github.com/s3crypt/s3crypt/sandbox/trace"
+)
+
+// The actions below are the few the actions package does not have yet;
+// they follow its conventions (a command, steps, explained errors) and run
+// on the worker like the others.
+
+// awsCmd builds an aws CLI command pointed at env's backend.
+func awsCmd(env *actions.Env, args ...string) actions.Command {
+	c := actions.Command{Args: append([]string{"aws"}, args...)}
+	if env == nil || env.Backend == nil {
+		return c
+	}
+	b := env.Backend
+	if b.Kind != awsclient.KindAWS && b.Endpoint != "" {
+		c.Global = append(c.Global, "--endpoint-url", b.Endpoint)
+		if b.CAFile != "" {
+			c.Global = append(c.Global, "--ca-bundle", b.CAFile)
+		}
+	}
+	if b.Region != "" {
+		c.Global = append(c.Global, "--region", b.Region)
+	}
+	return c
+}
+
+// deleteObject deletes one object (the latest version).
+type deleteObject struct{ Bucket, Key string }
+
+// deleteObjectResult names the object deleted.
+type deleteObjectResult struct{ Bucket, Key string }
+
+func (d *deleteObject) Describe() string { return fmt.Sprintf("delete s3://%s/%s", d.Bucket, d.Key) }
+
+func (d *deleteObject) Run(ctx context.Context, env *actions.Env, r *actions.Reporter) (any, error) {
+	r.Command(awsCmd(env, "s3api", "delete-object", "--bucket", d.Bucket, "--key", d.Key))
+	r.Step(actions.Step{Actor: actions.You, To: actions.S3, Op: actions.OpRequest, Title: "DeleteObject", Observed: true,
+		Detail: "you ask S3 to delete the object; its ciphertext and wrapped keys go with it"})
+	_, err := env.Backend.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &d.Bucket, Key: &d.Key},
+		func(o *s3.Options) {
+			o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(trace.JobHeader, r.Token()))
+		})
+	if err != nil {
+		return nil, actions.Diagnose(d.Describe(), err, actions.Hint{Bucket: d.Bucket, Key: d.Key, Write: true})
+	}
+	r.Step(actions.Step{Actor: actions.S3, To: actions.You, Op: actions.OpResponse, Title: "204 No Content", Observed: true,
+		Detail: "S3 deleted the object"})
+	return deleteObjectResult{Bucket: d.Bucket, Key: d.Key}, nil
+}
+
+// sseCSource is where an SSE-C key comes from.
+type sseCSource int
+
+// The SSE-C key sources.
+const (
+	sseCFromFile sseCSource = iota // an existing key file (raw, base64 or hex)
+	sseCGenerate                   // a fresh random key written to a new file
+	sseCFromKMS                    // a KMS data key, kept only encrypted (as in the seed)
+)
+
+func (s sseCSource) String() string {
+	return [...]string{"key file", "generate new", "KMS data key"}[s]
+}
+
+// sseCPut uploads with SSE-C, obtaining the key on the worker first.
+type sseCPut struct {
+	Put     actions.Put
+	Source  sseCSource
+	KeyFile string // read, or written (generate; KMS: the encrypted data key)
+	KMSKey  string // for sseCFromKMS
+}
+
+func (p *sseCPut) Describe() string { return p.Put.Describe() }
+
+func (p *sseCPut) Run(ctx context.Context, env *actions.Env, r *actions.Reporter) (any, error) {
+	k, err := p.key(ctx, env, r)
+	if err != nil {
+		return nil, err
+	}
+	defer k.Wipe()
+	put := p.Put
+	file := p.KeyFile
+	if p.Source == sseCFromKMS {
+		file = "PLAINTEXT_KEY_FILE"
+	}
+	put.SSEC = &actions.SSECKey{Key: k, File: file}
+	return put.Run(ctx, env, r)
+}
+
+func (p *sseCPut) key(ctx context.Context, env *actions.Env, r *actions.Reporter) (*s3c.Key, error) {
+	op := p.Put.Describe()
+	switch p.Source {
+	case sseCGenerate:
+		k, err := s3c.RandomKey(32)
+		if err != nil {
+			return nil, fmt.Errorf("generate an SSE-C key: %w", err)
+		}
+		if err := s3c.WriteKeyFile(p.KeyFile, k, s3c.KeyFileRaw, false); err != nil {
+			k.Wipe()
+			return nil, &actions.Error{Op: op, What: "cannot write the new key to " + p.KeyFile, Why: err.Error(),
+				Fix: "Pick a file name that does not exist yet", Err: err}
+		}
+		r.Step(actions.Step{Actor: actions.You, Op: actions.OpKeySaved, Title: "new SSE-C key saved", Observed: true,
+			Detail: "you generated 32 random bytes and saved them to " + p.KeyFile + " (0600): without this file the object cannot be read"})
+		return k, nil
+	case sseCFromKMS:
+		g := &actions.GenerateDataKey{KeyID: p.KMSKey, EncryptedOut: p.KeyFile}
+		res, err := g.Run(ctx, env, r)
+		if err != nil {
+			return nil, err
+		}
+		gr := res.(actions.GenerateDataKeyResult)
+		return gr.Plaintext, nil
+	}
+	return readKey(op, p.KeyFile, r)
+}
+
+// readKey reads an SSE-C key file and reports it.
+func readKey(op, path string, r *actions.Reporter) (*s3c.Key, error) {
+	k, _, err := s3c.ReadKeyFile(path)
+	if err != nil {
+		return nil, &actions.Error{Op: op, What: "cannot use " + path + " as an SSE-C key", Why: err.Error(),
+			Fix: "Give a file holding the 32-byte key (raw, base64 or hex)", Err: err}
+	}
+	r.Step(actions.Step{Actor: actions.You, Op: actions.OpKeyLoaded, Title: "SSE-C key read", Observed: true,
+		Detail: "you read the 32-byte key from " + path})
+	return k, nil
+}
+
+// sseCGet downloads an SSE-C object, obtaining the key on the worker.
+type sseCGet struct {
+	Get     actions.Get
+	KeyFile string
+	FromKMS bool // KeyFile holds a KMS-encrypted data key
+}
+
+func (g *sseCGet) Describe() string { return g.Get.Describe() }
+
+func (g *sseCGet) Run(ctx context.Context, env *actions.Env, r *actions.Reporter) (any, error) {
+	var (
+		k   *s3c.Key
+		err error
+	)
+	if g.FromKMS {
+		k, err = decryptDataKey(ctx, env, r, g.Get.Describe(), g.KeyFile)
+	} else {
+		k, err = readKey(g.Get.Describe(), g.KeyFile, r)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer k.Wipe()
+	get := g.Get
+	get.SSEC = &actions.SSECKey{Key: k, File: g.KeyFile}
+	return get.Run(ctx, env, r)
+}
+
+// decryptDataKey asks KMS to decrypt an encrypted data key file.
+func decryptDataKey(ctx context.Context, env *actions.Env, r *actions.Reporter, op, path string) (*s3c.Key, error) {
+	blob, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &actions.Error{Op: op, What: "cannot read " + path, Why: err.Error(), Err: err}
+	}
+	if dec, derr := base64.StdEncoding.DecodeString(strings.TrimSpace(string(blob))); derr == nil && len(dec) > 0 {
+		blob = dec
+	}
+	r.Command(awsCmd(env, "kms", "decrypt", "--ciphertext-blob", "fileb://"+path, "--query", "Plaintext", "--output", "text"))
+	r.Step(actions.Step{Actor: actions.You, To: actions.KMS, Op: actions.OpRequest, Title: "Decrypt", Observed: true,
+		Detail: "you send the encrypted data key to KMS"})
+	out, err := env.Backend.KMS.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob},
+		func(o *kms.Options) {
+			o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(trace.JobHeader, r.Token()))
+		})
+	if err != nil {
+		return nil, actions.Diagnose(op, err, actions.Hint{})
+	}
+	k := s3c.NewKey(out.Plaintext)
+	clear(out.Plaintext)
+	r.Step(actions.Step{Actor: actions.KMS, To: actions.You, Op: actions.OpResponse, Title: "plaintext data key", Observed: true,
+		KeyARN: *out.KeyId, Detail: "KMS returned the data key in plaintext; you use it as the SSE-C key"})
+	return k, nil
+}

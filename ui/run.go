@@ -1,0 +1,73 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/s3crypt/s3crypt/actions"
+	"github.com/s3crypt/s3crypt/awsclient"
+)
+
+// Run opens the terminal UI on backend b until the person quits or ctx
+// ends. Nothing is printed while it runs: the standard logger writes to
+// a file under the user's cache directory.
+func Run(ctx context.Context, b *awsclient.Backend) error {
+	closeLog := redirectLog()
+	defer closeLog()
+	w := actions.NewWorker(ctx, &actions.Env{Backend: b}, 4)
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := w.Shutdown(sctx); err != nil {
+			log.Printf("ui: %v", err)
+		}
+	}()
+	m := New(Options{Data: NewData(b), Worker: w, Backend: BackendInfoOf(b)})
+	if _, err := tea.NewProgram(m, tea.WithContext(ctx)).Run(); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("terminal UI: %w", err)
+	}
+	return nil
+}
+
+// BackendInfoOf describes b for the header.
+func BackendInfoOf(b *awsclient.Backend) BackendInfo {
+	return BackendInfo{Label: b.Label, Sandbox: b.Sandbox != nil, Region: b.Region}
+}
+
+// redirectLog sends the standard and structured loggers to
+// $XDG_CACHE_HOME/s3crypt/ui.log (or discards them) and returns a function
+// that restores them.
+func redirectLog() func() {
+	prevOut, prevFlags := log.Writer(), log.Flags()
+	prevSlog := slog.Default()
+	var out io.Writer = io.Discard
+	var f *os.File
+	if dir, err := os.UserCacheDir(); err == nil {
+		dir = filepath.Join(dir, "s3crypt")
+		if os.MkdirAll(dir, 0o700) == nil {
+			f, _ = os.OpenFile(filepath.Join(dir, "ui.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		}
+	}
+	if f != nil {
+		out = f
+	}
+	log.SetOutput(out)
+	log.SetFlags(log.LstdFlags | log.Lmicroseconds)
+	slog.SetDefault(slog.New(slog.NewTextHandler(out, nil)))
+	return func() {
+		log.SetOutput(prevOut)
+		log.SetFlags(prevFlags)
+		slog.SetDefault(prevSlog)
+		if f != nil {
+			f.Close()
+		}
+	}
+}

@@ -22,7 +22,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -179,10 +178,12 @@ func openSandbox(ctx context.Context, opt Options, rec *Recorder) (*Backend, err
 // AWS_REGION, AWS_CA_BUNDLE) may leak into the sandbox.
 func SandboxConfig(ctx context.Context, sb *sandbox.Sandbox) (aws.Config, error) {
 	c := sb.Credentials()
-	hc := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
-		tr.TLSClientConfig = &tls.Config{RootCAs: sb.CAPool(), MinVersion: tls.VersionTLS12}
-		tr.MaxIdleConnsPerHost = 64
-	})
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: sb.CAPool(), MinVersion: tls.VersionTLS12}
+	tr.MaxIdleConnsPerHost = 64
+	// A plain *http.Client (rather than the SDK's buildable one) so Close
+	// can drop idle connections before the sandbox shuts down.
+	hc := &http.Client{Transport: tr}
 	return aws.Config{
 		Region:                     sb.Region(),
 		Credentials:                aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, "")),
@@ -208,6 +209,9 @@ func newBackend(kind Kind, cfg aws.Config, rec *Recorder, pathStyle bool) *Backe
 
 // Close releases the sandbox, if this backend started one.
 func (b *Backend) Close() error {
+	if c, ok := b.Config.HTTPClient.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 	if b.Sandbox != nil {
 		return b.Sandbox.Close()
 	}

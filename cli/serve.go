@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log"
 
 	"github.com/s3crypt/s3crypt/sandbox"
 )
@@ -16,7 +17,8 @@ type ServeCmd struct {
 // Run implements the verb: it serves until ctx ends (SIGINT/SIGTERM).
 func (c *ServeCmd) Run(ctx context.Context, g *Globals) error {
 	region := g.Region
-	sb, err := sandbox.Start(ctx, sandbox.Options{Dir: g.Data, Addr: c.Addr, HTTPAddr: c.HTTPAddr, Region: region, NoAttach: true})
+	sb, err := sandbox.Start(ctx, sandbox.Options{Dir: g.Data, Addr: c.Addr, HTTPAddr: c.HTTPAddr, Region: region, NoAttach: true,
+		ErrorLog: log.New(g.errw(), "s3crypt serve: ", log.LstdFlags)})
 	if err != nil {
 		return err
 	}

@@ -187,3 +187,19 @@ func want[T comparable](t *testing.T, what string, got, want T) {
 		t.Errorf("%s = %v, want %v", what, got, want)
 	}
 }
+
+// TestMask checks what the seed tests log cannot hold a data key, an
+// SSE-C key or the sandbox secret.
+func TestMask(t *testing.T) {
+	s := &shell{secrets: []string{"SECRETACCESSKEY", "c3NlYy1rZXk="}}
+	in := `{"Plaintext": "AAAAkey/+=", "KeyId": "arn"}` + "\nPlaintext: BBBBkey==\nsent c3NlYy1rZXk= with SECRETACCESSKEY\n"
+	got := s.mask(in)
+	for _, leak := range []string{"AAAAkey", "BBBBkey", "c3NlYy1rZXk=", "SECRETACCESSKEY"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("mask left %q in %q", leak, got)
+		}
+	}
+	if !strings.Contains(got, `"KeyId": "arn"`) {
+		t.Errorf("mask removed more than secrets: %q", got)
+	}
+}

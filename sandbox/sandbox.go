@@ -16,6 +16,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -51,6 +53,9 @@ type Options struct {
 	Region string
 	// NoSync skips fsync (tests only).
 	NoSync bool
+	// ErrorLog receives the HTTP servers' errors (TLS handshakes that
+	// fail, …); nil discards them.
+	ErrorLog *log.Logger
 	// NoAttach makes Start fail with store.ErrLocked instead of attaching
 	// to another process that serves Dir.
 	NoAttach bool
@@ -78,6 +83,8 @@ type Sandbox struct {
 	done     chan struct{} // closed by Close: ends trace streams
 	closed   sync.Once
 	closeErr error
+	connMu   sync.Mutex
+	fresh    map[net.Conn]struct{} // connections that have not sent a request yet
 }
 
 // DefaultDir is the XDG data directory for the sandbox:
@@ -181,7 +188,7 @@ func open(opt Options, st *store.Store) (*Sandbox, error) {
 	}
 	srv := s3.New(s3.Options{Store: st, KMS: k, Trace: bus, Region: opt.Region, AccountID: AccountID, OwnedKey: rk.owned})
 	return &Sandbox{dir: opt.Dir, region: opt.Region, creds: creds, caPool: pool, caFile: filepath.Join(opt.Dir, caCertFile),
-		bus: bus, store: st, kms: k, s3: srv, done: make(chan struct{})}, nil
+		bus: bus, store: st, kms: k, s3: srv, done: make(chan struct{}), fresh: map[net.Conn]struct{}{}}, nil
 }
 
 // listen starts the HTTPS (and optional HTTP) listeners and records them
@@ -198,18 +205,40 @@ func (sb *Sandbox) listen(opt Options) error {
 	}
 	sb.endpoint = "https://" + ln.Addr().String()
 	tlsLn := tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
-	sb.serve(&http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}, tlsLn)
+	sb.serve(sb.newServer(h, opt), tlsLn)
 	if opt.HTTPAddr != "" {
 		hl, err := net.Listen("tcp", opt.HTTPAddr)
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", opt.HTTPAddr, err)
 		}
 		sb.httpEndpoint = "http://" + hl.Addr().String()
-		sb.serve(&http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}, hl)
+		sb.serve(sb.newServer(h, opt), hl)
 	}
 	info := serverInfo{Endpoint: sb.endpoint, HTTPEndpoint: sb.httpEndpoint, PID: os.Getpid(), Region: sb.region}
 	data, _ := json.MarshalIndent(info, "", "  ")
 	return writeFileAtomic(filepath.Join(sb.dir, serverInfoFile), data, 0o600)
+}
+
+// newServer makes an HTTP server that tracks its connections, so Close
+// can drop the ones that never carried a request instead of waiting for
+// them, and that logs where opt says (nowhere by default: a TUI owns the
+// terminal).
+func (sb *Sandbox) newServer(h http.Handler, opt Options) *http.Server {
+	logger := opt.ErrorLog
+	if logger == nil {
+		logger = log.New(io.Discard, "", 0)
+	}
+	return &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, ErrorLog: logger,
+		ConnState: func(c net.Conn, st http.ConnState) {
+			sb.connMu.Lock()
+			defer sb.connMu.Unlock()
+			switch st {
+			case http.StateNew:
+				sb.fresh[c] = struct{}{}
+			default:
+				delete(sb.fresh, c)
+			}
+		}}
 }
 
 func (sb *Sandbox) serve(s *http.Server, ln net.Listener) {
@@ -247,9 +276,19 @@ func (sb *Sandbox) close() error {
 	close(sb.done)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	var wg sync.WaitGroup
 	for _, s := range sb.servers {
-		_ = s.Shutdown(ctx)
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = s.Shutdown(ctx) }()
 	}
+	// Shutdown waits up to 5 s for connections that were opened but never
+	// used; they carry no request, so close them now.
+	sb.connMu.Lock()
+	for c := range sb.fresh {
+		c.Close()
+	}
+	sb.connMu.Unlock()
+	wg.Wait()
 	sb.wg.Wait()
 	os.Remove(filepath.Join(sb.dir, serverInfoFile))
 	if sb.store != nil {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -35,6 +36,7 @@ type Serve struct {
 	Dir string
 
 	cmd    *exec.Cmd
+	killed atomic.Bool
 	stderr *syncBuffer
 	exited chan struct{}
 	err    error // set before exited is closed
@@ -155,11 +157,14 @@ func withoutAWSEnv(env []string) []string {
 }
 
 // Stop sends SIGTERM and waits for the server to exit (killing it after
-// 15 s). It reports a non-zero exit; stopping twice, or after Kill, is a
-// no-op.
+// 15 s). It reports a non-zero exit, and a server that had already died
+// on its own; stopping twice, or after Kill, is a no-op.
 func (s *Serve) Stop() error {
 	select {
 	case <-s.exited:
+		if s.err != nil && !s.killed.Load() {
+			return fmt.Errorf("serve had exited on its own with %w; stderr: %s", s.err, strings.TrimSpace(s.Stderr()))
+		}
 		return nil
 	default:
 	}
@@ -178,6 +183,7 @@ func (s *Serve) Stop() error {
 
 // Kill sends SIGKILL and waits for the process to be gone.
 func (s *Serve) Kill() {
+	s.killed.Store(true)
 	if err := s.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return
 	}

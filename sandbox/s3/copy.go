@@ -65,7 +65,7 @@ func (s *Server) copyBytes(q *request, src store.Object, srcKeys, dstKeys dataKe
 	go func() {
 		pw.CloseWithError(s.streamObject(pw, src, srcKeys, off, n))
 	}()
-	wp, err := s.writePart(q, pr, dstKeys, number, alg)
+	wp, err := s.writePart(q, pr, nil, dstKeys, number, alg)
 	pr.Close()
 	return wp, err
 }

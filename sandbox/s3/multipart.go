@@ -107,7 +107,7 @@ func (s *Server) uploadPart(q *request) error {
 	if alg == "" {
 		alg = u.ChecksumAlgorithm
 	}
-	wp, err := s.writePart(q, q.auth.Body, keys, num, alg)
+	wp, err := s.writePart(q, q.auth.Body, q.auth, keys, num, alg)
 	keys.wipe()
 	if err != nil {
 		s.publishWipe(q, u.Template.Encryption)

@@ -33,15 +33,21 @@ type writtenPart struct {
 
 // writePart seals body under keys into a new blob. The blob is complete
 // and synced when this returns without error; it is referenced by nothing
-// until the caller commits metadata.
-func (s *Server) writePart(q *request, body io.Reader, keys dataKeys, number int, checksumAlg string) (writtenPart, error) {
+// until the caller commits metadata. When body is the client's verified
+// request body (auth non-nil), the MD5 and declared checksum that signature
+// verification computed are reused rather than computed again.
+func (s *Server) writePart(q *request, body io.Reader, auth *sigv4.Result, keys dataKeys, number int, checksumAlg string) (writtenPart, error) {
 	var out writtenPart
 	nonce := make([]byte, partNonceSize)
 	_, _ = rand.Read(nonce)
-	md5h := md5.New()
-	hashes := []io.Writer{md5h}
-	var ck hash.Hash
-	if checksumAlg != "" {
+	var hashes []io.Writer
+	var md5h, ck hash.Hash
+	if auth == nil {
+		md5h = md5.New()
+		hashes = append(hashes, md5h)
+	}
+	reuse := auth != nil && auth.ChecksumAlgorithm == checksumAlg
+	if checksumAlg != "" && !reuse {
 		h, err := sigv4.NewChecksum(checksumAlg)
 		if err != nil {
 			return out, err
@@ -49,7 +55,10 @@ func (s *Server) writePart(q *request, body io.Reader, keys dataKeys, number int
 		ck = h
 		hashes = append(hashes, h)
 	}
-	counter := &countingReader{r: io.TeeReader(body, io.MultiWriter(hashes...))}
+	counter := &countingReader{r: body}
+	if len(hashes) > 0 {
+		counter.r = io.TeeReader(body, io.MultiWriter(hashes...))
+	}
 	sealed, err := sealReader(counter, keys, nonce)
 	if err != nil {
 		return out, err
@@ -62,11 +71,21 @@ func (s *Server) writePart(q *request, body io.Reader, keys dataKeys, number int
 		}
 		return out, fmt.Errorf("store part: %w", err)
 	}
-	out.md5 = md5h.Sum(nil)
+	if auth != nil {
+		out.md5 = auth.MD5()
+	} else {
+		out.md5 = md5h.Sum(nil)
+	}
 	out.part = store.Part{Number: number, Blob: id, Size: counter.n, StoredSize: n, Nonce: nonce,
 		ETag: `"` + hex.EncodeToString(out.md5) + `"`, Modified: s.opt.Now().UTC()}
-	if ck != nil {
+	switch {
+	case reuse && checksumAlg != "":
+		_, out.checksum.value = auth.Checksum()
+		out.checksum.alg = checksumAlg
+	case ck != nil:
 		out.checksum.alg, out.checksum.value = checksumAlg, sigv4.ChecksumValue(ck)
+	}
+	if out.checksum.alg != "" {
 		out.part.Checksums = store.Checksums{checksumAlg: out.checksum.value}
 	}
 	return out, nil
@@ -115,7 +134,7 @@ func (s *Server) putObject(q *request) error {
 	if storeAlg == "" {
 		storeAlg = "CRC64NVME" // AWS stores a full-object CRC64NVME when none is sent
 	}
-	wp, err := s.writePart(q, q.auth.Body, keys, 1, storeAlg)
+	wp, err := s.writePart(q, q.auth.Body, q.auth, keys, 1, storeAlg)
 	keys.wipe()
 	if err == nil {
 		s.publish(q, trace.Event{Op: trace.OpEncryptData, Mode: enc.Mode, Layer: len(enc.Layers), Bytes: wp.part.Size, KeyARN: enc.KMSKeyARN,
@@ -190,14 +209,31 @@ func (s *Server) rejected(q *request, err error) {
 	s.publish(q, trace.Event{Op: trace.OpRequestRejected, Err: toS3Error(err).Code + ": " + toS3Error(err).Message})
 }
 
+// requestHeaders are the headers of a write that S3 stores. aws-chunked is
+// a transfer framing, not the object's encoding: S3 drops it from
+// Content-Encoding.
 func requestHeaders(h http.Header) store.Headers {
 	out := store.Headers{}
 	for _, k := range storedHeaders {
-		if v := h.Get(k); v != "" {
+		v := h.Get(k)
+		if k == "Content-Encoding" {
+			v = withoutAWSChunked(v)
+		}
+		if v != "" {
 			out[k] = v
 		}
 	}
 	return out
+}
+
+func withoutAWSChunked(v string) string {
+	var keep []string
+	for _, t := range strings.Split(v, ",") {
+		if t = strings.TrimSpace(t); t != "" && !strings.EqualFold(t, "aws-chunked") {
+			keep = append(keep, t)
+		}
+	}
+	return strings.Join(keep, ",")
 }
 
 func userMeta(h http.Header) store.Headers {
@@ -228,9 +264,6 @@ func setObjectHeaders(h http.Header, o store.Object) {
 	}
 	if o.VersionID != store.NullVersion {
 		h.Set("x-amz-version-id", o.VersionID)
-	}
-	if o.MultipartCount > 0 {
-		h.Set("x-amz-mp-parts-count", strconv.Itoa(o.MultipartCount))
 	}
 	if o.StorageClass != "" && o.StorageClass != "STANDARD" {
 		h.Set("x-amz-storage-class", o.StorageClass)

@@ -5,13 +5,13 @@ package sandboxtest
 import (
 	"bytes"
 	"context"
-	"os"
 	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/s3crypt/s3crypt/awsclient"
 	"github.com/s3crypt/s3crypt/cli"
+	"github.com/s3crypt/s3crypt/internal/testtool"
 )
 
 // Backend opens a sandbox backend on a new temporary data directory and
@@ -50,19 +50,11 @@ func CLI(t testing.TB, args ...string) Result {
 	return Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
 }
 
-// DebianAWS returns the path of Debian's aws CLI (/usr/bin/aws). Without
-// it the test is skipped, or fails when S3CRYPT_REQUIRE_TOOLS=1 (as in CI,
-// where .ci/run installs it).
+// DebianAWS returns the path of Debian's aws CLI (/usr/bin/aws), skipping
+// the test without it (failing under S3CRYPT_REQUIRE_TOOLS=1).
 func DebianAWS(t testing.TB) string {
 	t.Helper()
-	const path = "/usr/bin/aws"
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("S3CRYPT_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("needs Debian's aws CLI at %s (apt-get install -y awscli)", path)
-		}
-		t.Skipf("needs Debian's aws CLI at %s: apt-get install -y awscli", path)
-	}
-	return path
+	return testtool.Require(t, testtool.DebianAWS)
 }
 
 // AWS runs Debian's aws CLI with argv (as actions.Command.Full gives it,

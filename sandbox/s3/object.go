@@ -134,6 +134,9 @@ func (s *Server) putObject(q *request) error {
 	if storeAlg == "" {
 		storeAlg = "CRC64NVME" // AWS stores a full-object CRC64NVME when none is sent
 	}
+	if enc.Mode != ModeSSES3 {
+		q.auth.SkipMD5() // the ETag of an encrypted object is not an MD5
+	}
 	wp, err := s.writePart(q, q.auth.Body, q.auth, keys, 1, storeAlg)
 	keys.wipe()
 	if err == nil {

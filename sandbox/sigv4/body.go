@@ -55,7 +55,7 @@ func (v *Verifier) buildBody(req *http.Request, a *authInfo, key []byte, p plan,
 		}
 	}
 	res.DecodedLength = br.checks.wantLen
-	res.Body = br
+	res.Body, res.body = br, br
 	return nil
 }
 
@@ -159,7 +159,9 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	}
 	n, err := b.src.Read(p)
 	if n > 0 {
-		b.md5.Write(p[:n])
+		if b.md5 != nil {
+			b.md5.Write(p[:n])
+		}
 		if b.sum != nil {
 			b.sum.Write(p[:n])
 		}
@@ -193,7 +195,10 @@ func (b *bodyReader) finish() error {
 	if b.payload != nil && hex.EncodeToString(b.payload.Sum(nil)) != c.signedHex {
 		return errContentSHA()
 	}
-	sum := b.md5.Sum(nil)
+	var sum []byte
+	if b.md5 != nil {
+		sum = b.md5.Sum(nil)
+	}
 	if c.contentMD5 != nil && string(sum) != string(c.contentMD5) {
 		return errBadDigest(msgContentMD5)
 	}

@@ -36,6 +36,17 @@ type Result struct {
 
 	checksum string
 	md5      []byte
+	body     *bodyReader
+}
+
+// SkipMD5 stops computing the body's MD5 when no Content-MD5 asks for it:
+// S3 needs the MD5 only for the ETag of SSE-S3 objects and parts, and MD5
+// is the costliest hash on the write path. Call it before reading Body;
+// MD5 then returns nil.
+func (r *Result) SkipMD5() {
+	if b := r.body; b != nil && b.checks.contentMD5 == nil && b.n == 0 {
+		b.md5 = nil
+	}
 }
 
 // Checksum returns the declared checksum algorithm and its verified base64

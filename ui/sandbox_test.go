@@ -109,14 +109,8 @@ func TestSandboxUploadSSEKMS(t *testing.T) {
 	if !wiped {
 		t.Fatal("no observed wipe step")
 	}
-	for i := 0; i < 50; i++ {
-		if r, ok := m.objects.selected(); ok && r.Enc.Known {
-			break
-		}
-		send(m, statusMsg{text: "poll"}, time.Second, 1)
-		for _, msg := range run(m.objects.ensure(), 5*time.Second) {
-			send(m, msg, 5*time.Second, 4)
-		}
+	for _, msg := range run(m.objects.reload(), 10*time.Second) {
+		send(m, msg, 10*time.Second, 4)
 	}
 	r, _ := m.objects.selected()
 	if r.Key != "report.txt" || r.Enc.Mode != "SSE-KMS" || !r.Enc.BucketKey {
@@ -145,13 +139,14 @@ func TestTeatestCreateBucket(t *testing.T) {
 	m, _, _ := sandboxModel(t, false)
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 36),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
-	waitFor(t, tm, "no buckets yet")
+	var l screenLog
+	l.waitFor(t, tm, "no buckets yet")
 	tm.Send(keyPress("n"))
-	waitFor(t, tm, "Create a bucket")
+	l.waitFor(t, tm, "Create a bucket")
 	tm.Type("e2e-bucket")
 	tm.Send(keyPress("enter"))
-	waitFor(t, tm, "e2e-bucket")
-	waitFor(t, tm, "blocked")
+	l.waitFor(t, tm, "done")           // the flow pane's state
+	time.Sleep(500 * time.Millisecond) // the list reloads
 	tm.Send(keyPress("q"))
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
 	if r, ok := fm.buckets.selected(); !ok || r.Name != "e2e-bucket" || !r.Enc.SSECBlocked || r.Enc.SSE != "AES256" {
@@ -168,20 +163,23 @@ func TestTeatestCreateKeyAndDataKey(t *testing.T) {
 	m, _, _ := sandboxModel(t, false)
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 36),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+	var l screenLog
 	tm.Send(keyPress("1"))
-	waitFor(t, tm, "AWS owned key")
+	l.waitFor(t, tm, "AWS owned key")
 	tm.Send(keyPress("n"))
-	waitFor(t, tm, "Create a KMS key")
+	l.waitFor(t, tm, "Create a KMS key")
 	tm.Send(keyPress("down"))
 	tm.Type("demo")
 	tm.Send(keyPress("ctrl+s"))
-	waitFor(t, tm, "alias/demo · KMS calls")
-	tm.Send(keyPress("g")) // customer keys come first
+	l.waitFor(t, tm, "done")
+	time.Sleep(500 * time.Millisecond) // the list reloads
+	tm.Send(keyPress("g"))             // customer keys come first
 	tm.Send(keyPress("d"))
-	waitFor(t, tm, "Generate a data key")
+	l.waitFor(t, tm, "Generate a data key")
 	tm.Send(keyPress("ctrl+s"))
-	waitFor(t, tm, "Data key from alias/demo")
+	l.waitFor(t, tm, "Data key from")
 	tm.Send(keyPress("esc"))
+	time.Sleep(300 * time.Millisecond) // the dialog closes
 	tm.Send(keyPress("q"))
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
 	j := fm.jobs.selected()
@@ -193,8 +191,15 @@ func TestTeatestCreateKeyAndDataKey(t *testing.T) {
 	}
 }
 
-func waitFor(t *testing.T, tm *teatest.TestModel, s string) {
+// screenLog accumulates a test program's output: WaitFor consumes what it
+// reads, and the renderer sends only what changed.
+type screenLog struct{ seen strings.Builder }
+
+// waitFor waits until s has appeared in the output so far.
+func (l *screenLog) waitFor(t *testing.T, tm *teatest.TestModel, s string) {
 	t.Helper()
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(ansi.Strip(string(b)), s) },
-		teatest.WithDuration(20*time.Second), teatest.WithCheckInterval(50*time.Millisecond))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		l.seen.Write(b)
+		return strings.Contains(ansi.Strip(l.seen.String()), s)
+	}, teatest.WithDuration(20*time.Second), teatest.WithCheckInterval(50*time.Millisecond))
 }

@@ -163,7 +163,7 @@ func (m *MakeBucket) Describe() string { return "create bucket s3://" + m.Bucket
 
 // Run implements Action.
 func (m *MakeBucket) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
-	r.Command(awsCommand(env, "s3", "mb", "s3://"+m.Bucket))
+	r.Command(AWSCommand(env, "s3", "mb", "s3://"+m.Bucket))
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "CreateBucket", Observed: true,
 		Detail: "you ask S3 for a new bucket " + m.Bucket + " in " + env.Backend.Region})
 	in := &s3.CreateBucketInput{Bucket: &m.Bucket}
@@ -197,7 +197,7 @@ func (m *RemoveBucket) Describe() string { return "remove bucket s3://" + m.Buck
 
 // Run implements Action.
 func (m *RemoveBucket) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
-	r.Command(awsCommand(env, "s3", "rb", "s3://"+m.Bucket))
+	r.Command(AWSCommand(env, "s3", "rb", "s3://"+m.Bucket))
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "DeleteBucket", Observed: true, Detail: "you ask S3 to delete the empty bucket " + m.Bucket})
 	if _, err := env.Backend.S3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &m.Bucket}, withJob(r)); err != nil {
 		return nil, diagnoseBucket(m.Describe(), err, Hint{Bucket: m.Bucket, Write: true})
@@ -238,7 +238,7 @@ func (g *GetBucketEncryption) Describe() string {
 
 // Run implements Action.
 func (g *GetBucketEncryption) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
-	r.Command(awsCommand(env, "s3api", "get-bucket-encryption", "--bucket", g.Bucket))
+	r.Command(AWSCommand(env, "s3api", "get-bucket-encryption", "--bucket", g.Bucket))
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "GetBucketEncryption", Observed: true, Detail: "you ask S3 for the bucket's default encryption rule"})
 	enc, err := getBucketEncryption(ctx, env, r, g.Bucket)
 	if err != nil {
@@ -290,7 +290,7 @@ func (d *DeleteBucketEncryption) Describe() string {
 
 // Run implements Action.
 func (d *DeleteBucketEncryption) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
-	r.Command(awsCommand(env, "s3api", "delete-bucket-encryption", "--bucket", d.Bucket))
+	r.Command(AWSCommand(env, "s3api", "delete-bucket-encryption", "--bucket", d.Bucket))
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "DeleteBucketEncryption", Observed: true, Detail: "you ask S3 to drop the bucket's rule"})
 	if _, err := env.Backend.S3.DeleteBucketEncryption(ctx, &s3.DeleteBucketEncryptionInput{Bucket: &d.Bucket}, withJob(r)); err != nil {
 		return nil, diagnoseBucket(d.Describe(), err, Hint{Bucket: d.Bucket, Write: true})
@@ -328,7 +328,7 @@ func (p *PutBucketEncryption) Run(ctx context.Context, env *Env, r *Reporter) (a
 	if err != nil {
 		return nil, err
 	}
-	c := awsCommand(env, "s3api", "put-bucket-encryption", "--bucket", p.Bucket,
+	c := AWSCommand(env, "s3api", "put-bucket-encryption", "--bucket", p.Bucket,
 		"--server-side-encryption-configuration", rule.cliJSON(withBlocked))
 	if withBlocked {
 		c.Note = "BlockedEncryptionTypes needs an aws CLI from November 2025 or later; older ones answer: Unknown parameter in ServerSideEncryptionConfiguration.Rules[0]: \"BlockedEncryptionTypes\""

@@ -21,8 +21,9 @@ func (c Command) Full() []string {
 // FullString renders Full for a shell.
 func (c Command) FullString() string { return shellJoin(c.Full()) }
 
-// awsCommand builds an aws CLI command for env's backend.
-func awsCommand(env *Env, args ...string) Command {
+// AWSCommand builds an aws CLI command for env's backend: args after
+// "aws", with the options that point the CLI at it in Global.
+func AWSCommand(env *Env, args ...string) Command {
 	c := Command{Args: append([]string{"aws"}, args...)}
 	if env == nil || env.Backend == nil {
 		return c

@@ -250,5 +250,5 @@ func (g *Get) command(env *Env) Command {
 	if file == "-" {
 		file = "/dev/stdout"
 	}
-	return awsCommand(env, append(args, file)...)
+	return AWSCommand(env, append(args, file)...)
 }

@@ -160,8 +160,8 @@ func (h *Head) diagnose(ctx context.Context, env *Env, r *Reporter, err error) e
 // describeKMSKey asks KMS about the key: DescribeKey and its aliases.
 func describeKMSKey(ctx context.Context, env *Env, r *Reporter, arn string) *KMSKeyInfo {
 	info := &KMSKeyInfo{ARN: arn, KeyID: keyIDOf(arn)}
-	r.Command(awsCommand(env, "kms", "describe-key", "--key-id", arn))
-	r.Command(awsCommand(env, "kms", "list-aliases", "--key-id", info.KeyID))
+	r.Command(AWSCommand(env, "kms", "describe-key", "--key-id", arn))
+	r.Command(AWSCommand(env, "kms", "list-aliases", "--key-id", info.KeyID))
 	r.Step(Step{Actor: You, To: KMS, Op: OpRequest, Title: "DescribeKey + ListAliases", Observed: true, KeyARN: arn,
 		Detail: "you ask KMS who manages the key and what it is called"})
 	out, err := env.Backend.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: &arn}, withKMSJob(r))
@@ -218,5 +218,5 @@ func (h *Head) command(env *Env) Command {
 	if h.SSEC != nil {
 		args = append(args, "--sse-customer-algorithm", "AES256", "--sse-customer-key", "fileb://"+h.SSEC.File)
 	}
-	return awsCommand(env, args...)
+	return AWSCommand(env, args...)
 }

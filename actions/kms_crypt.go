@@ -153,7 +153,7 @@ func (e *KMSEncrypt) command(env *Env, alg string) Command {
 	if c := contextJSON(e.Context); c != "" {
 		args = append(args, "--encryption-context", c)
 	}
-	c := awsCommand(env, append(args, "--output", "text", "--query", "CiphertextBlob")...)
+	c := AWSCommand(env, append(args, "--output", "text", "--query", "CiphertextBlob")...)
 	c.Note = "the aws CLI prints the ciphertext as base64 text; `| base64 -d > " + e.Out +
 		"` gives the same binary file s3crypt wrote (a file of base64 text is not a ciphertext)"
 	return c
@@ -231,7 +231,7 @@ func (d *KMSDecrypt) command(env *Env, alg string) Command {
 	if c := contextJSON(d.Context); c != "" {
 		args = append(args, "--encryption-context", c)
 	}
-	c := awsCommand(env, append(args, "--output", "text", "--query", "Plaintext")...)
+	c := AWSCommand(env, append(args, "--output", "text", "--query", "Plaintext")...)
 	c.Note = "the aws CLI prints the plaintext as base64 text; `| base64 -d > " + d.Out + "` gives the same file s3crypt wrote"
 	return c
 }

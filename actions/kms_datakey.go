@@ -160,7 +160,7 @@ func (g *GenerateDataKey) command(env *Env) Command {
 	if ctx := contextJSON(g.Context); ctx != "" {
 		args = append(args, "--encryption-context", ctx)
 	}
-	c := awsCommand(env, args...)
+	c := AWSCommand(env, args...)
 	if g.Out != "" {
 		c.Note = "the aws CLI prints the plaintext key (base64) to your terminal, which defeats envelope encryption; " +
 			"s3crypt wrote the raw key to " + g.Out + " instead, as `--query Plaintext --output text | base64 -d > " +

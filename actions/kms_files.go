@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
+
+	s3c "github.com/s3crypt/s3crypt/crypto"
 )
 
 // Client step ops of the KMS verbs, beside the Op* constants of events.go.
@@ -66,51 +66,16 @@ func unwrapMsg(err error) string {
 	return err.Error()
 }
 
-// writePrivateFile writes data to path with mode 0600: created exclusively
-// unless force, else through a synced temporary file renamed over path, so
-// path never holds a partial file.
+// writePrivateFile writes data to path with mode 0600, refusing to
+// overwrite unless force (crypto.WritePrivateFile).
 func writePrivateFile(path string, data []byte, force bool) error {
-	if !force {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			if errors.Is(err, fs.ErrExist) {
-				return fmt.Errorf("write %s: already exists, refusing to overwrite it", path)
-			}
-			return fmt.Errorf("write %s: %w", path, err)
+	if err := s3c.WritePrivateFile(path, data, force); err != nil {
+		if errors.Is(err, s3c.ErrKeyFileExists) {
+			return fmt.Errorf("write %s: already exists, refusing to overwrite it", path)
 		}
-		if err := finishPrivateFile(f, data); err != nil {
-			_ = os.Remove(path)
-			return fmt.Errorf("write %s: %w", path, err)
-		}
-		return nil
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".s3crypt-kms-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := finishPrivateFile(f, data); err != nil {
-		_ = os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		_ = os.Remove(f.Name())
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
-}
-
-func finishPrivateFile(f *os.File, data []byte) error {
-	err := f.Chmod(0o600)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // looksBase64 reports whether data is base64 text rather than binary: what

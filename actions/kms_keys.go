@@ -105,7 +105,7 @@ func (c *CreateKey) Run(ctx context.Context, env *Env, r *Reporter) (any, error)
 	if c.Alias == "" {
 		return res, nil
 	}
-	r.Command(awsCommand(env, "kms", "create-alias", "--alias-name", c.Alias, "--target-key-id", res.Key.KeyID))
+	r.Command(AWSCommand(env, "kms", "create-alias", "--alias-name", c.Alias, "--target-key-id", res.Key.KeyID))
 	kmsRequest(r, "CreateAlias", "you ask KMS to name the key "+c.Alias)
 	_, err = env.Backend.KMS.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: &c.Alias, TargetKeyId: &res.Key.KeyID}, withKMSJob(r))
 	if err != nil {
@@ -129,7 +129,7 @@ func (c *CreateKey) command(env *Env) Command {
 	if c.Description != "" {
 		args = append(args, "--description", c.Description)
 	}
-	cmd := awsCommand(env, args...)
+	cmd := AWSCommand(env, args...)
 	if c.KeyUsage == "" && !c.symmetric() {
 		cmd.Note = "s3crypt adds --key-usage ENCRYPT_DECRYPT: KMS requires a key usage for every asymmetric key"
 	}
@@ -146,7 +146,7 @@ func (d *DescribeKey) Describe() string { return "describe KMS key " + d.KeyID }
 
 // Run implements Action; the result is a KeyInfo.
 func (d *DescribeKey) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
-	c := awsCommand(env, "kms", "describe-key", "--key-id", d.KeyID)
+	c := AWSCommand(env, "kms", "describe-key", "--key-id", d.KeyID)
 	c.Note = "s3crypt also runs aws kms list-aliases --key-id KEY and aws kms get-key-rotation-status --key-id KEY"
 	r.Command(c)
 	kmsRequest(r, "DescribeKey", "you ask KMS about "+d.KeyID+" (metadata, aliases, rotation)")
@@ -178,10 +178,10 @@ func (l *ListKeys) Describe() string { return "list KMS keys" }
 
 // Run implements Action.
 func (l *ListKeys) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
-	c := awsCommand(env, "kms", "list-keys")
+	c := AWSCommand(env, "kms", "list-keys")
 	c.Note = "s3crypt then runs aws kms describe-key and aws kms get-key-rotation-status for each key"
 	r.Command(c)
-	r.Command(awsCommand(env, "kms", "list-aliases"))
+	r.Command(AWSCommand(env, "kms", "list-aliases"))
 	kmsRequest(r, "ListKeys", "you ask KMS for every key in the region, and every alias")
 	var ids []string
 	p := kms.NewListKeysPaginator(env.Backend.KMS, &kms.ListKeysInput{})

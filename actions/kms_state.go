@@ -59,7 +59,7 @@ func setEnabled(ctx context.Context, env *Env, r *Reporter, keyID string, enable
 	if enable {
 		verb, api = "enable-key", "EnableKey"
 	}
-	c := awsCommand(env, "kms", verb, "--key-id", keyID)
+	c := AWSCommand(env, "kms", verb, "--key-id", keyID)
 	c.Note = "the aws CLI prints nothing on success; s3crypt then runs aws kms describe-key to show the new state"
 	r.Command(c)
 	kmsRequest(r, api, "you ask KMS to "+verb[:len(verb)-4]+" "+keyID)
@@ -117,7 +117,7 @@ func (s *ScheduleKeyDeletion) Run(ctx context.Context, env *Env, r *Reporter) (a
 		return nil, &Error{Op: s.Describe(), What: fmt.Sprintf("a deletion window of %s is out of range", days(n)),
 			Why: "KMS waits 7 to 30 days before deleting a key, so a mistake can be undone", Fix: "Use --days 7 to 30 (default 30)"}
 	}
-	r.Command(awsCommand(env, "kms", "schedule-key-deletion", "--key-id", s.KeyID, "--pending-window-in-days", strconv.Itoa(n)))
+	r.Command(AWSCommand(env, "kms", "schedule-key-deletion", "--key-id", s.KeyID, "--pending-window-in-days", strconv.Itoa(n)))
 	kmsRequest(r, "ScheduleKeyDeletion", fmt.Sprintf("you ask KMS to delete %s in %s", s.KeyID, days(n)))
 	out, err := env.Backend.KMS.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: &s.KeyID,
 		PendingWindowInDays: aws.Int32(int32(n))}, withKMSJob(r))
@@ -146,7 +146,7 @@ func (c *CancelKeyDeletion) Describe() string { return "cancel the deletion of K
 
 // Run implements Action.
 func (c *CancelKeyDeletion) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
-	r.Command(awsCommand(env, "kms", "cancel-key-deletion", "--key-id", c.KeyID))
+	r.Command(AWSCommand(env, "kms", "cancel-key-deletion", "--key-id", c.KeyID))
 	kmsRequest(r, "CancelKeyDeletion", "you ask KMS not to delete "+c.KeyID)
 	if _, err := env.Backend.KMS.CancelKeyDeletion(ctx, &kms.CancelKeyDeletionInput{KeyId: &c.KeyID}, withKMSJob(r)); err != nil {
 		return nil, failed(ctx, c.Describe(), err, c.KeyID, nil)
@@ -197,7 +197,7 @@ func (c *CreateAlias) Run(ctx context.Context, env *Env, r *Reporter) (any, erro
 	if err := checkAliasName(c.AliasName); err != nil {
 		return nil, &Error{Op: c.Describe(), What: err.Error(), Fix: "Name it alias/NAME, e.g. alias/demo"}
 	}
-	r.Command(awsCommand(env, "kms", "create-alias", "--alias-name", c.AliasName, "--target-key-id", c.TargetKeyID))
+	r.Command(AWSCommand(env, "kms", "create-alias", "--alias-name", c.AliasName, "--target-key-id", c.TargetKeyID))
 	kmsRequest(r, "CreateAlias", "you ask KMS to name "+c.TargetKeyID+" "+c.AliasName)
 	_, err := env.Backend.KMS.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: &c.AliasName, TargetKeyId: &c.TargetKeyID}, withKMSJob(r))
 	if err != nil {
@@ -224,7 +224,7 @@ func (d *DeleteAlias) Describe() string { return "delete KMS alias " + d.AliasNa
 
 // Run implements Action.
 func (d *DeleteAlias) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
-	r.Command(awsCommand(env, "kms", "delete-alias", "--alias-name", d.AliasName))
+	r.Command(AWSCommand(env, "kms", "delete-alias", "--alias-name", d.AliasName))
 	res := AliasResult{AliasName: d.AliasName}
 	if st, err := keyState(ctx, env, r, d.AliasName); err == nil {
 		res.KeyID, res.KeyARN = st.KeyID, st.ARN

@@ -45,7 +45,7 @@ func (l *ListBuckets) Describe() string { return "list buckets" }
 
 // Run implements Action.
 func (l *ListBuckets) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
-	c := awsCommand(env, "s3api", "list-buckets")
+	c := AWSCommand(env, "s3api", "list-buckets")
 	c.Note = "list-buckets does not say how buckets are encrypted: s3crypt also sends a GetBucketEncryption per bucket (aws s3api get-bucket-encryption --bucket B)"
 	r.Command(c)
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "ListBuckets", Observed: true, Detail: "you ask S3 for your buckets, then each bucket's default encryption"})
@@ -152,7 +152,7 @@ func (l *ListObjects) Run(ctx context.Context, env *Env, r *Reporter) (any, erro
 	if l.Delimiter != "" {
 		args = append(args, "--delimiter", l.Delimiter)
 	}
-	c := awsCommand(env, args...)
+	c := AWSCommand(env, args...)
 	c.Note = fmt.Sprintf("list-objects-v2 does not say how objects are encrypted: s3crypt also sends a HeadObject per object (aws s3api head-object), %d at a time", concurrencyOr(l.Concurrency))
 	r.Command(c)
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "ListObjectsV2", Observed: true,

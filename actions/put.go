@@ -384,7 +384,7 @@ func (p *Put) command(env *Env) Command {
 	if p.SSEC != nil {
 		args = append(args, "--sse-customer-algorithm", "AES256", "--sse-customer-key", "fileb://"+p.SSEC.File)
 	}
-	c := awsCommand(env, args...)
+	c := AWSCommand(env, args...)
 	if fi, err := os.Stat(p.File); err == nil && fi.Size() >= threshold(env) {
 		c.Note = "s3crypt sends this as a multipart upload in parallel parts; aws s3 cp does the same for large files"
 	}

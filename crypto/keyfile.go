@@ -70,19 +70,31 @@ func WriteKeyFile(path string, k *Key, format KeyFileFormat, overwrite bool) err
 		return fmt.Errorf("write key file %s: %w", path, err)
 	}
 	defer clear(data)
+	if err := WritePrivateFile(path, data, overwrite); err != nil {
+		return fmt.Errorf("write key file %s: %w", path, err)
+	}
+	return nil
+}
+
+// WritePrivateFile writes data to path with mode 0600 whatever the umask:
+// created exclusively (ErrKeyFileExists if path exists) unless overwrite,
+// else through a synced temporary file renamed over path, so path never
+// holds a partial file. It is how s3crypt writes anything secret or
+// encrypted: keys, ciphertexts, decrypted data.
+func WritePrivateFile(path string, data []byte, overwrite bool) error {
 	if overwrite {
 		return replaceKeyFile(path, data)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, keyFileMode)
 	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("write key file %s: %w", path, ErrKeyFileExists)
+			return ErrKeyFileExists
 		}
-		return fmt.Errorf("write key file: %w", err)
+		return err
 	}
 	if err := finishKeyFile(f, data); err != nil {
 		_ = os.Remove(path)
-		return fmt.Errorf("write key file %s: %w", path, err)
+		return err
 	}
 	syncDir(filepath.Dir(path))
 	return nil

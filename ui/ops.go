@@ -12,7 +12,6 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/s3crypt/s3crypt/actions"
-	"github.com/s3crypt/s3crypt/awsclient"
 	s3c "github.com/s3crypt/s3crypt/crypto"
 	"github.com/s3crypt/s3crypt/sandbox/trace"
 )
@@ -20,25 +19,6 @@ import (
 // The actions below are the few the actions package does not have yet;
 // they follow its conventions (a command, steps, explained errors) and run
 // on the worker like the others.
-
-// awsCmd builds an aws CLI command pointed at env's backend.
-func awsCmd(env *actions.Env, args ...string) actions.Command {
-	c := actions.Command{Args: append([]string{"aws"}, args...)}
-	if env == nil || env.Backend == nil {
-		return c
-	}
-	b := env.Backend
-	if b.Kind != awsclient.KindAWS && b.Endpoint != "" {
-		c.Global = append(c.Global, "--endpoint-url", b.Endpoint)
-		if b.CAFile != "" {
-			c.Global = append(c.Global, "--ca-bundle", b.CAFile)
-		}
-	}
-	if b.Region != "" {
-		c.Global = append(c.Global, "--region", b.Region)
-	}
-	return c
-}
 
 // deleteObject deletes one object (the latest version).
 type deleteObject struct{ Bucket, Key string }
@@ -49,7 +29,7 @@ type deleteObjectResult struct{ Bucket, Key string }
 func (d *deleteObject) Describe() string { return fmt.Sprintf("delete s3://%s/%s", d.Bucket, d.Key) }
 
 func (d *deleteObject) Run(ctx context.Context, env *actions.Env, r *actions.Reporter) (any, error) {
-	r.Command(awsCmd(env, "s3api", "delete-object", "--bucket", d.Bucket, "--key", d.Key))
+	r.Command(actions.AWSCommand(env, "s3api", "delete-object", "--bucket", d.Bucket, "--key", d.Key))
 	r.Step(actions.Step{Actor: actions.You, To: actions.S3, Op: actions.OpRequest, Title: "DeleteObject", Observed: true,
 		Detail: "you ask S3 to delete the object; its ciphertext and wrapped keys go with it"})
 	_, err := env.Backend.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &d.Bucket, Key: &d.Key},
@@ -180,7 +160,7 @@ func decryptDataKey(ctx context.Context, env *actions.Env, r *actions.Reporter, 
 	if dec, derr := base64.StdEncoding.DecodeString(strings.TrimSpace(string(blob))); derr == nil && len(dec) > 0 {
 		blob = dec
 	}
-	r.Command(awsCmd(env, "kms", "decrypt", "--ciphertext-blob", "fileb://"+path, "--query", "Plaintext", "--output", "text"))
+	r.Command(actions.AWSCommand(env, "kms", "decrypt", "--ciphertext-blob", "fileb://"+path, "--query", "Plaintext", "--output", "text"))
 	r.Step(actions.Step{Actor: actions.You, To: actions.KMS, Op: actions.OpRequest, Title: "Decrypt", Observed: true,
 		Detail: "you send the encrypted data key to KMS"})
 	out, err := env.Backend.KMS.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob},

@@ -163,3 +163,26 @@ func TestPutJSONAndTrace(t *testing.T) {
 		}
 	}
 }
+
+// TestPutWithAsymmetricKeyExplains refuses an RSA key for SSE-KMS with a
+// message that says why and what to use.
+func TestPutWithAsymmetricKeyExplains(t *testing.T) {
+	dir := objectsSandbox(t)
+	r := sandboxtest.CLI(t, "--data", dir, "--json", "kms", "create-key", "--key-spec", "RSA_2048", "--key-usage", "ENCRYPT_DECRYPT")
+	if r.Code != 0 {
+		t.Fatalf("create RSA key: %s", r.Stderr)
+	}
+	var created struct {
+		Key struct {
+			KeyID string `json:"keyId"`
+		} `json:"key"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &created); err != nil || created.Key.KeyID == "" {
+		t.Fatalf("create-key --json: %v\n%s", err, r.Stdout)
+	}
+	src, _ := objectsFile(t, 10)
+	r = sandboxtest.CLI(t, "--data", dir, "put", src, "s3://files/rsa", "--sse", "aws:kms", "--kms-key", created.Key.KeyID)
+	if r.Code != 1 || !strings.Contains(r.Stderr, "symmetric") || !strings.Contains(r.Stderr, "s3crypt kms create-key") {
+		t.Fatalf("RSA key for SSE-KMS: code %d\n%s", r.Code, r.Stderr)
+	}
+}

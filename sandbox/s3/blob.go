@@ -44,15 +44,6 @@ func sealReader(r io.Reader, keys dataKeys, nonce []byte) (io.Reader, error) {
 	return r, nil
 }
 
-// storedSize is the size on disk of size plaintext bytes under n layers.
-func storedSize(size int64, layers int) int64 {
-	n := uint64(size)
-	for range layers {
-		n, _ = sio.EncryptedSize(n)
-	}
-	return int64(n)
-}
-
 // DARE 2.0 package geometry: 64 KiB of plaintext, a 16-byte header and a
 // 16-byte tag.
 const (

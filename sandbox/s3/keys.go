@@ -369,17 +369,3 @@ func (c *bucketKeyCache) expireLocked() {
 		}
 	}
 }
-
-// flush wipes every cached bucket key (used when a KMS key changes state).
-func (c *bucketKeyCache) flush() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, e := range c.byBlob {
-		clear(e.key)
-	}
-	for _, e := range c.byID {
-		clear(e.key)
-	}
-	c.byID = map[bucketKeyID]*cachedBucketKey{}
-	c.byBlob = map[string]*cachedBucketKey{}
-}

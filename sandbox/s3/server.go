@@ -22,7 +22,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/s3crypt/s3crypt/sandbox/kms"
@@ -52,10 +51,6 @@ type Options struct {
 type Server struct {
 	opt        Options
 	bucketKeys *bucketKeyCache
-	// bucketLocks serialises writes that must see a consistent bucket
-	// (e.g. DeleteBucket against a concurrent PutObject commit is handled
-	// by the store; this only guards the bucket key cache fill).
-	mu sync.Mutex
 }
 
 // New returns a server over opt.Store and opt.KMS.

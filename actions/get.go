@@ -21,6 +21,13 @@ type Get struct {
 	File        string
 	VersionID   string
 	SSEC        *SSECKey
+	// Client-side encrypted objects (S3 Encryption Client metadata) are
+	// decrypted locally unless NoDecrypt keeps the ciphertext as stored.
+	// Context, when non-nil, is the encryption context the object must
+	// carry; KMSKey, when set, the key its data key must be wrapped under.
+	NoDecrypt bool
+	Context   map[string]string
+	KMSKey    string
 }
 
 // GetResult is what a download produced.
@@ -32,6 +39,9 @@ type GetResult struct {
 	Encryption  ObjectEncryption
 	Duration    time.Duration
 	KMSCalls    int // KMS requests S3 made for this download (-1 unknown)
+	// ClientSide is set for a client-side encrypted object: decrypted
+	// locally, or kept as ciphertext (NoDecrypt).
+	ClientSide *ClientSideResult
 }
 
 // Describe implements Action.
@@ -49,14 +59,17 @@ func (g *Get) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 	r.Command(g.command(env))
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "GetObject", Observed: true,
 		Detail: "you ask S3 for the object" + map[bool]string{true: " and send the SSE-C key again", false: ""}[g.SSEC != nil]})
-	var (
-		res GetResult
-		err error
-	)
-	if g.File == "-" {
+	head, cse, err := g.probe(ctx, env, r)
+	if err == nil && cse != nil && !g.NoDecrypt {
+		return g.runClientSide(ctx, env, r, head, start)
+	}
+	var res GetResult
+	switch {
+	case err != nil:
+	case g.File == "-":
 		res, err = g.stream(ctx, env, r, os.Stdout)
-	} else {
-		res, err = g.toFile(ctx, env, r)
+	default:
+		res, err = g.toFile(ctx, env, r, head)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -74,8 +87,13 @@ func (g *Get) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 		r.syncTrace(ctx)
 		res.KMSCalls = r.kmsCalls()
 	}
+	what := "plaintext bytes"
+	if cse != nil {
+		res.ClientSide = cse
+		what = "bytes of client-side ciphertext, kept as stored (" + cse.Label() + ")"
+	}
 	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, Bytes: res.Size,
-		Detail: fmt.Sprintf("S3 returned %d plaintext bytes over TLS (%s)", res.Size, res.Encryption.Summary())})
+		Detail: fmt.Sprintf("S3 returned %d %s over TLS (%s)", res.Size, what, res.Encryption.Summary())})
 	return res, nil
 }
 
@@ -120,7 +138,7 @@ func encryptionOfGet(out *s3.GetObjectOutput) ObjectEncryption {
 // toFile downloads into a temporary file beside the target and renames it
 // into place only when every byte arrived: a failed or cancelled download
 // leaves nothing behind.
-func (g *Get) toFile(ctx context.Context, env *Env, r *Reporter) (GetResult, error) {
+func (g *Get) toFile(ctx context.Context, env *Env, r *Reporter, head *s3.HeadObjectOutput) (GetResult, error) {
 	dir := filepath.Dir(g.File)
 	tmp, err := os.CreateTemp(dir, ".s3crypt-get-*")
 	if err != nil {
@@ -133,10 +151,6 @@ func (g *Get) toFile(ctx context.Context, env *Env, r *Reporter) (GetResult, err
 			os.Remove(tmp.Name())
 		}
 	}()
-	head, err := env.Backend.S3.HeadObject(ctx, g.headInput(), withJob(r))
-	if err != nil {
-		return GetResult{}, refineHeadError(ctx, env, g.Describe(), g.Bucket, err)
-	}
 	size := aws.ToInt64(head.ContentLength)
 	var res GetResult
 	if size < threshold(env) {

@@ -59,6 +59,9 @@ type Put struct {
 	SSEC        *SSECKey
 	Context     map[string]string // extra encryption context (SSE-KMS)
 	ContentType string
+	// ClientSide, when set, encrypts the file on your side first (S3
+	// Encryption Client format); the fields above then set S3's own layer.
+	ClientSide *ClientSide
 }
 
 // PutResult is what an upload produced.
@@ -73,6 +76,8 @@ type PutResult struct {
 	// KMSCalls is how many KMS requests S3 made for this upload, when the
 	// backend can show it (-1 otherwise).
 	KMSCalls int
+	// ClientSide is the client-side layer, when Put.ClientSide asked for one.
+	ClientSide *ClientSideResult
 }
 
 // ObjectEncryption is how an object is encrypted, as S3 reports it.
@@ -107,6 +112,8 @@ func (p *Put) Describe() string {
 
 func (p *Put) modeName() string {
 	switch {
+	case p.ClientSide != nil:
+		return clientSideLabel(p.ClientSide.format()) + " encryption"
 	case p.SSEC != nil:
 		return "SSE-C"
 	case p.SSE == SSEDefault:
@@ -136,6 +143,9 @@ func (p *Put) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 	}
 	if err := p.validate(); err != nil {
 		return nil, &Error{Op: p.Describe(), What: err.Error(), Fix: "See s3crypt put --help"}
+	}
+	if p.ClientSide != nil {
+		return p.runClientSide(ctx, env, r, f, st.Size())
 	}
 	r.Command(p.command(env))
 	p.reportKeySteps(r)

@@ -177,13 +177,17 @@ func (c *HeadCmd) Run(ctx context.Context, g *Globals) error {
 func printHead(w io.Writer, r actions.HeadResult) {
 	e := r.Encryption
 	fmt.Fprintf(w, "s3://%s/%s\n", r.Bucket, r.Key)
+	layers := "" // a client-side layer comes first: S3 encrypts its ciphertext
+	if cs := r.ClientSide; cs != nil {
+		layers = fmt.Sprintf("client-side v%d, then ", cs.Format)
+	}
 	switch {
 	case e.SSECKeyMD5 != "":
-		field(w, "encryption", "SSE-C (x-amz-server-side-encryption-customer-algorithm: AES256)")
+		field(w, "encryption", layers+"SSE-C (x-amz-server-side-encryption-customer-algorithm: AES256)")
 	case e.SSE != "":
-		field(w, "encryption", r.Mode+" (x-amz-server-side-encryption: "+e.SSE+")")
+		field(w, "encryption", layers+r.Mode+" (x-amz-server-side-encryption: "+e.SSE+")")
 	default:
-		field(w, "encryption", r.Mode)
+		field(w, "encryption", layers+r.Mode)
 	}
 	if k := r.KMS; k != nil {
 		field(w, "kms key", k.ARN)

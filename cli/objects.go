@@ -52,11 +52,13 @@ type PutCmd struct {
 	File        string            `arg:"" help:"Local file to upload." type:"existingfile"`
 	URL         string            `arg:"" name:"s3-url" help:"Destination s3://BUCKET/KEY (a trailing / keeps the file name)."`
 	SSE         string            `name:"sse" help:"Server-side encryption: none, AES256 (SSE-S3), aws:kms (SSE-KMS) or aws:kms:dsse (DSSE-KMS). Without it the bucket's default applies, as on AWS." enum:",none,AES256,aws:kms,aws:kms:dsse" default:""`
-	KMSKey      string            `name:"kms-key" help:"KMS key for aws:kms / aws:kms:dsse: id, ARN, alias/NAME or alias ARN (default: the AWS managed aws/s3 key)." placeholder:"KEY"`
+	KMSKey      string            `name:"kms-key" help:"KMS key for aws:kms / aws:kms:dsse: id, ARN, alias/NAME or alias ARN (default: the AWS managed aws/s3 key). With --client-side: the symmetric key that wraps your data key (required)." placeholder:"KEY"`
 	BucketKey   *bool             `name:"bucket-key" help:"Use an S3 bucket key (SSE-KMS), or --no-bucket-key to refuse the bucket's." negatable:""`
 	SSECGen     string            `name:"sse-c-generate" help:"SSE-C with a fresh random key, written to FILE (mode 0600; never overwritten)." placeholder:"FILE" type:"path"`
-	Context     map[string]string `name:"context" help:"Extra encryption context pair for SSE-KMS (repeatable)." placeholder:"K=V"`
+	Context     map[string]string `name:"context" help:"Extra encryption context pair for SSE-KMS, or with --client-side for your data key (repeatable)." placeholder:"K=V"`
 	ContentType string            `name:"content-type" help:"Content-Type to store."`
+	ClientSide  bool              `name:"client-side" help:"Encrypt on your side before upload, as the S3 Encryption Client does: a KMS data key, AES-256-GCM locally, the envelope in x-amz-meta-*. S3 then adds its own encryption (--sse, or the bucket default)."`
+	CSEFormat   string            `name:"cse-format" help:"Client-side format: v3 (key commitment, S3 Encryption Client Go v4's default) or v2 (Go v3's). Default v3." enum:",v3,v2" default:""`
 	sseCFlags
 }
 
@@ -73,6 +75,9 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 		Context: c.Context, ContentType: c.ContentType}
 	if p.SSE == "none" {
 		p.SSE = actions.SSEDefault
+	}
+	if err := c.clientSide(p); err != nil {
+		return err
 	}
 	switch {
 	case c.SSECKey != "" && c.SSECGen != "":
@@ -98,6 +103,10 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 	return g.run(ctx, p, func(w io.Writer, res any) {
 		r := res.(actions.PutResult)
 		fmt.Fprintf(w, "upload: %s to s3://%s/%s\n", c.File, r.Bucket, r.Key)
+		if cs := r.ClientSide; cs != nil {
+			fmt.Fprintf(w, "  %s, encrypted locally: S3 holds %s of ciphertext\n", cs.Summary(), humanSize(cs.CiphertextSize))
+			fmt.Fprintf(w, "  context %s\n", contextText(cs.Context))
+		}
 		fmt.Fprintf(w, "  %s, %s in %s (%s)\n", r.Encryption.Summary(), humanSize(r.Size), r.Duration.Round(1e6), rate(r.Size, r.Duration))
 		if r.VersionID != "" {
 			fmt.Fprintf(w, "  version %s\n", r.VersionID)
@@ -115,11 +124,34 @@ func baseName(p string) string {
 	return p
 }
 
+// clientSide moves --kms-key and --context to the client-side layer when
+// --client-side asks for one; S3's layer then uses its default key.
+func (c *PutCmd) clientSide(p *actions.Put) error {
+	if !c.ClientSide {
+		if c.CSEFormat != "" {
+			return usage("--cse-format needs --client-side")
+		}
+		return nil
+	}
+	if c.KMSKey == "" {
+		return usage("client-side encryption needs --kms-key (a symmetric KMS key you can use; aws/s3 cannot be used by clients)")
+	}
+	p.ClientSide = &actions.ClientSide{KMSKey: c.KMSKey, Context: c.Context, Format: s3c.FormatV3}
+	if c.CSEFormat == "v2" {
+		p.ClientSide.Format = s3c.FormatV2
+	}
+	p.KMSKey, p.Context = "", nil
+	return nil
+}
+
 // GetCmd is `s3crypt get s3://BUCKET/KEY FILE`.
 type GetCmd struct {
-	URL       string `arg:"" name:"s3-url" help:"Object s3://BUCKET/KEY."`
-	File      string `arg:"" help:"Local file to write (- for standard output)."`
-	VersionID string `name:"version-id" help:"Object version." placeholder:"V"`
+	URL       string            `arg:"" name:"s3-url" help:"Object s3://BUCKET/KEY."`
+	File      string            `arg:"" help:"Local file to write (- for standard output)."`
+	VersionID string            `name:"version-id" help:"Object version." placeholder:"V"`
+	NoDecrypt bool              `name:"no-decrypt" help:"Client-side encrypted objects: keep the ciphertext as stored instead of decrypting it."`
+	Context   map[string]string `name:"context" help:"Client-side encrypted objects: the encryption context the object must carry, checked before KMS is asked (repeatable)." placeholder:"K=V"`
+	KMSKey    string            `name:"kms-key" help:"Client-side encrypted objects: the KMS key the data key must be wrapped under (default: the key the wrapped data key names)." placeholder:"KEY"`
 	sseCFlags
 }
 
@@ -136,12 +168,19 @@ func (c *GetCmd) Run(ctx context.Context, g *Globals) error {
 	if ssec != nil {
 		defer ssec.Key.Wipe()
 	}
-	return g.run(ctx, &actions.Get{Bucket: bucket, Key: key, File: c.File, VersionID: c.VersionID, SSEC: ssec}, func(w io.Writer, res any) {
+	a := &actions.Get{Bucket: bucket, Key: key, File: c.File, VersionID: c.VersionID, SSEC: ssec,
+		NoDecrypt: c.NoDecrypt, Context: c.Context, KMSKey: c.KMSKey}
+	return g.run(ctx, a, func(w io.Writer, res any) {
 		if c.File == "-" {
 			return
 		}
 		r := res.(actions.GetResult)
 		fmt.Fprintf(w, "download: s3://%s/%s to %s\n", r.Bucket, r.Key, r.File)
+		if cs := r.ClientSide; cs != nil && cs.Decrypted {
+			fmt.Fprintf(w, "  %s, decrypted locally; the tag verified before the file was written\n", cs.Summary())
+		} else if cs != nil {
+			fmt.Fprintf(w, "  %s: kept as stored, %s of ciphertext (--no-decrypt)\n", cs.Label(), humanSize(r.Size))
+		}
 		fmt.Fprintf(w, "  %s, %s in %s (%s)\n", r.Encryption.Summary(), humanSize(r.Size), r.Duration.Round(1e6), rate(r.Size, r.Duration))
 		if r.KMSCalls >= 0 {
 			fmt.Fprintf(w, "  KMS requests S3 made: %d\n", r.KMSCalls)

@@ -1,0 +1,204 @@
+package actions
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	s3c "github.com/s3crypt/s3crypt/crypto"
+)
+
+// ClientSide asks Put to encrypt the file on your side before it leaves,
+// as the Amazon S3 Encryption Client does (SSE-SPEC §6): you ask KMS for a
+// data key, encrypt the body locally with AES-256-GCM, store the encrypted
+// data key and the rest of the envelope as the object's user metadata and
+// wipe the plaintext key. S3 only ever sees ciphertext, and still applies
+// its own server-side encryption on top (Put.SSE, or the bucket default).
+type ClientSide struct {
+	// KMSKey wraps the data key: a symmetric KMS key you may call
+	// GenerateDataKey and Decrypt with (id, ARN, alias or alias ARN). It is
+	// required; the AWS managed aws/s3 key is usable only by S3 itself.
+	KMSKey string
+	// Format is s3c.FormatV3 (key commitment, what S3EC Go v4 writes; the
+	// default when zero) or s3c.FormatV2 (what S3EC Go v3 writes).
+	Format int
+	// Context is the user part of the KMS encryption context; s3crypt adds
+	// aws:x-amz-cek-alg, as S3EC does.
+	Context map[string]string
+}
+
+// ClientSideResult is what client-side encryption did for one object.
+type ClientSideResult struct {
+	Format    int    `json:"format"`              // 2 or 3
+	KMSKeyARN string `json:"kmsKeyArn,omitempty"` // the key that wraps the data key
+	// Context is the full KMS encryption context stored in the envelope,
+	// aws:x-amz-cek-alg included.
+	Context map[string]string `json:"encryptionContext"`
+	// CiphertextSize is the object's size in S3: plaintext + 16-byte tag.
+	CiphertextSize int64 `json:"ciphertextSize"`
+	// Decrypted is true when a download was decrypted locally, false when
+	// the ciphertext was kept as stored (--no-decrypt).
+	Decrypted bool `json:"decrypted"`
+}
+
+// Label names the client-side layer as listings do: "client-side v3".
+func (c *ClientSideResult) Label() string { return clientSideLabel(c.Format) }
+
+// Summary says in a few words what the client side did.
+func (c *ClientSideResult) Summary() string {
+	s := c.Label()
+	if c.KMSKeyARN != "" {
+		s += " under " + c.KMSKeyARN
+	}
+	return s
+}
+
+func clientSideLabel(format int) string { return fmt.Sprintf("client-side v%d", format) }
+
+// errNeedKMSKey is the refusal of a client-side upload without a key.
+const errNeedKMSKey = "client-side encryption needs --kms-key (a symmetric KMS key you can use; aws/s3 cannot be used by clients)"
+
+// format is the S3EC format to write.
+func (c *ClientSide) format() int {
+	if c.Format == 0 {
+		return s3c.FormatV3
+	}
+	return c.Format
+}
+
+// kmsContext validates the request and returns the full KMS context.
+func (c *ClientSide) kmsContext() (map[string]string, error) {
+	switch {
+	case c.KMSKey == "":
+		return nil, errors.New(errNeedKMSKey)
+	case isAWSManagedS3Key(c.KMSKey):
+		return nil, errors.New(c.KMSKey + " is the AWS managed key aws/s3: its key policy lets only S3 use it " +
+			"(kms:ViaService), so KMS refuses GenerateDataKey from a client. " + errNeedKMSKey)
+	case c.format() != s3c.FormatV2 && c.format() != s3c.FormatV3:
+		return nil, fmt.Errorf("unknown client-side format %d: use v3 (key commitment) or v2", c.Format)
+	}
+	return s3c.KMSContext(c.Context, c.format())
+}
+
+// isAWSManagedS3Key reports whether id names aws/s3 by its alias.
+func isAWSManagedS3Key(id string) bool {
+	return id == "aws/s3" || id == "alias/aws/s3" || strings.HasSuffix(id, ":alias/aws/s3")
+}
+
+// cseKMSRefine explains KMS failures in client-side terms: here you call
+// KMS yourself, S3 is not involved.
+func cseKMSRefine(key string) func(*Error) {
+	return func(e *Error) {
+		code := strings.TrimPrefix(e.Code, "KMS.")
+		if key == "" {
+			key = kmsARNIn(e.What)
+		}
+		switch {
+		case code == "DisabledException":
+			e.Why = "the KMS key for the object's data key is disabled: KMS refuses GenerateDataKey and Decrypt with it, " +
+				"so you cannot get or unwrap the data key (and S3 cannot help: it never had the key)"
+			e.Fix = "Enable it: s3crypt kms enable-key --key-id " + keyOrDefault(key, "KEY")
+		case code == "InvalidKeyUsageException" || strings.Contains(code, "InvalidKeyUsage"):
+			e.Why = "client-side encryption calls GenerateDataKey and Decrypt, which need a symmetric KMS key; an RSA key cannot make data keys"
+			e.Fix = "Create a symmetric key: s3crypt kms create-key --alias alias/NAME"
+		case code == "AccessDeniedException" && strings.Contains(e.What, "aws/s3"):
+			e.Why = "the AWS managed key aws/s3 may be used only by S3 on your behalf, never by a client"
+			e.Fix = "Create a customer managed key: s3crypt kms create-key --alias alias/NAME"
+		case code == "InvalidCiphertextException":
+			e.What = "KMS could not decrypt the object's wrapped data key"
+			e.Why = "the wrapped key (x-amz-3 / x-amz-key-v2) or its stored encryption context (x-amz-t / x-amz-matdesc) was altered, " +
+				"or the key was wrapped under another KMS key"
+			e.Fix = "Check the object's metadata with s3crypt head; download the ciphertext as stored with --no-decrypt"
+		case code == "IncorrectKeyException":
+			e.Why = "the object's data key is wrapped under another KMS key than --kms-key names"
+			e.Fix = "Leave --kms-key out to use the key the wrapped data key names, or name the right key"
+		}
+	}
+}
+
+// cseContentError explains a local decryption failure.
+func cseContentError(op, obj string, err error) *Error {
+	e := &Error{Op: op, What: obj + " could not be decrypted", Why: err.Error(), Err: err,
+		Fix: "Nothing was written; download the ciphertext as stored with --no-decrypt to examine it"}
+	switch {
+	case errors.Is(err, s3c.ErrAuthentication):
+		e.What = obj + " failed authentication: its AES-GCM tag does not verify"
+		e.Why = "the ciphertext, its tag or its IV was altered after it was written, or the data key is not the one it was encrypted with"
+		e.Fix = "Nothing was written (unauthenticated plaintext is never kept); restore the object from a version you trust"
+	case errors.Is(err, s3c.ErrCommitment):
+		e.What = obj + " failed its key commitment check (x-amz-d)"
+		e.Why = "the data key KMS returned does not belong to this object: its envelope was altered or mixed with another object's; nothing was decrypted"
+		e.Fix = "Restore the object from a version you trust"
+	case errors.Is(err, s3c.ErrTruncated), errors.Is(err, s3c.ErrLengthMismatch):
+		e.What = obj + " has the wrong length for its envelope"
+		e.Why = err.Error() + "; the object was truncated or replaced"
+		e.Fix = "Nothing was written; restore the object from a version you trust"
+	}
+	return e
+}
+
+// metadataJSON renders user metadata for --metadata.
+func metadataJSON(m map[string]string) string {
+	data, _ := json.Marshal(m)
+	return string(data)
+}
+
+// putCommands is the closest honest aws CLI sequence for a client-side
+// upload: the aws CLI cannot encrypt client-side, so the body it uploads
+// stands for the S3EC ciphertext.
+func (p *Put) cseCommands(env *Env, kctx, meta map[string]string, multipart bool) (gen, put Command) {
+	gen = AWSCommand(env, "kms", "generate-data-key", "--key-id", p.ClientSide.KMSKey, "--key-spec", "AES_256",
+		"--encryption-context", contextJSON(kctx))
+	gen.Note = "the aws CLI prints the plaintext data key; s3crypt keeps it in memory only and wipes it once the cipher is set up"
+	args := []string{"s3api", "put-object", "--bucket", p.Bucket, "--key", p.Key, "--body", p.File + ".s3ec", "--metadata", metadataJSON(meta)}
+	if p.SSE != SSEDefault {
+		args = append(args, "--server-side-encryption", p.SSE)
+	}
+	if p.KMSKey != "" {
+		args = append(args, "--ssekms-key-id", p.KMSKey)
+	}
+	if p.SSEC != nil {
+		args = append(args, "--sse-customer-algorithm", "AES256", "--sse-customer-key", "fileb://"+p.SSEC.File)
+	}
+	put = AWSCommand(env, args...)
+	put.Note = fmt.Sprintf("the aws CLI cannot encrypt client-side: %s.s3ec stands for the body encrypted with the S3 Encryption Client "+
+		"format V%d (AES-256-GCM%s) under the plaintext data key, as an S3 Encryption Client SDK writes it",
+		p.File, p.ClientSide.format(), map[bool]string{true: ", HKDF-SHA512 key commitment", false: ""}[p.ClientSide.format() == s3c.FormatV3])
+	if multipart {
+		put.Note += "; s3crypt sends the ciphertext as a multipart upload"
+	}
+	return gen, put
+}
+
+// getCommand is the KMS half of a client-side download.
+func (g *Get) cseCommand(env *Env, e s3c.Envelope) Command {
+	args := []string{"kms", "decrypt", "--ciphertext-blob", "fileb://wrapped-key.bin", "--encryption-context", contextJSON(e.MatDesc)}
+	if g.KMSKey != "" {
+		args = append(args, "--key-id", g.KMSKey)
+	}
+	c := AWSCommand(env, args...)
+	key := s3c.MetaV3Key
+	if e.Format == s3c.FormatV2 {
+		key = s3c.MetaKeyV2
+	}
+	c.Note = fmt.Sprintf("the aws CLI cannot decrypt client-side: wrapped-key.bin stands for the base64-decoded x-amz-meta-%s (%d bytes: %s), "+
+		"and the plaintext key it returns must decrypt the body in the S3 Encryption Client format V%d, as an S3 Encryption Client SDK does",
+		key, len(e.WrappedKey), shorten(base64.StdEncoding.EncodeToString(e.WrappedKey), 12), e.Format)
+	return c
+}
+
+// kmsARNIn finds a KMS key ARN in an error message (KMS names the key it
+// refused), or returns "".
+func kmsARNIn(msg string) string {
+	i := strings.Index(msg, "arn:aws:kms:")
+	if i < 0 {
+		return ""
+	}
+	end := strings.IndexAny(msg[i:], " '\"")
+	if end < 0 {
+		return strings.TrimRight(msg[i:], ".")
+	}
+	return strings.TrimRight(msg[i:i+end], ".")
+}

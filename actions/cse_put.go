@@ -1,0 +1,231 @@
+package actions
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	s3c "github.com/s3crypt/s3crypt/crypto"
+)
+
+// maxCSEConcurrency bounds the parts of a client-side multipart upload in
+// flight. Ciphertext is produced in order (one GCM message over the whole
+// object), so each part in flight holds a part-sized buffer.
+const maxCSEConcurrency = 4
+
+// runClientSide is Put.Run for p.ClientSide: GenerateDataKey, set up the
+// local cipher, wipe the plaintext key, upload the ciphertext with the
+// envelope as user metadata.
+func (p *Put) runClientSide(ctx context.Context, env *Env, r *Reporter, f *os.File, size int64) (any, error) {
+	start := time.Now()
+	kctx, err := p.ClientSide.kmsContext()
+	if err != nil {
+		return nil, &Error{Op: p.Describe(), What: err.Error(), Fix: "See s3crypt put --help"}
+	}
+	format := p.ClientSide.format()
+	ctLen := s3c.EncryptedLength(size)
+	multipart := ctLen >= threshold(env)
+	gen, _ := p.cseCommands(env, kctx, nil, multipart)
+	r.Command(gen)
+	kmsRequest(r, "GenerateDataKey", "you ask KMS for a new AES_256 data key under "+p.ClientSide.KMSKey+
+		", bound to the context (aws:x-amz-cek-alg = "+kctx[s3c.ContextKeyCEKAlg]+")")
+	out, err := env.Backend.KMS.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: &p.ClientSide.KMSKey,
+		KeySpec: kmstypes.DataKeySpecAes256, EncryptionContext: kctx}, withKMSJob(r))
+	if err != nil {
+		return nil, failed(ctx, p.Describe(), err, p.ClientSide.KMSKey, cseKMSRefine(p.ClientSide.KMSKey))
+	}
+	key := s3c.NewKey(out.Plaintext)
+	clear(out.Plaintext)
+	defer key.Wipe()
+	arn := aws.ToString(out.KeyId)
+	r.Step(Step{Actor: KMS, To: You, Op: OpResponse, Title: "plaintext + encrypted key", KeyARN: arn, Context: kctx,
+		Bytes: int64(key.Len()), Observed: true, Detail: fmt.Sprintf(
+			"KMS returned the data key twice: in plaintext (%d bytes, kept in memory) and encrypted under the KMS key (%d bytes, to store)",
+			key.Len(), len(out.CiphertextBlob))})
+	e, err := s3c.NewEnvelope(format, key, out.CiphertextBlob, kctx, size)
+	if err != nil {
+		return nil, &Error{Op: p.Describe(), What: "cannot prepare the client-side envelope", Why: err.Error(), Err: err}
+	}
+	pr := newProgressReader(io.NewSectionReader(f, 0, size), size, r, nil)
+	body, err := s3c.NewEncryptReader(pr, key, e)
+	if err != nil {
+		return nil, &Error{Op: p.Describe(), What: "cannot set up the local cipher", Why: err.Error(), Err: err}
+	}
+	r.Step(Step{Actor: You, Op: OpLocalEncrypt, Title: fmt.Sprintf("encrypt %d bytes", size), Bytes: size, Observed: true,
+		Detail: fmt.Sprintf("you encrypt the file locally with AES-256-GCM (S3 Encryption Client format V%d) as it streams out: "+
+			"%d bytes of ciphertext with the 16-byte tag", format, ctLen)})
+	key.Wipe()
+	r.Step(Step{Actor: You, Op: OpLocalWipe, Title: "plaintext key wiped", Observed: true,
+		Detail: "you wiped the plaintext data key; only the running cipher's AES key schedule remains until the last byte, and only the encrypted key is stored"})
+	meta := e.Metadata()
+	_, put := p.cseCommands(env, kctx, meta, multipart)
+	r.Command(put)
+	mine := r.kmsCalls() // your own KMS steps so far; KMSCalls counts S3's
+	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: p.requestName(ctLen, env), Bytes: ctLen, Observed: true,
+		Detail: "you send only ciphertext, with the envelope (encrypted data key, " + ivName(format) + ", context) as x-amz-meta-* metadata, and " + p.headerSummary()})
+	if !r.Observing() {
+		for _, s := range drawnSteps(p.drawnMode(), p.BucketKey != nil && *p.BucketKey, true) {
+			r.Step(s)
+		}
+	}
+	var res PutResult
+	if multipart {
+		res, err = p.cseMultipart(ctx, env, r, body, ctLen, meta)
+	} else {
+		res, err = p.cseSingle(ctx, env, r, body, ctLen, meta)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, Diagnose(p.Describe(), err, p.hint())
+	}
+	res.Bucket, res.Key, res.Size, res.Duration, res.KMSCalls = p.Bucket, p.Key, size, time.Since(start), -1
+	res.ClientSide = &ClientSideResult{Format: format, KMSKeyARN: arn, Context: kctx, CiphertextSize: ctLen}
+	if r.Observing() {
+		r.syncTrace(ctx)
+		res.KMSCalls = r.kmsCalls() - mine
+	}
+	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, KeyARN: res.Encryption.KMSKeyARN, Bytes: ctLen,
+		Detail: fmt.Sprintf("S3 stored %d bytes of ciphertext it cannot read, under its own %s", ctLen, res.Encryption.Summary())})
+	return res, nil
+}
+
+// ivName names what makes each V2/V3 object's encryption unique.
+func ivName(format int) string {
+	if format == s3c.FormatV2 {
+		return "IV"
+	}
+	return "message ID and key commitment"
+}
+
+// cseSingle uploads the ciphertext stream in one PutObject. The body is
+// not seekable (it is encrypted as it is read), so the SDK sends it with a
+// trailing checksum and cannot retry it.
+func (p *Put) cseSingle(ctx context.Context, env *Env, r *Reporter, body io.Reader, ctLen int64, meta map[string]string) (PutResult, error) {
+	in := &s3.PutObjectInput{Bucket: &p.Bucket, Key: &p.Key, Body: body, ContentLength: aws.Int64(ctLen), Metadata: meta,
+		ServerSideEncryption: s3types.ServerSideEncryption(p.SSE), SSEKMSEncryptionContext: p.encryptionContext(), BucketKeyEnabled: p.BucketKey}
+	if p.KMSKey != "" {
+		in.SSEKMSKeyId = &p.KMSKey
+	}
+	if p.ContentType != "" {
+		in.ContentType = &p.ContentType
+	}
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = p.SSEC.headers()
+	out, err := env.Backend.S3.PutObject(ctx, in, withJob(r))
+	if err != nil {
+		return PutResult{}, err
+	}
+	return PutResult{VersionID: aws.ToString(out.VersionId), ETag: aws.ToString(out.ETag), Parts: 1,
+		Encryption: ObjectEncryption{SSE: string(out.ServerSideEncryption), KMSKeyARN: aws.ToString(out.SSEKMSKeyId),
+			BucketKey: aws.ToBool(out.BucketKeyEnabled), SSECKeyMD5: aws.ToString(out.SSECustomerKeyMD5)}}, nil
+}
+
+// cseMultipart uploads the ciphertext in parts (the envelope goes on
+// CreateMultipartUpload) and aborts the upload on any failure, as
+// Put.multipart does.
+func (p *Put) cseMultipart(ctx context.Context, env *Env, r *Reporter, body io.Reader, ctLen int64, meta map[string]string) (res PutResult, err error) {
+	cin := &s3.CreateMultipartUploadInput{Bucket: &p.Bucket, Key: &p.Key, Metadata: meta, ServerSideEncryption: s3types.ServerSideEncryption(p.SSE),
+		SSEKMSEncryptionContext: p.encryptionContext(), BucketKeyEnabled: p.BucketKey, ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32}
+	if p.KMSKey != "" {
+		cin.SSEKMSKeyId = &p.KMSKey
+	}
+	if p.ContentType != "" {
+		cin.ContentType = &p.ContentType
+	}
+	cin.SSECustomerAlgorithm, cin.SSECustomerKey, cin.SSECustomerKeyMD5 = p.SSEC.headers()
+	up, err := env.Backend.S3.CreateMultipartUpload(ctx, cin, withJob(r))
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if err != nil {
+			actx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_, _ = env.Backend.S3.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: &p.Bucket, Key: &p.Key, UploadId: up.UploadId}, withJob(r))
+		}
+	}()
+	parts, err := p.cseParts(ctx, env, r, body, ctLen, up.UploadId)
+	if err != nil {
+		return res, err
+	}
+	out, err := env.Backend.S3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &p.Bucket, Key: &p.Key,
+		UploadId: up.UploadId, MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts}}, withJob(r))
+	if err != nil {
+		return res, err
+	}
+	return PutResult{VersionID: aws.ToString(out.VersionId), ETag: aws.ToString(out.ETag), Parts: len(parts),
+		Encryption: ObjectEncryption{SSE: string(out.ServerSideEncryption), KMSKeyARN: aws.ToString(out.SSEKMSKeyId),
+			BucketKey: aws.ToBool(out.BucketKeyEnabled), SSECKeyMD5: aws.ToString(up.SSECustomerKeyMD5)}}, nil
+}
+
+// cseParts reads the ciphertext in order, one part-sized buffer at a time,
+// and uploads up to maxCSEConcurrency parts at once: memory stays at that
+// many buffers whatever the size.
+func (p *Put) cseParts(ctx context.Context, env *Env, r *Reporter, body io.Reader, ctLen int64, uploadID *string) ([]s3types.CompletedPart, error) {
+	ps := partSize(env)
+	n := int((ctLen + ps - 1) / ps)
+	conc := min(concurrency(env), maxCSEConcurrency)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		mu    sync.Mutex
+		parts = make([]s3types.CompletedPart, 0, n)
+		wg    sync.WaitGroup
+		free  = make(chan []byte, conc) // buffers; nil = not allocated yet
+	)
+	for range conc {
+		free <- nil
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		var buf []byte
+		select {
+		case buf = <-free:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		if buf == nil {
+			buf = make([]byte, ps)
+		}
+		buf = buf[:min(ps, ctLen-int64(i)*ps)]
+		if _, err := io.ReadFull(body, buf); err != nil {
+			cancel(fmt.Errorf("encrypt part %d: %w", i+1, err))
+			break
+		}
+		wg.Add(1)
+		go func(num int32, buf []byte) {
+			defer wg.Done()
+			defer func() { free <- buf[:cap(buf)] }()
+			in := &s3.UploadPartInput{Bucket: &p.Bucket, Key: &p.Key, UploadId: uploadID, PartNumber: aws.Int32(num),
+				Body: bytes.NewReader(buf), ContentLength: aws.Int64(int64(len(buf))), ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32}
+			in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = p.SSEC.headers()
+			out, err := env.Backend.S3.UploadPart(ctx, in, withJob(r))
+			if err != nil {
+				cancel(fmt.Errorf("part %d: %w", num, err))
+				return
+			}
+			mu.Lock()
+			parts = append(parts, s3types.CompletedPart{PartNumber: aws.Int32(num), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32})
+			mu.Unlock()
+		}(int32(i+1), buf)
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	sort.Slice(parts, func(i, j int) bool { return *parts[i].PartNumber < *parts[j].PartNumber })
+	return parts, nil
+}

@@ -1,0 +1,169 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	s3c "github.com/s3crypt/s3crypt/crypto"
+	"github.com/s3crypt/s3crypt/internal/sandboxtest"
+)
+
+// cseSandbox prepares a data dir with bucket "files" and a symmetric key
+// alias/cse.
+func cseSandbox(t *testing.T) string {
+	t.Helper()
+	dir := objectsSandbox(t)
+	if r := sandboxtest.CLI(t, "--data", dir, "kms", "create-key", "--alias", "alias/cse"); r.Code != 0 {
+		t.Fatalf("create key: %s", r.Stderr)
+	}
+	return dir
+}
+
+// TestClientSideVerbs round-trips files through put --client-side and get
+// in both formats, checks the --json results, the ciphertext kept by
+// --no-decrypt and the labels of ls and head.
+func TestClientSideVerbs(t *testing.T) {
+	dir := cseSandbox(t)
+	src, data := objectsFile(t, 70000)
+	var outputs strings.Builder
+	for _, format := range []string{"v3", "v2"} {
+		r := sandboxtest.CLI(t, "--data", dir, "--json", "--trace", "--show-aws", "put", src, "s3://files/"+format, "--client-side", "--kms-key", "alias/cse",
+			"--cse-format", format, "--context", "team=blue")
+		if r.Code != 0 {
+			t.Fatalf("put %s: code %d\n%s", format, r.Code, r.Stderr)
+		}
+		outputs.WriteString(r.Stdout + r.Stderr)
+		var put struct {
+			Size       int64
+			Encryption struct{ SSE string }
+			ClientSide struct {
+				Format         int               `json:"format"`
+				KMSKeyARN      string            `json:"kmsKeyArn"`
+				Context        map[string]string `json:"encryptionContext"`
+				CiphertextSize int64             `json:"ciphertextSize"`
+			}
+		}
+		if err := json.Unmarshal([]byte(r.Stdout), &put); err != nil {
+			t.Fatalf("put --json: %v\n%s", err, r.Stdout)
+		}
+		cs := put.ClientSide
+		if "v"+string(rune('0'+cs.Format)) != format || !strings.Contains(cs.KMSKeyARN, ":key/") || cs.Context["team"] != "blue" ||
+			cs.CiphertextSize != 70016 || put.Size != 70000 || put.Encryption.SSE != "AES256" {
+			t.Fatalf("put %s result: %+v", format, put)
+		}
+		out := filepath.Join(t.TempDir(), "out.bin")
+		r = sandboxtest.CLI(t, "--data", dir, "--trace", "--show-aws", "get", "s3://files/"+format, out, "--context", "team=blue")
+		outputs.WriteString(r.Stdout + r.Stderr)
+		if got, _ := os.ReadFile(out); r.Code != 0 || !bytes.Equal(got, data) || !strings.Contains(r.Stdout, "client-side "+format) {
+			t.Fatalf("get %s: code %d, bytes equal %v\n%s%s", format, r.Code, bytes.Equal(got, data), r.Stdout, r.Stderr)
+		}
+		raw := filepath.Join(t.TempDir(), "raw.bin")
+		r = sandboxtest.CLI(t, "--data", dir, "get", "s3://files/"+format, raw, "--no-decrypt")
+		if got, _ := os.ReadFile(raw); r.Code != 0 || len(got) != 70016 || bytes.Contains(got, data[:64]) || !strings.Contains(r.Stdout, "kept as stored") {
+			t.Fatalf("get --no-decrypt %s: code %d, %d bytes\n%s%s", format, r.Code, len(got), r.Stdout, r.Stderr)
+		}
+		r = sandboxtest.CLI(t, "--data", dir, "head", "s3://files/"+format)
+		if r.Code != 0 || !strings.Contains(r.Stdout, "client-side "+format+", then SSE-S3") {
+			t.Fatalf("head %s:\n%s%s", format, r.Stdout, r.Stderr)
+		}
+	}
+	r := sandboxtest.CLI(t, "--data", dir, "ls", "s3://files/")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "v2  client-side v2") || !strings.Contains(r.Stdout, "v3  client-side v3") {
+		t.Fatalf("ls:\n%s%s", r.Stdout, r.Stderr)
+	}
+	for _, want := range []string{"$ aws kms generate-data-key --key-id alias/cse", "cannot encrypt client-side", "encrypt 70000 bytes",
+		"plaintext key wiped", "$ aws kms decrypt", "decrypt 70000 bytes"} {
+		if !strings.Contains(outputs.String(), want) {
+			t.Fatalf("--trace/--show-aws output lacks %q:\n%s", want, outputs.String())
+		}
+	}
+	noDataKeyIn(t, dir, outputs.String(), "v2", "v3")
+}
+
+// noDataKeyIn fails if the plaintext data key of any of the objects
+// appears in text (raw, base64 or hex).
+func noDataKeyIn(t *testing.T, dir, text string, keys ...string) {
+	t.Helper()
+	b := sandboxtest.BackendIn(t, dir)
+	defer b.Close()
+	ctx := context.Background()
+	for _, k := range keys {
+		head, err := b.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("files"), Key: aws.String(k)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := s3c.ParseEnvelope(head.Metadata)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := b.KMS.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: e.WrappedKey, EncryptionContext: e.MatDesc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{string(out.Plaintext), base64.StdEncoding.EncodeToString(out.Plaintext), hex.EncodeToString(out.Plaintext)} {
+			if strings.Contains(text, s) {
+				t.Fatalf("the plaintext data key of %s appears in the output", k)
+			}
+		}
+	}
+}
+
+// TestClientSideVerbErrors checks exit codes and messages of client-side
+// refusals and failures, and that a tampered object leaves no file.
+func TestClientSideVerbErrors(t *testing.T) {
+	dir := cseSandbox(t)
+	src, _ := objectsFile(t, 1000)
+	if r := sandboxtest.CLI(t, "--data", dir, "put", src, "s3://files/c", "--client-side", "--kms-key", "alias/cse", "--context", "team=blue"); r.Code != 0 {
+		t.Fatalf("put: %s", r.Stderr)
+	}
+	// Flip a byte of the stored ciphertext, keeping its envelope.
+	b := sandboxtest.BackendIn(t, dir)
+	ctx := context.Background()
+	obj, err := b.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("files"), Key: aws.String("c")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	_, _ = body.ReadFrom(obj.Body)
+	obj.Body.Close()
+	tampered := body.Bytes()
+	tampered[10] ^= 1
+	if _, err := b.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("files"), Key: aws.String("t"), Body: bytes.NewReader(tampered),
+		Metadata: obj.Metadata}); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	out := filepath.Join(t.TempDir(), "o")
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"put", src, "s3://files/x", "--client-side"}, 2, "client-side encryption needs --kms-key (a symmetric KMS key you can use; aws/s3 cannot be used by clients)"},
+		{[]string{"put", src, "s3://files/x", "--cse-format", "v2"}, 2, "--cse-format needs --client-side"},
+		{[]string{"put", src, "s3://files/x", "--client-side", "--kms-key", "alias/cse", "--cse-format", "v1"}, 2, "cse-format"},
+		{[]string{"put", src, "s3://files/x", "--client-side", "--kms-key", "alias/aws/s3"}, 1, "kms:ViaService"},
+		{[]string{"get", "s3://files/t", out}, 1, "failed authentication"},
+		{[]string{"get", "s3://files/c", out, "--context", "team=red"}, 1, "another encryption context"},
+	}
+	for _, c := range cases {
+		r := sandboxtest.CLI(t, append([]string{"--data", dir}, c.args...)...)
+		if r.Code != c.code || !strings.Contains(r.Stderr, c.want) {
+			t.Fatalf("%v: code %d (want %d), stderr lacks %q:\n%s", c.args, r.Code, c.code, c.want, r.Stderr)
+		}
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(out)); len(entries) != 0 {
+		t.Fatalf("failed downloads left %v", entries)
+	}
+}

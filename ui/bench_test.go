@@ -5,6 +5,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/s3crypt/s3crypt/actions"
 )
 
 // BenchmarkView10kObjects renders the screen with 10,000 objects listed.
@@ -52,6 +54,24 @@ func BenchmarkFirstFrameSandbox(b *testing.B) {
 		for _, msg := range run(tea.Batch(m.loadKeys(), m.loadBuckets()), 10*time.Second) {
 			m.Update(msg)
 		}
+		_ = m.View()
+	}
+}
+
+// BenchmarkViewDuringUpload renders the screen while a 1 GiB multipart
+// upload runs: 250 steps so far, the progress bar, the flow animating.
+func BenchmarkViewDuringUpload(b *testing.B) {
+	m := loaded(b, newFakeData(20), newFakeWorker(), 120, 36, true)
+	openObjects(m)
+	withUploadJob(m, 4, nil)
+	steps := kmsUploadSteps()
+	for i := range 250 {
+		m.Update(workerEventMsg{ev: actions.StepEvent{Job: 1, Step: steps[4+i%2]}})
+	}
+	m.Update(workerEventMsg{ev: actions.ProgressEvent{Job: 1, Progress: actions.Progress{Done: 300 << 20, Total: 1 << 30, Rate: 100 << 20}}})
+	b.ResetTimer()
+	for b.Loop() {
+		m.frame++
 		_ = m.View()
 	}
 }

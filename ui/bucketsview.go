@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"fmt"
-
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -140,7 +138,7 @@ func (v bucketsView) Title() string {
 	if v.loading {
 		return "buckets"
 	}
-	return fmt.Sprintf("%d buckets", len(v.rows))
+	return plural(len(v.rows), "bucket", "buckets")
 }
 
 // ShortHelp lists the view's keys for the help bar.

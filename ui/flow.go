@@ -238,16 +238,22 @@ func rowStyle(st *styles.Styles, r flowRow) lipgloss.Style {
 	return st.S3.Bold(false)
 }
 
-// writeCells writes s from x on, one rune per cell, styled per cell.
+// writeCells writes s from x on, one rune per cell, all in one style: the
+// first cell holds the whole styled run and the others are emptied, so
+// the row is styled once rather than once per cell (View's hot spot).
 func writeCells(cells []string, x int, render func(...string) string, s string) {
-	for _, r := range s {
-		if x >= len(cells) {
-			return
-		}
-		if x >= 0 {
-			cells[x] = render(string(r))
-		}
-		x++
+	rs := []rune(s)
+	if x < 0 {
+		rs = rs[min(-x, len(rs)):]
+		x = 0
+	}
+	n := min(len(rs), len(cells)-x)
+	if n <= 0 {
+		return
+	}
+	cells[x] = render(string(rs[:n]))
+	for i := x + 1; i < x+n; i++ {
+		cells[i] = ""
 	}
 }
 

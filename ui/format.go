@@ -172,3 +172,11 @@ func bucketEncBadge(st *styles.Styles, e BucketEncryption, names map[string]stri
 
 // stripWidth is s without styles, for measuring.
 func stripWidth(s string) string { return ansi.Strip(s) }
+
+// plural is "1 bucket", "2 buckets".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return itoa(n) + " " + many
+}

@@ -121,7 +121,8 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 		kf := f.val("keyfile")
 		if kf == "" {
 			if row.Enc.Mode == "SSE-C" {
-				return nil, "this object is SSE-C: give its key file"
+				return nil, "this object is SSE-C: S3 kept no key and reads it only with the one it was written with — " +
+					"name that 32-byte key file (the CLI's --sse-c-key FILE, aws's --sse-customer-key)"
 			}
 			return startJobMsg{action: &get, meta: meta}, ""
 		}

@@ -178,9 +178,23 @@ func explainError(err error) (what, why, fix string) {
 		if ae.Op != "" {
 			what = ae.Op + ": " + ae.What
 		}
-		return what, ae.Why, ae.Fix
+		return what, ae.Why, tuiFix(ae)
 	}
 	return err.Error(), "", ""
+}
+
+// tuiFix gives, for the errors the UI can fix itself, the keys that do it
+// here instead of the command line the actions package suggests.
+func tuiFix(ae *actions.Error) string {
+	switch {
+	case strings.HasPrefix(ae.What, "SSE-C writes are blocked on bucket"):
+		return "Allow them: press 2, select the bucket, e, SSE-C writes → allowed (or upload with SSE-KMS)"
+	case ae.Code == "KMS.DisabledException" || ae.Code == "DisabledException":
+		return "Enable it: press 1, select the key, e"
+	case strings.Contains(ae.Why, "scheduled for deletion"):
+		return "Cancel the deletion: press 1, select the key, u, then e to enable it"
+	}
+	return ae.Fix
 }
 
 // renderError draws an explained error in w cells.

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -218,7 +217,7 @@ func (v keysView) Title() string {
 	if v.loading {
 		return "KMS keys"
 	}
-	return fmt.Sprintf("%d KMS keys", len(v.rows))
+	return plural(len(v.rows), "KMS key", "KMS keys")
 }
 
 // ShortHelp lists the view's keys for the help bar.

@@ -91,8 +91,9 @@ func drawPane(st *styles.Styles, title, body string, r rect, focused bool) strin
 	top := bs.Render(tl+hz) + ts.Render(t) + bs.Render(strings.Repeat(hz, max(0, inner-1-len([]rune(t))))+tr)
 	var b strings.Builder
 	b.WriteString(top)
+	left, right := "\n"+bs.Render(vt)+" ", " "+bs.Render(vt)
 	for _, line := range block(body, inner-2, r.h-2) {
-		b.WriteString("\n" + bs.Render(vt) + " " + line + " " + bs.Render(vt))
+		b.WriteString(left + line + right)
 	}
 	b.WriteString("\n" + bs.Render(bl+strings.Repeat(hz, inner)+br))
 	return b.String()

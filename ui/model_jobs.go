@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -89,8 +90,12 @@ func (m *Model) jobEnded(j *job) tea.Cmd {
 			}
 		}
 	case jobFailed:
-		what, _, fix := explainError(j.Err)
-		text := "#" + itoa(int(j.ID)) + " failed: " + what
+		_, _, fix := explainError(j.Err)
+		what := j.Err.Error()
+		if ae := (*actions.Error)(nil); errors.As(j.Err, &ae) {
+			what = ae.What // the job's title already says what was being done
+		}
+		text := "#" + itoa(int(j.ID)) + " " + j.Meta.Title + " failed: " + what
 		if fix != "" {
 			text += " — " + fix
 		}

@@ -56,10 +56,14 @@ func (m *Model) render() string {
 	case m.dialog != nil:
 		return overlay(screen, m.dialog.View(), m.w, m.h)
 	case m.fullHelp:
-		return overlay(screen, dialogBox(st, st.DialogTitle.Render("Keys")+"\n\n"+m.help.FullHelpView(m.fullHelpGroups()), min(m.w-8, 110)), m.w, m.h)
+		title := st.DialogTitle.Render("Help · "+viewNames[m.view]+" view") + st.Hint.Render("  (each view has its own keys: 1, 2, 3 switch)")
+		return overlay(screen, dialogBox(st, title+"\n\n"+m.help.FullHelpView(m.fullHelpGroups()), min(m.w-8, 110)), m.w, m.h)
 	}
 	return screen
 }
+
+// viewNames name the views in the help.
+var viewNames = map[viewID]string{viewKeys: "Keys", viewBuckets: "Buckets", viewObjects: "Objects"}
 
 // placePanes joins the pane strings by their rects (rows of panes side by
 // side).

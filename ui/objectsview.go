@@ -34,6 +34,7 @@ type objectsView struct {
 	cur            cursor
 	filter         textinput.Model
 	filtering      bool
+	reselect       string // after a reload: the key to put the cursor back on
 	w, h           int
 }
 
@@ -56,7 +57,7 @@ func (v *objectsView) SetSize(w, h int) {
 func (v *objectsView) open(bucket, prefix string) tea.Cmd {
 	v.bucket, v.prefix = bucket, prefix
 	v.rows, v.shown, v.index, v.asked = nil, nil, map[string]int{}, map[string]bool{}
-	v.next, v.err, v.loading = "", nil, true
+	v.next, v.err, v.loading, v.reselect = "", nil, true, ""
 	v.gen++
 	v.cur = cursor{height: v.cur.height}
 	v.filter.SetValue("")
@@ -70,9 +71,32 @@ func (v *objectsView) reload() tea.Cmd {
 		return nil
 	}
 	pos := v.cur.pos
+	sel, ok := v.selected()
 	cmd := v.open(v.bucket, v.prefix)
 	v.cur.pos = pos
+	if ok {
+		// Rows may come and go (an upload sorts in above): stay on the
+		// object, not the row number, so d and i act on what was selected.
+		v.reselect = sel.Key
+	}
 	return cmd
+}
+
+// restoreSelection puts the cursor back on the key selected before a
+// reload, once a page holding it is loaded.
+func (v *objectsView) restoreSelection() {
+	i, ok := v.index[v.reselect]
+	if v.reselect == "" || !ok && v.next != "" {
+		return
+	}
+	v.reselect = ""
+	for si, ri := range v.shown {
+		if ok && ri == i {
+			v.cur.pos = si
+			v.cur.clamp()
+			return
+		}
+	}
 }
 
 // loadObjects fetches one page.
@@ -111,6 +135,7 @@ func (v *objectsView) addPage(msg objectsLoadedMsg) tea.Cmd {
 	}
 	v.next = msg.page.Next
 	v.applyFilter()
+	v.restoreSelection()
 	return v.ensure()
 }
 

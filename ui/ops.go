@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -66,7 +67,11 @@ type sseCPut struct {
 	KMSKey  string // for sseCFromKMS
 }
 
-func (p *sseCPut) Describe() string { return p.Put.Describe() }
+func (p *sseCPut) Describe() string {
+	put := p.Put
+	put.SSEC = &actions.SSECKey{} // names the mode: "… with SSE-C"
+	return put.Describe()
+}
 
 func (p *sseCPut) Run(ctx context.Context, env *actions.Env, r *actions.Reporter) (any, error) {
 	k, err := p.key(ctx, env, r)
@@ -80,11 +85,30 @@ func (p *sseCPut) Run(ctx context.Context, env *actions.Env, r *actions.Reporter
 		file = "PLAINTEXT_KEY_FILE"
 	}
 	put.SSEC = &actions.SSECKey{Key: k, File: file}
-	return put.Run(ctx, env, r)
+	res, err := put.Run(ctx, env, r)
+	if err != nil && p.Source != sseCFromFile && refusedByS3(err) {
+		// No object uses the key just made: keeping its file would only
+		// make the retry fail with "a file already exists there".
+		if os.Remove(p.KeyFile) == nil {
+			r.Step(actions.Step{Actor: actions.You, Op: opKeyFileRemoved, Title: "unused key file removed", Observed: true,
+				Detail: "S3 refused the upload, so the key saved to " + p.KeyFile + " protects nothing: you removed it"})
+		}
+	}
+	return res, err
+}
+
+// opKeyFileRemoved is the step of removing a key file S3 never used.
+const opKeyFileRemoved = "KeyFileRemoved"
+
+// refusedByS3 reports whether err is S3 answering a 4xx: the request was
+// refused and nothing was stored.
+func refusedByS3(err error) bool {
+	var ae *actions.Error
+	return errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500
 }
 
 func (p *sseCPut) key(ctx context.Context, env *actions.Env, r *actions.Reporter) (*s3c.Key, error) {
-	op := p.Put.Describe()
+	op := p.Describe()
 	switch p.Source {
 	case sseCGenerate:
 		k, err := s3c.RandomKey(32)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -22,7 +23,7 @@ import (
 func Run(ctx context.Context, b *awsclient.Backend) error {
 	closeLog := redirectLog()
 	defer closeLog()
-	w := actions.NewWorker(ctx, &actions.Env{Backend: b}, 4)
+	w := actions.NewWorker(ctx, workerEnv(b), 4)
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -35,6 +36,20 @@ func Run(ctx context.Context, b *awsclient.Backend) error {
 		return fmt.Errorf("terminal UI: %w", err)
 	}
 	return nil
+}
+
+// workerEnv is the environment the UI's jobs run in. On the sandbox the
+// server encrypts on this machine (in this process, usually): sending more
+// parts at once than there are cores only queues them behind each other,
+// and starves the UI's own goroutines (bench/tui.sh: with the default 8
+// parallel parts a 1 GiB upload took longer and a key took 150 ms to show,
+// p50, against 45 ms with one part per core).
+func workerEnv(b *awsclient.Backend) *actions.Env {
+	env := &actions.Env{Backend: b}
+	if b.Sandbox != nil {
+		env.Concurrency = max(2, runtime.GOMAXPROCS(0))
+	}
+	return env
 }
 
 // BackendInfoOf describes b for the header.

@@ -1,0 +1,29 @@
+#!/bin/sh
+# bench/tui.sh — measure the terminal UI: View() with 10,000 objects listed
+# and during an upload (Go benchmarks of package ui), then, in a 120 × 36
+# tmux pane, the time from start to the first full frame on a fresh
+# sandbox, and the input latency and progress renders while a 1 GiB upload
+# runs through the UI. Flags go to the Go program:
+#   bench/tui.sh -runs 20 -size-mib 512 -env GOMAXPROCS=1
+# Needs tmux, and 1 GiB (sparse) + 1 GiB of sandbox data free in $TMPDIR.
+#
+# Figures on 2026-11-27 (2 cores, AMD EPYC; aims from the issue):
+#   View() 10k objects listed   1.22 ms/op (aim < 2 ms; 1.65 ms before the
+#                               flow rows and pane borders were styled once)
+#   View() during an upload     1.58–1.90 ms/op (250 steps, progress; was 3.2)
+#   first frame, fresh sandbox  median 130–173 ms over runs of 10 (min 93,
+#                               max 382; aim < 150): ~100 ms of it is opening
+#                               the sandbox, mostly store.makeBlobDirs (256
+#                               mkdirs) — existing sandbox: median 87 ms
+#   1 GiB upload via the UI     6.9 s; key → screen p50 34 ms, p95 76 ms,
+#                               max 93 ms (idle: p50 20, max 29; aim: no
+#                               stall > 50 ms — missed: the in-process
+#                               sandbox saturates both cores; it was p50
+#                               136, p95 280, max 400 ms and 8.7 s with 8
+#                               parallel parts, see ui/run.go);
+#                               progress bar 9.2 renders/s (events come at
+#                               most every 100 ms)
+set -eu
+cd "$(dirname "$0")/.."
+go test -run '^$' -bench 'BenchmarkView|BenchmarkFirstFrame' -benchtime 2s -benchmem ./ui/
+exec go run ./bench/cmd/tuibench "$@"

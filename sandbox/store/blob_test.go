@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -189,8 +190,13 @@ func TestOpenCreatesPrivateDirectories(t *testing.T) {
 		t.Fatalf("Open: %v", err)
 	}
 	defer s.Close()
+	id, _, err := s.WriteBlob(strings.NewReader("x")) // blob subdirectories are made on first use
+	if err != nil {
+		t.Fatal(err)
+	}
 	for p, want := range map[string]os.FileMode{
-		dir: 0o700 | os.ModeDir, filepath.Join(dir, "blobs"): 0o700 | os.ModeDir, filepath.Join(dir, "blobs", "ff"): 0o700 | os.ModeDir,
+		dir: 0o700 | os.ModeDir, filepath.Join(dir, "blobs"): 0o700 | os.ModeDir, filepath.Dir(s.BlobPath(id)): 0o700 | os.ModeDir,
+		s.BlobPath(id):            0o600,
 		filepath.Join(dir, "tmp"): 0o700 | os.ModeDir, filepath.Join(dir, "meta.db"): 0o600,
 	} {
 		fi, err := os.Stat(p)

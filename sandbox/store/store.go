@@ -39,6 +39,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -82,9 +83,10 @@ type Options struct {
 
 // Store is an open data directory. Its methods are safe for concurrent use.
 type Store struct {
-	dir    string
-	db     *bolt.DB
-	noSync bool
+	dir      string
+	db       *bolt.DB
+	noSync   bool
+	madeDirs sync.Map // blob subdirectories known to exist
 }
 
 // Top-level bbolt buckets owned by the store.
@@ -134,9 +136,6 @@ func (s *Store) init() error {
 	})
 	if err != nil {
 		return fmt.Errorf("initialise metadata: %w", err)
-	}
-	if err := s.makeBlobDirs(); err != nil {
-		return err
 	}
 	if err := s.syncDir(s.dir); err != nil {
 		return fmt.Errorf("sync data directory: %w", err)

@@ -220,8 +220,21 @@ func (m *Model) helpLine() string {
 	default:
 		hs = m.childHelp()
 	}
-	hs = append(hs, k.NextView, k.FocusNext, k.Help, k.Quit)
-	return fit(m.help.ShortHelpView(hs), m.w)
+	hs = append(hs, k.NextView, k.FocusNext)
+	return m.fitHelp(hs, []key.Binding{k.Help, k.Quit})
+}
+
+// fitHelp renders the bindings that fit in the width, always keeping tail
+// (help and quit) visible: what does not fit is one `?` away.
+func (m *Model) fitHelp(hs, tail []key.Binding) string {
+	end := m.help.ShortHelpView(tail)
+	for n := len(hs); n > 0; n-- {
+		line := m.help.ShortHelpView(hs[:n]) + m.help.ShortSeparator + end
+		if lipgloss.Width(line) <= m.w {
+			return fit(line, m.w)
+		}
+	}
+	return fit(end, m.w)
 }
 
 func (m *Model) childHelp() []key.Binding {

@@ -164,9 +164,10 @@ func (g *Get) toFile(ctx context.Context, env *Env, r *Reporter, head *s3.HeadOb
 	if err != nil {
 		return GetResult{}, err
 	}
-	if err := tmp.Sync(); err != nil {
-		return GetResult{}, fmt.Errorf("write %s: %w", g.File, err)
-	}
+	// No fsync: the rename already makes the download all-or-nothing
+	// against a killed process or a cancel, the object is still in S3 after
+	// a power loss, and flushing 1 GiB halved download throughput here
+	// (aws s3 cp does not flush either).
 	if err := tmp.Close(); err != nil {
 		return GetResult{}, fmt.Errorf("write %s: %w", g.File, err)
 	}

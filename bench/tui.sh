@@ -7,6 +7,12 @@
 #   bench/tui.sh -runs 20 -size-mib 512 -env GOMAXPROCS=1
 # Needs tmux, and 1 GiB (sparse) + 1 GiB of sandbox data free in $TMPDIR.
 #
+# Figures on 2026-11-27, after blob directories became lazy (quiet machine):
+#   View() 10k objects 1.29 ms/op; first frame, fresh sandbox median 82.6 ms
+#   (min 66.6, max 87.6; lists loaded 86.8); existing sandbox 71.9 ms;
+#   1 GiB upload: key → screen p50 40.8, p95 72.6, max 85.8 ms (idle p50
+#   19.8, max 30.6 — tmux's own share); progress 9.3 renders/s.
+#
 # Figures on 2026-11-27 (2 cores, AMD EPYC; aims from the issue):
 #   View() 10k objects listed   1.22 ms/op (aim < 2 ms; 1.65 ms before the
 #                               flow rows and pane borders were styled once)

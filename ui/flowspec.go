@@ -189,19 +189,22 @@ func stepLabel(s actions.Step) string {
 		}
 		return "new data key"
 	case trace.OpDataKeyWrapped:
-		return "wrap data key (S3 root key)"
+		return "wrap data key"
 	case trace.OpDataKeyUnwrapped:
 		return "unwrap data key"
 	case trace.OpBucketKeyCreated:
 		return "bucket key cached"
 	case trace.OpBucketKeyReused:
-		return "bucket key reused · no KMS call"
+		return "reuse bucket key, no KMS"
 	case trace.OpEncryptData:
-		return "encrypt " + bytesLabel(s.Bytes) + "AES-256-GCM"
+		if s.Bytes <= 0 {
+			return "encrypt AES-256-GCM"
+		}
+		return "encrypt " + strings.TrimSpace(bytesLabel(s.Bytes))
 	case trace.OpDecryptData:
 		return "decrypt " + bytesLabel(s.Bytes)
 	case trace.OpDataKeyWiped:
-		return "wipe plaintext data key"
+		return "wipe plaintext key"
 	case trace.OpSSECKeyChecked:
 		return "check key MD5 + HMAC"
 	case trace.OpSSECKeyRejected:
@@ -209,7 +212,7 @@ func stepLabel(s actions.Step) string {
 	case trace.OpSSECKeyForgotten:
 		return "forget your key"
 	case trace.OpStored:
-		return "store ciphertext + wrapped key"
+		return "store ciphertext"
 	case trace.OpRequestRejected:
 		return "request rejected"
 	case trace.OpManagedKeyCreated:

@@ -103,6 +103,13 @@ func TestSSECErrors(t *testing.T) {
 	_, err = e.httpS3().PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("ssec"), Key: aws.String("http"), Body: bytes.NewReader([]byte("x")),
 		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(k), SSECustomerKeyMD5: aws.String(m)})
 	wantErr(t, err, "InvalidRequest", 400)
+	// Reads must not carry a customer key in the clear either.
+	_, err = e.httpS3().GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("ssec"), Key: aws.String("obj"),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(k), SSECustomerKeyMD5: aws.String(m)})
+	wantErr(t, err, "InvalidRequest", 400)
+	_, err = e.httpS3().CopyObject(ctx(), &s3.CopyObjectInput{Bucket: aws.String("ssec"), Key: aws.String("copy"), CopySource: aws.String("ssec/obj"),
+		CopySourceSSECustomerAlgorithm: aws.String("AES256"), CopySourceSSECustomerKey: aws.String(k), CopySourceSSECustomerKeyMD5: aws.String(m)})
+	wantErr(t, err, "InvalidRequest", 400)
 	// SSE-C headers on a non-SSE-C object.
 	if _, err := put(e, "ssec", "plain", []byte("x"), nil); err != nil {
 		t.Fatal(err)

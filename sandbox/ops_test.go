@@ -62,6 +62,9 @@ func TestBucketAndObjectOperations(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustEqual(t, "assembled by part copy", got, data)
+	// partNumber and Range together are refused.
+	_, _, err = e.get(&s3.GetObjectInput{Bucket: aws.String("ops"), Key: aws.String("assembled"), PartNumber: aws.Int32(1), Range: aws.String("bytes=0-1")})
+	wantErr(t, err, "InvalidRequest", 400)
 	// Too-small non-final parts are refused at completion.
 	up2, _ := e.s3.CreateMultipartUpload(ctx(), &s3.CreateMultipartUploadInput{Bucket: aws.String("ops"), Key: aws.String("small")})
 	var small []s3types.CompletedPart

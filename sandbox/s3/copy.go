@@ -1,7 +1,6 @@
 package s3
 
 import (
-	"encoding/base64"
 	"io"
 	"net/http"
 	"net/url"
@@ -10,8 +9,6 @@ import (
 	"github.com/s3crypt/s3crypt/sandbox/store"
 	"github.com/s3crypt/s3crypt/sandbox/trace"
 )
-
-func decodeB64(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
 
 // copySource parses x-amz-copy-source: "[/]bucket/key[?versionId=v]",
 // URL-encoded.
@@ -46,11 +43,8 @@ func (s *Server) openSource(q *request) (store.Object, dataKeys, error) {
 		}
 		return src, nil, err
 	}
-	ck, err := checkReadKey(q.r.Header, src.Encryption, copySrcPrefix)
+	ck, err := checkReadKey(q, src.Encryption, copySrcPrefix)
 	if err != nil {
-		if err == errSSECMissing {
-			return src, nil, err
-		}
 		return src, nil, err
 	}
 	defer ck.wipe()
@@ -62,11 +56,14 @@ func (s *Server) openSource(q *request) (store.Object, dataKeys, error) {
 // sealed under dstKeys.
 func (s *Server) copyBytes(q *request, src store.Object, srcKeys, dstKeys dataKeys, off, n int64, number int, alg string) (writtenPart, error) {
 	pr, pw := io.Pipe()
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		pw.CloseWithError(s.streamObject(pw, src, srcKeys, off, n))
 	}()
 	wp, err := s.writePart(q, pr, nil, dstKeys, number, alg)
 	pr.Close()
+	<-done // the reader is closed, so the copy ends; srcKeys are wiped only after
 	return wp, err
 }
 
@@ -219,11 +216,12 @@ func (s *Server) rewrap(q *request, o store.Object, dk []byte, keyID string, buc
 	if err != nil {
 		return store.Encryption{}, err
 	}
-	enc := store.Encryption{Mode: ModeSSEKMS, KMSKeyARN: meta.Arn}
+	user := o.Encryption.UserContext
+	enc := store.Encryption{Mode: ModeSSEKMS, KMSKeyARN: meta.Arn, UserContext: user}
 	if bucketKey {
-		return s.wrapUnderBucketKey(q, q.bucket, enc, nil, dk)
+		return s.wrapUnderBucketKey(q, q.bucket, enc, user, dk)
 	}
-	ctx := kmsContext(s.objectARN(o.Bucket, o.Key), nil)
+	ctx := kmsContext(s.objectARN(o.Bucket, o.Key), user)
 	blob, arn, err := s.opt.KMS.Encrypt(s.kmsCall(q), meta.Arn, dk, ctx, "")
 	if err != nil {
 		return enc, err

@@ -2,6 +2,7 @@ package s3
 
 import (
 	"crypto/md5"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -118,6 +119,7 @@ func (s *Server) uploadPart(q *request) error {
 
 // commitPart records a written part and answers UploadPart(Copy).
 func (s *Server) commitPart(q *request, u store.Upload, wp writtenPart) error {
+	hideETag(&wp.part, u.Template.Encryption.Mode, wp.md5)
 	garbage, err := s.opt.Store.PutPart(u.Bucket, u.Key, u.ID, wp.part)
 	if err != nil {
 		s.opt.Store.RemoveBlobs(wp.part.Blob)
@@ -212,7 +214,7 @@ func compositeChecksum(alg string, parts []store.Part) (store.Checksums, string)
 		if !ok {
 			return nil, ""
 		}
-		raw, err := decodeB64(v)
+		raw, err := base64.StdEncoding.DecodeString(v)
 		if err != nil {
 			return nil, ""
 		}

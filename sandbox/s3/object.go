@@ -91,6 +91,20 @@ func (s *Server) writePart(q *request, body io.Reader, auth *sigv4.Result, keys 
 	return out, nil
 }
 
+// hideETag replaces a part's plaintext-MD5 ETag for modes other than
+// SSE-S3 (as on AWS, their ETags are not an MD5 of the data): derived from
+// the MD5 and the part's stream nonce, it reveals nothing about the
+// plaintext yet still names this exact part.
+func hideETag(p *store.Part, mode string, sum []byte) {
+	if mode == ModeSSES3 {
+		return
+	}
+	h := md5.New()
+	h.Write(sum)
+	h.Write(p.Nonce)
+	p.ETag = `"` + hex.EncodeToString(h.Sum(nil)) + `"`
+}
+
 type countingReader struct {
 	r io.Reader
 	n int64
@@ -118,6 +132,7 @@ func (s *Server) putObject(q *request) error {
 	if q.auth.DecodedLength > maxSinglePut {
 		return errEntityTooLarge
 	}
+	body := io.Reader(&capReader{r: q.auth.Body, left: maxSinglePut})
 	choice, err := resolveWrite(q, b, q.r.Header)
 	if err != nil {
 		s.rejected(q, err)
@@ -137,7 +152,7 @@ func (s *Server) putObject(q *request) error {
 	if enc.Mode != ModeSSES3 {
 		q.auth.SkipMD5() // the ETag of an encrypted object is not an MD5
 	}
-	wp, err := s.writePart(q, q.auth.Body, q.auth, keys, 1, storeAlg)
+	wp, err := s.writePart(q, body, q.auth, keys, 1, storeAlg)
 	keys.wipe()
 	if err == nil {
 		s.publish(q, trace.Event{Op: trace.OpEncryptData, Mode: enc.Mode, Layer: len(enc.Layers), Bytes: wp.part.Size, KeyARN: enc.KMSKeyARN,
@@ -170,6 +185,21 @@ func (s *Server) putObject(q *request) error {
 	setEncryptionHeaders(h, stored.Encryption, true)
 	q.w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// capReader fails a body (of unknown length) that grows past a limit.
+type capReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return n, errEntityTooLarge
+	}
+	return n, err
 }
 
 // objectETag is an MD5 of the data for SSE-S3 objects; for SSE-KMS,
@@ -299,7 +329,7 @@ func (s *Server) getObject(q *request, head bool) error {
 	if err != nil {
 		return err
 	}
-	ck, err := checkReadKey(q.r.Header, o.Encryption, plainPrefix)
+	ck, err := checkReadKey(q, o.Encryption, plainPrefix)
 	if err != nil {
 		s.readRejected(q, o, err)
 		return err
@@ -389,6 +419,9 @@ func copyBuf(_ io.Writer) []byte { return make([]byte, 256<<10) }
 // readRange interprets Range and partNumber for o.
 func readRange(q *request, o store.Object) (off, n int64, status int, err error) {
 	if pn := q.q.Get("partNumber"); pn != "" {
+		if q.r.Header.Get("Range") != "" {
+			return 0, 0, 0, newErr(400, "InvalidRequest", "Cannot specify both Range header and partNumber query parameter")
+		}
 		num, perr := strconv.Atoi(pn)
 		if perr != nil || num < 1 {
 			return 0, 0, 0, argErr("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", "partNumber", pn)

@@ -213,13 +213,18 @@ func encodeContext(m map[string]string) string {
 
 // checkReadKey checks a read's SSE-C headers against the object's
 // encryption. It returns the customer key for SSE-C objects.
-func checkReadKey(h http.Header, enc store.Encryption, prefix string) (*customerKey, error) {
+func checkReadKey(q *request, enc store.Encryption, prefix string) (*customerKey, error) {
+	h := q.r.Header
 	if prefix == plainPrefix && h.Get(hSSE) != "" {
 		return nil, errSSEOnRead
 	}
 	ck, err := parseCustomerKey(h, prefix, false)
 	if err != nil {
 		return nil, err
+	}
+	if ck != nil && !q.secure() {
+		ck.wipe()
+		return nil, errSSECNeedsTLS
 	}
 	if enc.Mode != ModeSSEC {
 		if ck != nil {

@@ -12,7 +12,8 @@ import (
 
 // ReservedPrefix is the path under which the sandbox serves what AWS does
 // not: the trace stream, KMS call counters and the at-rest inspector. It
-// cannot collide with S3: no bucket name may contain an underscore.
+// cannot collide with S3 path-style requests (no bucket name may contain an
+// underscore); virtual-hosted requests never reach it.
 const ReservedPrefix = "/_s3crypt/"
 
 // Handler routes every request on the endpoint: SigV4 first, then KMS JSON
@@ -36,7 +37,7 @@ func (sb *Sandbox) Handler() http.Handler {
 		switch {
 		case isKMS:
 			sb.kms.ServeJSON(w, r, auth.AccessKeyID, id)
-		case strings.HasPrefix(r.URL.Path, ReservedPrefix):
+		case strings.HasPrefix(r.URL.Path, ReservedPrefix) && !s3.VirtualHosted(r):
 			sb.serveReserved(w, r, id)
 		default:
 			sb.s3.Serve(w, r, auth, id)

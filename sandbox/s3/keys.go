@@ -350,22 +350,50 @@ func (c *bucketKeyCache) putBlob(caller string, blob, key []byte) []byte {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.expireLocked()
-	c.byBlob[blobID(caller, blob)] = &cachedBucketKey{key: append([]byte(nil), key...), blob: blob, expires: c.now().Add(c.ttl)}
+	id := blobID(caller, blob)
+	old := c.byBlob[id]
+	c.byBlob[id] = &cachedBucketKey{key: append([]byte(nil), key...), blob: blob, expires: c.now().Add(c.ttl)}
+	if old != nil && !c.sharedLocked(old) {
+		clear(old.key)
+	}
 	return append([]byte(nil), key...)
 }
 
-// expireLocked wipes and drops expired entries.
+// expireLocked wipes and drops expired entries. An entry may sit in both
+// maps; its key is wiped once it is in neither.
 func (c *bucketKeyCache) expireLocked() {
 	now := c.now()
+	var gone []*cachedBucketKey
 	for id, e := range c.byID {
 		if now.After(e.expires) {
 			delete(c.byID, id)
+			gone = append(gone, e)
 		}
 	}
 	for id, e := range c.byBlob {
 		if now.After(e.expires) {
-			clear(e.key)
 			delete(c.byBlob, id)
+			gone = append(gone, e)
 		}
 	}
+	for _, e := range gone {
+		if !c.sharedLocked(e) {
+			clear(e.key)
+		}
+	}
+}
+
+// sharedLocked reports whether e is still held by either map.
+func (c *bucketKeyCache) sharedLocked(e *cachedBucketKey) bool {
+	for _, x := range c.byID {
+		if x == e {
+			return true
+		}
+	}
+	for _, x := range c.byBlob {
+		if x == e {
+			return true
+		}
+	}
+	return false
 }

@@ -128,21 +128,34 @@ func WriteError(w http.ResponseWriter, r *http.Request, requestID string, err er
 	writeError(w, r, requestID, toS3Error(err))
 }
 
-// splitBucketKey finds the bucket and key, virtual-hosted
-// (bucket.localhost, bucket.s3.localhost) or path-style.
-func splitBucketKey(r *http.Request) (bucket, key string) {
+// VirtualHosted reports whether r addresses a bucket by host name
+// (bucket.localhost): then its whole path is an object key.
+func VirtualHosted(r *http.Request) bool {
+	b, _ := splitHostBucket(r)
+	return b != ""
+}
+
+// splitHostBucket returns the bucket named by r's host, if any.
+func splitHostBucket(r *http.Request) (string, bool) {
 	host := r.Host
 	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
 		host = host[:i]
 	}
-	path := r.URL.Path
 	for _, suffix := range []string{".s3.localhost", ".localhost"} {
 		if b, ok := strings.CutSuffix(host, suffix); ok && b != "" && b != "s3" {
-			return b, strings.TrimPrefix(path, "/")
+			return b, true
 		}
 	}
-	path = strings.TrimPrefix(path, "/")
-	bucket, key, _ = strings.Cut(path, "/")
+	return "", false
+}
+
+// splitBucketKey finds the bucket and key, virtual-hosted
+// (bucket.localhost, bucket.s3.localhost) or path-style.
+func splitBucketKey(r *http.Request) (bucket, key string) {
+	if b, ok := splitHostBucket(r); ok {
+		return b, strings.TrimPrefix(r.URL.Path, "/")
+	}
+	bucket, key, _ = strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	return bucket, key
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseRange(t *testing.T) {
@@ -83,3 +84,26 @@ func TestCustomerKeyValidationOrder(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// TestBucketKeyCacheWipesWhatItDrops checks that expired bucket keys are
+// zeroed once no map holds them.
+func TestBucketKeyCacheWipesWhatItDrops(t *testing.T) {
+	now := time.Unix(1000, 0)
+	c := newBucketKeyCache(time.Minute, func() time.Time { return now })
+	id := bucketKeyID{caller: "a", keyARN: "k", bucket: "b"}
+	c.put(id, []byte("0123456789abcdef0123456789abcdef"), []byte("blob"))
+	e := c.byID[id]
+	if got, ok := c.getByBlob("a", []byte("blob")); !ok || string(got) != "0123456789abcdef0123456789abcdef" {
+		t.Fatal("cached key not found by blob")
+	}
+	now = now.Add(2 * time.Minute)
+	c.put(bucketKeyID{caller: "a", keyARN: "k", bucket: "other"}, []byte("ffffffffffffffffffffffffffffffff"), []byte("blob2"))
+	for _, b := range e.key {
+		if b != 0 {
+			t.Fatal("expired bucket key not wiped")
+		}
+	}
+	if _, _, ok := c.get(id); ok {
+		t.Fatal("expired bucket key still served")
+	}
+}

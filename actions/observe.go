@@ -53,8 +53,10 @@ func (o *observer) close() {
 	}
 }
 
-// drain returns this job's steps seen so far.
-func (o *observer) drain(ctx context.Context) []Step {
+// drain returns this job's steps seen so far. With wait, it also waits
+// (up to 150 ms, 50 ms after the last event) for steps an attached
+// server's stream has not delivered yet.
+func (o *observer) drain(ctx context.Context, wait bool) []Step {
 	var out []Step
 	keep := func(e trace.Event) {
 		if e.Job == o.token {
@@ -66,6 +68,18 @@ func (o *observer) drain(ctx context.Context) []Step {
 		for {
 			select {
 			case e := <-o.sub.C:
+				keep(e)
+			default:
+				return out
+			}
+		}
+	case o.stream != nil && !wait:
+		for {
+			select {
+			case e, ok := <-o.stream:
+				if !ok {
+					return out
+				}
 				keep(e)
 			default:
 				return out

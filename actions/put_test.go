@@ -289,3 +289,31 @@ func TestTransferErrorsAreDiagnosed(t *testing.T) {
 		t.Fatalf("disabled key: %v", err)
 	}
 }
+
+// TestAttachedBackendObservesSteps runs an upload through a backend
+// attached to another "process" serving the data dir: S3's steps still
+// arrive (over the trace stream) and the KMS count is right.
+func TestAttachedBackendObservesSteps(t *testing.T) {
+	dir := t.TempDir()
+	owner := sandboxtest.BackendIn(t, dir)
+	if owner.Sandbox.Attached() {
+		t.Fatal("first backend should own the data dir")
+	}
+	b := sandboxtest.BackendIn(t, dir)
+	if !b.Sandbox.Attached() {
+		t.Fatal("second backend should attach")
+	}
+	env := &actions.Env{Backend: b}
+	xferBucket(t, b, "attached", false)
+	src, _ := xferFile(t, 1000)
+	res, err, evs := collect(t, env, &actions.Put{File: src, Bucket: "attached", Key: "k", SSE: actions.SSEKMS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stepOps(evs); !strings.Contains(got, "KMS:GenerateDataKey") || !strings.Contains(got, "S3:Stored S3:Response") {
+		t.Fatalf("attached steps: %s", got)
+	}
+	if n := res.(actions.PutResult).KMSCalls; n != 1 {
+		t.Fatalf("KMS calls seen through the stream: %d", n)
+	}
+}

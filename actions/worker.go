@@ -202,7 +202,7 @@ func (r *Reporter) Observing() bool { return r.observer != nil }
 
 // Step reports one step, after any sandbox steps that happened before it.
 func (r *Reporter) Step(s Step) {
-	r.syncTrace(context.Background())
+	r.syncPending()
 	r.step(s)
 }
 
@@ -246,18 +246,30 @@ func (r *Reporter) Progress(done, total int64) {
 	if !due {
 		return
 	}
-	r.syncTrace(context.Background())
+	r.syncPending()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.emit(ProgressEvent{Job: r.job, Progress: Progress{Done: done, Total: total, Rate: rate}})
 }
 
-// syncTrace forwards the sandbox steps of this job seen so far.
+// syncTrace forwards the sandbox steps of this job, waiting briefly for
+// the ones still in flight from an attached server (after a request).
 func (r *Reporter) syncTrace(ctx context.Context) {
 	if r.observer == nil {
 		return
 	}
-	for _, s := range r.observer.drain(ctx) {
+	for _, s := range r.observer.drain(ctx, true) {
+		r.step(s)
+	}
+}
+
+// syncPending forwards the sandbox steps already received, without
+// waiting (on every step and progress report).
+func (r *Reporter) syncPending() {
+	if r.observer == nil {
+		return
+	}
+	for _, s := range r.observer.drain(context.Background(), false) {
 		r.step(s)
 	}
 }

@@ -61,10 +61,14 @@ func attach(ctx context.Context, dir string) (*Sandbox, error) {
 // HTTPClient returns a client that trusts the sandbox CA and nothing else,
 // whatever AWS_CA_BUNDLE or SSL_CERT_FILE say.
 func (sb *Sandbox) HTTPClient() *http.Client {
-	return &http.Client{Transport: &http.Transport{
-		TLSClientConfig:   &tls.Config{RootCAs: sb.caPool, MinVersion: tls.VersionTLS12},
-		ForceAttemptHTTP2: true,
-	}}
+	sb.clientOnce.Do(func() {
+		sb.client = &http.Client{Transport: &http.Transport{
+			TLSClientConfig:   &tls.Config{RootCAs: sb.caPool, MinVersion: tls.VersionTLS12},
+			ForceAttemptHTTP2: true,
+			IdleConnTimeout:   30 * time.Second,
+		}}
+	})
+	return sb.client
 }
 
 // emptySHA256 is the payload hash of an empty body.

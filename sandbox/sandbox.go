@@ -72,19 +72,21 @@ type Sandbox struct {
 	caFile       string
 	attached     bool
 
-	bus      *trace.Bus
-	store    *store.Store
-	kms      *kms.KMS
-	s3       *s3.Server
-	servers  []*http.Server
-	wg       sync.WaitGroup
-	serveMu  sync.Mutex
-	errs     []error
-	done     chan struct{} // closed by Close: ends trace streams
-	closed   sync.Once
-	closeErr error
-	connMu   sync.Mutex
-	fresh    map[net.Conn]struct{} // connections that have not sent a request yet
+	bus        *trace.Bus
+	store      *store.Store
+	kms        *kms.KMS
+	s3         *s3.Server
+	servers    []*http.Server
+	wg         sync.WaitGroup
+	serveMu    sync.Mutex
+	errs       []error
+	done       chan struct{} // closed by Close: ends trace streams
+	closed     sync.Once
+	closeErr   error
+	clientOnce sync.Once
+	client     *http.Client // for reserved endpoints (HTTPClient)
+	connMu     sync.Mutex
+	fresh      map[net.Conn]struct{} // connections that have not sent a request yet
 }
 
 // DefaultDir is the XDG data directory for the sandbox:
@@ -228,7 +230,7 @@ func (sb *Sandbox) newServer(h http.Handler, opt Options) *http.Server {
 	if logger == nil {
 		logger = log.New(io.Discard, "", 0)
 	}
-	return &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, ErrorLog: logger,
+	return &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: logger,
 		ConnState: func(c net.Conn, st http.ConnState) {
 			sb.connMu.Lock()
 			defer sb.connMu.Unlock()
@@ -265,6 +267,9 @@ type serverInfo struct {
 // Close stops serving, waits for requests in flight (up to 10 s) and
 // closes the storage.
 func (sb *Sandbox) Close() error {
+	if sb.client != nil {
+		sb.client.CloseIdleConnections()
+	}
 	if sb.attached {
 		return nil
 	}

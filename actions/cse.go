@@ -159,9 +159,7 @@ func (p *Put) cseCommands(env *Env, kctx, meta map[string]string, multipart bool
 	if p.KMSKey != "" {
 		args = append(args, "--ssekms-key-id", p.KMSKey)
 	}
-	if p.SSEC != nil {
-		args = append(args, "--sse-customer-algorithm", "AES256", "--sse-customer-key", "fileb://"+p.SSEC.File)
-	}
+	args, _ = withSSEC(args, p.SSEC)
 	put = AWSCommand(env, args...)
 	put.Note = fmt.Sprintf("the aws CLI cannot encrypt client-side: %s.s3ec stands for the body encrypted with the S3 Encryption Client "+
 		"format V%d (AES-256-GCM%s) under the plaintext data key, as an S3 Encryption Client SDK writes it",

@@ -258,12 +258,12 @@ func (g *Get) command(env *Env) Command {
 	if g.VersionID != "" {
 		args = append(args, "--version-id", g.VersionID)
 	}
-	if g.SSEC != nil {
-		args = append(args, "--sse-customer-algorithm", "AES256", "--sse-customer-key", "fileb://"+g.SSEC.File)
-	}
+	args, note := withSSEC(args, g.SSEC)
 	file := g.File
 	if file == "-" {
 		file = "/dev/stdout"
 	}
-	return AWSCommand(env, append(args, file)...)
+	c := AWSCommand(env, append(args, file)...)
+	c.Note = note
+	return c
 }

@@ -215,8 +215,8 @@ func (h *Head) command(env *Env) Command {
 	if h.VersionID != "" {
 		args = append(args, "--version-id", h.VersionID)
 	}
-	if h.SSEC != nil {
-		args = append(args, "--sse-customer-algorithm", "AES256", "--sse-customer-key", "fileb://"+h.SSEC.File)
-	}
-	return AWSCommand(env, args...)
+	args, note := withSSEC(args, h.SSEC)
+	c := AWSCommand(env, args...)
+	c.Note = note
+	return c
 }

@@ -38,6 +38,31 @@ const (
 type SSECKey struct {
 	Key  *s3c.Key
 	File string
+	// Encoding is how File holds the key (raw bytes, base64 or hex text);
+	// the aws CLI's fileb:// needs the raw bytes.
+	Encoding s3c.KeyEncoding
+}
+
+// cliArgs are the aws CLI options that send this key, and a note when the
+// file cannot be passed as it is.
+func (k *SSECKey) cliArgs() (args []string, note string) {
+	args = []string{"--sse-customer-algorithm", "AES256", "--sse-customer-key", "fileb://" + k.File}
+	switch k.Encoding {
+	case s3c.EncodingBase64:
+		note = k.File + " holds the key as base64 text; the aws CLI needs the 32 raw bytes: base64 -d " + k.File + " > key.bin and pass fileb://key.bin"
+	case s3c.EncodingHex:
+		note = k.File + " holds the key as hex text; the aws CLI needs the 32 raw bytes: xxd -r -p " + k.File + " > key.bin and pass fileb://key.bin"
+	}
+	return args, note
+}
+
+// withSSEC appends k's aws CLI options to args and returns the note.
+func withSSEC(args []string, k *SSECKey) ([]string, string) {
+	if k == nil {
+		return args, ""
+	}
+	a, note := k.cliArgs()
+	return append(args, a...), note
 }
 
 // headers returns algorithm, base64 key and base64 MD5 for the SDK.
@@ -391,11 +416,10 @@ func (p *Put) command(env *Env) Command {
 	if c := p.encryptionContext(); c != nil {
 		args = append(args, "--ssekms-encryption-context", *c)
 	}
-	if p.SSEC != nil {
-		args = append(args, "--sse-customer-algorithm", "AES256", "--sse-customer-key", "fileb://"+p.SSEC.File)
-	}
+	args, note := withSSEC(args, p.SSEC)
 	c := AWSCommand(env, args...)
-	if fi, err := os.Stat(p.File); err == nil && fi.Size() >= threshold(env) {
+	c.Note = note
+	if fi, err := os.Stat(p.File); err == nil && fi.Size() >= threshold(env) && note == "" {
 		c.Note = "s3crypt sends this as a multipart upload in parallel parts; aws s3 cp does the same for large files"
 	}
 	return c

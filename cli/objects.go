@@ -44,7 +44,18 @@ func (f sseCFlags) load(errw io.Writer) (*actions.SSECKey, error) {
 	if warn != nil {
 		fmt.Fprintln(errw, "s3crypt: warning: "+warn.String())
 	}
-	return &actions.SSECKey{Key: k, File: f.SSECKey}, nil
+	return &actions.SSECKey{Key: k, File: f.SSECKey, Encoding: keyFileEncoding(f.SSECKey)}, nil
+}
+
+// keyFileEncoding tells how a key file holds its key (for the aws command
+// s3crypt shows, whose fileb:// needs raw bytes).
+func keyFileEncoding(path string) s3c.KeyEncoding {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return s3c.EncodingUnknown
+	}
+	defer clear(data)
+	return s3c.DetectSSECKeyEncoding(data)
 }
 
 // PutCmd is `s3crypt put FILE s3://BUCKET/KEY`.
@@ -88,10 +99,11 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 			return err
 		}
 		if err := s3c.WriteKeyFile(c.SSECGen, k, s3c.KeyFileRaw, false); err != nil {
+			k.Wipe()
 			return err
 		}
 		fmt.Fprintf(g.errw(), "s3crypt: wrote a new 32-byte SSE-C key to %s (mode 0600): keep it, S3 cannot read the object without it\n", c.SSECGen)
-		p.SSEC = &actions.SSECKey{Key: k, File: c.SSECGen}
+		p.SSEC = &actions.SSECKey{Key: k, File: c.SSECGen, Encoding: s3c.EncodingRaw}
 	default:
 		if p.SSEC, err = c.load(g.errw()); err != nil {
 			return err

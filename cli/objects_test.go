@@ -186,3 +186,20 @@ func TestPutWithAsymmetricKeyExplains(t *testing.T) {
 		t.Fatalf("RSA key for SSE-KMS: code %d\n%s", r.Code, r.Stderr)
 	}
 }
+
+// TestShowAWSNotesBase64KeyFile: with a base64 key file, the aws command
+// s3crypt shows says how to give the CLI raw bytes.
+func TestShowAWSNotesBase64KeyFile(t *testing.T) {
+	dir := objectsSandbox(t)
+	src, _ := objectsFile(t, 10)
+	raw := make([]byte, 32)
+	_, _ = rand.Read(raw)
+	keyFile := filepath.Join(t.TempDir(), "key.b64")
+	if err := os.WriteFile(keyFile, []byte(base64.StdEncoding.EncodeToString(raw)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := sandboxtest.CLI(t, "--data", dir, "--show-aws", "put", src, "s3://files/b64", "--sse-c-key", keyFile)
+	if r.Code != 0 || !strings.Contains(r.Stderr, "base64 -d "+keyFile) {
+		t.Fatalf("code %d\n%s", r.Code, r.Stderr)
+	}
+}

@@ -317,3 +317,21 @@ func TestAttachedBackendObservesSteps(t *testing.T) {
 		t.Fatalf("KMS calls seen through the stream: %d", n)
 	}
 }
+
+// TestWorkerShutdownClosesEvents: after Shutdown, Events is closed and
+// Submit refuses new work.
+func TestWorkerShutdownClosesEvents(t *testing.T) {
+	env := xferEnv(t)
+	w := actions.NewWorker(context.Background(), env, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := w.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := <-w.Events(); ok {
+		t.Fatal("events still open after Shutdown")
+	}
+	if id := w.Submit(&actions.Get{Bucket: "b", Key: "k", File: "-"}); id != 0 {
+		t.Fatalf("Submit after Shutdown returned job %d", id)
+	}
+}

@@ -41,10 +41,13 @@ type Worker struct {
 	sem    chan struct{}
 	events chan Event
 
-	mu   sync.Mutex
-	next JobID
-	jobs map[JobID]context.CancelFunc
-	wg   sync.WaitGroup
+	mu       sync.Mutex
+	next     JobID
+	jobs     map[JobID]context.CancelFunc
+	wg       sync.WaitGroup
+	shutting bool // Shutdown was called: Submit refuses new jobs
+	// closeEvents closes events once, after the last job ended.
+	closeEvents sync.Once
 }
 
 // NewWorker returns a worker running at most parallel actions at once,
@@ -61,9 +64,14 @@ func NewWorker(ctx context.Context, env *Env, parallel int) *Worker {
 // Events is the channel every job reports on.
 func (w *Worker) Events() <-chan Event { return w.events }
 
-// Submit starts a (when a slot is free) and returns its id at once.
+// Submit starts a (when a slot is free) and returns its id at once. After
+// Shutdown it starts nothing and returns 0.
 func (w *Worker) Submit(a Action) JobID {
 	w.mu.Lock()
+	if w.shutting {
+		w.mu.Unlock()
+		return 0
+	}
 	w.next++
 	id := w.next
 	ctx, cancel := context.WithCancel(w.root)
@@ -137,16 +145,27 @@ func (w *Worker) Running() int {
 }
 
 // Shutdown cancels every job and waits for them to clean up, or for ctx.
-// Events still pending are discarded.
+// Events still pending are discarded; once every job has ended, Events is
+// closed.
 func (w *Worker) Shutdown(ctx context.Context) error {
+	w.mu.Lock()
+	w.shutting = true
+	w.mu.Unlock()
 	w.stop()
 	done := make(chan struct{})
-	go func() { w.wg.Wait(); close(done) }()
+	go func() {
+		w.wg.Wait()
+		close(done)
+		w.closeEvents.Do(func() { close(w.events) })
+	}()
 	for {
 		select {
 		case <-done:
 			return nil
-		case <-w.events: // keep jobs from blocking on a full channel
+		case _, ok := <-w.events: // keep jobs from blocking on a full channel
+			if !ok {
+				return nil
+			}
 		case <-ctx.Done():
 			return fmt.Errorf("shut down the worker: %w", ctx.Err())
 		}

@@ -24,6 +24,7 @@ type Root struct {
 	Put              PutCmd              `cmd:"" help:"Upload a file with a chosen encryption."`
 	Get              GetCmd              `cmd:"" help:"Download an object (SSE-C objects need their key)."`
 	Head             HeadCmd             `cmd:"" help:"Everything about how an object is encrypted (on the sandbox, also what lies on disk)."`
+	Rm               RmCmd               `cmd:"" help:"Delete an object (or one version of it)."`
 	BucketEncryption BucketEncryptionCmd `cmd:"" name:"bucket-encryption" help:"Get, put or delete a bucket's default encryption and SSE-C blocking."`
 	UI               UICmd               `cmd:"" default:"1" hidden:"" help:"Open the terminal UI."`
 }

@@ -199,3 +199,24 @@ func (c *GetCmd) Run(ctx context.Context, g *Globals) error {
 		}
 	})
 }
+
+// RmCmd is `s3crypt rm s3://BUCKET/KEY`.
+type RmCmd struct {
+	URL       string `arg:"" name:"s3-url" help:"Object s3://BUCKET/KEY."`
+	VersionID string `name:"version-id" help:"Delete this version only." placeholder:"V"`
+}
+
+// Run implements the verb.
+func (c *RmCmd) Run(ctx context.Context, g *Globals) error {
+	bucket, key, err := parseS3URL(c.URL, true)
+	if err != nil {
+		return err
+	}
+	return g.run(ctx, &actions.DeleteObject{Bucket: bucket, Key: key, VersionID: c.VersionID}, func(w io.Writer, res any) {
+		r := res.(actions.DeleteObjectResult)
+		fmt.Fprintf(w, "delete: s3://%s/%s\n", r.Bucket, r.Key)
+		if r.DeleteMarker {
+			fmt.Fprintf(w, "  a delete marker (version %s) now hides it; earlier versions are kept\n", r.VersionID)
+		}
+	})
+}

@@ -203,3 +203,19 @@ func TestShowAWSNotesBase64KeyFile(t *testing.T) {
 		t.Fatalf("code %d\n%s", r.Code, r.Stderr)
 	}
 }
+
+// TestRmVerb deletes an object and says so; a second get fails.
+func TestRmVerb(t *testing.T) {
+	dir := objectsSandbox(t)
+	src, _ := objectsFile(t, 10)
+	if r := sandboxtest.CLI(t, "--data", dir, "put", src, "s3://files/gone"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	r := sandboxtest.CLI(t, "--data", dir, "--show-aws", "rm", "s3://files/gone")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "delete: s3://files/gone") || !strings.Contains(r.Stderr, "aws s3api delete-object --bucket files --key gone") {
+		t.Fatalf("rm: %d %s %s", r.Code, r.Stdout, r.Stderr)
+	}
+	if r := sandboxtest.CLI(t, "--data", dir, "get", "s3://files/gone", filepath.Join(t.TempDir(), "x")); r.Code != 1 {
+		t.Fatalf("get after rm: %d", r.Code)
+	}
+}

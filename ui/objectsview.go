@@ -11,6 +11,8 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/s3crypt/s3crypt/actions"
 )
 
 // pageSize is how many keys one listing request asks for.
@@ -278,7 +280,7 @@ func (v objectsView) handleAction(msg tea.KeyPressMsg) (objectsView, tea.Cmd) {
 	case key.Matches(msg, k.DeleteObject):
 		return v, openDialog(newConfirm(v.c, "Delete "+v.name(row)+"?",
 			"The object's ciphertext and wrapped keys are deleted from s3://"+v.bucket+" (on a versioned bucket, a delete marker hides it).",
-			"delete", true, startJobMsg{action: &deleteObject{Bucket: v.bucket, Key: row.Key},
+			"delete", true, startJobMsg{action: &actions.DeleteObject{Bucket: v.bucket, Key: row.Key},
 				meta: jobMeta{Title: "delete " + v.name(row), Refresh: refreshObjects,
 					Flow: flowSpec{Mode: flowS3, Upload: true, Subject: "DeleteObject " + v.name(row)}}}))
 	}

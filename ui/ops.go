@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/s3crypt/s3crypt/actions"
@@ -17,33 +16,9 @@ import (
 	"github.com/s3crypt/s3crypt/sandbox/trace"
 )
 
-// The actions below are the few the actions package does not have yet;
-// they follow its conventions (a command, steps, explained errors) and run
-// on the worker like the others.
-
-// deleteObject deletes one object (the latest version).
-type deleteObject struct{ Bucket, Key string }
-
-// deleteObjectResult names the object deleted.
-type deleteObjectResult struct{ Bucket, Key string }
-
-func (d *deleteObject) Describe() string { return fmt.Sprintf("delete s3://%s/%s", d.Bucket, d.Key) }
-
-func (d *deleteObject) Run(ctx context.Context, env *actions.Env, r *actions.Reporter) (any, error) {
-	r.Command(actions.AWSCommand(env, "s3api", "delete-object", "--bucket", d.Bucket, "--key", d.Key))
-	r.Step(actions.Step{Actor: actions.You, To: actions.S3, Op: actions.OpRequest, Title: "DeleteObject", Observed: true,
-		Detail: "you ask S3 to delete the object; its ciphertext and wrapped keys go with it"})
-	_, err := env.Backend.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &d.Bucket, Key: &d.Key},
-		func(o *s3.Options) {
-			o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(trace.JobHeader, r.Token()))
-		})
-	if err != nil {
-		return nil, actions.Diagnose(d.Describe(), err, actions.Hint{Bucket: d.Bucket, Key: d.Key, Write: true})
-	}
-	r.Step(actions.Step{Actor: actions.S3, To: actions.You, Op: actions.OpResponse, Title: "204 No Content", Observed: true,
-		Detail: "S3 deleted the object"})
-	return deleteObjectResult{Bucket: d.Bucket, Key: d.Key}, nil
-}
+// The actions below compose the actions package's for the upload and
+// download dialogs' SSE-C choices (a fresh key, a key file, or a KMS data
+// key as in the seed); they run on the worker like the others.
 
 // sseCSource is where an SSE-C key comes from.
 type sseCSource int

@@ -128,7 +128,7 @@ func TestDeleteObjectNeedsConfirmation(t *testing.T) {
 	if len(w.submitted) != 1 {
 		t.Fatalf("y submitted %d actions", len(w.submitted))
 	}
-	if d, ok := w.submitted[0].(*deleteObject); !ok || d.Key != "reports/cse.json" {
+	if d, ok := w.submitted[0].(*actions.DeleteObject); !ok || d.Key != "reports/cse.json" {
 		t.Fatalf("submitted %#v", w.submitted[0])
 	}
 }

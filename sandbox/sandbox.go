@@ -188,7 +188,7 @@ func open(opt Options, st *store.Store) (*Sandbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sandbox KMS: %w", err)
 	}
-	srv := s3.New(s3.Options{Store: st, KMS: k, Trace: bus, Region: opt.Region, AccountID: AccountID, OwnedKey: rk.owned})
+	srv := s3.New(s3.Options{Store: st, KMS: k, Trace: bus, Region: opt.Region, AccountID: AccountID, OwnedKey: rk.owned, Log: opt.ErrorLog})
 	return &Sandbox{dir: opt.Dir, region: opt.Region, creds: creds, caPool: pool, caFile: filepath.Join(opt.Dir, caCertFile),
 		bus: bus, store: st, kms: k, s3: srv, done: make(chan struct{}), fresh: map[net.Conn]struct{}{}}, nil
 }

@@ -19,6 +19,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"log"
 	"net/http"
 	"net/url"
 	"strings"
@@ -45,6 +46,9 @@ type Options struct {
 	// MinPartSize is the smallest non-final multipart part (5 MiB on AWS).
 	MinPartSize int64
 	Now         func() time.Time
+	// Log receives the causes of internal errors (nil: not logged). It
+	// never receives key material.
+	Log *log.Logger
 }
 
 // Server answers S3 requests whose signature the caller already verified.
@@ -96,6 +100,9 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, auth *sigv4.Resul
 		if e == errInternal {
 			s.opt.Trace.Publish(trace.Event{Actor: trace.ActorS3, Op: trace.OpRequestRejected, RequestID: requestID,
 				Bucket: q.bucket, Key: q.key, Err: err.Error()})
+			if s.opt.Log != nil {
+				s.opt.Log.Printf("%s %s (request %s): internal error: %v", r.Method, r.URL.Path, requestID, err)
+			}
 		}
 		e2 := *e
 		if e2.Code == "NoSuchBucket" {

@@ -132,42 +132,12 @@ func (p *Put) cseSingle(ctx context.Context, env *Env, r *Reporter, body io.Read
 			BucketKey: aws.ToBool(out.BucketKeyEnabled), SSECKeyMD5: aws.ToString(out.SSECustomerKeyMD5)}}, nil
 }
 
-// cseMultipart uploads the ciphertext in parts (the envelope goes on
-// CreateMultipartUpload) and aborts the upload on any failure, as
-// Put.multipart does.
-func (p *Put) cseMultipart(ctx context.Context, env *Env, r *Reporter, body io.Reader, ctLen int64, meta map[string]string) (res PutResult, err error) {
-	cin := &s3.CreateMultipartUploadInput{Bucket: &p.Bucket, Key: &p.Key, Metadata: meta, ServerSideEncryption: s3types.ServerSideEncryption(p.SSE),
-		SSEKMSEncryptionContext: p.encryptionContext(), BucketKeyEnabled: p.BucketKey, ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32}
-	if p.KMSKey != "" {
-		cin.SSEKMSKeyId = &p.KMSKey
-	}
-	if p.ContentType != "" {
-		cin.ContentType = &p.ContentType
-	}
-	cin.SSECustomerAlgorithm, cin.SSECustomerKey, cin.SSECustomerKeyMD5 = p.SSEC.headers()
-	up, err := env.Backend.S3.CreateMultipartUpload(ctx, cin, withJob(r))
-	if err != nil {
-		return res, err
-	}
-	defer func() {
-		if err != nil {
-			actx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			_, _ = env.Backend.S3.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: &p.Bucket, Key: &p.Key, UploadId: up.UploadId}, withJob(r))
-		}
-	}()
-	parts, err := p.cseParts(ctx, env, r, body, ctLen, up.UploadId)
-	if err != nil {
-		return res, err
-	}
-	out, err := env.Backend.S3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &p.Bucket, Key: &p.Key,
-		UploadId: up.UploadId, MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts}}, withJob(r))
-	if err != nil {
-		return res, err
-	}
-	return PutResult{VersionID: aws.ToString(out.VersionId), ETag: aws.ToString(out.ETag), Parts: len(parts),
-		Encryption: ObjectEncryption{SSE: string(out.ServerSideEncryption), KMSKeyARN: aws.ToString(out.SSEKMSKeyId),
-			BucketKey: aws.ToBool(out.BucketKeyEnabled), SSECKeyMD5: aws.ToString(up.SSECustomerKeyMD5)}}, nil
+// cseMultipart uploads the ciphertext in parts; the envelope goes on
+// CreateMultipartUpload.
+func (p *Put) cseMultipart(ctx context.Context, env *Env, r *Reporter, body io.Reader, ctLen int64, meta map[string]string) (PutResult, error) {
+	return p.multipartWith(ctx, env, r, meta, func(uploadID *string) ([]s3types.CompletedPart, error) {
+		return p.cseParts(ctx, env, r, body, ctLen, uploadID)
+	})
 }
 
 // cseParts reads the ciphertext in order, one part-sized buffer at a time,

@@ -311,10 +311,19 @@ func (p *Put) single(ctx context.Context, env *Env, r *Reporter, f *os.File, siz
 }
 
 // multipart uploads f in parts, several at once, each read straight from
-// the file (memory stays bounded), and aborts the upload on any failure
-// or cancellation.
-func (p *Put) multipart(ctx context.Context, env *Env, r *Reporter, f *os.File, size int64) (res PutResult, err error) {
-	cin := &s3.CreateMultipartUploadInput{Bucket: &p.Bucket, Key: &p.Key, ServerSideEncryption: s3types.ServerSideEncryption(p.SSE),
+// the file (memory stays bounded).
+func (p *Put) multipart(ctx context.Context, env *Env, r *Reporter, f *os.File, size int64) (PutResult, error) {
+	return p.multipartWith(ctx, env, r, nil, func(uploadID *string) ([]s3types.CompletedPart, error) {
+		return p.uploadParts(ctx, env, r, f, size, uploadID)
+	})
+}
+
+// multipartWith runs a multipart upload whose parts sendParts uploads:
+// it creates the upload with p's encryption (and meta), completes it, and
+// aborts it on any failure or cancellation.
+func (p *Put) multipartWith(ctx context.Context, env *Env, r *Reporter, meta map[string]string,
+	sendParts func(uploadID *string) ([]s3types.CompletedPart, error)) (res PutResult, err error) {
+	cin := &s3.CreateMultipartUploadInput{Bucket: &p.Bucket, Key: &p.Key, Metadata: meta, ServerSideEncryption: s3types.ServerSideEncryption(p.SSE),
 		SSEKMSEncryptionContext: p.encryptionContext(), BucketKeyEnabled: p.BucketKey, ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32}
 	if p.KMSKey != "" {
 		cin.SSEKMSKeyId = &p.KMSKey
@@ -335,7 +344,7 @@ func (p *Put) multipart(ctx context.Context, env *Env, r *Reporter, f *os.File, 
 			_, _ = env.Backend.S3.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: &p.Bucket, Key: &p.Key, UploadId: up.UploadId}, withJob(r))
 		}
 	}()
-	parts, err := p.uploadParts(ctx, env, r, f, size, up.UploadId)
+	parts, err := sendParts(up.UploadId)
 	if err != nil {
 		return res, err
 	}

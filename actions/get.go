@@ -28,6 +28,8 @@ type Get struct {
 	NoDecrypt bool
 	Context   map[string]string
 	KMSKey    string
+	// NoOverwrite refuses to replace an existing local file.
+	NoOverwrite bool
 }
 
 // GetResult is what a download produced.
@@ -55,6 +57,11 @@ func (g *Get) hint() Hint {
 
 // Run implements Action.
 func (g *Get) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
+	if g.NoOverwrite && g.File != "-" {
+		if _, err := os.Lstat(g.File); err == nil {
+			return nil, &Error{Op: g.Describe(), What: g.File + " already exists", Fix: "Choose another name, or delete the file first"}
+		}
+	}
 	start := time.Now()
 	r.Command(g.command(env))
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "GetObject", Observed: true,

@@ -54,7 +54,7 @@ func (o *observer) close() {
 }
 
 // drain returns this job's steps seen so far. With wait, it also waits
-// (up to 150 ms, 50 ms after the last event) for steps an attached
+// (up to 400 ms, 100 ms after the last event) for steps an attached
 // server's stream has not delivered yet.
 func (o *observer) drain(ctx context.Context, wait bool) []Step {
 	var out []Step
@@ -86,7 +86,7 @@ func (o *observer) drain(ctx context.Context, wait bool) []Step {
 			}
 		}
 	case o.stream != nil:
-		idle := time.NewTimer(150 * time.Millisecond)
+		idle := time.NewTimer(400 * time.Millisecond)
 		defer idle.Stop()
 		for {
 			select {
@@ -95,7 +95,7 @@ func (o *observer) drain(ctx context.Context, wait bool) []Step {
 					return out
 				}
 				keep(e)
-				idle.Reset(50 * time.Millisecond)
+				idle.Reset(100 * time.Millisecond)
 			case <-idle.C:
 				return out
 			case <-ctx.Done():

@@ -13,6 +13,7 @@ import (
 const (
 	upDefault = "default"
 	upSSEC    = "SSE-C"
+	upCSE     = "client-side"
 )
 
 // newUploadForm asks for a file, a target key and how to encrypt it.
@@ -22,8 +23,9 @@ func newUploadForm(c *Common, bucket BucketRow, prefix string, keys []KeyRow) *f
 		"The flow panel shows each key step as it happens.", "upload")
 	f.text("file", "File", "", "./report.pdf", "ctrl+o to browse").file = true
 	f.text("key", "Object key", prefix, prefix+"name", "the key in the bucket")
-	f.choice("mode", "Encryption", []string{def, "SSE-S3", "SSE-KMS", "DSSE-KMS", "SSE-C"},
-		[]string{upDefault, actions.SSES3, actions.SSEKMS, actions.DSSEKMS, upSSEC}, 0, "")
+	f.choice("mode", "Encryption", []string{def, "SSE-S3", "SSE-KMS", "DSSE-KMS", "SSE-C", "client-side"},
+		[]string{upDefault, actions.SSES3, actions.SSEKMS, actions.DSSEKMS, upSSEC, upCSE}, 0,
+		"client-side: you encrypt before sending (S3 Encryption Client v3, KMS data key); S3 adds its own layer")
 	isKMS := func(f *form) bool { m := f.val("mode"); return m == actions.SSEKMS || m == actions.DSSEKMS }
 	labels, values := kmsKeyChoices(keys)
 	f.choice("kmskey", "KMS key", labels, values, 0, "").show = isKMS
@@ -34,7 +36,9 @@ func newUploadForm(c *Common, bucket BucketRow, prefix string, keys []KeyRow) *f
 		"KMS data key: as in the seed, the key is a data key; only its encrypted copy is kept").show = isSSEC
 	f.text("keyfile", "Key file", "", "object.key", "new key: written 0600 · KMS: where its encrypted copy goes").show = isSSEC
 	f.choice("dkkey", "Data key from", labels[1:], values[1:], 0, "").show =
-		func(f *form) bool { return isSSEC(f) && f.val("src") == "kms" && len(values) > 1 }
+		func(f *form) bool {
+			return len(values) > 1 && (f.val("mode") == upCSE || isSSEC(f) && f.val("src") == "kms")
+		}
 	f.onPick = func(f *form, id, path string) {
 		if id == "file" {
 			if k := f.get("key"); strings.HasSuffix(k.value(), "/") || k.value() == "" {
@@ -74,6 +78,12 @@ func uploadIntent(f *form, bucket BucketRow) (tea.Msg, string) {
 		spec.Mode = flowModeOf(bucketDefaultMode(bucket.Enc), bucket.Enc.BucketKey)
 	case upSSEC:
 		spec.Mode = flowSSEC
+	case upCSE:
+		if f.val("dkkey") == "" {
+			return nil, "client-side encryption needs a symmetric customer managed key: create one first (Keys view, n)"
+		}
+		put.ClientSide = &actions.ClientSide{KMSKey: f.val("dkkey")}
+		spec.Mode, spec.KeyName = flowClientSide, f.get("dkkey").options[f.get("dkkey").sel]
 	default:
 		put.SSE, put.KMSKey = mode, f.val("kmskey")
 		bk := bucket.Enc.BucketKey && bucket.Enc.SSE == actions.SSEKMS
@@ -115,8 +125,11 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 		if out == "" {
 			return nil, "name the local file"
 		}
-		get := actions.Get{Bucket: bucket, Key: row.Key, File: out}
+		get := actions.Get{Bucket: bucket, Key: row.Key, File: out, NoOverwrite: true}
 		spec := flowSpec{Mode: flowModeOf(row.Enc.Mode, row.Enc.BucketKey), Subject: name}
+		if row.Enc.Client != "" {
+			spec.Mode = flowClientSide // decrypted here, after S3's own layer
+		}
 		meta := jobMeta{Title: "download " + name, Flow: spec, Transfer: true}
 		kf := f.val("keyfile")
 		if kf == "" {

@@ -125,6 +125,9 @@ func doneText(j *job) string {
 	}
 	switch r := j.Result.(type) {
 	case actions.PutResult:
+		if r.ClientSide != nil {
+			t += " · " + r.ClientSide.Label() + ", then"
+		}
 		t += " · " + r.Encryption.Summary()
 	case actions.GetResult:
 		t += " · saved " + r.File

@@ -156,6 +156,26 @@ func TestUploadDialogBuildsPut(t *testing.T) {
 	}
 }
 
+func TestUploadDialogBuildsClientSidePut(t *testing.T) {
+	w := newFakeWorker()
+	m := loaded(t, newFakeData(0), w, 120, 36, true)
+	send(m, openBucketMsg{bucket: "my-bucket"}, time.Second, 4)
+	press(m, "enter", "u")
+	typeText(m, "/tmp/notes.txt")
+	press(m, "down", "down", "right", "right", "right", "right", "right") // client-side
+	press(m, "ctrl+s")
+	if len(w.submitted) != 1 {
+		t.Fatalf("submitted %d", len(w.submitted))
+	}
+	p, ok := w.submitted[0].(*actions.Put)
+	if !ok || p.ClientSide == nil || p.ClientSide.KMSKey == "" || p.SSE != "" {
+		t.Fatalf("submitted %#v", w.submitted[0])
+	}
+	if j := m.jobs.selected(); j == nil || j.Meta.Flow.Mode != flowClientSide {
+		t.Fatalf("job flow %+v", j)
+	}
+}
+
 func TestWorkerEventsDriveJobAndReplay(t *testing.T) {
 	w := newFakeWorker()
 	m := loaded(t, newFakeData(0), w, 120, 36, true)

@@ -62,6 +62,9 @@ func bucketDetails(st *styles.Styles, r BucketRow, names map[string]string, w in
 		"SSE-KMS":  "new objects get a data key from KMS under the key below; every use is a KMS request (logged, billed)",
 		"DSSE-KMS": "two layers, two data keys from KMS for each object",
 	}[mode]
+	if mode == "SSE-KMS" && e.BucketKey {
+		what = "new objects get data keys from a bucket key S3 obtains from KMS under the key below and reuses: far fewer KMS requests"
+	}
 	bk := "off"
 	if e.BucketKey {
 		bk = "on — S3 caches a bucket-level key and calls KMS far less"

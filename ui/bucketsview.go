@@ -16,6 +16,7 @@ type bucketsView struct {
 	loading bool
 	err     error
 	w, h    int
+	want    string // a bucket to select when it appears (just created)
 }
 
 func newBucketsView(c *Common) bucketsView { return bucketsView{c: c, loading: true} }
@@ -35,6 +36,13 @@ func (v *bucketsView) setRows(rows []BucketRow, err error) {
 	sel := ""
 	if s, ok := v.selected(); ok {
 		sel = s.Name
+	}
+	if v.want != "" {
+		for _, r := range rows {
+			if r.Name == v.want {
+				sel, v.want = v.want, ""
+			}
+		}
 	}
 	v.rows = rows
 	v.cur.setLen(len(rows))

@@ -18,6 +18,7 @@ type keysView struct {
 	loading bool
 	err     error
 	w, h    int
+	want    string // a key id to select when it appears (just created)
 }
 
 func newKeysView(c *Common) keysView { return keysView{c: c, loading: true} }
@@ -38,6 +39,13 @@ func (v *keysView) setRows(rows []KeyRow, err error) {
 	sel := ""
 	if s, ok := v.selected(); ok {
 		sel = s.ID
+	}
+	if v.want != "" {
+		for _, r := range rows {
+			if r.ID == v.want {
+				sel, v.want = v.want, ""
+			}
+		}
 	}
 	v.rows = rows
 	v.cur.setLen(len(rows))

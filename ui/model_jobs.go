@@ -66,6 +66,7 @@ func (m *Model) handleEvent(ev actions.Event) tea.Cmd {
 		m.log.add(j.ID, e.Command)
 	case actions.DoneEvent:
 		j.State, j.Result = jobDone, e.Result
+		m.selectCreated(e.Result)
 		return m.jobEnded(j)
 	case actions.FailedEvent:
 		j.State, j.Err = jobFailed, e.Err
@@ -75,6 +76,17 @@ func (m *Model) handleEvent(ev actions.Event) tea.Cmd {
 		return m.jobEnded(j)
 	}
 	return nil
+}
+
+// selectCreated asks the list to select what a job just created, once the
+// refresh brings it in.
+func (m *Model) selectCreated(res any) {
+	switch r := res.(type) {
+	case actions.CreateKeyResult:
+		m.keys.want = r.Key.KeyID
+	case actions.MakeBucketResult:
+		m.buckets.want = r.Bucket
+	}
 }
 
 // jobEnded refreshes what the job changed and says how it ended where the

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -133,6 +134,12 @@ func (g *GenerateDataKey) save(r *Reporter, key *s3c.Key, res *GenerateDataKeyRe
 	}
 	defer key.Wipe()
 	if err := s3c.WriteKeyFile(g.Out, key, s3c.KeyFileRaw, false); err != nil {
+		if res.EncryptedFile != "" {
+			// An encrypted key without its plaintext twin would be a
+			// puzzle later: remove it too.
+			_ = os.Remove(res.EncryptedFile)
+			res.EncryptedFile = ""
+		}
 		return &Error{Op: g.Describe(), What: "cannot save the plaintext data key", Why: err.Error(), Err: err,
 			Fix: "Choose another --out; the key was not saved anywhere"}
 	}

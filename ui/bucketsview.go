@@ -37,21 +37,8 @@ func (v *bucketsView) setRows(rows []BucketRow, err error) {
 	if s, ok := v.selected(); ok {
 		sel = s.Name
 	}
-	if v.want != "" {
-		for _, r := range rows {
-			if r.Name == v.want {
-				sel, v.want = v.want, ""
-			}
-		}
-	}
 	v.rows = rows
-	v.cur.setLen(len(rows))
-	for i, r := range rows {
-		if r.Name == sel {
-			v.cur.pos = i
-			v.cur.clamp()
-		}
-	}
+	v.want = reselect(&v.cur, rows, func(r BucketRow) string { return r.Name }, sel, v.want)
 }
 
 // selected returns the selected bucket.

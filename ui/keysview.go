@@ -40,21 +40,8 @@ func (v *keysView) setRows(rows []KeyRow, err error) {
 	if s, ok := v.selected(); ok {
 		sel = s.ID
 	}
-	if v.want != "" {
-		for _, r := range rows {
-			if r.ID == v.want {
-				sel, v.want = v.want, ""
-			}
-		}
-	}
 	v.rows = rows
-	v.cur.setLen(len(rows))
-	for i, r := range rows {
-		if r.ID == sel {
-			v.cur.pos = i
-			v.cur.clamp()
-		}
-	}
+	v.want = reselect(&v.cur, rows, func(r KeyRow) string { return r.ID }, sel, v.want)
 }
 
 // selected returns the selected key.

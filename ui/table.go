@@ -16,6 +16,28 @@ type cursor struct {
 	pos, offset, n, height int
 }
 
+// reselect points c at the row whose id is want (a just-created item) if
+// the new rows hold it, else at the one whose id is sel (the selection
+// before the reload), and returns what is still wanted ("" once found).
+func reselect[T any](c *cursor, rows []T, id func(T) string, sel, want string) string {
+	target := sel
+	for _, r := range rows {
+		if want != "" && id(r) == want {
+			target, want = id(r), ""
+			break
+		}
+	}
+	c.setLen(len(rows))
+	for i, r := range rows {
+		if id(r) == target {
+			c.pos = i
+			c.clamp()
+			break
+		}
+	}
+	return want
+}
+
 // setLen changes the row count, keeping the selection in range.
 func (c *cursor) setLen(n int) {
 	c.n = n

@@ -114,22 +114,7 @@ func ivName(format int) string {
 // not seekable (it is encrypted as it is read), so the SDK sends it with a
 // trailing checksum and cannot retry it.
 func (p *Put) cseSingle(ctx context.Context, env *Env, r *Reporter, body io.Reader, ctLen int64, meta map[string]string) (PutResult, error) {
-	in := &s3.PutObjectInput{Bucket: &p.Bucket, Key: &p.Key, Body: body, ContentLength: aws.Int64(ctLen), Metadata: meta,
-		ServerSideEncryption: s3types.ServerSideEncryption(p.SSE), SSEKMSEncryptionContext: p.encryptionContext(), BucketKeyEnabled: p.BucketKey}
-	if p.KMSKey != "" {
-		in.SSEKMSKeyId = &p.KMSKey
-	}
-	if p.ContentType != "" {
-		in.ContentType = &p.ContentType
-	}
-	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = p.SSEC.headers()
-	out, err := env.Backend.S3.PutObject(ctx, in, withJob(r))
-	if err != nil {
-		return PutResult{}, err
-	}
-	return PutResult{VersionID: aws.ToString(out.VersionId), ETag: aws.ToString(out.ETag), Parts: 1,
-		Encryption: ObjectEncryption{SSE: string(out.ServerSideEncryption), KMSKeyARN: aws.ToString(out.SSEKMSKeyId),
-			BucketKey: aws.ToBool(out.BucketKeyEnabled), SSECKeyMD5: aws.ToString(out.SSECustomerKeyMD5)}}, nil
+	return p.putOnce(ctx, env, r, body, ctLen, meta)
 }
 
 // cseMultipart uploads the ciphertext in parts; the envelope goes on

@@ -290,8 +290,13 @@ func withJob(r *Reporter) func(*s3.Options) {
 }
 
 func (p *Put) single(ctx context.Context, env *Env, r *Reporter, f *os.File, size int64) (PutResult, error) {
-	body := newProgressReader(io.NewSectionReader(f, 0, size), size, r, nil)
-	in := &s3.PutObjectInput{Bucket: &p.Bucket, Key: &p.Key, Body: body, ContentLength: aws.Int64(size),
+	return p.putOnce(ctx, env, r, newProgressReader(io.NewSectionReader(f, 0, size), size, r, nil), size, nil)
+}
+
+// putOnce sends body (size bytes, with user metadata meta) in one
+// PutObject with p's encryption headers.
+func (p *Put) putOnce(ctx context.Context, env *Env, r *Reporter, body io.Reader, size int64, meta map[string]string) (PutResult, error) {
+	in := &s3.PutObjectInput{Bucket: &p.Bucket, Key: &p.Key, Body: body, ContentLength: aws.Int64(size), Metadata: meta,
 		ServerSideEncryption: s3types.ServerSideEncryption(p.SSE), SSEKMSEncryptionContext: p.encryptionContext(),
 		BucketKeyEnabled: p.BucketKey}
 	if p.KMSKey != "" {

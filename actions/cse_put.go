@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	s3c "github.com/s3crypt/s3crypt/crypto"
@@ -164,16 +163,13 @@ func (p *Put) cseParts(ctx context.Context, env *Env, r *Reporter, body io.Reade
 		go func(num int32, buf []byte) {
 			defer wg.Done()
 			defer func() { free <- buf[:cap(buf)] }()
-			in := &s3.UploadPartInput{Bucket: &p.Bucket, Key: &p.Key, UploadId: uploadID, PartNumber: aws.Int32(num),
-				Body: bytes.NewReader(buf), ContentLength: aws.Int64(int64(len(buf))), ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32}
-			in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = p.SSEC.headers()
-			out, err := env.Backend.S3.UploadPart(ctx, in, withJob(r))
+			part, err := p.sendPart(ctx, env, r, uploadID, num, bytes.NewReader(buf), int64(len(buf)))
 			if err != nil {
-				cancel(fmt.Errorf("part %d: %w", num, err))
+				cancel(err)
 				return
 			}
 			mu.Lock()
-			parts = append(parts, s3types.CompletedPart{PartNumber: aws.Int32(num), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32})
+			parts = append(parts, part)
 			mu.Unlock()
 		}(int32(i+1), buf)
 	}

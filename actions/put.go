@@ -390,16 +390,13 @@ func (p *Put) uploadParts(ctx context.Context, env *Env, r *Reporter, f *os.File
 			defer wg.Done()
 			defer func() { <-sem }()
 			body := newProgressReader(io.NewSectionReader(f, off, length), size, r, &done)
-			in := &s3.UploadPartInput{Bucket: &p.Bucket, Key: &p.Key, UploadId: uploadID, PartNumber: aws.Int32(num),
-				Body: body, ContentLength: aws.Int64(length), ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32}
-			in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = p.SSEC.headers()
-			out, err := env.Backend.S3.UploadPart(ctx, in, withJob(r))
+			part, err := p.sendPart(ctx, env, r, uploadID, num, body, length)
 			if err != nil {
-				cancel(fmt.Errorf("part %d: %w", num, err))
+				cancel(err)
 				return
 			}
 			mu.Lock()
-			parts = append(parts, s3types.CompletedPart{PartNumber: aws.Int32(num), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32})
+			parts = append(parts, part)
 			mu.Unlock()
 		}(int32(i + 1))
 	}
@@ -409,6 +406,19 @@ func (p *Put) uploadParts(ctx context.Context, env *Env, r *Reporter, f *os.File
 	}
 	sort.Slice(parts, func(i, j int) bool { return *parts[i].PartNumber < *parts[j].PartNumber })
 	return parts, nil
+}
+
+// sendPart uploads one part (with p's SSE-C key, as every part must carry
+// it) and returns what CompleteMultipartUpload needs of it.
+func (p *Put) sendPart(ctx context.Context, env *Env, r *Reporter, uploadID *string, num int32, body io.Reader, length int64) (s3types.CompletedPart, error) {
+	in := &s3.UploadPartInput{Bucket: &p.Bucket, Key: &p.Key, UploadId: uploadID, PartNumber: aws.Int32(num),
+		Body: body, ContentLength: aws.Int64(length), ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32}
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = p.SSEC.headers()
+	out, err := env.Backend.S3.UploadPart(ctx, in, withJob(r))
+	if err != nil {
+		return s3types.CompletedPart{}, fmt.Errorf("part %d: %w", num, err)
+	}
+	return s3types.CompletedPart{PartNumber: aws.Int32(num), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32}, nil
 }
 
 // command is the aws CLI equivalent of p.

@@ -157,17 +157,11 @@ type HeadCmd struct {
 
 // Run implements the verb.
 func (c *HeadCmd) Run(ctx context.Context, g *Globals) error {
-	bucket, key, err := parseS3URL(c.URL, true)
+	bucket, key, ssec, err := c.target(c.URL, g.errw())
 	if err != nil {
 		return err
 	}
-	ssec, err := c.load(g.errw())
-	if err != nil {
-		return err
-	}
-	if ssec != nil {
-		defer ssec.Key.Wipe()
-	}
+	defer wipeSSEC(ssec)
 	return g.run(ctx, &actions.Head{Bucket: bucket, Key: key, VersionID: c.VersionID, SSEC: ssec}, func(w io.Writer, res any) {
 		printHead(w, res.(actions.HeadResult))
 	})

@@ -58,6 +58,23 @@ func keyFileEncoding(path string) s3c.KeyEncoding {
 	return s3c.DetectSSECKeyEncoding(data)
 }
 
+// target parses an object URL and loads the SSE-C key, if one is given;
+// the caller wipes it (wipeSSEC).
+func (f sseCFlags) target(url string, errw io.Writer) (bucket, key string, k *actions.SSECKey, err error) {
+	if bucket, key, err = parseS3URL(url, true); err != nil {
+		return "", "", nil, err
+	}
+	k, err = f.load(errw)
+	return bucket, key, k, err
+}
+
+// wipeSSEC wipes a loaded SSE-C key (nil is fine).
+func wipeSSEC(k *actions.SSECKey) {
+	if k != nil {
+		k.Key.Wipe()
+	}
+}
+
 // PutCmd is `s3crypt put FILE s3://BUCKET/KEY`.
 type PutCmd struct {
 	File        string            `arg:"" help:"Local file to upload." type:"existingfile"`
@@ -109,9 +126,7 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 			return err
 		}
 	}
-	if p.SSEC != nil {
-		defer p.SSEC.Key.Wipe()
-	}
+	defer wipeSSEC(p.SSEC)
 	return g.run(ctx, p, func(w io.Writer, res any) {
 		r := res.(actions.PutResult)
 		fmt.Fprintf(w, "upload: %s to s3://%s/%s\n", c.File, r.Bucket, r.Key)
@@ -169,17 +184,11 @@ type GetCmd struct {
 
 // Run implements the verb.
 func (c *GetCmd) Run(ctx context.Context, g *Globals) error {
-	bucket, key, err := parseS3URL(c.URL, true)
+	bucket, key, ssec, err := c.target(c.URL, g.errw())
 	if err != nil {
 		return err
 	}
-	ssec, err := c.load(g.errw())
-	if err != nil {
-		return err
-	}
-	if ssec != nil {
-		defer ssec.Key.Wipe()
-	}
+	defer wipeSSEC(ssec)
 	a := &actions.Get{Bucket: bucket, Key: key, File: c.File, VersionID: c.VersionID, SSEC: ssec,
 		NoDecrypt: c.NoDecrypt, Context: c.Context, KMSKey: c.KMSKey}
 	return g.run(ctx, a, func(w io.Writer, res any) {

@@ -139,32 +139,5 @@ func TestClientSideCancelledUploadIsAborted(t *testing.T) {
 	xferBucket(t, env.Backend, "csecancel", false)
 	kmsKey := cseKey(t, env)
 	src, _ := xferFile(t, 30<<20)
-	w := actions.NewWorker(context.Background(), env, 1)
-	id := w.Submit(&actions.Put{File: src, Bucket: "csecancel", Key: "big", ClientSide: &actions.ClientSide{KMSKey: kmsKey}})
-	var end actions.Event
-	for e := range w.Events() {
-		if p, ok := e.(actions.ProgressEvent); ok && p.Done > 6<<20 {
-			w.Cancel(id)
-		}
-		switch e.(type) {
-		case actions.DoneEvent, actions.FailedEvent, actions.CancelledEvent:
-			end = e
-		}
-		if end != nil {
-			break
-		}
-	}
-	if _, ok := end.(actions.CancelledEvent); !ok {
-		t.Fatalf("job ended with %#v, want cancelled", end)
-	}
-	ups, err := env.Backend.S3.ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: aws.String("csecancel")})
-	if err != nil || len(ups.Uploads) != 0 {
-		t.Fatalf("uploads left after cancel: %v %d", err, len(ups.Uploads))
-	}
-	if _, err := env.Backend.S3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String("csecancel"), Key: aws.String("big")}); err == nil {
-		t.Fatal("a cancelled upload left an object")
-	}
-	if err := w.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	cancelMidUpload(t, env, &actions.Put{File: src, Bucket: "csecancel", Key: "big", ClientSide: &actions.ClientSide{KMSKey: kmsKey}})
 }

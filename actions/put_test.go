@@ -201,11 +201,18 @@ func TestCancelledUploadIsAborted(t *testing.T) {
 	env.Concurrency = 1
 	xferBucket(t, env.Backend, "cancel", false)
 	src, _ := xferFile(t, 30<<20)
+	cancelMidUpload(t, env, &actions.Put{File: src, Bucket: "cancel", Key: "big", SSE: actions.SSEKMS})
+}
+
+// cancelMidUpload runs p on a worker, cancels it once 6 MiB are sent, and
+// checks that it ends cancelled with no upload or object left behind.
+func cancelMidUpload(t *testing.T, env *actions.Env, p *actions.Put) {
+	t.Helper()
 	w := actions.NewWorker(context.Background(), env, 2)
-	id := w.Submit(&actions.Put{File: src, Bucket: "cancel", Key: "big", SSE: actions.SSEKMS})
+	id := w.Submit(p)
 	var end actions.Event
 	for e := range w.Events() {
-		if p, ok := e.(actions.ProgressEvent); ok && p.Done > 6<<20 {
+		if pe, ok := e.(actions.ProgressEvent); ok && pe.Done > 6<<20 {
 			w.Cancel(id)
 		}
 		switch e.(type) {
@@ -219,11 +226,11 @@ func TestCancelledUploadIsAborted(t *testing.T) {
 	if _, ok := end.(actions.CancelledEvent); !ok {
 		t.Fatalf("job ended with %#v, want cancelled", end)
 	}
-	ups, err := env.Backend.S3.ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: aws.String("cancel")})
+	ups, err := env.Backend.S3.ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: aws.String(p.Bucket)})
 	if err != nil || len(ups.Uploads) != 0 {
 		t.Fatalf("uploads left after cancel: %v %d", err, len(ups.Uploads))
 	}
-	if _, err := env.Backend.S3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String("cancel"), Key: aws.String("big")}); err == nil {
+	if _, err := env.Backend.S3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(p.Bucket), Key: aws.String(p.Key)}); err == nil {
 		t.Fatal("a cancelled upload left an object")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -17,24 +17,6 @@ import (
 	"github.com/s3crypt/s3crypt/internal/sandboxtest"
 )
 
-// bkRun runs a synchronously and returns its result, error and events.
-func bkRun(t *testing.T, env *actions.Env, a actions.Action) (any, error, []actions.Event) {
-	t.Helper()
-	var evs []actions.Event
-	res, err := actions.RunSync(context.Background(), env, a, func(e actions.Event) { evs = append(evs, e) })
-	return res, err, evs
-}
-
-// bkMust runs a and fails the test on error.
-func bkMust(t *testing.T, env *actions.Env, a actions.Action) (any, []actions.Event) {
-	t.Helper()
-	res, err, evs := bkRun(t, env, a)
-	if err != nil {
-		t.Fatalf("%s: %v", a.Describe(), err)
-	}
-	return res, evs
-}
-
 // bkCommands returns the commands an action reported.
 func bkCommands(evs []actions.Event) []actions.Command {
 	var out []actions.Command
@@ -74,7 +56,7 @@ func bkEnv(t *testing.T) *actions.Env {
 
 func TestMakeBucketShowsFreshDefaults(t *testing.T) {
 	env := bkEnv(t)
-	res, evs := bkMust(t, env, &actions.MakeBucket{Bucket: "fresh"})
+	res, evs := mustRun(t, env, &actions.MakeBucket{Bucket: "fresh"})
 	r := res.(actions.MakeBucketResult)
 	want := actions.BucketEncryption{SSEAlgorithm: "AES256", Blocked: []string{"SSE-C"}}
 	if r.Bucket != "fresh" || r.Region != "us-east-1" || r.Encryption == nil || !reflect.DeepEqual(*r.Encryption, want) {
@@ -92,11 +74,11 @@ func TestMakeBucketShowsFreshDefaults(t *testing.T) {
 		t.Fatalf("steps %q", steps)
 	}
 
-	_, err, _ := bkRun(t, env, &actions.MakeBucket{Bucket: "fresh"})
+	_, err, _ := collect(t, env, &actions.MakeBucket{Bucket: "fresh"})
 	if e := bkErr(t, err); e.Code != "BucketAlreadyOwnedByYou" || e.What != "you already own bucket fresh" {
 		t.Fatalf("second mb: %+v", e)
 	}
-	_, err, _ = bkRun(t, env, &actions.MakeBucket{Bucket: "Bad_Name"})
+	_, err, _ = collect(t, env, &actions.MakeBucket{Bucket: "Bad_Name"})
 	if e := bkErr(t, err); e.Code != "InvalidBucketName" || !strings.Contains(e.Why, "3 to 63 characters of lowercase letters") {
 		t.Fatalf("bad name: %+v", e)
 	}
@@ -104,13 +86,13 @@ func TestMakeBucketShowsFreshDefaults(t *testing.T) {
 
 func TestRemoveBucketOnlyWhenEmpty(t *testing.T) {
 	env := bkEnv(t)
-	bkMust(t, env, &actions.MakeBucket{Bucket: "full"})
+	mustRun(t, env, &actions.MakeBucket{Bucket: "full"})
 	ctx := context.Background()
 	if _, err := env.Backend.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("full"), Key: aws.String("a"),
 		Body: strings.NewReader("x")}); err != nil {
 		t.Fatal(err)
 	}
-	_, err, _ := bkRun(t, env, &actions.RemoveBucket{Bucket: "full"})
+	_, err, _ := collect(t, env, &actions.RemoveBucket{Bucket: "full"})
 	e := bkErr(t, err)
 	if e.Code != "BucketNotEmpty" || e.Status != 409 || e.What != "bucket full is not empty" || !strings.HasPrefix(e.Fix, "Empty it first") {
 		t.Fatalf("rb of a full bucket: %+v", e)
@@ -118,11 +100,11 @@ func TestRemoveBucketOnlyWhenEmpty(t *testing.T) {
 	if _, err := env.Backend.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("full"), Key: aws.String("a")}); err != nil {
 		t.Fatal(err)
 	}
-	res, evs := bkMust(t, env, &actions.RemoveBucket{Bucket: "full"})
+	res, evs := mustRun(t, env, &actions.RemoveBucket{Bucket: "full"})
 	if res.(actions.RemoveBucketResult).Bucket != "full" || bkCommands(evs)[0].String() != "aws s3 rb s3://full" {
 		t.Fatalf("rb: %+v %+v", res, bkCommands(evs))
 	}
-	_, err, _ = bkRun(t, env, &actions.RemoveBucket{Bucket: "full"})
+	_, err, _ = collect(t, env, &actions.RemoveBucket{Bucket: "full"})
 	if e := bkErr(t, err); e.Code != "NoSuchBucket" || e.Fix != "Create it: s3crypt mb s3://full" {
 		t.Fatalf("rb of a missing bucket: %+v", e)
 	}
@@ -130,10 +112,10 @@ func TestRemoveBucketOnlyWhenEmpty(t *testing.T) {
 
 func TestBucketEncryptionPutGetDelete(t *testing.T) {
 	env := bkEnv(t)
-	bkMust(t, env, &actions.MakeBucket{Bucket: "enc"})
+	mustRun(t, env, &actions.MakeBucket{Bucket: "enc"})
 	yes, no := true, false
 
-	res, evs := bkMust(t, env, &actions.PutBucketEncryption{Bucket: "enc", SSE: actions.SSEKMS, KMSKey: "alias/demo", BucketKey: &yes})
+	res, evs := mustRun(t, env, &actions.PutBucketEncryption{Bucket: "enc", SSE: actions.SSEKMS, KMSKey: "alias/demo", BucketKey: &yes})
 	got := res.(actions.BucketEncryptionResult).Encryption
 	want := actions.BucketEncryption{SSEAlgorithm: "aws:kms", KMSKeyID: "alias/demo", BucketKey: true, Blocked: []string{"SSE-C"}}
 	if got == nil || !reflect.DeepEqual(*got, want) {
@@ -145,7 +127,7 @@ func TestBucketEncryptionPutGetDelete(t *testing.T) {
 	}
 
 	// Only --allow-sse-c: the current rule is kept.
-	res, evs = bkMust(t, env, &actions.PutBucketEncryption{Bucket: "enc", BlockSSEC: &no})
+	res, evs = mustRun(t, env, &actions.PutBucketEncryption{Bucket: "enc", BlockSSEC: &no})
 	want.Blocked = []string{"NONE"}
 	if got := res.(actions.BucketEncryptionResult).Encryption; !reflect.DeepEqual(*got, want) {
 		t.Fatalf("after allow: %+v", got)
@@ -155,7 +137,7 @@ func TestBucketEncryptionPutGetDelete(t *testing.T) {
 		t.Fatalf("allow command %q note %q", c.String(), c.Note)
 	}
 
-	res, evs = bkMust(t, env, &actions.GetBucketEncryption{Bucket: "enc"})
+	res, evs = mustRun(t, env, &actions.GetBucketEncryption{Bucket: "enc"})
 	r := res.(actions.BucketEncryptionResult)
 	if !reflect.DeepEqual(*r.Encryption, want) || bkCommands(evs)[0].String() != "aws s3api get-bucket-encryption --bucket enc" {
 		t.Fatalf("get: %+v %v", r.Encryption, bkCommands(evs))
@@ -164,7 +146,7 @@ func TestBucketEncryptionPutGetDelete(t *testing.T) {
 		t.Fatalf("notes %q", r.Notes)
 	}
 
-	res, evs = bkMust(t, env, &actions.DeleteBucketEncryption{Bucket: "enc"})
+	res, evs = mustRun(t, env, &actions.DeleteBucketEncryption{Bucket: "enc"})
 	want = actions.BucketEncryption{SSEAlgorithm: "AES256", Blocked: []string{"NONE"}}
 	if got := res.(actions.BucketEncryptionResult).Encryption; !reflect.DeepEqual(*got, want) {
 		t.Fatalf("after delete: %+v", got)
@@ -173,11 +155,11 @@ func TestBucketEncryptionPutGetDelete(t *testing.T) {
 		t.Fatalf("delete command %v", bkCommands(evs))
 	}
 
-	_, err, _ := bkRun(t, env, &actions.PutBucketEncryption{Bucket: "enc", SSE: actions.SSES3, KMSKey: "alias/demo"})
+	_, err, _ := collect(t, env, &actions.PutBucketEncryption{Bucket: "enc", SSE: actions.SSES3, KMSKey: "alias/demo"})
 	if e := bkErr(t, err); !strings.Contains(e.What, "a KMS key applies only to aws:kms or aws:kms:dsse") {
 		t.Fatalf("AES256 with a key: %+v", e)
 	}
-	_, err, _ = bkRun(t, env, &actions.GetBucketEncryption{Bucket: "nope"})
+	_, err, _ = collect(t, env, &actions.GetBucketEncryption{Bucket: "nope"})
 	if e := bkErr(t, err); e.Code != "NoSuchBucket" || e.Fix != "Create it: s3crypt mb s3://nope" {
 		t.Fatalf("missing bucket: %+v", e)
 	}
@@ -266,13 +248,13 @@ func TestParseEncryptionConfigForms(t *testing.T) {
 
 func TestPutBucketEncryptionFromFile(t *testing.T) {
 	env := bkEnv(t)
-	bkMust(t, env, &actions.MakeBucket{Bucket: "files"})
+	mustRun(t, env, &actions.MakeBucket{Bucket: "files"})
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "encrypt.json")
 	if err := os.WriteFile(bad, []byte(seedFile), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err, evs := bkRun(t, env, &actions.PutBucketEncryption{Bucket: "files", File: bad})
+	_, err, evs := collect(t, env, &actions.PutBucketEncryption{Bucket: "files", File: bad})
 	e := bkErr(t, err)
 	if e.What != "encrypt.json, line 4, column 45: comments are not allowed in JSON ('// Optional'); remove the comment" ||
 		!strings.Contains(e.Why, "also line 4, column 39: KMSMasterKeyID must be a quoted string") || !strings.HasPrefix(e.Fix, "Fix encrypt.json and run again") {
@@ -287,7 +269,7 @@ func TestPutBucketEncryptionFromFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	yes := true
-	res, evs := bkMust(t, env, &actions.PutBucketEncryption{Bucket: "files", File: good, BucketKey: &yes})
+	res, evs := mustRun(t, env, &actions.PutBucketEncryption{Bucket: "files", File: good, BucketKey: &yes})
 	r := res.(actions.BucketEncryptionResult)
 	want := actions.BucketEncryption{SSEAlgorithm: "aws:kms", KMSKeyID: "alias/demo", BucketKey: true, Blocked: []string{"SSE-C"}}
 	if !reflect.DeepEqual(*r.Encryption, want) || !strings.Contains(r.Notes[0], "the aws CLI would refuse it") {
@@ -309,19 +291,19 @@ func TestPutBucketEncryptionFromFile(t *testing.T) {
 func TestBucketCommandsRunInAWSCLI(t *testing.T) {
 	sandboxtest.DebianAWS(t)
 	env := bkEnv(t)
-	_, evs := bkMust(t, env, &actions.MakeBucket{Bucket: "mine"})
+	_, evs := mustRun(t, env, &actions.MakeBucket{Bucket: "mine"})
 	full := bkCommands(evs)[0].Full()
 	full[len(full)-1] = "s3://theirs" // the same command for another bucket
 	if out, errs, err := sandboxtest.AWS(t, env.Backend, full); err != nil || strings.TrimSpace(out) != "make_bucket: theirs" {
 		t.Fatalf("aws s3 mb: %v %s %s", err, out, errs)
 	}
-	res, _ := bkMust(t, env, &actions.GetBucketEncryption{Bucket: "theirs"})
+	res, _ := mustRun(t, env, &actions.GetBucketEncryption{Bucket: "theirs"})
 	if !reflect.DeepEqual(*res.(actions.BucketEncryptionResult).Encryption, actions.BucketEncryption{SSEAlgorithm: "AES256", Blocked: []string{"SSE-C"}}) {
 		t.Fatalf("bucket made by aws: %+v", res)
 	}
 
 	yes := true
-	res, evs = bkMust(t, env, &actions.PutBucketEncryption{Bucket: "mine", SSE: actions.SSEKMS, KMSKey: "alias/demo", BucketKey: &yes})
+	res, evs = mustRun(t, env, &actions.PutBucketEncryption{Bucket: "mine", SSE: actions.SSEKMS, KMSKey: "alias/demo", BucketKey: &yes})
 	mine := *res.(actions.BucketEncryptionResult).Encryption
 	full = bkCommands(evs)[0].Full()
 	for i, a := range full {
@@ -332,7 +314,7 @@ func TestBucketCommandsRunInAWSCLI(t *testing.T) {
 	if out, errs, err := sandboxtest.AWS(t, env.Backend, full); err != nil {
 		t.Fatalf("put-bucket-encryption: %v %s %s", err, out, errs)
 	}
-	_, evs = bkMust(t, env, &actions.GetBucketEncryption{Bucket: "theirs"})
+	_, evs = mustRun(t, env, &actions.GetBucketEncryption{Bucket: "theirs"})
 	out, errs, err := sandboxtest.AWS(t, env.Backend, bkCommands(evs)[0].Full())
 	if err != nil {
 		t.Fatalf("get-bucket-encryption: %v %s %s", err, out, errs)
@@ -357,7 +339,7 @@ func TestBucketCommandsRunInAWSCLI(t *testing.T) {
 	// With BlockedEncryptionTypes the command needs a newer aws CLI than
 	// Debian's 2.9; the note says so, and the old CLI indeed refuses it.
 	no := false
-	_, evs = bkMust(t, env, &actions.PutBucketEncryption{Bucket: "mine", BlockSSEC: &no})
+	_, evs = mustRun(t, env, &actions.PutBucketEncryption{Bucket: "mine", BlockSSEC: &no})
 	c := bkCommands(evs)[0]
 	if out, errs, err := sandboxtest.AWS(t, env.Backend, c.Full()); err != nil && !strings.Contains(errs, `Unknown parameter in ServerSideEncryptionConfiguration.Rules[0]: "BlockedEncryptionTypes"`) {
 		t.Fatalf("allow-sse-c through the aws CLI: %v %s %s", err, out, errs)

@@ -14,7 +14,7 @@ import (
 
 func TestHeadSSEKMSWithBucketKey(t *testing.T) {
 	f := newBKFixture(t)
-	res, evs := bkMust(t, f.env, &actions.Head{Bucket: "mix", Key: "kms-bk.txt"})
+	res, evs := mustRun(t, f.env, &actions.Head{Bucket: "mix", Key: "kms-bk.txt"})
 	r := res.(actions.HeadResult)
 	if r.Mode != "SSE-KMS" || r.Encryption != (actions.ObjectEncryption{SSE: "aws:kms", KMSKeyARN: f.keyARN, BucketKey: true}) {
 		t.Fatalf("encryption %s %+v", r.Mode, r.Encryption)
@@ -60,22 +60,22 @@ func TestHeadSSEKMSWithBucketKey(t *testing.T) {
 
 func TestHeadOtherModes(t *testing.T) {
 	f := newBKFixture(t)
-	res, _ := bkMust(t, f.env, &actions.Head{Bucket: "mix", Key: "managed.txt"})
+	res, _ := mustRun(t, f.env, &actions.Head{Bucket: "mix", Key: "managed.txt"})
 	if k := res.(actions.HeadResult).KMS; k == nil || k.Manager != "AWS" || !reflect.DeepEqual(k.Aliases, []string{"alias/aws/s3"}) {
 		t.Fatalf("managed key %+v", k)
 	}
-	res, _ = bkMust(t, f.env, &actions.Head{Bucket: "mix", Key: "dsse.txt"})
+	res, _ = mustRun(t, f.env, &actions.Head{Bucket: "mix", Key: "dsse.txt"})
 	if r := res.(actions.HeadResult); r.Mode != "DSSE-KMS" || r.AtRest == nil || len(r.AtRest.Layers) != 2 {
 		t.Fatalf("dsse %+v", r)
 	}
-	res, _ = bkMust(t, f.env, &actions.Head{Bucket: "mix", Key: "cse-v2.bin"})
+	res, _ = mustRun(t, f.env, &actions.Head{Bucket: "mix", Key: "cse-v2.bin"})
 	if r := res.(actions.HeadResult); r.ClientSide == nil || r.ClientSide.Format != 2 || r.ClientSide.WrapAlg != "kms+context" ||
 		r.ClientSide.CEKAlg != "AES/GCM/NoPadding" || r.Mode != "SSE-S3" || !strings.Contains(strings.Join(r.Notes, " "), "client-side encrypted") {
 		t.Fatalf("client-side %+v %+v", r.ClientSide, r.Notes)
 	}
 
 	// SSE-C: without the key S3 answers a bare 400, which head explains.
-	_, err, evs := bkRun(t, f.env, &actions.Head{Bucket: "mix", Key: "ssec.bin"})
+	_, err, evs := collect(t, f.env, &actions.Head{Bucket: "mix", Key: "ssec.bin"})
 	e := bkErr(t, err)
 	if e.Status != 400 || e.What != "s3://mix/ssec.bin is encrypted with SSE-C and the request carried no key" || e.Fix != "Pass the object's key with --sse-c-key FILE" {
 		t.Fatalf("ssec without key: %+v", e)
@@ -83,7 +83,7 @@ func TestHeadOtherModes(t *testing.T) {
 	if len(bkCommands(evs)) != 1 {
 		t.Fatal("the command is reported before the request")
 	}
-	res, evs = bkMust(t, f.env, &actions.Head{Bucket: "mix", Key: "ssec.bin", SSEC: f.ssec})
+	res, evs = mustRun(t, f.env, &actions.Head{Bucket: "mix", Key: "ssec.bin", SSEC: f.ssec})
 	r := res.(actions.HeadResult)
 	if r.Mode != "SSE-C" || r.Encryption.SSECKeyMD5 != f.ssecMD5 || r.AtRest == nil || r.AtRest.SSECHMAC == "" || r.AtRest.SSECKeyMD5 != f.ssecMD5 {
 		t.Fatalf("ssec %+v %+v", r.Encryption, r.AtRest)
@@ -92,11 +92,11 @@ func TestHeadOtherModes(t *testing.T) {
 		t.Fatalf("command %q", c)
 	}
 
-	_, err, _ = bkRun(t, f.env, &actions.Head{Bucket: "mix", Key: "nope"})
+	_, err, _ = collect(t, f.env, &actions.Head{Bucket: "mix", Key: "nope"})
 	if e := bkErr(t, err); e.What != "s3://mix/nope does not exist" {
 		t.Fatalf("missing key: %+v", e)
 	}
-	_, err, _ = bkRun(t, f.env, &actions.Head{Bucket: "nope", Key: "k"})
+	_, err, _ = collect(t, f.env, &actions.Head{Bucket: "nope", Key: "k"})
 	if e := bkErr(t, err); e.Code != "NoSuchBucket" || e.Fix != "Create it: s3crypt mb s3://nope" {
 		t.Fatalf("missing bucket: %+v", e)
 	}
@@ -108,7 +108,7 @@ func TestHeadCommandRunsInAWSCLI(t *testing.T) {
 	sandboxtest.DebianAWS(t)
 	f := newBKFixture(t)
 	for _, h := range []*actions.Head{{Bucket: "mix", Key: "kms-bk.txt"}, {Bucket: "mix", Key: "ssec.bin", SSEC: f.ssec}, {Bucket: "mix", Key: "dsse.txt"}} {
-		res, evs := bkMust(t, f.env, h)
+		res, evs := mustRun(t, f.env, h)
 		r := res.(actions.HeadResult)
 		out, errs, err := sandboxtest.AWS(t, f.env.Backend, bkCommands(evs)[0].Full())
 		if err != nil {

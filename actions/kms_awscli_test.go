@@ -41,7 +41,7 @@ func TestKMSCommandsRunInAWSCLI(t *testing.T) {
 	sandboxtest.DebianAWS(t)
 	env := newKMSEnv(t)
 	for _, spec := range []string{"", "RSA_2048"} {
-		_, evs := kmsOK(t, env, &actions.CreateKey{KeySpec: spec, Description: "via aws"})
+		_, evs := mustRun(t, env, &actions.CreateKey{KeySpec: spec, Description: "via aws"})
 		var out struct {
 			KeyMetadata struct{ KeySpec, KeyUsage, Description, KeyState string }
 		}
@@ -58,7 +58,7 @@ func TestKMSCommandsRunInAWSCLI(t *testing.T) {
 	ctx := map[string]string{"app": "s3crypt", "Team": "a b"}
 
 	// generate-data-key: the aws CLI's encrypted key decrypts to its plaintext key.
-	_, evs := kmsOK(t, env, &actions.GenerateDataKey{KeyID: "alias/cli", Context: ctx, Out: filepath.Join(t.TempDir(), "k")})
+	_, evs := mustRun(t, env, &actions.GenerateDataKey{KeyID: "alias/cli", Context: ctx, Out: filepath.Join(t.TempDir(), "k")})
 	var dk struct{ Plaintext, CiphertextBlob, KeyId string }
 	if err := json.Unmarshal([]byte(awsRun(t, env, kmsCommands(evs)[0])), &dk); err != nil {
 		t.Fatal(err)
@@ -80,7 +80,7 @@ func TestKMSCommandsRunInAWSCLI(t *testing.T) {
 		in := writeFile(t, plain)
 		dir := t.TempDir()
 		// encrypt: the aws CLI's ciphertext (base64-decoded) decrypts with s3crypt.
-		_, evs := kmsOK(t, env, &actions.KMSEncrypt{KeyID: c.key, In: in, Out: filepath.Join(dir, "mine"), Context: ctx})
+		_, evs := mustRun(t, env, &actions.KMSEncrypt{KeyID: c.key, In: in, Out: filepath.Join(dir, "mine"), Context: ctx})
 		enc := kmsCommands(evs)[0]
 		theirs := awsBase64(t, awsRun(t, env, enc))
 		rsaKey := map[bool]string{true: rsa}[c.key == rsa]
@@ -88,7 +88,7 @@ func TestKMSCommandsRunInAWSCLI(t *testing.T) {
 			t.Fatalf("%s: the aws CLI's ciphertext does not decrypt to the plaintext", c.key)
 		}
 		// decrypt: the aws CLI decrypts s3crypt's ciphertext file to the same plaintext.
-		_, evs = kmsOK(t, env, &actions.KMSDecrypt{KeyID: rsaKey, In: filepath.Join(dir, "mine"), Out: filepath.Join(dir, "plain"), Context: ctx})
+		_, evs = mustRun(t, env, &actions.KMSDecrypt{KeyID: rsaKey, In: filepath.Join(dir, "mine"), Out: filepath.Join(dir, "plain"), Context: ctx})
 		if got := awsBase64(t, awsRun(t, env, kmsCommands(evs)[0])); !bytes.Equal(got, plain) {
 			t.Fatalf("%s: aws kms decrypt of s3crypt's file differs", c.key)
 		}

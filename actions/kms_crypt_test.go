@@ -16,7 +16,7 @@ import (
 func decryptFile(t *testing.T, env *actions.Env, blob []byte, keyID string, ctx map[string]string) []byte {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "plain")
-	kmsOK(t, env, &actions.KMSDecrypt{KeyID: keyID, In: writeFile(t, blob), Out: out, Context: ctx})
+	mustRun(t, env, &actions.KMSDecrypt{KeyID: keyID, In: writeFile(t, blob), Out: out, Context: ctx})
 	got, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +31,7 @@ func TestGenerateDataKey(t *testing.T) {
 	env := newKMSEnv(t)
 	newKey(t, env, "", "alias/dk")
 	ctx := map[string]string{"purpose": "test"}
-	res, evs := kmsOK(t, env, &actions.GenerateDataKey{KeyID: "alias/dk", Context: ctx})
+	res, evs := mustRun(t, env, &actions.GenerateDataKey{KeyID: "alias/dk", Context: ctx})
 	r := res.(actions.GenerateDataKeyResult)
 	if r.Plaintext == nil || r.Plaintext.Len() != 32 || r.Bytes != 32 || r.KeySpec != "AES_256" || !strings.Contains(r.KeyARN, ":key/") {
 		t.Fatalf("result %+v", r)
@@ -62,7 +62,7 @@ func TestGenerateDataKey(t *testing.T) {
 		t.Fatalf("a wiped key still marshals: %s", data)
 	}
 
-	res, _ = kmsOK(t, env, &actions.GenerateDataKey{KeyID: "alias/dk", KeySpec: "AES_128"})
+	res, _ = mustRun(t, env, &actions.GenerateDataKey{KeyID: "alias/dk", KeySpec: "AES_128"})
 	if r := res.(actions.GenerateDataKeyResult); r.Plaintext.Len() != 16 || r.Bytes != 16 {
 		t.Fatalf("AES_128 %+v", r)
 	}
@@ -75,7 +75,7 @@ func TestGenerateDataKeyToFile(t *testing.T) {
 	newKey(t, env, "", "alias/dk")
 	dir := t.TempDir()
 	keyFile, encFile := filepath.Join(dir, "data.key"), filepath.Join(dir, "data.key.enc")
-	res, evs := kmsOK(t, env, &actions.GenerateDataKey{KeyID: "alias/dk", Out: keyFile, EncryptedOut: encFile})
+	res, evs := mustRun(t, env, &actions.GenerateDataKey{KeyID: "alias/dk", Out: keyFile, EncryptedOut: encFile})
 	r := res.(actions.GenerateDataKeyResult)
 	key, err := os.ReadFile(keyFile)
 	if err != nil || len(key) != 32 {
@@ -131,7 +131,7 @@ func TestKMSEncryptDecrypt(t *testing.T) {
 	plain := randomBytes(4096)
 	in, out := writeFile(t, plain), filepath.Join(dir, "c.bin")
 	ctx := map[string]string{"file": "c"}
-	res, evs := kmsOK(t, env, &actions.KMSEncrypt{KeyID: "alias/enc", In: in, Out: out, Context: ctx})
+	res, evs := mustRun(t, env, &actions.KMSEncrypt{KeyID: "alias/enc", In: in, Out: out, Context: ctx})
 	r := res.(actions.KMSCryptResult)
 	blob, _ := os.ReadFile(out)
 	if r.PlaintextBytes != 4096 || r.CiphertextBytes != len(blob) || r.Algorithm != "SYMMETRIC_DEFAULT" || r.Note != "" {
@@ -150,7 +150,7 @@ func TestKMSEncryptDecrypt(t *testing.T) {
 	if !strings.Contains(e.What, "already exists") || !strings.Contains(e.Fix, "--force") {
 		t.Fatalf("no clobber: %v", e)
 	}
-	kmsOK(t, env, &actions.KMSEncrypt{KeyID: "alias/enc", In: in, Out: out, Force: true})
+	mustRun(t, env, &actions.KMSEncrypt{KeyID: "alias/enc", In: in, Out: out, Force: true})
 
 	e, _ = kmsErr(t, env, &actions.KMSEncrypt{KeyID: "alias/enc", In: writeFile(t, randomBytes(4097)), Out: filepath.Join(dir, "big")})
 	wantErr(t, e, "ValidationException", map[string]string{"what": "4097 bytes, more than the 4096 bytes KMS Encrypt accepts",
@@ -174,7 +174,7 @@ func TestKMSEncryptRSA(t *testing.T) {
 	id := newKey(t, env, "RSA_2048", "")
 	dir := t.TempDir()
 	plain := randomBytes(190)
-	res, evs := kmsOK(t, env, &actions.KMSEncrypt{KeyID: id, In: writeFile(t, plain), Out: filepath.Join(dir, "c")})
+	res, evs := mustRun(t, env, &actions.KMSEncrypt{KeyID: id, In: writeFile(t, plain), Out: filepath.Join(dir, "c")})
 	r := res.(actions.KMSCryptResult)
 	if r.Algorithm != "RSAES_OAEP_SHA_256" || r.CiphertextBytes != 256 || !strings.Contains(r.Note, "RSAES_OAEP_SHA_256") {
 		t.Fatalf("result %+v", r)
@@ -192,7 +192,7 @@ func TestKMSEncryptRSA(t *testing.T) {
 	e, _ = kmsErr(t, env, &actions.KMSEncrypt{KeyID: id, In: writeFile(t, randomBytes(191)), Out: filepath.Join(dir, "c2")})
 	wantErr(t, e, "ValidationException", map[string]string{"what": "191 bytes, too much for one RSA-OAEP block",
 		"why": "RSA_2048 with RSAES_OAEP_SHA_256 takes at most 190 bytes", "fix": "envelope encryption"})
-	res, _ = kmsOK(t, env, &actions.KMSEncrypt{KeyID: id, In: writeFile(t, randomBytes(214)), Out: filepath.Join(dir, "c3"),
+	res, _ = mustRun(t, env, &actions.KMSEncrypt{KeyID: id, In: writeFile(t, randomBytes(214)), Out: filepath.Join(dir, "c3"),
 		Algorithm: "RSAES_OAEP_SHA_1"})
 	if r := res.(actions.KMSCryptResult); r.Algorithm != "RSAES_OAEP_SHA_1" || r.Note != "" {
 		t.Fatalf("SHA-1 %+v", r)

@@ -21,28 +21,10 @@ import (
 	"github.com/s3crypt/s3crypt/internal/sandboxtest"
 )
 
-// kmsRun runs a synchronously and returns its result, error and events.
-func kmsRun(t *testing.T, env *actions.Env, a actions.Action) (any, error, []actions.Event) {
-	t.Helper()
-	var evs []actions.Event
-	res, err := actions.RunSync(context.Background(), env, a, func(e actions.Event) { evs = append(evs, e) })
-	return res, err, evs
-}
-
-// kmsOK runs a and fails the test if it fails.
-func kmsOK(t *testing.T, env *actions.Env, a actions.Action) (any, []actions.Event) {
-	t.Helper()
-	res, err, evs := kmsRun(t, env, a)
-	if err != nil {
-		t.Fatalf("%s: %v", a.Describe(), err)
-	}
-	return res, evs
-}
-
 // kmsErr runs a and returns its *actions.Error, failing if it succeeds.
 func kmsErr(t *testing.T, env *actions.Env, a actions.Action) (*actions.Error, []actions.Event) {
 	t.Helper()
-	_, err, evs := kmsRun(t, env, a)
+	_, err, evs := collect(t, env, a)
 	var e *actions.Error
 	if !errors.As(err, &e) {
 		t.Fatalf("%s: want an *actions.Error, got %v", a.Describe(), err)
@@ -87,7 +69,7 @@ func newKMSEnv(t *testing.T) *actions.Env {
 // newKey creates a key of spec ("" for symmetric) and returns its id.
 func newKey(t *testing.T, env *actions.Env, spec, alias string) string {
 	t.Helper()
-	res, _ := kmsOK(t, env, &actions.CreateKey{KeySpec: spec, Alias: alias})
+	res, _ := mustRun(t, env, &actions.CreateKey{KeySpec: spec, Alias: alias})
 	return res.(actions.CreateKeyResult).Key.KeyID
 }
 
@@ -123,7 +105,7 @@ func wantErr(t *testing.T, e *actions.Error, code string, in map[string]string) 
 // steps, including the sandbox's observed CreateKey step (the job header).
 func TestCreateDescribeListKeys(t *testing.T) {
 	env := newKMSEnv(t)
-	res, evs := kmsOK(t, env, &actions.CreateKey{Alias: "alias/demo", Description: "demo key"})
+	res, evs := mustRun(t, env, &actions.CreateKey{Alias: "alias/demo", Description: "demo key"})
 	k := res.(actions.CreateKeyResult).Key
 	if k.KeySpec != "SYMMETRIC_DEFAULT" || k.KeyUsage != "ENCRYPT_DECRYPT" || k.KeyState != "Enabled" || k.KeyManager != "CUSTOMER" ||
 		k.Rotation != actions.RotationDisabled || len(k.Aliases) != 1 || k.Aliases[0] != "alias/demo" || k.Description != "demo key" ||
@@ -142,14 +124,14 @@ func TestCreateDescribeListKeys(t *testing.T) {
 		t.Fatalf("response step %+v", s)
 	}
 
-	rsa, _ := kmsOK(t, env, &actions.CreateKey{KeySpec: "RSA_2048"})
+	rsa, _ := mustRun(t, env, &actions.CreateKey{KeySpec: "RSA_2048"})
 	r := rsa.(actions.CreateKeyResult)
 	if r.Key.KeySpec != "RSA_2048" || r.Key.Rotation != actions.RotationUnsupported || !strings.Contains(r.Warning, "cannot be used for SSE-KMS") ||
 		strings.Join(r.Key.EncryptionAlgorithms, ",") != "RSAES_OAEP_SHA_1,RSAES_OAEP_SHA_256" {
 		t.Fatalf("rsa %+v", r)
 	}
 
-	d, evs := kmsOK(t, env, &actions.DescribeKey{KeyID: "alias/demo"})
+	d, evs := mustRun(t, env, &actions.DescribeKey{KeyID: "alias/demo"})
 	if got := d.(actions.KeyInfo); got.KeyID != k.KeyID || got.Aliases[0] != "alias/demo" || got.Rotation != actions.RotationDisabled {
 		t.Fatalf("describe %+v", got)
 	}
@@ -157,7 +139,7 @@ func TestCreateDescribeListKeys(t *testing.T) {
 		t.Fatalf("describe command %s", c)
 	}
 
-	l, _ := kmsOK(t, env, &actions.ListKeys{})
+	l, _ := mustRun(t, env, &actions.ListKeys{})
 	list := l.(actions.ListKeysResult)
 	if len(list.Keys) != 2 || list.AWSOwnedKey != actions.AWSOwnedKeyNote ||
 		strings.Join(list.UnassignedAliases, ",") != "alias/aws/s3" {
@@ -189,7 +171,7 @@ func TestKeyStatesAndAliases(t *testing.T) {
 	in := writeFile(t, []byte("hello"))
 	out := filepath.Join(t.TempDir(), "out")
 
-	res, evs := kmsOK(t, env, &actions.DisableKey{KeyID: "alias/st"})
+	res, evs := mustRun(t, env, &actions.DisableKey{KeyID: "alias/st"})
 	if st := res.(actions.KeyStateResult); st.KeyState != "Disabled" || st.KeyID != id || !strings.Contains(st.Next, "enable-key --key-id alias/st") {
 		t.Fatalf("disable %+v", st)
 	}
@@ -201,7 +183,7 @@ func TestKeyStatesAndAliases(t *testing.T) {
 	if _, err := os.Stat(out); err == nil {
 		t.Fatal("a failed encrypt left its --out file")
 	}
-	res, _ = kmsOK(t, env, &actions.EnableKey{KeyID: id})
+	res, _ = mustRun(t, env, &actions.EnableKey{KeyID: id})
 	if st := res.(actions.KeyStateResult); st.KeyState != "Enabled" {
 		t.Fatalf("enable %+v", st)
 	}
@@ -210,7 +192,7 @@ func TestKeyStatesAndAliases(t *testing.T) {
 	if len(kmsSteps(evs)) != 0 || !strings.Contains(e.Fix, "7 to 30") {
 		t.Fatalf("3 days: %v %s", e, kmsOps(evs))
 	}
-	res, evs = kmsOK(t, env, &actions.ScheduleKeyDeletion{KeyID: "alias/st", Days: 7})
+	res, evs = mustRun(t, env, &actions.ScheduleKeyDeletion{KeyID: "alias/st", Days: 7})
 	st := res.(actions.KeyStateResult)
 	if st.KeyState != "PendingDeletion" || st.PendingWindowInDays != 7 || st.KeyID != id || st.DeletionDate == nil ||
 		st.DeletionDate.Sub(time.Now()) < 6*24*time.Hour || !strings.Contains(st.Warning, "permanently unreadable") ||
@@ -227,7 +209,7 @@ func TestKeyStatesAndAliases(t *testing.T) {
 	e, _ = kmsErr(t, env, &actions.KMSEncrypt{KeyID: "alias/st", In: in, Out: out})
 	wantErr(t, e, "KMSInvalidStateException", pending)
 
-	res, _ = kmsOK(t, env, &actions.CancelKeyDeletion{KeyID: "alias/st"})
+	res, _ = mustRun(t, env, &actions.CancelKeyDeletion{KeyID: "alias/st"})
 	if st := res.(actions.KeyStateResult); st.KeyState != "Disabled" || !strings.Contains(st.Next, "Disabled") ||
 		!strings.Contains(st.Next, "s3crypt kms enable-key --key-id alias/st") {
 		t.Fatalf("cancel %+v", st)
@@ -235,7 +217,7 @@ func TestKeyStatesAndAliases(t *testing.T) {
 	e, _ = kmsErr(t, env, &actions.CancelKeyDeletion{KeyID: "alias/st"})
 	wantErr(t, e, "KMSInvalidStateException", map[string]string{"why": "not scheduled for deletion", "fix": "describe-key"})
 
-	res, evs = kmsOK(t, env, &actions.CreateAlias{AliasName: "alias/two", TargetKeyID: id})
+	res, evs = mustRun(t, env, &actions.CreateAlias{AliasName: "alias/two", TargetKeyID: id})
 	if a := res.(actions.AliasResult); a.KeyID != id || !strings.HasSuffix(a.KeyARN, id) {
 		t.Fatalf("create alias %+v", a)
 	}
@@ -244,11 +226,11 @@ func TestKeyStatesAndAliases(t *testing.T) {
 	}
 	e, _ = kmsErr(t, env, &actions.CreateAlias{AliasName: "alias/two", TargetKeyID: id})
 	wantErr(t, e, "AlreadyExistsException", map[string]string{"why": "taken", "fix": "delete-alias"})
-	res, evs = kmsOK(t, env, &actions.DeleteAlias{AliasName: "alias/two"})
+	res, evs = mustRun(t, env, &actions.DeleteAlias{AliasName: "alias/two"})
 	if a := res.(actions.AliasResult); a.KeyID != id || kmsCommands(evs)[0].String() != "aws kms delete-alias --alias-name alias/two" {
 		t.Fatalf("delete alias %+v", a)
 	}
-	if _, err, _ := kmsRun(t, env, &actions.DescribeKey{KeyID: "alias/two"}); err == nil {
+	if _, err, _ := collect(t, env, &actions.DescribeKey{KeyID: "alias/two"}); err == nil {
 		t.Fatal("alias/two still resolves")
 	}
 	e, _ = kmsErr(t, env, &actions.DeleteAlias{AliasName: "alias/two"})
@@ -275,8 +257,8 @@ func TestListKeysShowsAWSManagedKey(t *testing.T) {
 	if _, err := env.Backend.S3.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("managed-key")}); err != nil {
 		t.Fatal(err)
 	}
-	kmsOK(t, env, &actions.Put{File: writeFile(t, []byte("x")), Bucket: "managed-key", Key: "x", SSE: actions.SSEKMS})
-	res, _ := kmsOK(t, env, &actions.ListKeys{})
+	mustRun(t, env, &actions.Put{File: writeFile(t, []byte("x")), Bucket: "managed-key", Key: "x", SSE: actions.SSEKMS})
+	res, _ := mustRun(t, env, &actions.ListKeys{})
 	list := res.(actions.ListKeysResult)
 	if len(list.Keys) != 1 || len(list.UnassignedAliases) != 0 {
 		t.Fatalf("list %+v", list)

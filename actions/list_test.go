@@ -37,8 +37,8 @@ func newBKFixture(t *testing.T) *bkFixture {
 	ctx := context.Background()
 	env := bkEnv(t)
 	no := false
-	bkMust(t, env, &actions.MakeBucket{Bucket: "mix"})
-	bkMust(t, env, &actions.PutBucketEncryption{Bucket: "mix", BlockSSEC: &no})
+	mustRun(t, env, &actions.MakeBucket{Bucket: "mix"})
+	mustRun(t, env, &actions.PutBucketEncryption{Bucket: "mix", BlockSSEC: &no})
 	key, err := env.Backend.KMS.CreateKey(ctx, &kms.CreateKeyInput{})
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +92,7 @@ func newBKFixture(t *testing.T) *bkFixture {
 
 func TestListObjectsShowsEachEncryption(t *testing.T) {
 	f := newBKFixture(t)
-	res, evs := bkMust(t, f.env, &actions.ListObjects{Bucket: "mix", Delimiter: "/"})
+	res, evs := mustRun(t, f.env, &actions.ListObjects{Bucket: "mix", Delimiter: "/"})
 	r := res.(actions.ListObjectsResult)
 	got := map[string]string{}
 	var keys []string
@@ -134,17 +134,17 @@ func TestListObjectsShowsEachEncryption(t *testing.T) {
 		t.Fatalf("json %s %v", data, err)
 	}
 
-	res, _ = bkMust(t, f.env, &actions.ListObjects{Bucket: "mix", Prefix: "dir/", Delimiter: "/"})
+	res, _ = mustRun(t, f.env, &actions.ListObjects{Bucket: "mix", Prefix: "dir/", Delimiter: "/"})
 	r = res.(actions.ListObjectsResult)
 	if len(r.Objects) != 1 || r.Objects[0].Key != "dir/a.txt" || r.Objects[0].Label != "SSE-S3" || !reflect.DeepEqual(r.Prefixes, []string{"dir/sub/"}) {
 		t.Fatalf("dir/: %+v", r)
 	}
-	res, _ = bkMust(t, f.env, &actions.ListObjects{Bucket: "mix"})
+	res, _ = mustRun(t, f.env, &actions.ListObjects{Bucket: "mix"})
 	if r = res.(actions.ListObjectsResult); len(r.Objects) != 9 || len(r.Prefixes) != 0 {
 		t.Fatalf("recursive: %d objects, prefixes %q", len(r.Objects), r.Prefixes)
 	}
 
-	_, err, _ := bkRun(t, f.env, &actions.ListObjects{Bucket: "nope", Delimiter: "/"})
+	_, err, _ := collect(t, f.env, &actions.ListObjects{Bucket: "nope", Delimiter: "/"})
 	if e := bkErr(t, err); e.Code != "NoSuchBucket" || e.Fix != "Create it: s3crypt mb s3://nope" {
 		t.Fatalf("missing bucket: %+v", e)
 	}
@@ -168,7 +168,7 @@ func (h *headCounter) install(stack *middleware.Stack) error {
 
 func TestListObjectsManyPagesBoundedHeads(t *testing.T) {
 	env := bkEnv(t)
-	bkMust(t, env, &actions.MakeBucket{Bucket: "many"})
+	mustRun(t, env, &actions.MakeBucket{Bucket: "many"})
 	const n = 2100
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
@@ -203,7 +203,7 @@ func TestListObjectsManyPagesBoundedHeads(t *testing.T) {
 	})
 	counted := &actions.Env{Backend: &b}
 	start := time.Now()
-	res, _ := bkMust(t, counted, &actions.ListObjects{Bucket: "many", Concurrency: 16})
+	res, _ := mustRun(t, counted, &actions.ListObjects{Bucket: "many", Concurrency: 16})
 	r := res.(actions.ListObjectsResult)
 	t.Logf("listed and HEADed %d objects in %s (at most %d HEADs at once)", len(r.Objects), time.Since(start), hc.max.Load())
 	if len(r.Objects) != n || r.Pages != 3 || hc.total.Load() != n {
@@ -221,11 +221,11 @@ func TestListObjectsManyPagesBoundedHeads(t *testing.T) {
 
 func TestListBucketsWithEncryption(t *testing.T) {
 	env := bkEnv(t)
-	bkMust(t, env, &actions.MakeBucket{Bucket: "alpha"})
-	bkMust(t, env, &actions.MakeBucket{Bucket: "beta"})
+	mustRun(t, env, &actions.MakeBucket{Bucket: "alpha"})
+	mustRun(t, env, &actions.MakeBucket{Bucket: "beta"})
 	yes, no := true, false
-	bkMust(t, env, &actions.PutBucketEncryption{Bucket: "beta", SSE: actions.SSEKMS, KMSKey: "alias/demo", BucketKey: &yes, BlockSSEC: &no})
-	res, evs := bkMust(t, env, &actions.ListBuckets{})
+	mustRun(t, env, &actions.PutBucketEncryption{Bucket: "beta", SSE: actions.SSEKMS, KMSKey: "alias/demo", BucketKey: &yes, BlockSSEC: &no})
+	res, evs := mustRun(t, env, &actions.ListBuckets{})
 	r := res.(actions.ListBucketsResult)
 	if len(r.Buckets) != 2 || r.Buckets[0].Name != "alpha" || r.Buckets[1].Name != "beta" {
 		t.Fatalf("buckets %+v", r.Buckets)
@@ -247,7 +247,7 @@ func TestListCommandRunsInAWSCLI(t *testing.T) {
 	sandboxtest.DebianAWS(t)
 	f := newBKFixture(t)
 	for _, l := range []*actions.ListObjects{{Bucket: "mix", Delimiter: "/"}, {Bucket: "mix", Prefix: "dir/"}} {
-		res, evs := bkMust(t, f.env, l)
+		res, evs := mustRun(t, f.env, l)
 		r := res.(actions.ListObjectsResult)
 		out, errs, err := sandboxtest.AWS(t, f.env.Backend, bkCommands(evs)[0].Full())
 		if err != nil {

@@ -65,6 +65,16 @@ func collect(t *testing.T, env *actions.Env, a actions.Action) (any, error, []ac
 	return res, err, evs
 }
 
+// mustRun runs a and fails the test on error.
+func mustRun(t *testing.T, env *actions.Env, a actions.Action) (any, []actions.Event) {
+	t.Helper()
+	res, err, evs := collect(t, env, a)
+	if err != nil {
+		t.Fatalf("%s: %v", a.Describe(), err)
+	}
+	return res, evs
+}
+
 func stepOps(evs []actions.Event) string {
 	var ops []string
 	for _, e := range evs {

@@ -93,7 +93,7 @@ func TestClientSideRoundTrip(t *testing.T) {
 				t.Fatalf("%s: %d parts, want %d", name, pr.Parts, wantParts)
 			}
 			body, meta := rawObject(t, env, "cse", name)
-			if len(body) != size+16 || bytes.Contains(body, data) && size > 0 {
+			if len(body) != size+16 || bytes.Contains(body, data) && size >= 16 { // a 1-byte plaintext shows up in 17 random bytes 1 time in 15
 				t.Fatalf("%s: S3 holds %d bytes, want %d of ciphertext", name, len(body), size+16)
 			}
 			for _, k := range wantMeta[format] {

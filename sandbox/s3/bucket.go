@@ -2,8 +2,8 @@ package s3
 
 import (
 	"bytes"
+	"encoding/xml"
 	"errors"
-	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -45,13 +45,13 @@ func (s *Server) createBucket(q *request) error {
 		return errInvalidBucketName
 	}
 	var cfg createBucketConfiguration
-	body, err := readAll(q, maxXMLBody)
+	body, err := q.auth.ReadAll(maxXMLBody)
 	if err != nil {
 		return err
 	}
-	if len(strings.TrimSpace(string(body))) > 0 {
-		if err := readXML(bytes.NewReader(body), &cfg); err != nil {
-			return err
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := xml.Unmarshal(body, &cfg); err != nil {
+			return errMalformedXML
 		}
 	}
 	region := s.opt.Region
@@ -72,18 +72,6 @@ func (s *Server) createBucket(q *request) error {
 	q.w.Header().Set("Location", "/"+q.bucket)
 	q.w.WriteHeader(http.StatusOK)
 	return nil
-}
-
-// readAll reads a small request body.
-func readAll(q *request, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(q.auth.Body, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, newErr(400, "MaxMessageLengthExceeded", "Your request was too big.")
-	}
-	return data, nil
 }
 
 func (s *Server) headBucket(q *request) error {
@@ -137,7 +125,7 @@ func (s *Server) putBucketEncryption(q *request) error {
 		return err
 	}
 	var cfg encryptionConfiguration
-	if err := readXML(q.auth.Body, &cfg); err != nil {
+	if err := readXML(q, &cfg); err != nil {
 		return err
 	}
 	if len(cfg.Rules) != 1 || cfg.Rules[0].Default == nil {
@@ -196,7 +184,7 @@ func (s *Server) deleteBucketEncryption(q *request) error {
 
 func (s *Server) putBucketVersioning(q *request) error {
 	var cfg versioningConfiguration
-	if err := readXML(q.auth.Body, &cfg); err != nil {
+	if err := readXML(q, &cfg); err != nil {
 		return err
 	}
 	if cfg.Status != store.VersioningEnabled && cfg.Status != store.VersioningSuspended {
@@ -222,7 +210,7 @@ func (s *Server) deleteObjects(q *request) error {
 		return err
 	}
 	var req deleteRequest
-	if err := readXML(q.auth.Body, &req); err != nil {
+	if err := readXML(q, &req); err != nil {
 		return err
 	}
 	if len(req.Objects) > 1000 {

@@ -168,7 +168,7 @@ func (s *Server) uploadPartCopy(q *request) error {
 // UpdateObjectEncryption does.
 func (s *Server) updateObjectEncryption(q *request) error {
 	var body objectEncryptionXML
-	if err := readXML(q.auth.Body, &body); err != nil {
+	if err := readXML(q, &body); err != nil {
 		return err
 	}
 	if body.SSEKMS == nil || body.SSEKMS.KMSKeyArn == "" {

@@ -149,7 +149,7 @@ func (s *Server) completeUpload(q *request) error {
 		return err
 	}
 	var req completeMultipartUpload
-	if err := readXML(q.auth.Body, &req); err != nil {
+	if err := readXML(q, &req); err != nil {
 		return err
 	}
 	if len(req.Parts) == 0 {

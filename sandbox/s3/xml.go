@@ -2,7 +2,6 @@ package s3
 
 import (
 	"encoding/xml"
-	"io"
 	"net/http"
 	"time"
 )
@@ -281,15 +280,12 @@ type objectEncryptionXML struct {
 // maxXMLBody bounds request bodies that are parsed as XML.
 const maxXMLBody = 2 << 20
 
-// readXML decodes a small XML request body into v, answering MalformedXML
-// when it is not valid.
-func readXML(body io.Reader, v any) error {
-	data, err := io.ReadAll(io.LimitReader(body, maxXMLBody+1))
+// readXML reads a request's small XML body (verified to its end by the
+// signature layer) into v, answering MalformedXML when it is not valid.
+func readXML(q *request, v any) error {
+	data, err := q.auth.ReadAll(maxXMLBody)
 	if err != nil {
 		return err
-	}
-	if len(data) > maxXMLBody {
-		return newErr(400, "MaxMessageLengthExceeded", "Your request was too big.")
 	}
 	if err := xml.Unmarshal(data, v); err != nil {
 		return errMalformedXML

@@ -47,22 +47,20 @@ const (
 	OpManagedKeyCreated               Op = "ManagedKeyCreated" // aws/s3 created on first use
 
 	// Steps S3 performs on its side.
-	OpDataKeyGenerated  Op = "DataKeyGenerated"  // S3 made a data key itself (SSE-S3, bucket key, SSE-C)
-	OpDataKeyWrapped    Op = "DataKeyWrapped"    // data key wrapped by the owned root key or a bucket key
-	OpDataKeyUnwrapped  Op = "DataKeyUnwrapped"  // data key unwrapped (root key, bucket key, SSE-C)
-	OpBucketKeyCreated  Op = "BucketKeyCreated"  // new bucket key obtained from KMS
-	OpBucketKeyReused   Op = "BucketKeyReused"   // cached bucket key used, no KMS call
-	OpEncryptData       Op = "EncryptData"       // object bytes encrypted (Bytes = plaintext size)
-	OpDecryptData       Op = "DecryptData"       // object bytes decrypted (Bytes = plaintext size)
-	OpDataKeyWiped      Op = "DataKeyWiped"      // plaintext data key zeroed in memory
-	OpSSECKeyChecked    Op = "SSECKeyChecked"    // customer key MD5 checked and HMAC compared
-	OpSSECKeyRejected   Op = "SSECKeyRejected"   // customer key missing or wrong
-	OpStored            Op = "Stored"            // ciphertext and wrapped key(s) committed
-	OpKeyRewrapped      Op = "KeyRewrapped"      // UpdateObjectEncryption re-wrapped a data key
-	OpSSECKeyForgotten  Op = "SSECKeyForgotten"  // customer key dropped from memory
-	OpRequestRejected   Op = "RequestRejected"   // an encryption request failed (Err says why)
-	OpCiphertextServed  Op = "CiphertextServed"  // raw at-rest bytes read by the inspector
-	OpObjectKeyAccessed Op = "ObjectKeyAccessed" // reserved for future use
+	OpDataKeyGenerated Op = "DataKeyGenerated" // S3 made a data key itself (SSE-S3, bucket key, SSE-C)
+	OpDataKeyWrapped   Op = "DataKeyWrapped"   // data key wrapped by the owned root key or a bucket key
+	OpDataKeyUnwrapped Op = "DataKeyUnwrapped" // data key unwrapped (root key, bucket key, SSE-C)
+	OpBucketKeyCreated Op = "BucketKeyCreated" // new bucket key obtained from KMS
+	OpBucketKeyReused  Op = "BucketKeyReused"  // cached bucket key used, no KMS call
+	OpEncryptData      Op = "EncryptData"      // object bytes encrypted (Bytes = plaintext size)
+	OpDecryptData      Op = "DecryptData"      // object bytes decrypted (Bytes = plaintext size)
+	OpDataKeyWiped     Op = "DataKeyWiped"     // plaintext data key zeroed in memory
+	OpSSECKeyChecked   Op = "SSECKeyChecked"   // customer key MD5 checked and HMAC compared
+	OpSSECKeyRejected  Op = "SSECKeyRejected"  // customer key missing or wrong
+	OpStored           Op = "Stored"           // ciphertext and wrapped key(s) committed
+	OpKeyRewrapped     Op = "KeyRewrapped"     // UpdateObjectEncryption re-wrapped a data key
+	OpSSECKeyForgotten Op = "SSECKeyForgotten" // customer key dropped from memory
+	OpRequestRejected  Op = "RequestRejected"  // an encryption request failed (Err says why)
 )
 
 // Event is one step the sandbox took. Zero-value fields are simply absent.

@@ -170,3 +170,11 @@ func refineHeadError(ctx context.Context, env *Env, op, bucket string, err error
 	}
 	return err
 }
+
+// RefusedByS3 reports whether err is S3 answering a 4xx: the request was
+// refused and nothing was stored (so, for instance, an SSE-C key made for
+// it protects nothing).
+func RefusedByS3(err error) bool {
+	var ae *Error
+	return errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500
+}

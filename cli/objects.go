@@ -127,7 +127,7 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 		}
 	}
 	defer wipeSSEC(p.SSEC)
-	return g.run(ctx, p, func(w io.Writer, res any) {
+	err = g.run(ctx, p, func(w io.Writer, res any) {
 		r := res.(actions.PutResult)
 		fmt.Fprintf(w, "upload: %s to s3://%s/%s\n", c.File, r.Bucket, r.Key)
 		if cs := r.ClientSide; cs != nil {
@@ -142,6 +142,14 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 			fmt.Fprintf(w, "  KMS requests S3 made: %d\n", r.KMSCalls)
 		}
 	})
+	if err != nil && c.SSECGen != "" && actions.RefusedByS3(err) {
+		// No object uses the key just made: keeping its file would only
+		// make the retry fail with "file exists".
+		if os.Remove(c.SSECGen) == nil {
+			fmt.Fprintf(g.errw(), "s3crypt: S3 refused the upload, so the new key in %s protects nothing: removed it\n", c.SSECGen)
+		}
+	}
+	return err
 }
 
 func baseName(p string) string {

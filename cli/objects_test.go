@@ -219,3 +219,28 @@ func TestRmVerb(t *testing.T) {
 		t.Fatalf("get after rm: %d", r.Code)
 	}
 }
+
+// TestRefusedSSECUploadRemovesFreshKey: when S3 refuses an upload, the key
+// --sse-c-generate just wrote protects nothing and is removed, so the retry
+// (after allowing SSE-C) can use the same file name.
+func TestRefusedSSECUploadRemovesFreshKey(t *testing.T) {
+	dir := t.TempDir()
+	src, _ := objectsFile(t, 10)
+	keyFile := filepath.Join(t.TempDir(), "key.bin")
+	if r := sandboxtest.CLI(t, "--data", dir, "mb", "s3://blocked"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	r := sandboxtest.CLI(t, "--data", dir, "put", src, "s3://blocked/x", "--sse-c-generate", keyFile)
+	if r.Code != 1 || !strings.Contains(r.Stderr, "--allow-sse-c") || !strings.Contains(r.Stderr, "removed it") {
+		t.Fatalf("blocked put: %d\n%s", r.Code, r.Stderr)
+	}
+	if _, err := os.Stat(keyFile); !os.IsNotExist(err) {
+		t.Fatal("the unused key file is still there")
+	}
+	if r := sandboxtest.CLI(t, "--data", dir, "bucket-encryption", "put", "s3://blocked", "--allow-sse-c"); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	if r := sandboxtest.CLI(t, "--data", dir, "put", src, "s3://blocked/x", "--sse-c-generate", keyFile); r.Code != 0 {
+		t.Fatalf("retry: %s", r.Stderr)
+	}
+}

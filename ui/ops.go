@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -61,7 +60,7 @@ func (p *sseCPut) Run(ctx context.Context, env *actions.Env, r *actions.Reporter
 	}
 	put.SSEC = &actions.SSECKey{Key: k, File: file}
 	res, err := put.Run(ctx, env, r)
-	if err != nil && p.Source != sseCFromFile && refusedByS3(err) {
+	if err != nil && p.Source != sseCFromFile && actions.RefusedByS3(err) {
 		// No object uses the key just made: keeping its file would only
 		// make the retry fail with "a file already exists there".
 		if os.Remove(p.KeyFile) == nil {
@@ -74,13 +73,6 @@ func (p *sseCPut) Run(ctx context.Context, env *actions.Env, r *actions.Reporter
 
 // opKeyFileRemoved is the step of removing a key file S3 never used.
 const opKeyFileRemoved = "KeyFileRemoved"
-
-// refusedByS3 reports whether err is S3 answering a 4xx: the request was
-// refused and nothing was stored.
-func refusedByS3(err error) bool {
-	var ae *actions.Error
-	return errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500
-}
 
 func (p *sseCPut) key(ctx context.Context, env *actions.Env, r *actions.Reporter) (*s3c.Key, error) {
 	op := p.Describe()

@@ -21,7 +21,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	s3c "github.com/s3crypt/s3crypt/crypto"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // The server-side encryption a request asks for ("" leaves it to the
@@ -285,7 +285,7 @@ func (p *Put) encryptionContext() *string {
 // found in the trace.
 func withJob(r *Reporter) func(*s3.Options) {
 	return func(o *s3.Options) {
-		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(trace.JobHeader, r.Token()))
+		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(keyflow.JobHeader, r.Token()))
 	}
 }
 

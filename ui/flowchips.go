@@ -3,8 +3,7 @@ package ui
 import (
 	"strings"
 
-	"github.com/s3crypt/s3crypt/actions"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/ui/styles"
 )
 
@@ -29,27 +28,27 @@ func keysSeen(v flowView) keyState {
 			k.kmsARN = s.KeyARN
 		}
 		switch s.Op {
-		case string(trace.OpGenerateDataKey), string(trace.OpDecrypt):
+		case keyflow.OpGenerateDataKey, keyflow.OpDecrypt:
 			k.kmsKey, k.plainKey, k.wiped = true, true, false
-			k.wrapped = k.wrapped || s.Op == string(trace.OpGenerateDataKey)
-		case string(trace.OpGenerateDataKeyWithoutPlaintext), string(trace.OpEncrypt):
+			k.wrapped = k.wrapped || s.Op == keyflow.OpGenerateDataKey
+		case keyflow.OpGenerateDataKeyWithoutPlaintext, keyflow.OpEncrypt:
 			k.kmsKey, k.wrapped = true, true
-		case string(trace.OpBucketKeyCreated), string(trace.OpBucketKeyReused):
+		case keyflow.OpBucketKeyCreated, keyflow.OpBucketKeyReused:
 			k.bucketKey, k.kmsKey = true, true
-		case string(trace.OpDataKeyGenerated), string(trace.OpDataKeyUnwrapped):
+		case keyflow.OpDataKeyGenerated, keyflow.OpDataKeyUnwrapped:
 			k.plainKey, k.wiped = true, false
-		case string(trace.OpDataKeyWrapped), string(trace.OpStored):
+		case keyflow.OpDataKeyWrapped, keyflow.OpStored:
 			k.wrapped = true
-			k.ciphertext = k.ciphertext || s.Op == string(trace.OpStored)
-		case string(trace.OpEncryptData), actions.OpLocalEncrypt:
+			k.ciphertext = k.ciphertext || s.Op == keyflow.OpStored
+		case keyflow.OpEncryptData, keyflow.OpLocalEncrypt:
 			k.ciphertext = true
-		case string(trace.OpDecryptData), actions.OpLocalDecrypt:
+		case keyflow.OpDecryptData, keyflow.OpLocalDecrypt:
 			k.plain = true
-		case string(trace.OpDataKeyWiped), actions.OpLocalWipe:
+		case keyflow.OpDataKeyWiped, keyflow.OpLocalWipe:
 			k.wiped = true
-		case actions.OpKeyChecked, actions.OpKeyLoaded, actions.OpKeySaved, string(trace.OpSSECKeyChecked):
+		case keyflow.OpKeyChecked, keyflow.OpKeyLoaded, keyflow.OpKeySaved, keyflow.OpSSECKeyChecked:
 			k.customerKey = true
-		case string(trace.OpSSECKeyForgotten):
+		case keyflow.OpSSECKeyForgotten:
 			k.forgotten = true
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/s3crypt/s3crypt/actions"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // flowMode is which envelope diagram a job draws.
@@ -93,19 +93,19 @@ func (f flowSpec) Title() string {
 
 // tmpl is one expected step of a diagram.
 type tmpl struct {
-	actor, to actions.Actor
-	op        string
+	actor, to keyflow.Actor
+	op        keyflow.Op
 }
 
-func req(to actions.Actor, op string) tmpl { return tmpl{actions.You, to, op} }
-func s3do(op trace.Op) tmpl                { return tmpl{actions.S3, "", string(op)} }
-func kmsFor(to actions.Actor, op trace.Op) tmpl {
-	return tmpl{actions.KMS, to, string(op)}
+func req(to keyflow.Actor, op keyflow.Op) tmpl { return tmpl{keyflow.You, to, op} }
+func s3do(op keyflow.Op) tmpl                  { return tmpl{keyflow.S3, "", op} }
+func kmsFor(to keyflow.Actor, op keyflow.Op) tmpl {
+	return tmpl{keyflow.KMS, to, op}
 }
 
 var (
-	tRequest  = req(actions.S3, actions.OpRequest)
-	tResponse = tmpl{actions.S3, actions.You, actions.OpResponse}
+	tRequest  = req(keyflow.S3, keyflow.OpRequest)
+	tResponse = tmpl{keyflow.S3, keyflow.You, keyflow.OpResponse}
 )
 
 // template is the steps a mode is expected to take, before they happen.
@@ -114,53 +114,53 @@ func template(spec flowSpec) []tmpl {
 	switch spec.Mode {
 	case flowSSES3:
 		if up {
-			return []tmpl{tRequest, s3do(trace.OpDataKeyGenerated), s3do(trace.OpDataKeyWrapped), s3do(trace.OpEncryptData),
-				s3do(trace.OpDataKeyWiped), s3do(trace.OpStored), tResponse}
+			return []tmpl{tRequest, s3do(keyflow.OpDataKeyGenerated), s3do(keyflow.OpDataKeyWrapped), s3do(keyflow.OpEncryptData),
+				s3do(keyflow.OpDataKeyWiped), s3do(keyflow.OpStored), tResponse}
 		}
-		return []tmpl{tRequest, s3do(trace.OpDataKeyUnwrapped), s3do(trace.OpDecryptData), s3do(trace.OpDataKeyWiped), tResponse}
+		return []tmpl{tRequest, s3do(keyflow.OpDataKeyUnwrapped), s3do(keyflow.OpDecryptData), s3do(keyflow.OpDataKeyWiped), tResponse}
 	case flowSSEKMS, flowDSSEKMS:
 		n := 1
 		if spec.Mode == flowDSSEKMS {
 			n = 2
 		}
-		op, work := trace.OpGenerateDataKey, trace.OpEncryptData
+		op, work := keyflow.OpGenerateDataKey, keyflow.OpEncryptData
 		if !up {
-			op, work = trace.OpDecrypt, trace.OpDecryptData
+			op, work = keyflow.OpDecrypt, keyflow.OpDecryptData
 		}
 		t := []tmpl{tRequest}
 		for range n {
-			t = append(t, kmsFor(actions.S3, op))
+			t = append(t, kmsFor(keyflow.S3, op))
 		}
-		t = append(t, s3do(work), s3do(trace.OpDataKeyWiped))
+		t = append(t, s3do(work), s3do(keyflow.OpDataKeyWiped))
 		if up {
-			t = append(t, s3do(trace.OpStored))
+			t = append(t, s3do(keyflow.OpStored))
 		}
 		return append(t, tResponse)
 	case flowSSEKMSBucketKey:
 		if up {
-			return []tmpl{tRequest, kmsFor(actions.S3, trace.OpGenerateDataKey), s3do(trace.OpBucketKeyCreated), s3do(trace.OpDataKeyGenerated),
-				s3do(trace.OpEncryptData), s3do(trace.OpDataKeyWiped), s3do(trace.OpStored), tResponse}
+			return []tmpl{tRequest, kmsFor(keyflow.S3, keyflow.OpGenerateDataKey), s3do(keyflow.OpBucketKeyCreated), s3do(keyflow.OpDataKeyGenerated),
+				s3do(keyflow.OpEncryptData), s3do(keyflow.OpDataKeyWiped), s3do(keyflow.OpStored), tResponse}
 		}
-		return []tmpl{tRequest, s3do(trace.OpBucketKeyReused), s3do(trace.OpDataKeyUnwrapped), s3do(trace.OpDecryptData),
-			s3do(trace.OpDataKeyWiped), tResponse}
+		return []tmpl{tRequest, s3do(keyflow.OpBucketKeyReused), s3do(keyflow.OpDataKeyUnwrapped), s3do(keyflow.OpDecryptData),
+			s3do(keyflow.OpDataKeyWiped), tResponse}
 	case flowSSEC:
 		if up {
-			return []tmpl{{actions.You, "", actions.OpKeyChecked}, tRequest, s3do(trace.OpSSECKeyChecked), s3do(trace.OpDataKeyGenerated),
-				s3do(trace.OpEncryptData), s3do(trace.OpDataKeyWiped), s3do(trace.OpSSECKeyForgotten), s3do(trace.OpStored), tResponse}
+			return []tmpl{{keyflow.You, "", keyflow.OpKeyChecked}, tRequest, s3do(keyflow.OpSSECKeyChecked), s3do(keyflow.OpDataKeyGenerated),
+				s3do(keyflow.OpEncryptData), s3do(keyflow.OpDataKeyWiped), s3do(keyflow.OpSSECKeyForgotten), s3do(keyflow.OpStored), tResponse}
 		}
-		return []tmpl{tRequest, s3do(trace.OpSSECKeyChecked), s3do(trace.OpDataKeyUnwrapped), s3do(trace.OpDecryptData),
-			s3do(trace.OpDataKeyWiped), tResponse}
+		return []tmpl{tRequest, s3do(keyflow.OpSSECKeyChecked), s3do(keyflow.OpDataKeyUnwrapped), s3do(keyflow.OpDecryptData),
+			s3do(keyflow.OpDataKeyWiped), tResponse}
 	case flowS3:
 		return []tmpl{tRequest, tResponse}
 	case flowKMS:
-		return []tmpl{req(actions.KMS, actions.OpRequest), {actions.KMS, actions.You, actions.OpResponse}}
+		return []tmpl{req(keyflow.KMS, keyflow.OpRequest), {keyflow.KMS, keyflow.You, keyflow.OpResponse}}
 	case flowClientSide:
 		if up {
-			return []tmpl{kmsFor(actions.You, trace.OpGenerateDataKey), {actions.You, "", actions.OpLocalEncrypt},
-				{actions.You, "", actions.OpLocalWipe}, tRequest, s3do(trace.OpEncryptData), s3do(trace.OpStored), tResponse}
+			return []tmpl{kmsFor(keyflow.You, keyflow.OpGenerateDataKey), {keyflow.You, "", keyflow.OpLocalEncrypt},
+				{keyflow.You, "", keyflow.OpLocalWipe}, tRequest, s3do(keyflow.OpEncryptData), s3do(keyflow.OpStored), tResponse}
 		}
-		return []tmpl{tRequest, s3do(trace.OpDecryptData), tResponse, kmsFor(actions.You, trace.OpDecrypt),
-			{actions.You, "", actions.OpLocalDecrypt}, {actions.You, "", actions.OpLocalWipe}}
+		return []tmpl{tRequest, s3do(keyflow.OpDecryptData), tResponse, kmsFor(keyflow.You, keyflow.OpDecrypt),
+			{keyflow.You, "", keyflow.OpLocalDecrypt}, {keyflow.You, "", keyflow.OpLocalWipe}}
 	}
 	return nil
 }
@@ -182,76 +182,76 @@ func matchTemplate(t []tmpl, steps []actions.Step) []tmpl {
 
 // stepLabel is a step's label on its arrow.
 func stepLabel(s actions.Step) string {
-	switch trace.Op(s.Op) {
-	case trace.OpDataKeyGenerated:
+	switch s.Op {
+	case keyflow.OpDataKeyGenerated:
 		if strings.Contains(s.Detail, "bucket key") {
 			return "data key from bucket key"
 		}
 		return "new data key"
-	case trace.OpDataKeyWrapped:
+	case keyflow.OpDataKeyWrapped:
 		return "wrap data key"
-	case trace.OpDataKeyUnwrapped:
+	case keyflow.OpDataKeyUnwrapped:
 		return "unwrap data key"
-	case trace.OpBucketKeyCreated:
+	case keyflow.OpBucketKeyCreated:
 		return "bucket key cached"
-	case trace.OpBucketKeyReused:
+	case keyflow.OpBucketKeyReused:
 		return "reuse bucket key, no KMS"
-	case trace.OpEncryptData:
+	case keyflow.OpEncryptData:
 		if s.Bytes <= 0 {
 			return "encrypt AES-256-GCM"
 		}
 		return "encrypt " + strings.TrimSpace(bytesLabel(s.Bytes))
-	case trace.OpDecryptData:
+	case keyflow.OpDecryptData:
 		return "decrypt " + bytesLabel(s.Bytes)
-	case trace.OpDataKeyWiped:
+	case keyflow.OpDataKeyWiped:
 		return "wipe plaintext key"
-	case trace.OpSSECKeyChecked:
+	case keyflow.OpSSECKeyChecked:
 		return "check key MD5 + HMAC"
-	case trace.OpSSECKeyRejected:
+	case keyflow.OpSSECKeyRejected:
 		return "key rejected"
-	case trace.OpSSECKeyForgotten:
+	case keyflow.OpSSECKeyForgotten:
 		return "forget your key"
-	case trace.OpStored:
+	case keyflow.OpStored:
 		return "store ciphertext"
-	case trace.OpRequestRejected:
+	case keyflow.OpRequestRejected:
 		return "request rejected"
-	case trace.OpManagedKeyCreated:
+	case keyflow.OpManagedKeyCreated:
 		return "create aws/s3 key"
 	}
 	switch s.Op {
-	case actions.OpKeyChecked:
+	case keyflow.OpKeyChecked:
 		return "MD5 of your key"
-	case actions.OpLocalEncrypt:
+	case keyflow.OpLocalEncrypt:
 		return "encrypt locally"
-	case actions.OpLocalDecrypt:
+	case keyflow.OpLocalDecrypt:
 		return "decrypt locally"
-	case actions.OpLocalWipe:
+	case keyflow.OpLocalWipe:
 		return "wipe plaintext key"
-	case actions.OpKeySaved:
+	case keyflow.OpKeySaved:
 		return "saved (0600)"
-	case actions.OpKeyLoaded:
+	case keyflow.OpKeyLoaded:
 		return "key read from file"
 	}
 	if s.Title != "" {
 		return s.Title
 	}
-	return s.Op
+	return string(s.Op)
 }
 
 // kmsAnswer is what KMS hands back for an operation, on the return arrow.
-func kmsAnswer(op string) string {
-	switch trace.Op(op) {
-	case trace.OpGenerateDataKey:
+func kmsAnswer(op keyflow.Op) string {
+	switch op {
+	case keyflow.OpGenerateDataKey:
 		return "data key: plaintext + encrypted"
-	case trace.OpGenerateDataKeyWithoutPlaintext:
+	case keyflow.OpGenerateDataKeyWithoutPlaintext:
 		return "encrypted data key"
-	case trace.OpDecrypt:
+	case keyflow.OpDecrypt:
 		return "plaintext data key"
-	case trace.OpEncrypt:
+	case keyflow.OpEncrypt:
 		return "ciphertext blob"
-	case trace.OpReEncrypt:
+	case keyflow.OpReEncrypt:
 		return "re-encrypted blob"
-	case trace.OpCreateKey:
+	case keyflow.OpCreateKey:
 		return "key id + ARN"
 	}
 	return "ok"
@@ -259,7 +259,7 @@ func kmsAnswer(op string) string {
 
 // isKMSCall reports whether a step is a KMS request (counted).
 func isKMSCall(s actions.Step) bool {
-	return s.Actor == actions.KMS && s.Observed && s.Op != string(trace.OpManagedKeyCreated)
+	return s.Actor == keyflow.KMS && s.Observed && s.Op != keyflow.OpManagedKeyCreated
 }
 
 func bytesLabel(n int64) string {

@@ -48,6 +48,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		kong.Name("s3crypt"),
 		kong.Description("See and apply Amazon S3 encryption: SSE-S3, SSE-KMS, DSSE-KMS, SSE-C, bucket keys, client-side.\n\nWithout --endpoint-url, --aws or --profile, s3crypt runs against its embedded sandbox region."),
 		kong.UsageOnError(),
+		modeVars(),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { panic(exited{code}) }),
 	)

@@ -6,69 +6,56 @@ import (
 
 	"github.com/s3crypt/s3crypt/actions"
 	"github.com/s3crypt/s3crypt/keyflow"
+	"github.com/s3crypt/s3crypt/modes"
 )
 
-// flowMode is which envelope diagram a job draws.
-type flowMode int
+// flowMode is which envelope diagram a job draws: an encryption mode of
+// the modes table, or one of the two diagrams of requests that encrypt
+// nothing (a direct KMS operation, a plain S3 request).
+type flowMode string
 
-// The diagrams.
+// The diagrams that are not encryption modes.
 const (
-	flowNone flowMode = iota
-	flowSSES3
-	flowSSEKMS
-	flowSSEKMSBucketKey
-	flowDSSEKMS
-	flowSSEC
-	flowClientSide
-	flowKMS // a direct KMS operation (keys, data keys, encrypt/decrypt)
-	flowS3  // a plain S3 request (buckets, deletes)
+	flowNone flowMode = ""
+	flowKMS  flowMode = "kms" // a direct KMS operation (keys, data keys, encrypt/decrypt)
+	flowS3   flowMode = "s3"  // a plain S3 request (buckets, deletes)
 )
+
+// flowOf is the diagram of an encryption mode.
+func flowOf(m *modes.Mode) flowMode {
+	if m == nil {
+		return flowNone
+	}
+	return flowMode(m.ID)
+}
+
+// mode is the table's entry for the diagram (nil for KMS, S3 and none).
+func (m flowMode) mode() *modes.Mode {
+	if m == flowNone || m == flowKMS || m == flowS3 {
+		return nil
+	}
+	return modes.Get(modes.ID(m))
+}
 
 func (m flowMode) String() string {
 	switch m {
-	case flowSSES3:
-		return "SSE-S3"
-	case flowSSEKMS:
-		return "SSE-KMS"
-	case flowSSEKMSBucketKey:
-		return "SSE-KMS + bucket key"
-	case flowDSSEKMS:
-		return "DSSE-KMS"
-	case flowSSEC:
-		return "SSE-C"
-	case flowClientSide:
-		return "client-side"
 	case flowKMS:
 		return "KMS"
 	case flowS3:
 		return "S3"
 	}
+	if md := m.mode(); md != nil {
+		return md.Name
+	}
 	return "—"
 }
 
-// usesKMS reports whether the mode's keys live in KMS.
+// usesKMS reports whether the diagram's keys live in KMS.
 func (m flowMode) usesKMS() bool {
-	return m == flowSSEKMS || m == flowSSEKMSBucketKey || m == flowDSSEKMS || m == flowClientSide || m == flowKMS
-}
-
-// flowModeOf picks the diagram for an object's (or request's) encryption.
-func flowModeOf(mode string, bucketKey bool) flowMode {
-	switch mode {
-	case "SSE-S3", actions.SSES3:
-		return flowSSES3
-	case "SSE-KMS", actions.SSEKMS:
-		if bucketKey {
-			return flowSSEKMSBucketKey
-		}
-		return flowSSEKMS
-	case "DSSE-KMS", actions.DSSEKMS:
-		return flowDSSEKMS
-	case "SSE-C":
-		return flowSSEC
-	case "client-side":
-		return flowClientSide
+	if md := m.mode(); md != nil {
+		return md.UsesKMS()
 	}
-	return flowSSES3
+	return m == flowKMS
 }
 
 // flowSpec says which diagram a job draws and for what.
@@ -97,72 +84,27 @@ type tmpl struct {
 	op        keyflow.Op
 }
 
-func req(to keyflow.Actor, op keyflow.Op) tmpl { return tmpl{keyflow.You, to, op} }
-func s3do(op keyflow.Op) tmpl                  { return tmpl{keyflow.S3, "", op} }
-func kmsFor(to keyflow.Actor, op keyflow.Op) tmpl {
-	return tmpl{keyflow.KMS, to, op}
-}
-
-var (
-	tRequest  = req(keyflow.S3, keyflow.OpRequest)
-	tResponse = tmpl{keyflow.S3, keyflow.You, keyflow.OpResponse}
-)
-
-// template is the steps a mode is expected to take, before they happen.
+// template is the steps a diagram is expected to take, before they happen.
 func template(spec flowSpec) []tmpl {
-	up := spec.Upload
 	switch spec.Mode {
-	case flowSSES3:
-		if up {
-			return []tmpl{tRequest, s3do(keyflow.OpDataKeyGenerated), s3do(keyflow.OpDataKeyWrapped), s3do(keyflow.OpEncryptData),
-				s3do(keyflow.OpDataKeyWiped), s3do(keyflow.OpStored), tResponse}
-		}
-		return []tmpl{tRequest, s3do(keyflow.OpDataKeyUnwrapped), s3do(keyflow.OpDecryptData), s3do(keyflow.OpDataKeyWiped), tResponse}
-	case flowSSEKMS, flowDSSEKMS:
-		n := 1
-		if spec.Mode == flowDSSEKMS {
-			n = 2
-		}
-		op, work := keyflow.OpGenerateDataKey, keyflow.OpEncryptData
-		if !up {
-			op, work = keyflow.OpDecrypt, keyflow.OpDecryptData
-		}
-		t := []tmpl{tRequest}
-		for range n {
-			t = append(t, kmsFor(keyflow.S3, op))
-		}
-		t = append(t, s3do(work), s3do(keyflow.OpDataKeyWiped))
-		if up {
-			t = append(t, s3do(keyflow.OpStored))
-		}
-		return append(t, tResponse)
-	case flowSSEKMSBucketKey:
-		if up {
-			return []tmpl{tRequest, kmsFor(keyflow.S3, keyflow.OpGenerateDataKey), s3do(keyflow.OpBucketKeyCreated), s3do(keyflow.OpDataKeyGenerated),
-				s3do(keyflow.OpEncryptData), s3do(keyflow.OpDataKeyWiped), s3do(keyflow.OpStored), tResponse}
-		}
-		return []tmpl{tRequest, s3do(keyflow.OpBucketKeyReused), s3do(keyflow.OpDataKeyUnwrapped), s3do(keyflow.OpDecryptData),
-			s3do(keyflow.OpDataKeyWiped), tResponse}
-	case flowSSEC:
-		if up {
-			return []tmpl{{keyflow.You, "", keyflow.OpKeyChecked}, tRequest, s3do(keyflow.OpSSECKeyChecked), s3do(keyflow.OpDataKeyGenerated),
-				s3do(keyflow.OpEncryptData), s3do(keyflow.OpDataKeyWiped), s3do(keyflow.OpSSECKeyForgotten), s3do(keyflow.OpStored), tResponse}
-		}
-		return []tmpl{tRequest, s3do(keyflow.OpSSECKeyChecked), s3do(keyflow.OpDataKeyUnwrapped), s3do(keyflow.OpDecryptData),
-			s3do(keyflow.OpDataKeyWiped), tResponse}
 	case flowS3:
-		return []tmpl{tRequest, tResponse}
+		return []tmpl{{keyflow.You, keyflow.S3, keyflow.OpRequest}, {keyflow.S3, keyflow.You, keyflow.OpResponse}}
 	case flowKMS:
-		return []tmpl{req(keyflow.KMS, keyflow.OpRequest), {keyflow.KMS, keyflow.You, keyflow.OpResponse}}
-	case flowClientSide:
-		if up {
-			return []tmpl{kmsFor(keyflow.You, keyflow.OpGenerateDataKey), {keyflow.You, "", keyflow.OpLocalEncrypt},
-				{keyflow.You, "", keyflow.OpLocalWipe}, tRequest, s3do(keyflow.OpEncryptData), s3do(keyflow.OpStored), tResponse}
-		}
-		return []tmpl{tRequest, s3do(keyflow.OpDecryptData), tResponse, kmsFor(keyflow.You, keyflow.OpDecrypt),
-			{keyflow.You, "", keyflow.OpLocalDecrypt}, {keyflow.You, "", keyflow.OpLocalWipe}}
+		return []tmpl{{keyflow.You, keyflow.KMS, keyflow.OpRequest}, {keyflow.KMS, keyflow.You, keyflow.OpResponse}}
 	}
-	return nil
+	md := spec.Mode.mode()
+	if md == nil {
+		return nil
+	}
+	steps := md.Download
+	if spec.Upload {
+		steps = md.Upload
+	}
+	t := make([]tmpl, len(steps))
+	for i, s := range steps {
+		t[i] = tmpl{s.Actor, s.To, s.Op}
+	}
+	return t
 }
 
 // matchTemplate walks steps over the template and returns the expected

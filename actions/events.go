@@ -96,21 +96,36 @@ type CommandEvent struct {
 	Command Command
 }
 
+// KMSRequests counts the KMS requests made for a job.
+type KMSRequests struct {
+	Yours int // made by s3crypt (exact, on every backend)
+	S3    int // made by S3 on your behalf, as observed
+	// S3Seen is true when the backend shows S3's requests (the sandbox);
+	// elsewhere S3 is 0 and S3's own requests are not known.
+	S3Seen bool
+}
+
+// Total is every request counted.
+func (k KMSRequests) Total() int { return k.Yours + k.S3 }
+
 // DoneEvent ends a job that succeeded; Result is the action's typed result.
 type DoneEvent struct {
 	Job    JobID
 	Result any
+	KMS    KMSRequests
 }
 
 // FailedEvent ends a job that failed; Err is usually an *Error.
 type FailedEvent struct {
 	Job JobID
 	Err error
+	KMS KMSRequests
 }
 
 // CancelledEvent ends a job that was cancelled (and cleaned up).
 type CancelledEvent struct {
 	Job JobID
+	KMS KMSRequests
 }
 
 func (e StepEvent) JobID() JobID      { return e.Job }

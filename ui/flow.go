@@ -287,7 +287,7 @@ func flowFooter(st *styles.Styles, v flowView, frame, w int, withDetail bool) st
 	}
 	kms := 0
 	for i, s := range v.Steps {
-		if i < v.Shown && isKMSCall(s) {
+		if i < v.Shown && (isS3KMSCall(s) || isOwnKMSCall(s)) {
 			kms++
 		}
 	}

@@ -199,9 +199,15 @@ func kmsAnswer(op keyflow.Op) string {
 	return "ok"
 }
 
-// isKMSCall reports whether a step is a KMS request (counted).
-func isKMSCall(s actions.Step) bool {
-	return s.Actor == keyflow.KMS && s.Observed && s.Op != keyflow.OpManagedKeyCreated
+// isS3KMSCall reports whether a step is a KMS request S3 made for you, as
+// observed (drawn ones are not counted: nobody saw them).
+func isS3KMSCall(s actions.Step) bool {
+	return s.Observed && s.To == keyflow.S3 && keyflow.IsKMSRequest(s.Actor, s.Op)
+}
+
+// isOwnKMSCall reports whether a step is a request you sent to KMS.
+func isOwnKMSCall(s actions.Step) bool {
+	return s.Actor == keyflow.You && s.To == keyflow.KMS && s.Op == keyflow.OpRequest
 }
 
 func bytesLabel(n int64) string {

@@ -74,11 +74,11 @@ var screens = []struct {
 	{"flow_running", func(m *Model) { openObjects(m); withUploadJob(m, 4, nil) }},
 	{"flow_done", func(m *Model) {
 		openObjects(m)
-		withUploadJob(m, 8, actions.DoneEvent{Job: 1, Result: actions.PutResult{Encryption: actions.ObjectEncryption{SSE: "aws:kms", KMSKeyARN: demoARN, BucketKey: true}}})
+		withUploadJob(m, 8, actions.DoneEvent{Job: 1, Result: actions.PutResult{Encryption: actions.ObjectEncryption{SSE: "aws:kms", KMSKeyARN: demoARN, BucketKey: true}}, KMS: actions.KMSRequests{S3: 1, S3Seen: true}})
 	}},
 	{"flow_replay_step3", func(m *Model) {
 		openObjects(m)
-		withUploadJob(m, 8, actions.DoneEvent{Job: 1})
+		withUploadJob(m, 8, actions.DoneEvent{Job: 1, KMS: actions.KMSRequests{S3: 1, S3Seen: true}})
 		press(m, "left", "left", "left", "left", "left")
 	}},
 	{"flow_failed", func(m *Model) {

@@ -179,7 +179,7 @@ func TestUploadDialogBuildsClientSidePut(t *testing.T) {
 func TestWorkerEventsDriveJobAndReplay(t *testing.T) {
 	w := newFakeWorker()
 	m := loaded(t, newFakeData(0), w, 120, 36, true)
-	withUploadJob(m, 8, actions.DoneEvent{Job: 1})
+	withUploadJob(m, 8, actions.DoneEvent{Job: 1, KMS: actions.KMSRequests{S3: 1, S3Seen: true}})
 	j := m.jobs.selected()
 	if j.State != jobDone || len(j.Steps) != 8 || j.kmsCalls(8) != 1 {
 		t.Fatalf("job %v with %d steps, %d KMS calls", j.State, len(j.Steps), j.kmsCalls(8))

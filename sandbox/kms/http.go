@@ -30,6 +30,7 @@ type wiper interface{ wipe() }
 // request; caller and requestID come from it, and auth headers are ignored.
 func (k *KMS) ServeJSON(w http.ResponseWriter, r *http.Request, caller, requestID string) {
 	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "TrentService.")
+	k.bus.CountKMSRequest(caller, keyflow.Op(op)) // every request that reached KMS, refused ones too
 	h := handlers[op]
 	if !ok || h == nil {
 		writeError(w, requestID, newErr(TypeUnknownOperation, ""))

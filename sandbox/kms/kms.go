@@ -175,6 +175,11 @@ func (k *KMS) publish(c Call, op keyflow.Op, arn string, ctx map[string]string, 
 	if err != nil {
 		e.Err = err.Error()
 	}
+	if c.Caller == CallerS3 && keyflow.IsKMSRequest(e.Actor, op) {
+		// S3's requests do not cross the HTTP layer, which counts
+		// everyone else's: each is one operation, published once.
+		k.bus.CountKMSRequest(c.Caller, op)
+	}
 	k.bus.Publish(e)
 }
 

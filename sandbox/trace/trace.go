@@ -19,7 +19,7 @@ import (
 // Event is one step the sandbox took (the shared vocabulary's event).
 type Event = keyflow.Event
 
-// Bus fans events out to subscribers and counts KMS calls by caller.
+// Bus fans events out to subscribers and counts KMS requests by caller.
 // Publishing never blocks: a subscriber that falls behind loses events and
 // its Dropped count says how many.
 type Bus struct {
@@ -61,9 +61,6 @@ func (b *Bus) Publish(e Event) Event {
 	if e.Time.IsZero() {
 		e.Time = b.now()
 	}
-	if keyflow.IsKMSRequest(e.Actor, e.Op) {
-		b.counts[CallKey{Caller: e.Caller, Op: e.Op}]++
-	}
 	for s := range b.subs {
 		select {
 		case s.c <- e:
@@ -72,6 +69,17 @@ func (b *Bus) Publish(e Event) Event {
 		}
 	}
 	return e
+}
+
+// CountKMSRequest counts one KMS request that caller made: every request
+// KMS served, whatever its outcome, as AWS bills and logs them.
+func (b *Bus) CountKMSRequest(caller string, op keyflow.Op) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.counts[CallKey{Caller: caller, Op: op}]++
 }
 
 // Subscribe returns a subscription buffered to n events.

@@ -105,7 +105,7 @@ func explain(e *Error, msg string, h Hint) {
 		e.Fix = "Allow it with: s3crypt bucket-encryption put s3://" + h.Bucket + " --allow-sse-c (or use SSE-KMS)"
 	case e.Code == "InvalidArgument" && strings.Contains(msg, "secret key was invalid"):
 		e.What = "the SSE-C key is not 32 bytes"
-		e.Why = "S3 needs exactly 32 raw key bytes; a file holding the key's base64 text (as the seed blog's --query Plaintext --output text makes) sends 44+ characters instead"
+		e.Why = "S3 needs exactly 32 raw key bytes; a file holding the key's base64 text (as the blog post's --query Plaintext --output text makes) sends 44+ characters instead"
 		e.Fix = "Decode it first (base64 -d Key.txt > key.bin) or let s3crypt read it: --sse-c-key accepts raw, base64 or hex files"
 	case e.Code == "KMS.DisabledException" || e.Code == "DisabledException":
 		e.Why = "the KMS key is disabled, so S3 cannot get or unwrap data keys with it"

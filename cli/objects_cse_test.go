@@ -45,21 +45,21 @@ func TestClientSideVerbs(t *testing.T) {
 		}
 		outputs.WriteString(r.Stdout + r.Stderr)
 		var put struct {
-			Size       int64
-			Encryption struct{ SSE string }
-			ClientSide struct {
-				Format         int               `json:"format"`
-				KMSKeyARN      string            `json:"kmsKeyArn"`
-				Context        map[string]string `json:"encryptionContext"`
-				CiphertextSize int64             `json:"ciphertextSize"`
+			Size                 int64
+			ServerSideEncryption string
+			ClientSide           struct {
+				Format            int
+				KMSKeyArn         string
+				EncryptionContext map[string]string
+				CiphertextSize    int64
 			}
 		}
 		if err := json.Unmarshal([]byte(r.Stdout), &put); err != nil {
 			t.Fatalf("put --json: %v\n%s", err, r.Stdout)
 		}
 		cs := put.ClientSide
-		if "v"+string(rune('0'+cs.Format)) != format || !strings.Contains(cs.KMSKeyARN, ":key/") || cs.Context["team"] != "blue" ||
-			cs.CiphertextSize != 70016 || put.Size != 70000 || put.Encryption.SSE != "AES256" {
+		if "v"+string(rune('0'+cs.Format)) != format || !strings.Contains(cs.KMSKeyArn, ":key/") || cs.EncryptionContext["team"] != "blue" ||
+			cs.CiphertextSize != 70016 || put.Size != 70000 || put.ServerSideEncryption != "AES256" {
 			t.Fatalf("put %s result: %+v", format, put)
 		}
 		out := filepath.Join(t.TempDir(), "out.bin")

@@ -143,17 +143,17 @@ func TestPutJSONAndTrace(t *testing.T) {
 		t.Fatalf("put: %s", r.Stderr)
 	}
 	var res struct {
-		Encryption struct {
-			SSE       string `json:"sse"`
-			KMSKeyARN string `json:"kmsKeyArn"`
-			BucketKey bool   `json:"bucketKey"`
-		}
-		KMSCalls int
+		ServerSideEncryption string
+		SSEKMSKeyID          string `json:"SSEKMSKeyId"`
+		BucketKeyEnabled     bool
+		KMSRequestCount      int
+		DurationSeconds      float64
 	}
 	if err := json.Unmarshal([]byte(r.Stdout), &res); err != nil {
 		t.Fatalf("--json output: %v\n%s", err, r.Stdout)
 	}
-	if res.Encryption.SSE != "aws:kms" || !res.Encryption.BucketKey || !strings.Contains(res.Encryption.KMSKeyARN, ":key/") || res.KMSCalls != 1 {
+	if res.ServerSideEncryption != "aws:kms" || !res.BucketKeyEnabled || !strings.Contains(res.SSEKMSKeyID, ":key/") || res.KMSRequestCount != 1 ||
+		res.DurationSeconds <= 0 || res.DurationSeconds > 60 {
 		t.Fatalf("result: %+v", res)
 	}
 	for _, want := range []string{"$ aws s3api put-object --bucket files --key j", "--server-side-encryption aws:kms --bucket-key-enabled",
@@ -173,15 +173,15 @@ func TestPutWithAsymmetricKeyExplains(t *testing.T) {
 		t.Fatalf("create RSA key: %s", r.Stderr)
 	}
 	var created struct {
-		Key struct {
-			KeyID string `json:"keyId"`
-		} `json:"key"`
+		KeyMetadata struct {
+			KeyID string `json:"KeyId"`
+		}
 	}
-	if err := json.Unmarshal([]byte(r.Stdout), &created); err != nil || created.Key.KeyID == "" {
+	if err := json.Unmarshal([]byte(r.Stdout), &created); err != nil || created.KeyMetadata.KeyID == "" {
 		t.Fatalf("create-key --json: %v\n%s", err, r.Stdout)
 	}
 	src, _ := objectsFile(t, 10)
-	r = sandboxtest.CLI(t, "--data", dir, "put", src, "s3://files/rsa", "--sse", "aws:kms", "--kms-key", created.Key.KeyID)
+	r = sandboxtest.CLI(t, "--data", dir, "put", src, "s3://files/rsa", "--sse", "aws:kms", "--kms-key", created.KeyMetadata.KeyID)
 	if r.Code != 1 || !strings.Contains(r.Stderr, "symmetric") || !strings.Contains(r.Stderr, "s3crypt kms create-key") {
 		t.Fatalf("RSA key for SSE-KMS: code %d\n%s", r.Code, r.Stderr)
 	}

@@ -74,12 +74,35 @@ func (g *Globals) run(ctx context.Context, a actions.Action, human func(w io.Wri
 		return err
 	}
 	if g.JSON {
-		enc := json.NewEncoder(g.out())
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return writeJSON(g.out(), awsJSON(res))
 	}
 	human(g.out(), res)
 	return nil
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// warn prints a warning on standard error: "s3crypt: warning: …", or under
+// --json {"Warning": "…"}, so that s3crypt's own standard error is JSON
+// values only (--trace and --show-aws add their text lines).
+func (g *Globals) warn(msg string) { g.say("Warning", "warning: "+msg, msg) }
+
+// notice prints a notice on standard error: "s3crypt: …", or under --json
+// {"Notice": "…"}.
+func (g *Globals) notice(msg string) { g.say("Notice", msg, msg) }
+
+func (g *Globals) say(field, text, msg string) {
+	if g.JSON {
+		data, _ := json.Marshal(map[string]string{field: msg})
+		fmt.Fprintln(g.errw(), string(data))
+		return
+	}
+	fmt.Fprintln(g.errw(), "s3crypt: "+text)
 }
 
 // report prints steps (--trace) and commands (--show-aws).

@@ -36,6 +36,12 @@ func errorJSONOf(err error) errorJSON {
 		ke *s3c.SSECKeyError
 	)
 	switch {
+	case errors.Is(err, context.Canceled):
+		out := errorJSON{Code: "Cancelled", Message: "cancelled", Why: "s3crypt was interrupted before the action finished"}
+		if errors.As(err, &ae) && ae.Op != "" {
+			out.Message, out.Operation = ae.Op+": cancelled", ae.Op
+		}
+		return out
 	case errors.As(err, &ae):
 		out := errorJSON{Code: ae.Code, Message: ae.What, Why: ae.Why, Fix: ae.Fix, Operation: ae.Op, StatusCode: ae.Status}
 		if ae.Op != "" {
@@ -50,8 +56,6 @@ func errorJSONOf(err error) errorJSON {
 		return out
 	case errors.As(err, &ue):
 		return errorJSON{Code: "UsageError", Message: ue.Msg, Fix: "See s3crypt --help, or s3crypt VERB --help"}
-	case errors.Is(err, context.Canceled):
-		return errorJSON{Code: "Cancelled", Message: "cancelled", Why: "s3crypt was interrupted before the action finished"}
 	case errors.As(err, &ke):
 		return errorJSON{Code: "InvalidSSECustomerKey", Message: err.Error(),
 			Why: "an SSE-C key is exactly 32 bytes (a key file may hold them raw, or as base64 or hex text)"}

@@ -21,6 +21,7 @@ func awsMappers() []kong.Option {
 		kong.NamedMapper("blobfile", fileMapper(blobPrefix, true)),
 		kong.NamedMapper("blobpath", fileMapper(blobPrefix, false)),
 		kong.NamedMapper("jsonfile", fileMapper(jsonPrefix, true)),
+		kong.NamedMapper("filebonly", fileMapper(filebOnly, false)),
 		kong.NamedMapper("context", kong.MapperFunc(decodeContext)),
 	}
 }
@@ -31,12 +32,17 @@ type prefixRule int
 const (
 	blobPrefix prefixRule = iota // raw bytes: fileb:// (file:// is refused)
 	jsonPrefix                   // a text document: file:// or fileb://
+	filebOnly                    // a secret: fileb:// required, never a value
 )
 
 // stripAWSPrefix removes the aws CLI's file:// or fileb:// from path.
 func stripAWSPrefix(path string, rule prefixRule) (string, error) {
 	if rest, ok := strings.CutPrefix(path, "fileb://"); ok {
 		return rest, nil
+	}
+	if rule == filebOnly {
+		// Not echoed: it may be the key itself.
+		return "", fmt.Errorf("s3crypt reads the key from a file: write fileb://FILE (a key given on the command line would sit in your shell history and the process list)")
 	}
 	if rest, ok := strings.CutPrefix(path, "file://"); ok {
 		if rule == blobPrefix {

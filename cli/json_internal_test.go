@@ -318,6 +318,24 @@ func TestAWSFlagNames(t *testing.T) {
 	if err, _ := put(parse(t, append(base, "--kms-key", "K", "--ssekms-key-id", "L")...)).(error); err == nil {
 		t.Error("--kms-key K --ssekms-key-id L: no conflict reported")
 	}
+	head := func(r *Root) any {
+		c := r.Head
+		if err := c.awsNames(false); err != nil {
+			return err
+		}
+		return c
+	}
+	same("head --sse-customer-key", head, []string{"head", "s3://b/k", "--sse-c-key", file},
+		[]string{"head", "s3://b/k", "--sse-customer-algorithm", "AES256", "--sse-customer-key", "fileb://" + file})
+	same("put --sse-c (aws s3 cp)", put, append(base, "--sse-c-key", file), append(base, "--sse-c", "AES256", "--sse-c-key", "fileb://"+file))
+	if err, _ := head(parse(t, "head", "s3://b/k", "--sse-c", "AES256")).(error); err == nil || !strings.Contains(err.Error(), "needs the key") {
+		t.Errorf("--sse-c without a key: %v", err)
+	}
+	const typedKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+	if err := parseErr(t, "head", "s3://b/k", "--sse-customer-key", typedKey); err == nil || strings.Contains(err.Error(), typedKey) ||
+		!strings.Contains(err.Error(), "fileb://FILE") {
+		t.Errorf("--sse-customer-key with a key value: %v", err)
+	}
 	same("get --sse-c-key", func(r *Root) any { return r.Get },
 		[]string{"get", "s3://b/k", "o", "--sse-c-key", file}, []string{"get", "s3://b/k", "o", "--sse-c-key", "fileb://" + file})
 	same("bucket-encryption put", func(r *Root) any { return r.BucketEncryption.Put },

@@ -30,6 +30,26 @@ func parseS3URL(u string, needKey bool) (bucket, key string, err error) {
 // sseCFlags are the SSE-C key options of put, get and head.
 type sseCFlags struct {
 	SSECKey string `name:"sse-c-key" help:"SSE-C: the customer key file (32 raw bytes, or its base64 or hex text; fileb://FILE also works, as with aws s3 cp)." placeholder:"FILE" type:"blobpath"`
+	// SSECustomerKey and SSECAlgorithm are the aws CLI's names; awsNames
+	// folds them into SSECKey.
+	SSECustomerKey string `name:"sse-customer-key" help:"The aws s3api name for --sse-c-key, as fileb://FILE only (a key typed on the command line would sit in your shell history)." placeholder:"fileb://FILE" type:"filebonly"`
+	SSECAlgorithm  string `name:"sse-customer-algorithm" aliases:"sse-c" enum:",AES256" default:"" help:"AES256, the only SSE-C algorithm, as aws s3api --sse-customer-algorithm and aws s3 cp --sse-c take it; s3crypt implies it with an SSE-C key."`
+}
+
+// awsNames folds --sse-customer-key into --sse-c-key and checks that
+// --sse-customer-algorithm comes with a key (generated counts).
+func (f *sseCFlags) awsNames(generated bool) error {
+	if f.SSECustomerKey != "" {
+		if f.SSECKey != "" && f.SSECKey != f.SSECustomerKey {
+			return usage("--sse-c-key and --sse-customer-key name different files: give one of them")
+		}
+		f.SSECKey, f.SSECustomerKey = f.SSECustomerKey, ""
+	}
+	if f.SSECAlgorithm != "" && f.SSECKey == "" && !generated {
+		return usage("--sse-customer-algorithm %s needs the key: --sse-c-key FILE", f.SSECAlgorithm)
+	}
+	f.SSECAlgorithm = "" // implied by the key
+	return nil
 }
 
 // load reads the SSE-C key file, if one is given.
@@ -60,8 +80,11 @@ func keyFileEncoding(path string) s3c.KeyEncoding {
 
 // target parses an object URL and loads the SSE-C key, if one is given;
 // the caller wipes it (wipeSSEC).
-func (f sseCFlags) target(url string, g *Globals) (bucket, key string, k *actions.SSECKey, err error) {
+func (f *sseCFlags) target(url string, g *Globals) (bucket, key string, k *actions.SSECKey, err error) {
 	if bucket, key, err = parseS3URL(url, true); err != nil {
+		return "", "", nil, err
+	}
+	if err = f.awsNames(false); err != nil {
 		return "", "", nil, err
 	}
 	k, err = f.load(g)
@@ -165,10 +188,14 @@ func baseName(p string) string {
 }
 
 // awsNames folds the flags that have their own field under the aws CLI's
-// name into s3crypt's: --no-bucket-key-enabled into --bucket-key, and
+// name into s3crypt's: the SSE-C ones (sseCFlags.awsNames),
+// --no-bucket-key-enabled into --bucket-key, and
 // --sse-kms-key-id into --kms-key (not with --client-side: clientSide
 // gives it to S3's layer).
 func (c *PutCmd) awsNames() error {
+	if err := c.sseCFlags.awsNames(c.SSECGen != ""); err != nil {
+		return err
+	}
 	if c.NoBucketKey {
 		if c.BucketKey != nil && *c.BucketKey {
 			return usage("--bucket-key and --no-bucket-key-enabled contradict each other")

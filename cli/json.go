@@ -11,10 +11,11 @@ import (
 // This file is what --json prints: each verb's result under the AWS API's
 // own field names and casing (what `aws kms create-key` or `aws s3api
 // head-object` print for the same call), plus s3crypt's extra fields in the
-// same PascalCase style. The actions' own JSON (camelCase, used by the
-// actions tests and the UI) is left as it is; the mapping lives here so that
+// same PascalCase style. The actions' own JSON tags (camelCase, which the
+// actions tests read) are left as they are; the mapping lives here so that
 // the command line's contract is in one place. README "JSON output"
-// documents it; cli tests check that no value of the actions' JSON is lost.
+// documents it; cli tests check that no value of the actions' JSON is lost
+// and that every verb's keys are these.
 
 // awsJSON returns the --json form of an action result.
 func awsJSON(res any) any {

@@ -156,11 +156,35 @@ func TestPutJSONAndTrace(t *testing.T) {
 		res.DurationSeconds <= 0 || res.DurationSeconds > 60 {
 		t.Fatalf("result: %+v", res)
 	}
-	for _, want := range []string{"$ aws s3api put-object --bucket files --key j", "--server-side-encryption aws:kms --bucket-key-enabled",
-		"KMS → S3", "GenerateDataKey", "BucketKeyCreated", "Stored"} {
+	// Under --json, --trace and --show-aws print one JSON object a line.
+	var command string
+	kmsToS3 := false
+	for _, line := range strings.Split(strings.TrimSpace(r.Stderr), "\n") {
+		var v struct {
+			AWSCommand string
+			Step       *struct{ Actor, To, Op, Title string }
+		}
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Fatalf("stderr line is not JSON: %v\n%s", err, line)
+		}
+		if strings.HasPrefix(v.AWSCommand, "aws s3api put-object") {
+			command = v.AWSCommand
+		}
+		if v.Step != nil && v.Step.Actor == "KMS" && v.Step.To == "S3" {
+			kmsToS3 = true
+		}
+	}
+	if !strings.Contains(command, "aws s3api put-object --bucket files --key j") || !strings.Contains(command, "--server-side-encryption aws:kms --bucket-key-enabled") || !kmsToS3 {
+		t.Fatalf("command %q, a KMS → S3 step %v:\n%s", command, kmsToS3, r.Stderr)
+	}
+	for _, want := range []string{"GenerateDataKey", "BucketKeyCreated", "Stored"} {
 		if !strings.Contains(r.Stderr, want) {
 			t.Fatalf("stderr lacks %q:\n%s", want, r.Stderr)
 		}
+	}
+	r = sandboxtest.CLI(t, "--data", dir, "--trace", "--show-aws", "put", src, "s3://files/j2", "--sse", "aws:kms")
+	if r.Code != 0 || !strings.Contains(r.Stderr, "$ aws s3api put-object --bucket files --key j2") || !strings.Contains(r.Stderr, "KMS → S3") {
+		t.Fatalf("without --json the trace stays text:\n%s", r.Stderr)
 	}
 }
 

@@ -106,6 +106,12 @@ func TestCLIJSONWithJQ(t *testing.T) {
 		t.Fatalf("ls .Contents[].Key = %q", got)
 	}
 
+	// Under --json, --trace and --show-aws write JSON lines on stderr.
+	if got := s.must(`s3crypt put report.txt s3://jq-demo/t.txt --json --trace --show-aws 2>&1 >/dev/null | ` +
+		`jq -e -s -r '[(map(select(.Step)) | length > 0), (map(select(.AWSCommand)) | .[0].AWSCommand)] | @tsv'`); !strings.HasPrefix(got, "true\taws s3api put-object --bucket jq-demo --key t.txt") {
+		t.Fatalf("--trace --show-aws under --json: %q", got)
+	}
+
 	// An error under --json: one JSON object on stderr, exit code 1.
 	out, errs, code := s.run(`s3crypt head s3://jq-demo/missing.txt --json 2>err.json`)
 	if code != 1 || out != "" {

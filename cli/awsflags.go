@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/alecthomas/kong"
+
+	s3c "github.com/s3crypt/s3crypt/crypto"
 )
 
 // The aws CLI's names for s3crypt's flags (kong aliases) take the aws
@@ -74,6 +76,11 @@ func fileMapper(rule prefixRule, exist bool) kong.MapperFunc {
 		if rule == jsonPrefix && strings.HasPrefix(strings.TrimSpace(path), "{") {
 			return fmt.Errorf("s3crypt reads the JSON from a file: save it and pass file://FILE (or just FILE)")
 		}
+		if !exist && rule != jsonPrefix {
+			if err := notAKey(path); err != nil {
+				return err
+			}
+		}
 		path = kong.ExpandPath(path)
 		if exist {
 			st, err := os.Stat(path)
@@ -87,6 +94,21 @@ func fileMapper(rule prefixRule, exist bool) kong.MapperFunc {
 		target.SetString(path)
 		return nil
 	}
+}
+
+// notAKey refuses, without echoing it, a key-file argument that names no
+// file but reads as an SSE-C key itself (aws s3 cp --sse-c-key takes the
+// key's value): an error quoting the path would print the key.
+func notAKey(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	k, err := s3c.ParseSSECKeyFile([]byte(path))
+	if err != nil {
+		return nil
+	}
+	k.Wipe()
+	return fmt.Errorf("this is not a file but reads as an SSE-C key itself (not repeated here): s3crypt takes the key from a file, so it stays out of your shell history and the process list; write it to a file (mode 0600) and pass --sse-c-key FILE")
 }
 
 // decodeContext reads an encryption context into a map[string]string:

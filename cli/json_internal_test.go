@@ -332,6 +332,12 @@ func TestAWSFlagNames(t *testing.T) {
 		t.Errorf("--sse-c without a key: %v", err)
 	}
 	const typedKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+	for _, v := range []string{typedKey, "3031323334353637383961626364656630313233343536373839616263646566"} {
+		if err := parseErr(t, "put", file, "s3://b/k", "--sse-c-key", v); err == nil || strings.Contains(err.Error(), v) ||
+			!strings.Contains(err.Error(), "reads as an SSE-C key itself") {
+			t.Errorf("--sse-c-key with a key value (as aws s3 cp takes it): %v", err)
+		}
+	}
 	if err := parseErr(t, "head", "s3://b/k", "--sse-customer-key", typedKey); err == nil || strings.Contains(err.Error(), typedKey) ||
 		!strings.Contains(err.Error(), "fileb://FILE") {
 		t.Errorf("--sse-customer-key with a key value: %v", err)

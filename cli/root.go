@@ -30,7 +30,7 @@ type Globals struct {
 	Profile     string `help:"Use real AWS with this profile." placeholder:"NAME"`
 	Region      string `help:"Region (default: the backend's)." placeholder:"R"`
 	Trace       bool   `help:"Print the envelope-flow steps as they happen (standard error)."`
-	JSON        bool   `name:"json" help:"Print the result as JSON."`
+	JSON        bool   `name:"json" help:"Print the result as JSON under the AWS API's field names (KeyMetadata, ServerSideEncryption, …); errors, warnings, --trace and --show-aws as JSON on standard error."`
 	ShowAWS     bool   `name:"show-aws" help:"Print the equivalent aws CLI command(s) (standard error)."`
 
 	// Out and Err are where results and reports go (os.Stdout/os.Stderr

@@ -74,7 +74,7 @@ func (p *Put) runClientSide(ctx context.Context, env *Env, r *Reporter, f *os.Fi
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: p.requestName(ctLen, env), Bytes: ctLen, Observed: true,
 		Detail: "you send only ciphertext, with the envelope (encrypted data key, " + ivName(format) + ", context) as x-amz-meta-* metadata, and " + p.headerSummary()})
 	if !r.Observing() {
-		for _, s := range drawnSteps(p.drawnMode(), p.BucketKey != nil && *p.BucketKey, true) {
+		for _, s := range drawnSteps(p.serverMode(), true) {
 			r.Step(s)
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	s3c "github.com/s3crypt/s3crypt/crypto"
-	sbs3 "github.com/s3crypt/s3crypt/sandbox/s3"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // Head tells everything about how one object is encrypted (`s3crypt head`):
@@ -66,8 +66,8 @@ type HeadResult struct {
 	ClientSide   *ClientSideInfo   `json:"clientSide,omitempty"`
 	Metadata     map[string]string `json:"metadata,omitempty"`
 	// AtRest is the sandbox's view of the stored object (sandbox only).
-	AtRest *sbs3.AtRest `json:"atRest,omitempty"`
-	Notes  []string     `json:"notes,omitempty"`
+	AtRest *keyflow.AtRest `json:"atRest,omitempty"`
+	Notes  []string        `json:"notes,omitempty"`
 }
 
 // Describe implements Action.
@@ -98,7 +98,7 @@ func (h *Head) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 	if arn := res.Encryption.KMSKeyARN; arn != "" {
 		res.KMS = describeKMSKey(ctx, env, r, arn)
 	}
-	if sb := env.Backend.Sandbox; sb != nil {
+	if sb := env.Backend.Local; sb != nil {
 		at, err := sb.Inspect(ctx, h.Bucket, h.Key, res.VersionID)
 		if err != nil {
 			res.Notes = append(res.Notes, "the sandbox's at-rest view is not available: "+err.Error())

@@ -56,7 +56,7 @@ func kmsSteps(evs []actions.Event) []actions.Step {
 func kmsOps(evs []actions.Event) string {
 	var ops []string
 	for _, s := range kmsSteps(evs) {
-		ops = append(ops, string(s.Actor)+":"+s.Op)
+		ops = append(ops, string(s.Actor)+":"+string(s.Op))
 	}
 	return strings.Join(ops, " ")
 }

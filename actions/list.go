@@ -241,7 +241,7 @@ func headEntry(ctx context.Context, env *Env, r *Reporter, bucket string, e *Obj
 		e.ClientSide = clientSideFormat(out.Metadata)
 	case isSSECHeadRefusal(err):
 		e.SSECKeyRequired = true
-		if sb := env.Backend.Sandbox; sb != nil {
+		if sb := env.Backend.Local; sb != nil {
 			if at, ierr := sb.Inspect(ctx, bucket, e.Key, ""); ierr == nil {
 				e.Encryption.SSECKeyMD5 = at.SSECKeyMD5
 			}
@@ -317,7 +317,7 @@ func labelEntries(ctx context.Context, env *Env, r *Reporter, entries []*ObjectE
 	}
 	if ssec > 0 {
 		n := fmt.Sprintf("%d SSE-C object(s): S3 answers a HEAD without the key with a bare 400, which is how s3crypt knows", ssec)
-		if env.Backend.Sandbox != nil {
+		if env.Backend.Local != nil {
 			n += "; the key MD5 comes from the sandbox's at-rest view"
 		}
 		notes = append(notes, n)

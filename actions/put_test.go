@@ -79,7 +79,7 @@ func stepOps(evs []actions.Event) string {
 	var ops []string
 	for _, e := range evs {
 		if s, ok := e.(actions.StepEvent); ok {
-			ops = append(ops, string(s.Step.Actor)+":"+s.Step.Op)
+			ops = append(ops, string(s.Step.Actor)+":"+string(s.Step.Op))
 		}
 	}
 	return strings.Join(ops, " ")

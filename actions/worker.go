@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/s3crypt/s3crypt/awsclient"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // Action is one operation s3crypt can perform.
@@ -199,8 +199,8 @@ type Reporter struct {
 
 func newReporter(job JobID, env *Env, emit func(Event)) *Reporter {
 	r := &Reporter{job: job, emit: emit, token: newToken()}
-	if env != nil && env.Backend != nil && env.Backend.Sandbox != nil {
-		r.observer = newObserver(env.Backend.Sandbox, r.token)
+	if env != nil && env.Backend != nil && env.Backend.Local != nil {
+		r.observer = newObserver(env.Backend.Local, r.token)
 	}
 	return r
 }
@@ -231,7 +231,7 @@ func (r *Reporter) step(s Step) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if s.Observed && s.Actor == KMS && s.Op != string(trace.OpManagedKeyCreated) {
+	if s.Observed && s.Actor == KMS && s.Op != keyflow.OpManagedKeyCreated {
 		r.kms++
 	}
 	r.emit(StepEvent{Job: r.job, Step: s})

@@ -91,6 +91,7 @@ func newParser(root *Root, stdout, stderr io.Writer) (*kong.Kong, error) {
 		kong.Name("s3crypt"),
 		kong.Description("See and apply Amazon S3 encryption: SSE-S3, SSE-KMS, DSSE-KMS, SSE-C, bucket keys, client-side.\n\nWithout --endpoint-url, --aws or --profile, s3crypt runs against its embedded sandbox region."),
 		kong.UsageOnError(),
+		modeVars(),
 		kong.Writers(stdout, stderr),
 		kong.Exit(func(code int) { panic(exited{code}) }),
 	}, awsMappers()...)

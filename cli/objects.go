@@ -102,7 +102,7 @@ func wipeSSEC(k *actions.SSECKey) {
 type PutCmd struct {
 	File        string            `arg:"" help:"Local file to upload." type:"existingfile"`
 	URL         string            `arg:"" name:"s3-url" help:"Destination s3://BUCKET/KEY (a trailing / keeps the file name)."`
-	SSE         string            `name:"sse" aliases:"server-side-encryption" help:"Server-side encryption: none, AES256 (SSE-S3), aws:kms (SSE-KMS) or aws:kms:dsse (DSSE-KMS). Without it the bucket's default applies, as on AWS." enum:",none,AES256,aws:kms,aws:kms:dsse" default:""`
+	SSE         string            `name:"sse" aliases:"server-side-encryption" help:"Server-side encryption: ${sse_help}. Without it (or with none) the request asks for nothing and the bucket's default applies, as on AWS." enum:"${sse_enum}" default:""`
 	KMSKey      string            `name:"kms-key" help:"KMS key for aws:kms / aws:kms:dsse: id, ARN, alias/NAME or alias ARN (default: the AWS managed aws/s3 key). With --client-side: the symmetric key that wraps your data key (required)." placeholder:"KEY"`
 	SSEKMSKeyID string            `name:"sse-kms-key-id" aliases:"ssekms-key-id" help:"S3's SSE-KMS key, as aws s3 cp --sse-kms-key-id and aws s3api put-object --ssekms-key-id: the same as --kms-key, except that with --client-side it sets the key of S3's own layer." placeholder:"KEY"`
 	BucketKey   *bool             `name:"bucket-key" aliases:"bucket-key-enabled" help:"Use an S3 bucket key (SSE-KMS), or --no-bucket-key (--no-bucket-key-enabled) to refuse the bucket's." negatable:""`

@@ -18,7 +18,7 @@ import (
 
 	"github.com/s3crypt/s3crypt/actions"
 	"github.com/s3crypt/s3crypt/awsclient"
-	sbs3 "github.com/s3crypt/s3crypt/sandbox/s3"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // Data is what the views read: listings and lookups that return quickly
@@ -107,7 +107,7 @@ type Inspection struct {
 	ETag        string
 	VersionID   string
 	Metadata    map[string]string
-	AtRest      *sbs3.AtRest // sandbox only
+	AtRest      *keyflow.AtRest // sandbox only
 	AtRestErr   string
 }
 

@@ -56,14 +56,10 @@ func keyDetails(st *styles.Styles, r KeyRow, w int) string {
 
 func bucketDetails(st *styles.Styles, r BucketRow, names map[string]string, w int) string {
 	e := r.Enc
-	mode := bucketDefaultMode(e)
-	what := map[string]string{
-		"SSE-S3":   "new objects get a data key from S3, wrapped by an AWS owned key; no KMS calls",
-		"SSE-KMS":  "new objects get a data key from KMS under the key below; every use is a KMS request (logged, billed)",
-		"DSSE-KMS": "two layers, two data keys from KMS for each object",
-	}[mode]
-	if mode == "SSE-KMS" && e.BucketKey {
-		what = "new objects get data keys from a bucket key S3 obtains from KMS under the key below and reuses: far fewer KMS requests"
+	m := bucketDefault(e)
+	mode, what := defaultLabel(m), ""
+	if m != nil {
+		what = "new objects that ask for nothing else: " + m.Explain
 	}
 	bk := "off"
 	if e.BucketKey {
@@ -74,7 +70,7 @@ func bucketDetails(st *styles.Styles, r BucketRow, names map[string]string, w in
 		ssec = "blocked (the 2026 default for new buckets)"
 	}
 	key := ""
-	if e.SSE != "" && e.SSE != "AES256" {
+	if m != nil && m.UsesKMS() {
 		key = keyLabel(e.KMSKey, names)
 		if key == "" {
 			key = "aws/s3 (AWS managed)"
@@ -99,6 +95,9 @@ func objectDetails(st *styles.Styles, bucket string, r ObjectRow, names map[stri
 	}
 	out := kv(st, w, "object", "s3://"+bucket+"/"+r.Key, "size", humanSize(r.Size), "modified", humanTime(r.Modified, now),
 		"encryption", encBadge(st, e, names), "kms key", e.KMSKey, "bucket key", bk, "SSE-C md5", e.SSECKeyMD5, "client", client)
+	if m := objectMode(e); m != nil && e.Known {
+		out += "\n" + st.Dim.Render(wrap(m.Explain, w))
+	}
 	hint := "i inspects · d downloads"
 	if sandbox {
 		hint = "i inspects, with what lies on the sandbox's disk · d downloads"

@@ -12,7 +12,7 @@ import (
 
 	"github.com/s3crypt/s3crypt/actions"
 	s3c "github.com/s3crypt/s3crypt/crypto"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // The actions below compose the actions package's for the upload and
@@ -64,7 +64,7 @@ func (p *sseCPut) Run(ctx context.Context, env *actions.Env, r *actions.Reporter
 		// No object uses the key just made: keeping its file would only
 		// make the retry fail with "a file already exists there".
 		if os.Remove(p.KeyFile) == nil {
-			r.Step(actions.Step{Actor: actions.You, Op: opKeyFileRemoved, Title: "unused key file removed", Observed: true,
+			r.Step(actions.Step{Actor: keyflow.You, Op: opKeyFileRemoved, Title: "unused key file removed", Observed: true,
 				Detail: "S3 refused the upload, so the key saved to " + p.KeyFile + " protects nothing: you removed it"})
 		}
 	}
@@ -87,7 +87,7 @@ func (p *sseCPut) key(ctx context.Context, env *actions.Env, r *actions.Reporter
 			return nil, &actions.Error{Op: op, What: "cannot write the new key to " + p.KeyFile, Why: err.Error(),
 				Fix: "Pick a file name that does not exist yet", Err: err}
 		}
-		r.Step(actions.Step{Actor: actions.You, Op: actions.OpKeySaved, Title: "new SSE-C key saved", Observed: true,
+		r.Step(actions.Step{Actor: keyflow.You, Op: keyflow.OpKeySaved, Title: "new SSE-C key saved", Observed: true,
 			Detail: "you generated 32 random bytes and saved them to " + p.KeyFile + " (0600): without this file the object cannot be read"})
 		return k, nil
 	case sseCFromKMS:
@@ -109,7 +109,7 @@ func readKey(op, path string, r *actions.Reporter) (*s3c.Key, error) {
 		return nil, &actions.Error{Op: op, What: "cannot use " + path + " as an SSE-C key", Why: err.Error(),
 			Fix: "Give a file holding the 32-byte key (raw, base64 or hex)", Err: err}
 	}
-	r.Step(actions.Step{Actor: actions.You, Op: actions.OpKeyLoaded, Title: "SSE-C key read", Observed: true,
+	r.Step(actions.Step{Actor: keyflow.You, Op: keyflow.OpKeyLoaded, Title: "SSE-C key read", Observed: true,
 		Detail: "you read the 32-byte key from " + path})
 	return k, nil
 }
@@ -152,18 +152,18 @@ func decryptDataKey(ctx context.Context, env *actions.Env, r *actions.Reporter, 
 		blob = dec
 	}
 	r.Command(actions.AWSCommand(env, "kms", "decrypt", "--ciphertext-blob", "fileb://"+path, "--query", "Plaintext", "--output", "text"))
-	r.Step(actions.Step{Actor: actions.You, To: actions.KMS, Op: actions.OpRequest, Title: "Decrypt", Observed: true,
+	r.Step(actions.Step{Actor: keyflow.You, To: keyflow.KMS, Op: keyflow.OpRequest, Title: "Decrypt", Observed: true,
 		Detail: "you send the encrypted data key to KMS"})
 	out, err := env.Backend.KMS.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob},
 		func(o *kms.Options) {
-			o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(trace.JobHeader, r.Token()))
+			o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(keyflow.JobHeader, r.Token()))
 		})
 	if err != nil {
 		return nil, actions.Diagnose(op, err, actions.Hint{})
 	}
 	k := s3c.NewKey(out.Plaintext)
 	clear(out.Plaintext)
-	r.Step(actions.Step{Actor: actions.KMS, To: actions.You, Op: actions.OpResponse, Title: "plaintext data key", Observed: true,
+	r.Step(actions.Step{Actor: keyflow.KMS, To: keyflow.You, Op: keyflow.OpResponse, Title: "plaintext data key", Observed: true,
 		KeyARN: *out.KeyId, Detail: "KMS returned the data key in plaintext; you use it as the SSE-C key"})
 	return k, nil
 }

@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // maxBody bounds a KMS request body. The largest legal request (a 6144-byte
@@ -48,7 +49,7 @@ func (k *KMS) ServeJSON(w http.ResponseWriter, r *http.Request, caller, requestI
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
-	out, err := h(k, Call{Caller: caller, RequestID: requestID, Job: r.Header.Get(trace.JobHeader)}, body)
+	out, err := h(k, Call{Caller: caller, RequestID: requestID, Job: r.Header.Get(keyflow.JobHeader)}, body)
 	if err != nil {
 		writeError(w, requestID, err)
 		return

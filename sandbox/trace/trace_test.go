@@ -1,15 +1,19 @@
 package trace
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/s3crypt/s3crypt/keyflow"
+)
 
 func TestBusDeliversCountsAndDrops(t *testing.T) {
 	b := NewBus()
 	fast := b.Subscribe(10)
 	slow := b.Subscribe(1)
-	b.Publish(Event{Actor: ActorKMS, Op: OpGenerateDataKey, Caller: "S3"})
-	b.Publish(Event{Actor: ActorKMS, Op: OpDecrypt, Caller: "AKIA1"})
-	b.Publish(Event{Actor: ActorKMS, Op: OpManagedKeyCreated, Caller: "S3"})
-	b.Publish(Event{Actor: ActorS3, Op: OpStored})
+	b.Publish(Event{Actor: keyflow.KMS, Op: keyflow.OpGenerateDataKey, Caller: "S3"})
+	b.Publish(Event{Actor: keyflow.KMS, Op: keyflow.OpDecrypt, Caller: "AKIA1"})
+	b.Publish(Event{Actor: keyflow.KMS, Op: keyflow.OpManagedKeyCreated, Caller: "S3"})
+	b.Publish(Event{Actor: keyflow.S3, Op: keyflow.OpStored})
 	if len(fast.C) != 4 || slow.Dropped() != 3 {
 		t.Fatalf("fast %d queued, slow dropped %d", len(fast.C), slow.Dropped())
 	}
@@ -27,5 +31,5 @@ func TestBusDeliversCountsAndDrops(t *testing.T) {
 		for range fast.C {
 		}
 	}
-	b.Publish(Event{Actor: ActorS3, Op: OpStored}) // no panic on a closed subscriber
+	b.Publish(Event{Actor: keyflow.S3, Op: keyflow.OpStored}) // no panic on a closed subscriber
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -127,4 +128,102 @@ func TestCLIJSONWithJQ(t *testing.T) {
 	if _, errs, code := s.run(`s3crypt head s3://jq-demo/missing.txt`); code != 1 || !strings.HasPrefix(errs, "s3crypt: ") {
 		t.Fatalf("without --json: exit %d, %q", code, errs)
 	}
+}
+
+// TestCLIJSONMatchesAWSCLI compares s3crypt's --json with what Debian's
+// aws CLI prints for the same API against the same `s3crypt serve`: each
+// AWS-named field s3crypt prints is one the aws CLI prints too, with the
+// same value (timestamps aside: both ISO 8601, formatted differently).
+func TestCLIJSONMatchesAWSCLI(t *testing.T) {
+	bin := testtool.BuildBinary(t)
+	srv := testtool.StartServe(t, bin, t.TempDir())
+	s := newShell(t, srv, testtool.Require(t, testtool.DebianAWS))
+	s.write("f.txt", []byte("compare me\n"))
+	s3crypt := shellQuote(bin) // reads AWS_ENDPOINT_URL and AWS_CA_BUNDLE from serve's exports
+
+	created := s.jsonOut(s.ok(`aws kms create-key --description cmp`))
+	id := str(created, "KeyMetadata", "KeyId")
+	ours := s.jsonOut(s.ok(s3crypt + ` kms describe-key --key-id ` + id + ` --json`))
+	theirs := s.jsonOut(s.ok(`aws kms describe-key --key-id ` + id))
+	sameFields(t, "KeyMetadata", ours["KeyMetadata"], theirs["KeyMetadata"], "CreationDate")
+
+	s.ok(`aws s3api create-bucket --bucket cmp-json`)
+	s.ok(`aws s3api put-bucket-encryption --bucket cmp-json --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"` + id + `"},"BucketKeyEnabled":true}]}'`)
+	ours = s.jsonOut(s.ok(s3crypt + ` bucket-encryption get s3://cmp-json --json`))
+	theirs = s.jsonOut(s.ok(`aws s3api get-bucket-encryption --bucket cmp-json`))
+	// Debian's aws CLI 2.9 predates BlockedEncryptionTypes and drops it.
+	rules := ours["ServerSideEncryptionConfiguration"].(map[string]any)["Rules"].([]any)
+	delete(rules[0].(map[string]any), "BlockedEncryptionTypes")
+	sameFields(t, "ServerSideEncryptionConfiguration", ours["ServerSideEncryptionConfiguration"], theirs["ServerSideEncryptionConfiguration"])
+
+	s.ok(`aws s3api put-object --bucket cmp-json --key k.txt --body f.txt --server-side-encryption aws:kms --ssekms-key-id ` + id + ` --bucket-key-enabled`)
+	ours = s.jsonOut(s.ok(s3crypt + ` head s3://cmp-json/k.txt --json`))
+	theirs = s.jsonOut(s.ok(`aws s3api head-object --bucket cmp-json --key k.txt --checksum-mode ENABLED`))
+	headFields := map[string]any{}
+	// ChecksumType is left out: Debian's aws CLI 2.9 predates it.
+	for _, k := range []string{"ContentLength", "ETag", "ContentType", "VersionId", "PartsCount", "ChecksumCRC32", "ChecksumCRC32C",
+		"ChecksumSHA1", "ChecksumSHA256", "ServerSideEncryption", "SSEKMSKeyId", "BucketKeyEnabled", "Metadata"} {
+		if v, ok := ours[k]; ok {
+			headFields[k] = v
+		}
+	}
+	if len(headFields) < 5 {
+		t.Fatalf("s3crypt head --json has few head-object fields: %v", ours)
+	}
+	sameFields(t, "head-object", headFields, theirs)
+
+	ours = s.jsonOut(s.ok(s3crypt + ` ls s3://cmp-json --json`))
+	theirs = s.jsonOut(s.ok(`aws s3api list-objects-v2 --bucket cmp-json --no-paginate`)) // one response, Name included
+	if ours["Name"] != theirs["Name"] {
+		t.Errorf("list Name: %v vs %v", ours["Name"], theirs["Name"])
+	}
+	o, a := ours["Contents"].([]any)[0].(map[string]any), theirs["Contents"].([]any)[0].(map[string]any)
+	sameFields(t, "Contents[0]", map[string]any{"Key": o["Key"], "ETag": o["ETag"], "Size": o["Size"], "StorageClass": o["StorageClass"]}, a)
+}
+
+// sameFields checks that every field of ours is in theirs with the same
+// value, recursively, except the named timestamp fields (present only).
+func sameFields(t *testing.T, what string, ours, theirs any, timestamps ...string) {
+	t.Helper()
+	switch o := ours.(type) {
+	case map[string]any:
+		th, ok := theirs.(map[string]any)
+		if !ok {
+			t.Errorf("%s: s3crypt prints an object, the aws CLI %T", what, theirs)
+			return
+		}
+		for k, v := range o {
+			tv, ok := th[k]
+			if !ok {
+				t.Errorf("%s.%s: s3crypt prints it, the aws CLI does not (aws: %v)", what, k, th)
+				continue
+			}
+			if slicesContain(timestamps, k) {
+				continue
+			}
+			sameFields(t, what+"."+k, v, tv)
+		}
+	case []any:
+		th, ok := theirs.([]any)
+		if !ok || len(th) != len(o) {
+			t.Errorf("%s: s3crypt %v, aws CLI %v", what, ours, theirs)
+			return
+		}
+		for i := range o {
+			sameFields(t, what, o[i], th[i])
+		}
+	default:
+		if !reflect.DeepEqual(ours, theirs) {
+			t.Errorf("%s: s3crypt %v, aws CLI %v", what, ours, theirs)
+		}
+	}
+}
+
+func slicesContain(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }

@@ -121,7 +121,7 @@ func TestBucketEncryptionErrorsCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = bkCLI(t, dir, 0, "bucket-encryption", "put", "s3://demo", "--file", fixed)
-	if !strings.Contains(r.Stdout, "kms key      alias/demo\n") || !strings.Contains(r.Stdout, "note: the file holds a bare rule, as the seed blog's encrypt.json does: s3crypt accepts it, but the aws CLI would refuse it") {
+	if !strings.Contains(r.Stdout, "kms key      alias/demo\n") || !strings.Contains(r.Stdout, "note: the file holds a bare rule, as the blog post's encrypt.json does: s3crypt accepts it, but the aws CLI would refuse it") {
 		t.Fatalf("fixed file:\n%s", r.Stdout)
 	}
 	bkCLI(t, dir, 2, "bucket-encryption", "put", "s3://demo", "--block-sse-c", "--allow-sse-c")

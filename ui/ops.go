@@ -26,7 +26,7 @@ type sseCSource int
 const (
 	sseCFromFile sseCSource = iota // an existing key file (raw, base64 or hex)
 	sseCGenerate                   // a fresh random key written to a new file
-	sseCFromKMS                    // a KMS data key, kept only encrypted (as in the seed)
+	sseCFromKMS                    // a KMS data key, kept only encrypted (as in the blog post)
 )
 
 func (s sseCSource) String() string {

@@ -138,9 +138,10 @@ func doneText(j *job) string {
 	switch r := j.Result.(type) {
 	case actions.PutResult:
 		if r.ClientSide != nil {
-			t += " · " + r.ClientSide.Label() + ", then"
+			t += " · " + r.ClientSide.Label() + " inside S3's " + r.Encryption.Summary()
+		} else {
+			t += " · " + r.Encryption.Summary()
 		}
-		t += " · " + r.Encryption.Summary()
 	case actions.GetResult:
 		t += " · saved " + r.File
 	}

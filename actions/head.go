@@ -143,14 +143,14 @@ func (h *Head) diagnose(ctx context.Context, env *Env, r *Reporter, err error) e
 	_, _, status := apiError(err)
 	switch {
 	case isSSECHeadRefusal(err) && h.SSEC == nil:
-		return &Error{Op: h.Describe(), Status: 400, Err: err,
+		return &Error{Op: h.Describe(), Kind: KindSSECKeyRequired, Status: 400, Err: err,
 			What: fmt.Sprintf("s3://%s/%s is encrypted with SSE-C and the request carried no key", h.Bucket, h.Key),
 			Why:  "S3 answers a HEAD of an SSE-C object without its key with a bare 400: it keeps only a salted HMAC of the key and needs the key itself on every read",
 			Fix:  "Pass the object's key with --sse-c-key FILE"}
 	case status == 404:
 		_, berr := env.Backend.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &h.Bucket}, withJob(r))
 		if _, _, bs := apiError(berr); berr != nil && bs == 404 {
-			return &Error{Op: h.Describe(), Status: 404, Code: "NoSuchBucket", Err: err, What: "bucket " + h.Bucket + " does not exist",
+			return &Error{Op: h.Describe(), Kind: KindNoSuchBucket, Status: 404, Code: "NoSuchBucket", Err: err, What: "bucket " + h.Bucket + " does not exist",
 				Why: "bucket " + h.Bucket + " does not exist in this region", Fix: "Create it: s3crypt mb s3://" + h.Bucket}
 		}
 	}

@@ -109,3 +109,30 @@ func TestSandboxJobsUseOnePartPerCore(t *testing.T) {
 		t.Fatalf("Concurrency = %d, want %d", env.Concurrency, want)
 	}
 }
+
+// TestTUIFixFollowsTheKind: the fixes the UI gives with its own keys
+// depend on the error's kind, not on its wording.
+func TestTUIFixFollowsTheKind(t *testing.T) {
+	cases := []struct {
+		kind actions.Kind
+		want string
+	}{
+		{actions.KindSSECBlocked, "Allow them: press 2, select the bucket, e"},
+		{actions.KindKeyDisabled, "Enable it: press 1, select the key, e"},
+		{actions.KindKeyPendingDeletion, "Cancel the deletion: press 1, select the key, u"},
+	}
+	for _, c := range cases {
+		// Words that say nothing of the cause: only the kind tells.
+		err := &actions.Error{Op: "upload a", What: "refused", Why: "because", Fix: "the CLI's fix", Kind: c.kind}
+		if _, _, fix := explainError(err); !strings.HasPrefix(fix, c.want) {
+			t.Errorf("%s: fix %q, want %q", c.kind, fix, c.want)
+		}
+	}
+	// The wording the actions package uses, without the kind, is not
+	// enough: the CLI's fix stays.
+	err := &actions.Error{Op: "upload a", What: "SSE-C writes are blocked on bucket b", Why: "the KMS key is scheduled for deletion",
+		Code: "KMS.DisabledException", Fix: "the CLI's fix"}
+	if _, _, fix := explainError(err); fix != "the CLI's fix" {
+		t.Errorf("fix %q for an error of no kind", fix)
+	}
+}

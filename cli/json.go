@@ -415,11 +415,14 @@ type listObjectsJSON struct {
 	CommonPrefixes []prefixJSON `json:"CommonPrefixes"`
 	Contents       []objectJSON `json:"Contents"`
 	Pages          int          `json:"Pages"`
-	Notes          []string     `json:"Notes,omitempty"`
+	// NextContinuationToken is list-objects-v2's, when a page limit
+	// stopped the listing early.
+	NextContinuationToken string   `json:"NextContinuationToken,omitempty"`
+	Notes                 []string `json:"Notes,omitempty"`
 }
 
 func listObjectsOf(r actions.ListObjectsResult) listObjectsJSON {
-	out := listObjectsJSON{Name: r.Bucket, Prefix: r.Prefix, Delimiter: r.Delimiter, Pages: r.Pages, Notes: r.Notes,
+	out := listObjectsJSON{Name: r.Bucket, Prefix: r.Prefix, Delimiter: r.Delimiter, Pages: r.Pages, Notes: r.Notes, NextContinuationToken: r.Next,
 		CommonPrefixes: make([]prefixJSON, 0, len(r.Prefixes)), Contents: make([]objectJSON, 0, len(r.Objects))}
 	for _, p := range r.Prefixes {
 		out.CommonPrefixes = append(out.CommonPrefixes, prefixJSON{Prefix: p})
@@ -521,13 +524,18 @@ type headJSON struct {
 	ClientSide     *clientSideEnvelopeJSON `json:"ClientSide,omitempty"`
 	Metadata       map[string]string       `json:"Metadata,omitempty"`
 	AtRest         *atRestJSON             `json:"AtRest,omitempty"`
-	Notes          []string                `json:"Notes,omitempty"`
+	AtRestError    string                  `json:"AtRestError,omitempty"`
+	// SSECustomerKeyRequired: the object is SSE-C and the HEAD carried no
+	// key (with head's key-optional reading).
+	SSECustomerKeyRequired bool     `json:"SSECustomerKeyRequired,omitempty"`
+	Notes                  []string `json:"Notes,omitempty"`
 }
 
 func headOf(r actions.HeadResult) headJSON {
 	out := headJSON{Bucket: r.Bucket, Key: r.Key, VersionID: r.VersionID, ContentLength: r.Size, ETag: r.ETag,
 		LastModified: r.LastModified, ContentType: r.ContentType, PartsCount: r.Parts, ChecksumType: r.ChecksumType,
-		objectEncryptionJSON: objectEncryptionOf(r.Encryption), EncryptionMode: r.Mode, Metadata: r.Metadata, Notes: r.Notes}
+		objectEncryptionJSON: objectEncryptionOf(r.Encryption), EncryptionMode: r.Mode, Metadata: r.Metadata, Notes: r.Notes,
+		AtRestError: r.AtRestError, SSECustomerKeyRequired: r.SSECKeyRequired}
 	algs := make([]string, 0, len(r.Checksums))
 	for alg := range r.Checksums {
 		algs = append(algs, alg)

@@ -135,27 +135,21 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 	if err := c.clientSide(p); err != nil {
 		return err
 	}
+	var a actions.Action = p
 	switch {
 	case c.SSECKey != "" && c.SSECGen != "":
 		return usage("--sse-c-key and --sse-c-generate are exclusive")
 	case c.SSECGen != "":
-		k, err := s3c.RandomKey(32)
-		if err != nil {
-			return err
-		}
-		if err := s3c.WriteKeyFile(c.SSECGen, k, s3c.KeyFileRaw, false); err != nil {
-			k.Wipe()
-			return err
-		}
-		g.notice(fmt.Sprintf("wrote a new 32-byte SSE-C key to %s (mode 0600): keep it, S3 cannot read the object without it", c.SSECGen))
-		p.SSEC = &actions.SSECKey{Key: k, File: c.SSECGen, Encoding: s3c.EncodingRaw}
+		// PutSSEC generates the key, and removes its file if S3 refuses
+		// the upload (as the UI's upload does).
+		a = &actions.PutSSEC{Put: *p, Source: actions.SSECGenerate, KeyFile: c.SSECGen}
 	default:
 		if p.SSEC, err = c.load(g); err != nil {
 			return err
 		}
+		defer wipeSSEC(p.SSEC)
 	}
-	defer wipeSSEC(p.SSEC)
-	err = g.run(ctx, p, func(w io.Writer, res any) {
+	err = g.run(ctx, a, func(w io.Writer, res any) {
 		r := res.(actions.PutResult)
 		fmt.Fprintf(w, "upload: %s to s3://%s/%s\n", c.File, r.Bucket, r.Key)
 		if cs := r.ClientSide; cs != nil {
@@ -170,14 +164,21 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 			fmt.Fprintf(w, "  KMS requests S3 made: %d\n", r.KMSCalls)
 		}
 	})
-	if err != nil && c.SSECGen != "" && actions.RefusedByS3(err) {
-		// No object uses the key just made: keeping its file would only
-		// make the retry fail with "file exists".
-		if os.Remove(c.SSECGen) == nil {
+	if c.SSECGen != "" {
+		switch {
+		case err == nil:
+			g.notice(fmt.Sprintf("wrote a new 32-byte SSE-C key to %s (mode 0600): keep it, S3 cannot read the object without it", c.SSECGen))
+		case actions.RefusedByS3(err) && !fileExists(c.SSECGen):
 			g.notice(fmt.Sprintf("S3 refused the upload, so the new key in %s protects nothing: removed it", c.SSECGen))
 		}
 	}
 	return err
+}
+
+// fileExists reports whether path names something.
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func baseName(p string) string {

@@ -126,9 +126,9 @@ func uploadIntent(u uploadChoice, bucket BucketRow) (tea.Msg, string) {
 		if u.keyFile == "" {
 			return nil, "name the SSE-C key file"
 		}
-		src := map[string]sseCSource{"gen": sseCGenerate, "file": sseCFromFile, "kms": sseCFromKMS}[u.src]
-		a := &sseCPut{Put: put, Source: src, KeyFile: u.keyFile, KMSKey: u.dataKey}
-		if src == sseCFromKMS && a.KMSKey == "" {
+		src := map[string]actions.SSECSource{"gen": actions.SSECGenerate, "file": actions.SSECFromFile, "kms": actions.SSECFromKMS}[u.src]
+		a := &actions.PutSSEC{Put: put, Source: src, KeyFile: u.keyFile, KMSKey: u.dataKey}
+		if src == actions.SSECFromKMS && a.KMSKey == "" {
 			return nil, "create a symmetric customer managed key first (Keys view, n)"
 		}
 		return startJobMsg{action: a, meta: meta}, ""
@@ -172,7 +172,7 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 			return startJobMsg{action: &get, meta: meta}, ""
 		}
 		meta.Flow.Mode = flowMode(modes.SSEC)
-		return startJobMsg{action: &sseCGet{Get: get, KeyFile: kf, FromKMS: f.val("keykind") == "kms"}, meta: meta}, ""
+		return startJobMsg{action: &actions.GetSSEC{Get: get, KeyFile: kf, FromKMS: f.val("keykind") == "kms"}, meta: meta}, ""
 	}
 	return f.init()
 }

@@ -215,12 +215,12 @@ func explainError(err error) (what, why, fix string) {
 // tuiFix gives, for the errors the UI can fix itself, the keys that do it
 // here instead of the command line the actions package suggests.
 func tuiFix(ae *actions.Error) string {
-	switch {
-	case strings.HasPrefix(ae.What, "SSE-C writes are blocked on bucket"):
+	switch ae.Kind {
+	case actions.KindSSECBlocked:
 		return "Allow them: press 2, select the bucket, e, SSE-C writes → allowed (or upload with SSE-KMS)"
-	case ae.Code == "KMS.DisabledException" || ae.Code == "DisabledException":
+	case actions.KindKeyDisabled:
 		return "Enable it: press 1, select the key, e"
-	case strings.Contains(ae.Why, "scheduled for deletion"):
+	case actions.KindKeyPendingDeletion:
 		return "Cancel the deletion: press 1, select the key, u, then e to enable it"
 	}
 	return ae.Fix

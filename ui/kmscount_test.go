@@ -83,11 +83,11 @@ func TestSessionKMSCounterIsExact(t *testing.T) {
 	f := false
 	job(&actions.Put{File: body, Bucket: "count", Key: "kms.txt", SSE: actions.SSEKMS, KMSKey: "alias/count", BucketKey: &f},
 		flowSpec{Mode: flowSSEKMS, Upload: true})
-	job(&sseCPut{Put: actions.Put{File: body, Bucket: "count", Key: "ssec.txt"}, Source: sseCFromKMS,
+	job(&actions.PutSSEC{Put: actions.Put{File: body, Bucket: "count", Key: "ssec.txt"}, Source: actions.SSECFromKMS,
 		KeyFile: filepath.Join(dir, "ssec.key.enc"), KMSKey: "alias/count"}, flowSpec{Mode: flowSSEC, Upload: true})
 	check("SSE-KMS and SSE-C from a KMS data key uploads")
 	job(&actions.Get{Bucket: "count", Key: "kms.txt", File: filepath.Join(dir, "kms.out")}, flowSpec{Mode: flowSSEKMS})
-	job(&sseCGet{Get: actions.Get{Bucket: "count", Key: "ssec.txt", File: filepath.Join(dir, "ssec.out")},
+	job(&actions.GetSSEC{Get: actions.Get{Bucket: "count", Key: "ssec.txt", File: filepath.Join(dir, "ssec.out")},
 		KeyFile: filepath.Join(dir, "ssec.key.enc"), FromKMS: true}, flowSpec{Mode: flowSSEC})
 	check("downloads")
 	if n, _ := b.Local.KMSCalls(ctx); n < 8 {

@@ -64,8 +64,12 @@ func (g *Get) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 	}
 	start := time.Now()
 	r.Command(g.command(env))
-	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "GetObject", Observed: true,
-		Detail: "you ask S3 for the object" + map[bool]string{true: " and send the SSE-C key again", false: ""}[g.SSEC != nil]})
+	// The HEAD tells a client-side envelope and the size (ranged parts for
+	// a large object); each request carries the SSE-C key, and S3 checks it
+	// each time.
+	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "HeadObject + GetObject", Observed: true,
+		Detail: "you ask S3 for the object's headers, then the object" +
+			map[bool]string{true: ", sending the SSE-C key again with each request", false: ""}[g.SSEC != nil]})
 	head, cse, err := g.probe(ctx, env, r)
 	if err == nil && cse != nil && !g.NoDecrypt {
 		return g.runClientSide(ctx, env, r, head, start)

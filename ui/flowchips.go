@@ -3,6 +3,8 @@ package ui
 import (
 	"strings"
 
+	"charm.land/lipgloss/v2"
+
 	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/ui/styles"
 )
@@ -122,7 +124,7 @@ func packChips(parts []string, width int) string {
 		switch {
 		case line == "":
 			line = p
-		case len([]rune(stripWidth(line)))+2+len([]rune(stripWidth(p))) <= width:
+		case lipgloss.Width(line)+2+lipgloss.Width(p) <= width:
 			line += "  " + p
 		default:
 			lines = append(lines, fit(line, width))

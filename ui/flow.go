@@ -48,7 +48,9 @@ type flowRow struct {
 	current  bool
 	drawn    bool // not observed: what S3 does on your behalf
 	wipe     bool
-	note     bool // a sentence across the lanes, not a step
+	note     bool   // a sentence across the lanes, not a step
+	short    string // the label when a word of label does not fit the arrow
+	refused  bool   // a step that was refused (not the error it led to)
 }
 
 func (r flowRow) lit() bool { return r.mark == markDone || r.mark == markFailed }
@@ -94,13 +96,23 @@ func (f flowLayout) maxScroll() int {
 func layoutFlow(st *styles.Styles, v flowView, frame, width, height int) flowLayout {
 	ln := newLanes(width)
 	f := flowLayout{header: laneHeader(st, ln, width)}
-	cur, prev := -1, 0
+	// The line to keep in view: the row before the current step (for
+	// context), or before the first refusal, which matters more.
+	cur, refused, prev := -1, -1, 0
+	starts := map[int]bool{}
 	for _, r := range flowRows(v) {
 		if r.current && cur < 0 {
-			cur = prev // the row before the current one, for context
+			cur = prev
+		}
+		if r.refused && refused < 0 {
+			refused = prev
 		}
 		prev = len(f.body)
+		starts[prev] = true
 		f.body = append(f.body, drawRow(st, ln, r, width)...)
+	}
+	if refused >= 0 {
+		cur = refused
 	}
 	f.rows = len(f.body)
 	if chips := flowChips(st, v, width); chips != "" {
@@ -124,8 +136,12 @@ func layoutFlow(st *styles.Styles, v flowView, frame, width, height int) flowLay
 		// The end (keys, sentence, error) unless that hides the current
 		// step of a running job or a replay.
 		f.follow = m
-		if (v.State == jobRunning || v.Shown < len(v.Steps)) && cur >= 0 && cur < m {
+		if (refused >= 0 || v.State == jobRunning || v.Shown < len(v.Steps)) && cur >= 0 && cur < m {
 			f.follow = cur
+		}
+		// Never open on the middle of a wrapped row.
+		for f.follow < f.rows && f.follow > 0 && !starts[f.follow] {
+			f.follow++
 		}
 	}
 	return f
@@ -206,7 +222,7 @@ func flowRows(v flowView) []flowRow {
 			}
 			rows = append(rows,
 				flowRow{from: s.To, to: keyflow.KMS, label: ask, mark: mark, current: cur, drawn: !s.Observed},
-				flowRow{from: keyflow.KMS, to: s.To, label: answer, mark: amark, current: cur, drawn: !s.Observed})
+				flowRow{from: keyflow.KMS, to: s.To, label: answer, mark: amark, current: cur, drawn: !s.Observed, refused: failed})
 			continue
 		}
 		to := s.To
@@ -218,7 +234,8 @@ func flowRows(v flowView) []flowRow {
 		if mark == markDone && (failed || s.Op == keyflow.OpSSECKeyRejected || s.Op == keyflow.OpRequestRejected) {
 			label, mark = styles.IconFail+" "+label+refusedBy(s), markFailed
 		}
-		rows = append(rows, flowRow{from: s.Actor, to: to, label: label, mark: mark, current: cur, drawn: !s.Observed, wipe: wipe})
+		rows = append(rows, flowRow{from: s.Actor, to: to, label: label, mark: mark, current: cur, drawn: !s.Observed, wipe: wipe,
+			refused: mark == markFailed})
 	}
 	switch v.State {
 	case jobRunning:
@@ -265,7 +282,8 @@ func expectedRows(v flowView, mark rowMark) []flowRow {
 		case mark == markNotYet:
 			label = notYet(label, mark)
 		case t.op == keyflow.OpResponse && v.State == jobFailed:
-			rows = append(rows, flowRow{from: from, to: to, label: styles.IconFail + " " + errorAnswer(v.Err), mark: markFailed})
+			rows = append(rows, flowRow{from: from, to: to, label: styles.IconFail + " " + errorAnswer(v.Err), mark: markFailed,
+				short: styles.IconFail + " error"})
 			continue
 		case t.op == keyflow.OpDataKeyWiped && !hadKey:
 			label = styles.IconSkipped + " no plaintext key to wipe"
@@ -469,7 +487,12 @@ func drawArrow(st *styles.Styles, ln lanes, r flowRow, w int) []string {
 	if r.mark == markNotYet || r.mark == markSkipped {
 		dash = "╌"
 	}
-	parts := wrapLines(r.label+drawnMark(r), max(span-3, 1))
+	room := max(span-3, 1)
+	label := r.label
+	if r.short != "" && longestWord(label) > room {
+		label = r.short
+	}
+	parts := wrapLines(label+drawnMark(r), room)
 	var out []string
 	for _, part := range parts[:len(parts)-1] {
 		cells := lifeCells(st, ln, w)
@@ -477,7 +500,7 @@ func drawArrow(st *styles.Styles, ln lanes, r flowRow, w int) []string {
 		writeCells(cells, a+1+pad, render, part)
 		out = append(out, strings.Join(cells, ""))
 	}
-	label := " " + parts[len(parts)-1] + " "
+	label = " " + parts[len(parts)-1] + " "
 	dashes := max(span-1-lipgloss.Width(label), 0)
 	pre := dashes / 2
 	arrow := strings.Repeat(dash, pre) + label + strings.Repeat(dash, dashes-pre)
@@ -489,6 +512,15 @@ func drawArrow(st *styles.Styles, ln lanes, r flowRow, w int) []string {
 	cells := lifeCells(st, ln, w)
 	writeCells(cells, a+1, render, arrow)
 	return append(out, strings.Join(cells, ""))
+}
+
+// longestWord is the width of s's widest word.
+func longestWord(s string) int {
+	n := 0
+	for _, w := range strings.Fields(s) {
+		n = max(n, ansi.StringWidth(w))
+	}
+	return n
 }
 
 // wrapLines word-wraps plain text to w cells (breaking a word only when it

@@ -29,6 +29,9 @@ func keysSeen(v flowView) keyState {
 		if s.KeyARN != "" && k.kmsARN == "" {
 			k.kmsARN = s.KeyARN
 		}
+		if s.Err != "" {
+			continue // refused: it produced no key
+		}
 		switch s.Op {
 		case keyflow.OpGenerateDataKey, keyflow.OpDecrypt:
 			k.kmsKey, k.plainKey, k.wiped = true, true, false

@@ -288,7 +288,7 @@ func TestFlowScrolls(t *testing.T) {
 	if m.flowTop != end || strings.Contains(flow(), "more below") {
 		t.Fatalf("scrolled past the end: %d > %d", m.flowTop, end)
 	}
-	if !strings.Contains(m.helpLine(), "scroll flow") {
+	if !strings.Contains(m.helpLine(), "scroll up") {
 		t.Fatalf("help lacks the scroll keys: %s", ansi.Strip(m.helpLine()))
 	}
 }

@@ -50,8 +50,8 @@ func DefaultKeyMap() KeyMap {
 		NextJob:     b(ks("]"), "]", "next job"),
 		StepBack:    b(ks("left"), "←", "step back"),
 		StepFwd:     b(ks("right"), "→", "step forward"),
-		FlowUp:      b(ks("up", "k"), "↑/k", "scroll flow up"),
-		FlowDown:    b(ks("down", "j"), "↓/j", "scroll flow down"),
+		FlowUp:      b(ks("up", "k"), "↑/k", "scroll up"),
+		FlowDown:    b(ks("down", "j"), "↓/j", "scroll down"),
 
 		Up:       b(ks("up", "k"), "↑/k", "up"),
 		Down:     b(ks("down", "j"), "↓/j", "down"),

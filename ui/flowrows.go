@@ -50,9 +50,13 @@ func flowRows(v flowView) []flowRow {
 		failed := mark == markDone && s.Err != ""
 		cur := mark == markDone && i == v.Shown-1
 		if s.Actor == keyflow.KMS && s.To == keyflow.S3 && s.Op != keyflow.OpManagedKeyCreated {
-			ask, answer, amark := notYet(s.Title, mark), notYet(kmsAnswer(s.Op), mark), mark
+			answer, amark := kmsAnswer(s.Op), mark
+			if s.Err != "" {
+				answer = "refused: " + refusal(s.Err)
+			}
+			ask, answer := notYet(s.Title, mark), notYet(answer, mark)
 			if failed {
-				answer, amark = styles.IconFail+" refused: "+refusal(s.Err), markFailed
+				answer, amark = styles.IconFail+" "+answer, markFailed
 			}
 			rows = append(rows,
 				flowRow{from: s.To, to: keyflow.KMS, label: ask, mark: mark, current: cur, drawn: !s.Observed},
@@ -64,9 +68,9 @@ func flowRows(v flowView) []flowRow {
 			to = "" // KMS's own work for your request: drawn on its lifeline
 		}
 		wipe := s.Op == keyflow.OpDataKeyWiped || s.Op == keyflow.OpLocalWipe || s.Op == keyflow.OpSSECKeyForgotten
-		label := notYet(stepLabel(s), mark)
+		label := notYet(stepLabel(s)+refusedBy(s), mark)
 		if mark == markDone && (failed || s.Op == keyflow.OpSSECKeyRejected || s.Op == keyflow.OpRequestRejected) {
-			label, mark = styles.IconFail+" "+label+refusedBy(s), markFailed
+			label, mark = styles.IconFail+" "+label, markFailed
 		}
 		rows = append(rows, flowRow{from: s.Actor, to: to, label: label, mark: mark, current: cur, drawn: !s.Observed, wipe: wipe,
 			refused: mark == markFailed})
@@ -91,6 +95,9 @@ func expectedRows(v flowView, mark rowMark) []flowRow {
 		rows = append(rows, stoppedRow(v))
 	}
 	for _, t := range rest {
+		if t.op == keyflow.OpSSECKeyChecked && stepped(v.Steps, keyflow.OpSSECKeyRejected) {
+			continue // the check happened: it is the rejection
+		}
 		s := actions.Step{Actor: t.actor, To: t.to, Op: t.op, Title: string(t.op)}
 		switch t.op {
 		case keyflow.OpRequest:
@@ -150,6 +157,16 @@ func stoppedRow(v flowView) flowRow {
 		}
 	}
 	return flowRow{label: styles.IconFail + " not done: " + why + ", so the steps below did not happen", mark: markFailed, note: true}
+}
+
+// stepped reports whether one of steps is op.
+func stepped(steps []actions.Step, op keyflow.Op) bool {
+	for _, s := range steps {
+		if s.Op == op {
+			return true
+		}
+	}
+	return false
 }
 
 // hadDataKey reports whether a plaintext data key came to exist.

@@ -18,6 +18,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/s3crypt/s3crypt/actions"
+	"github.com/s3crypt/s3crypt/crypto"
 	"github.com/s3crypt/s3crypt/ui/styles"
 )
 
@@ -250,7 +251,8 @@ func TestFlowFailedKMSStep(t *testing.T) {
 	}
 	// Replayed to before the refusal, the answer is not yet shown as failed.
 	v.Shown = 1
-	if got := ansi.Strip(renderFlow(styles.New(true), v, 0, 200, 60)); strings.Contains(got, "✗ refused") || !strings.Contains(got, "○ Decrypt") {
+	if got := ansi.Strip(renderFlow(styles.New(true), v, 0, 200, 60)); strings.Contains(got, "✗ refused") || !strings.Contains(got, "○ Decrypt") ||
+		!strings.Contains(got, "○ refused: key disabled") || strings.Contains(got, kmsAnswer("Decrypt")) {
 		t.Errorf("replay at step 1:\n%s", got)
 	}
 }
@@ -308,5 +310,50 @@ func TestFlowLabelsNeverCut(t *testing.T) {
 				t.Errorf("width %d: line of %d cells: %q", w, ansi.StringWidth(l), l)
 			}
 		}
+	}
+}
+
+// TestFlowWrongSSECKey: a real SSE-C download with another key stops at
+// S3's check, drawn as refused, and decrypting is not done.
+func TestFlowWrongSSECKey(t *testing.T) {
+	b := sandboxBackend(t)
+	env := &actions.Env{Backend: b}
+	ctx := context.Background()
+	if _, err := actions.RunSync(ctx, env, &actions.MakeBucket{Bucket: "demo"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	no := false
+	if _, err := actions.RunSync(ctx, env, &actions.PutBucketEncryption{Bucket: "demo", BlockSSEC: &no}, nil); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "secret.txt")
+	if err := os.WriteFile(file, []byte("for your eyes"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	right, wrong := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	if _, err := actions.RunSync(ctx, env, &actions.Put{File: file, Bucket: "demo", Key: "secret.txt",
+		SSEC: &actions.SSECKey{Key: crypto.NewKey(right)}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var steps []actions.Step
+	_, err := actions.RunSync(ctx, env, &actions.Get{Bucket: "demo", Key: "secret.txt", File: filepath.Join(dir, "out"),
+		SSEC: &actions.SSECKey{Key: crypto.NewKey(wrong)}}, func(e actions.Event) {
+		if s, ok := e.(actions.StepEvent); ok {
+			steps = append(steps, s.Step)
+		}
+	})
+	if err == nil {
+		t.Fatal("a download with the wrong SSE-C key succeeded")
+	}
+	v := flowView{Spec: flowSpec{Mode: flowSSEC}, Steps: steps, Shown: len(steps), State: jobFailed, Err: err, Scroll: -1}
+	got := ansi.Strip(renderFlow(styles.New(true), v, 0, 200, 60))
+	for _, want := range []string{"✗ key rejected", "✗ not done: S3 refused", "– decrypt"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "– check key") {
+		t.Errorf("the check that rejected the key is drawn as not done:\n%s", got)
 	}
 }

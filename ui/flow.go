@@ -70,12 +70,14 @@ func layoutFlow(st *styles.Styles, v flowView, frame, width, height int) flowLay
 	if chips := flowChips(st, v, width); chips != "" {
 		f.body = append(f.body, strings.Split(chips, "\n")...)
 	}
-	if v.State == jobFailed && v.Err != nil {
-		f.body = append(f.body, strings.Split(renderError(st, v.Err, width), "\n")...)
-	}
-	// The step's sentence and the progress stay under the diagram while
-	// it scrolls, unless that leaves it too little room.
+	// The step's sentence and the progress (or, once a job failed, its
+	// error) stay under the diagram while it scrolls, unless that leaves
+	// it too little room; the sentence of a failed job scrolls with it.
 	caption := flowCaption(st, v, width)
+	if v.State == jobFailed && v.Err != nil {
+		f.body = append(f.body, caption...)
+		caption = strings.Split(renderError(st, v.Err, width), "\n")
+	}
 	f.status = flowStatus(st, v, frame, width)
 	if height-1-len(f.status)-len(caption) < min(f.rows, 4) {
 		f.body = append(f.body, caption...)

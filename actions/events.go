@@ -40,6 +40,9 @@ type Step struct {
 	Context  map[string]string
 	Bytes    int64
 	Observed bool
+	// Err is why the step failed ("Code: message", e.g. a KMS refusal);
+	// "" when it succeeded.
+	Err string
 }
 
 // Client-side step ops (keyflow's, named here for brevity).

@@ -94,7 +94,7 @@ func stepFromTrace(e keyflow.Event) Step {
 		}
 	}
 	if e.Err != "" {
-		s.Detail = e.Err
+		s.Detail, s.Err = e.Err, e.Err
 	}
 	return s
 }

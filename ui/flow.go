@@ -8,7 +8,6 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/s3crypt/s3crypt/actions"
-	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/ui/styles"
 )
 
@@ -21,33 +20,85 @@ type flowView struct {
 	Transfer bool
 	Progress actions.Progress
 	Err      error
+	// Scroll is the first body line shown; -1 follows the current step.
+	Scroll int
 }
 
-// flowRow is one line of the sequence diagram.
-type flowRow struct {
-	from, to keyflow.Actor // to == "" for work done locally
-	label    string
-	lit      bool
-	current  bool
-	drawn    bool // not observed: what S3 does on your behalf
-	wipe     bool
+// flowLayout is the flow panel cut into its parts: the lane header and
+// the status lines stay put, the body (diagram, keys, the step's
+// sentence, the error) scrolls when it is taller than view.
+type flowLayout struct {
+	header string
+	body   []string
+	rows   int // body lines that are the diagram
+	status []string
+	view   int // body lines that fit
+	follow int // the offset that shows the current step
 }
 
-// lanes are the x positions of the parties' lifelines.
-type lanes struct{ you, s3, kms int }
-
-func newLanes(w int) lanes {
-	return lanes{you: 1, s3: max(12, w*9/20), kms: max(24, w-5)}
-}
-
-func (l lanes) x(a keyflow.Actor) int {
-	switch a {
-	case keyflow.S3:
-		return l.s3
-	case keyflow.KMS:
-		return l.kms
+// maxScroll is the largest useful offset of the body.
+func (f flowLayout) maxScroll() int {
+	if len(f.body) <= f.view {
+		return 0
 	}
-	return l.you
+	return len(f.body) - f.view + 1 // the top line becomes the "more above" mark
+}
+
+// layoutFlow builds the panel's parts for width × height cells.
+func layoutFlow(st *styles.Styles, v flowView, frame, width, height int) flowLayout {
+	ln := newLanes(width)
+	f := flowLayout{header: laneHeader(st, ln, width)}
+	// The line to keep in view: the row before the current step (for
+	// context), or before the first refusal, which matters more.
+	cur, refused, prev := -1, -1, 0
+	starts := map[int]bool{}
+	for _, r := range flowRows(v) {
+		if r.current && cur < 0 {
+			cur = prev
+		}
+		if r.refused && refused < 0 {
+			refused = prev
+		}
+		prev = len(f.body)
+		starts[prev] = true
+		f.body = append(f.body, drawRow(st, ln, r, width)...)
+	}
+	if refused >= 0 {
+		cur = refused
+	}
+	f.rows = len(f.body)
+	if chips := flowChips(st, v, width); chips != "" {
+		f.body = append(f.body, strings.Split(chips, "\n")...)
+	}
+	// The step's sentence and the progress (or, once a job failed, its
+	// error) stay under the diagram while it scrolls, unless that leaves
+	// it too little room; the sentence of a failed job scrolls with it.
+	caption := flowCaption(st, v, width)
+	if v.State == jobFailed && v.Err != nil {
+		f.body = append(f.body, caption...)
+		caption = strings.Split(renderError(st, v.Err, width), "\n")
+	}
+	f.status = flowStatus(st, v, frame, width)
+	if height-1-len(f.status)-len(caption) < min(f.rows, 4) {
+		f.body = append(f.body, caption...)
+	} else {
+		f.status = append(caption, f.status...)
+	}
+	f.view = max(height-1-len(f.status), 1)
+	f.follow = 0
+	if m := f.maxScroll(); m > 0 {
+		// The end (keys, sentence, error) unless that hides the current
+		// step of a running job or a replay.
+		f.follow = m
+		if (refused >= 0 || v.State == jobRunning || v.Shown < len(v.Steps)) && cur >= 0 && cur < m {
+			f.follow = cur
+		}
+		// Never open on the middle of a wrapped row.
+		for f.follow < f.rows && f.follow > 0 && !starts[f.follow] {
+			f.follow++
+		}
+	}
+	return f
 }
 
 // renderFlow draws the envelope flow of v in width × height cells. It is a
@@ -59,39 +110,47 @@ func renderFlow(st *styles.Styles, v flowView, frame, width, height int) string 
 	if v.Spec.Mode == flowNone {
 		return flowEmpty(st, width)
 	}
-	ln := newLanes(width)
-	rows := flowRows(v)
-	footer := flowFooter(st, v, frame, width, true)
-	chips := flowChips(st, v, width)
-	need := min(len(rows), 4)
-	if height-1-lipgloss.Height(footer)-lipgloss.Height(chips) < need {
-		footer = flowFooter(st, v, frame, width, false) // without the step's sentence
+	f := layoutFlow(st, v, frame, width, height)
+	out := []string{f.header}
+	if len(f.body) <= f.view {
+		out = append(out, f.body[:f.rows]...)
+		for range f.view - len(f.body) {
+			out = append(out, lifelines(st, newLanes(width), width))
+		}
+		out = append(out, f.body[f.rows:]...)
+	} else {
+		off := f.follow
+		if v.Scroll >= 0 {
+			off = min(v.Scroll, f.maxScroll())
+		}
+		out = append(out, scrollWindow(st, f.body, off, f.view, width)...)
 	}
-	if height-1-lipgloss.Height(footer)-lipgloss.Height(chips) < need {
-		chips = ""
-	}
-	bodyH := height - 1 - lipgloss.Height(footer)
-	if chips != "" {
-		bodyH -= lipgloss.Height(chips)
-	}
-	var out []string
-	out = append(out, laneHeader(st, ln, width))
-	cur := max(0, v.Shown-1)
-	from := 0
-	if len(rows) > bodyH && bodyH > 0 {
-		from = max(0, min(cur-bodyH/2, len(rows)-bodyH))
-	}
-	for i := from; i < len(rows) && i < from+max(bodyH, 0); i++ {
-		out = append(out, drawRow(st, ln, rows[i], width))
-	}
-	for len(out) < 1+max(bodyH, 0) {
-		out = append(out, lifelines(st, ln, width))
-	}
-	if chips != "" {
-		out = append(out, chips)
-	}
-	out = append(out, footer)
+	out = append(out, f.status...)
 	return strings.Join(out, "\n")
+}
+
+// scrollWindow is view lines of body from off, with a mark where lines
+// are hidden above or below.
+func scrollWindow(st *styles.Styles, body []string, off, view, width int) []string {
+	var out []string
+	avail := view
+	if off > 0 {
+		avail--
+	}
+	end := min(len(body), off+avail)
+	below := len(body) - end
+	if below > 0 && avail > 1 {
+		end--
+		below++
+	}
+	if off > 0 {
+		out = append(out, fit(st.ScrollMark.Render(fmt.Sprintf("%s %d more above · ↑ or wheel", styles.IconMoreAbove, off)), width))
+	}
+	out = append(out, body[off:end]...)
+	if below > 0 && len(out) < view {
+		out = append(out, fit(st.ScrollMark.Render(fmt.Sprintf("%s %d more below · ↓ or wheel", styles.IconMoreBelow, below)), width))
+	}
+	return out
 }
 
 func flowEmpty(st *styles.Styles, width int) string {
@@ -99,168 +158,13 @@ func flowEmpty(st *styles.Styles, width int) string {
 		"each step of the envelope encryption lights up here as it happens, and can be replayed with ←/→.", width))
 }
 
-// flowRows turns steps (and, while running, the expected rest) into rows.
-func flowRows(v flowView) []flowRow {
-	var rows []flowRow
-	for i, s := range v.Steps {
-		lit := i < v.Shown
-		cur := lit && i == v.Shown-1
-		if s.Actor == keyflow.KMS && s.To == keyflow.S3 && s.Op != keyflow.OpManagedKeyCreated {
-			rows = append(rows,
-				flowRow{from: s.To, to: keyflow.KMS, label: s.Title, lit: lit, current: cur, drawn: !s.Observed},
-				flowRow{from: keyflow.KMS, to: s.To, label: kmsAnswer(s.Op), lit: lit, current: cur, drawn: !s.Observed})
-			continue
-		}
-		to := s.To
-		if to == s.Actor || (s.Actor == keyflow.KMS && s.Op != keyflow.OpResponse) {
-			to = "" // KMS's own work for your request: drawn on its lifeline
-		}
-		wipe := s.Op == keyflow.OpDataKeyWiped || s.Op == keyflow.OpLocalWipe || s.Op == keyflow.OpSSECKeyForgotten
-		rows = append(rows, flowRow{from: s.Actor, to: to, label: stepLabel(s), lit: lit, current: cur, drawn: !s.Observed, wipe: wipe})
-	}
-	if v.State != jobRunning {
-		return rows
-	}
-	for _, t := range matchTemplate(template(v.Spec), v.Steps) {
-		if t.actor == keyflow.KMS && t.to == keyflow.S3 {
-			rows = append(rows, flowRow{from: t.to, to: keyflow.KMS, label: string(t.op)}, flowRow{from: keyflow.KMS, to: t.to, label: kmsAnswer(t.op)})
-			continue
-		}
-		s := actions.Step{Actor: t.actor, To: t.to, Op: t.op, Title: string(t.op)}
-		if t.op == keyflow.OpRequest {
-			s.Title = "request"
-		}
-		if t.op == keyflow.OpResponse {
-			s.Title = "response"
-		}
-		rows = append(rows, flowRow{from: t.actor, to: t.to, label: stepLabel(s)})
-	}
-	return rows
-}
-
-func laneHeader(st *styles.Styles, ln lanes, w int) string {
-	line := []rune(strings.Repeat(" ", w))
-	put := func(x int, s string) {
-		for i, r := range s {
-			if x+i >= 0 && x+i < w {
-				line[x+i] = r
-			}
-		}
-	}
-	put(ln.you-1, "you")
-	put(ln.s3-1, "S3")
-	put(ln.kms-1, "KMS")
-	s := string(line)
-	s = strings.Replace(s, "you", st.You.Render("you"), 1)
-	s = strings.Replace(s, "S3", st.S3.Render("S3"), 1)
-	return strings.Replace(s, "KMS", st.KMS.Render("KMS"), 1)
-}
-
-func lifelines(st *styles.Styles, ln lanes, w int) string {
-	return drawRow(st, ln, flowRow{}, w)
-}
-
-// drawRow draws one row: lifelines, and an arrow or a local step.
-func drawRow(st *styles.Styles, ln lanes, r flowRow, w int) string {
-	cells := make([]string, w)
-	for i := range cells {
-		cells[i] = " "
-	}
-	life := st.ArrowPending.Render("│")
-	for _, x := range []int{ln.you, ln.s3, ln.kms} {
-		if x < w {
-			cells[x] = life
-		}
-	}
-	if r.label == "" {
-		return strings.Join(cells, "")
-	}
-	style := rowStyle(st, r)
-	if r.to == "" {
-		x := ln.x(r.from)
-		icon := "├─ "
-		if r.wipe && r.lit {
-			icon = "├─ " + styles.IconWiped + " "
-		}
-		text := icon + r.label + drawnMark(r)
-		if r.from == keyflow.KMS {
-			// KMS is the rightmost lane: its own work is written leftwards.
-			text = r.label + drawnMark(r) + " ─┤"
-			x = max(0, x-len([]rune(text))+1)
-		}
-		writeCells(cells, x, style.Render, text)
-		return strings.Join(cells, "")
-	}
-	a, b := ln.x(r.from), ln.x(r.to)
-	left := b < a
-	if left {
-		a, b = b, a
-	}
-	span := b - a - 1
-	label := " " + r.label + drawnMark(r) + " "
-	if lipgloss.Width(label) > span-3 {
-		label = fit(label, max(span-3, 0))
-	}
-	dashes := span - 1 - lipgloss.Width(label)
-	pre := dashes / 2
-	arrow := strings.Repeat("─", pre) + label + strings.Repeat("─", max(dashes-pre, 0))
-	if left {
-		arrow = styles.IconArrowL + arrow
-	} else {
-		arrow += styles.IconArrowR
-	}
-	writeCells(cells, a+1, style.Render, arrow)
-	return strings.Join(cells, "")
-}
-
-func drawnMark(r flowRow) string {
-	if r.drawn {
-		return " *"
-	}
-	return ""
-}
-
-func rowStyle(st *styles.Styles, r flowRow) lipgloss.Style {
-	switch {
-	case !r.lit:
-		return st.ArrowPending
-	case r.current:
-		return st.StepCurrent
-	case r.drawn:
-		return st.ArrowDrawn
-	case r.wipe:
-		return st.KeyWiped.Strikethrough(false)
-	case r.from == keyflow.KMS:
-		return st.KMS.Bold(false)
-	case r.from == keyflow.You:
-		return st.You.Bold(false)
-	}
-	return st.S3.Bold(false)
-}
-
-// writeCells writes s from x on, one rune per cell, all in one style: the
-// first cell holds the whole styled run and the others are emptied, so
-// the row is styled once rather than once per cell (View's hot spot).
-func writeCells(cells []string, x int, render func(...string) string, s string) {
-	rs := []rune(s)
-	if x < 0 {
-		rs = rs[min(-x, len(rs)):]
-		x = 0
-	}
-	n := min(len(rs), len(cells)-x)
-	if n <= 0 {
-		return
-	}
-	cells[x] = render(string(rs[:n]))
-	for i := x + 1; i < x+n; i++ {
-		cells[i] = ""
-	}
-}
-
-// flowFooter is the position, KMS counter, progress and current step.
-func flowFooter(st *styles.Styles, v flowView, frame, w int, withDetail bool) string {
+// flowCaption is the current step's sentence, wrapped in full, and the
+// transfer's progress.
+func flowCaption(st *styles.Styles, v flowView, w int) []string {
 	var lines []string
-	if withDetail && v.Shown > 0 && v.Shown <= len(v.Steps) {
+	// A failed job's last step is told by its error, below.
+	last := v.State == jobFailed && v.Err != nil && v.Shown == len(v.Steps) && v.Steps[len(v.Steps)-1].Err != ""
+	if v.Shown > 0 && v.Shown <= len(v.Steps) && !last {
 		s := v.Steps[v.Shown-1]
 		who := string(s.Actor)
 		if s.To != "" && s.To != s.Actor {
@@ -271,16 +175,17 @@ func flowFooter(st *styles.Styles, v flowView, frame, w int, withDetail bool) st
 		if !s.Observed {
 			detail += " (not observed: what S3 does on your behalf)"
 		}
-		wrapped := strings.Split(wrap(head+st.Dim.Render(detail), w), "\n")
-		lines = append(lines, wrapped[:min(2, len(wrapped))]...)
+		lines = append(lines, strings.Split(wrap(head+st.Dim.Render(detail), w), "\n")...)
 	}
 	if v.State == jobRunning && v.Transfer {
 		lines = append(lines, progressLine(st, v.Progress, w))
 	}
-	if v.State == jobFailed && v.Err != nil {
-		lines = append(lines, strings.Split(renderError(st, v.Err, w), "\n")...)
-	}
-	pos := fmt.Sprintf("step %d of %d", v.Shown, len(v.Steps))
+	return lines
+}
+
+// flowStatus is the position, KMS counter, state and the legend of the
+// marks shown, packed on as few lines as fit.
+func flowStatus(st *styles.Styles, v flowView, frame, w int) []string {
 	state := v.State.String()
 	if v.State == jobRunning {
 		state = spinner[frame%len(spinner)] + " running"
@@ -291,12 +196,31 @@ func flowFooter(st *styles.Styles, v flowView, frame, w int, withDetail bool) st
 			kms++
 		}
 	}
-	foot := st.Dim.Render(pos+" · ←/→ replay · ") + st.KMS.Render(fmt.Sprintf("KMS calls %d", kms)) + st.Dim.Render(" · "+state)
+	parts := []string{st.Dim.Render(fmt.Sprintf("step %d of %d", v.Shown, len(v.Steps))), st.Dim.Render("←/→ replay"),
+		st.KMS.Render(fmt.Sprintf("KMS calls %d", kms)), st.Dim.Render(state)}
 	if hasDrawn(v.Steps) {
-		foot += st.ArrowDrawn.Render(" · * not observed")
+		parts = append(parts, st.ArrowDrawn.Render("* not observed"))
 	}
-	lines = append(lines, fit(foot, w))
-	return strings.Join(lines, "\n")
+	sep := st.Dim.Render(" · ")
+	var lines []string
+	line := ""
+	for _, p := range parts {
+		switch {
+		case line == "":
+			line = p
+		case lipgloss.Width(line)+lipgloss.Width(sep)+lipgloss.Width(p) <= w:
+			line += sep + p
+		default:
+			lines = append(lines, fit(line, w))
+			line = p
+		}
+	}
+	// The legend of ○ only where it fits: the dotted rows say it too.
+	if legend := st.ArrowPending.Render(styles.IconPending + " not yet"); (v.State == jobRunning || v.Shown < len(v.Steps)) &&
+		lipgloss.Width(line)+lipgloss.Width(sep)+lipgloss.Width(legend) <= w {
+		line += sep + legend
+	}
+	return append(lines, fit(line, w))
 }
 
 func hasDrawn(steps []actions.Step) bool {

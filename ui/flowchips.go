@@ -5,6 +5,8 @@ import (
 
 	"charm.land/lipgloss/v2"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/modes"
 	"github.com/s3crypt/s3crypt/ui/styles"
@@ -31,6 +33,9 @@ func keysSeen(v flowView) keyState {
 		}
 		if s.KeyARN != "" && k.kmsARN == "" {
 			k.kmsARN = s.KeyARN
+		}
+		if s.Err != "" {
+			continue // refused: it produced no key
 		}
 		if s.Actor == keyflow.KMS && s.Op != keyflow.OpResponse && k.kmsOp == "" {
 			k.kmsOp = s.Op
@@ -187,12 +192,25 @@ func packChips(parts []string, width int) string {
 		case lipgloss.Width(line)+2+lipgloss.Width(p) <= width:
 			line += "  " + p
 		default:
-			lines = append(lines, fit(line, width))
+			lines = append(lines, fitChips(line, width)...)
 			line = p
 		}
 	}
 	if line != "" {
-		lines = append(lines, fit(line, width))
+		lines = append(lines, fitChips(line, width)...)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// fitChips pads a line of chips to width, wrapping a chip wider than the
+// line rather than cutting it.
+func fitChips(line string, width int) []string {
+	if lipgloss.Width(line) <= width {
+		return []string{fit(line, width)}
+	}
+	var out []string
+	for _, l := range strings.Split(ansi.Wrap(line, width, " "), "\n") {
+		out = append(out, fit(l, width))
+	}
+	return out
 }

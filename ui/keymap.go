@@ -9,6 +9,8 @@ type KeyMap struct {
 	Quit, Help, NextView, PrevView, ViewKeys, ViewBuckets, ViewObjects key.Binding
 	FocusNext, Copy, Refresh, CancelJob, PrevJob, NextJob              key.Binding
 	StepBack, StepFwd                                                  key.Binding
+	// The flow panel (focused), besides the list keys pgup/pgdn/g/G.
+	FlowUp, FlowDown key.Binding
 
 	// Lists.
 	Up, Down, PageUp, PageDown, Home, End, Open, Back key.Binding
@@ -48,6 +50,8 @@ func DefaultKeyMap() KeyMap {
 		NextJob:     b(ks("]"), "]", "next job"),
 		StepBack:    b(ks("left"), "←", "step back"),
 		StepFwd:     b(ks("right"), "→", "step forward"),
+		FlowUp:      b(ks("up", "k"), "↑/k", "scroll up"),
+		FlowDown:    b(ks("down", "j"), "↓/j", "scroll down"),
 
 		Up:       b(ks("up", "k"), "↑/k", "up"),
 		Down:     b(ks("down", "j"), "↓/j", "down"),

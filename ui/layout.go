@@ -3,6 +3,8 @@ package ui
 import (
 	"strings"
 
+	"charm.land/lipgloss/v2"
+
 	"github.com/s3crypt/s3crypt/ui/styles"
 )
 
@@ -88,7 +90,7 @@ func drawPane(st *styles.Styles, title, body string, r rect, focused bool) strin
 	if t != "" {
 		t += " "
 	}
-	top := bs.Render(tl+hz) + ts.Render(t) + bs.Render(strings.Repeat(hz, max(0, inner-1-len([]rune(t))))+tr)
+	top := bs.Render(tl+hz) + ts.Render(t) + bs.Render(strings.Repeat(hz, max(0, inner-1-lipgloss.Width(t)))+tr)
 	var b strings.Builder
 	b.WriteString(top)
 	left, right := "\n"+bs.Render(vt)+" ", " "+bs.Render(vt)

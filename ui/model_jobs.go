@@ -19,7 +19,7 @@ func (m *Model) startJob(a actions.Action, meta jobMeta) tea.Cmd {
 	}
 	id := m.worker.Submit(a)
 	m.jobs.add(&job{ID: id, Meta: meta, Started: m.c.Now(), Progress: actions.Progress{Total: -1}})
-	m.replay = -1
+	m.replay, m.flowTop = -1, -1
 	return tea.Batch(m.setStatus("started #"+itoa(int(id))+" "+meta.Title, false), m.startTicking())
 }
 
@@ -124,7 +124,7 @@ func (m *Model) selectJob(j *job) {
 	for i, x := range m.jobs.list {
 		if x == j {
 			m.jobs.sel = i
-			m.replay = -1
+			m.replay, m.flowTop = -1, -1
 		}
 	}
 }

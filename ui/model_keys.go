@@ -69,7 +69,7 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 			d = -1
 		}
 		m.jobs.cycle(d)
-		m.replay = -1
+		m.replay, m.flowTop = -1, -1
 	case key.Matches(msg, k.StepBack), key.Matches(msg, k.StepFwd):
 		m.step(key.Matches(msg, k.StepFwd))
 	default:
@@ -86,6 +86,10 @@ func (m *Model) routeKeyToFocus(msg tea.Msg) tea.Cmd {
 		m.log, cmd = m.log.Update(msg)
 	case paneList:
 		cmd = m.updateList(msg)
+	case paneFlow:
+		if k, ok := msg.(tea.KeyPressMsg); ok {
+			m.flowKey(k)
+		}
 	}
 	return cmd
 }
@@ -148,7 +152,7 @@ func (m *Model) step(fwd bool) {
 		pos--
 	}
 	pos = max(0, min(pos, len(j.Steps)))
-	m.replay = pos
+	m.replay, m.flowTop = pos, -1
 	if pos == len(j.Steps) {
 		m.replay = -1
 	}
@@ -228,7 +232,7 @@ func (m *Model) wheel(p paneID, msg tea.MouseWheelMsg) tea.Cmd {
 		m.log, cmd = m.log.Update(msg)
 		return cmd
 	case paneFlow:
-		m.step(wheelDelta(msg) > 0)
+		m.scrollFlow(wheelDelta(msg))
 	}
 	return nil
 }

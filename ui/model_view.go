@@ -148,10 +148,8 @@ func (m *Model) flowPane(w, h int) (string, string) {
 	if j == nil {
 		return "Flow", renderFlow(st, flowView{}, m.frame, w, h)
 	}
-	fv := flowView{Spec: j.Meta.Flow, Steps: j.Steps, Shown: m.shownSteps(j), State: j.State,
-		Transfer: j.Meta.Transfer, Progress: j.Progress, Err: j.Err}
 	jl := jobsLine(st, m.jobs, m.frame, w)
-	body := renderFlow(st, fv, m.frame, w, h-1)
+	body := renderFlow(st, m.flowViewOf(j), m.frame, w, h-1)
 	return "Flow · " + j.Meta.Flow.Title(), jl + "\n" + body
 }
 
@@ -214,7 +212,7 @@ func (m *Model) helpLine() string {
 	var hs []key.Binding
 	switch m.focus {
 	case paneFlow:
-		hs = []key.Binding{k.StepBack, k.StepFwd, k.PrevJob, k.NextJob, k.CancelJob}
+		hs = []key.Binding{k.StepBack, k.StepFwd, k.FlowUp, k.FlowDown, k.PrevJob, k.NextJob, k.CancelJob}
 	case paneLog:
 		hs = []key.Binding{k.Up, k.Down, k.Copy}
 	default:
@@ -259,7 +257,7 @@ func (m *Model) fullHelpGroups() [][]key.Binding {
 	}
 	k := m.c.Keys
 	return append(g, []key.Binding{k.NextView, k.PrevView, k.ViewKeys, k.ViewBuckets, k.ViewObjects, k.FocusNext, k.Refresh},
-		[]key.Binding{k.StepBack, k.StepFwd, k.PrevJob, k.NextJob, k.CancelJob, k.Copy, k.Help, k.Quit})
+		[]key.Binding{k.StepBack, k.StepFwd, k.FlowUp, k.FlowDown, k.PrevJob, k.NextJob, k.CancelJob, k.Copy, k.Help, k.Quit})
 }
 
 // overlay centres box over screen.

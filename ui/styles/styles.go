@@ -18,20 +18,23 @@ import (
 
 // Icons used across views.
 const (
-	IconSelected = "▸"
-	IconFolder   = "▸"
-	IconBucket   = "◫"
-	IconKey      = "⚿"
-	IconOK       = "✓"
-	IconFail     = "✗"
-	IconCancel   = "⊘"
-	IconWiped    = "∅" // nothing left: a wipe is a success, not a failure
-	IconLit      = "●"
-	IconPending  = "○"
-	IconArrowR   = "▶"
-	IconArrowL   = "◀"
-	IconDot      = "·"
-	IconBucketKy = "B"
+	IconSelected  = "▸"
+	IconFolder    = "▸"
+	IconBucket    = "◫"
+	IconKey       = "⚿"
+	IconOK        = "✓"
+	IconFail      = "✗"
+	IconCancel    = "⊘"
+	IconWiped     = "⌫" // erased: not ✗, which says a step failed
+	IconSkipped   = "–" // a step that never happened
+	IconMoreAbove = "▲"
+	IconMoreBelow = "▼"
+	IconLit       = "●"
+	IconPending   = "○"
+	IconArrowR    = "▶"
+	IconArrowL    = "◀"
+	IconDot       = "·"
+	IconBucketKy  = "B"
 )
 
 // Palette is the set of semantic colours for one background.
@@ -96,6 +99,7 @@ type Styles struct {
 	You, S3, KMS                         lipgloss.Style
 	ArrowLit, ArrowPending, ArrowDrawn   lipgloss.Style
 	StepTime, StepCurrent                lipgloss.Style
+	StepFailed, StepSkipped, ScrollMark  lipgloss.Style
 	Plaintext, Ciphertext, Key, KeyWiped lipgloss.Style
 	ChipOff                              lipgloss.Style
 
@@ -171,6 +175,9 @@ func New(isDark bool) *Styles {
 	s.ArrowDrawn = n().Italic(true).Foreground(p.Muted)
 	s.StepTime = fg(p.Muted)
 	s.StepCurrent = n().Bold(true).Foreground(p.Primary)
+	s.StepFailed = n().Bold(true).Foreground(p.Error)
+	s.StepSkipped = n().Italic(true).Foreground(p.Muted)
+	s.ScrollMark = n().Bold(true).Foreground(p.Muted)
 	s.Plaintext = n().Bold(true).Foreground(p.Plaintext)
 	s.Ciphertext = n().Bold(true).Foreground(p.Ciphertext)
 	s.Key = n().Bold(true).Foreground(p.Key)

@@ -63,12 +63,14 @@ func (g *Get) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 		}
 	}
 	start := time.Now()
-	r.Command(g.command(env))
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "GetObject", Observed: true,
 		Detail: "you ask S3 for the object" + map[bool]string{true: " and send the SSE-C key again", false: ""}[g.SSEC != nil]})
 	head, cse, err := g.probe(ctx, env, r)
 	if err == nil && cse != nil && !g.NoDecrypt {
-		return g.runClientSide(ctx, env, r, head, start)
+		return g.runClientSide(ctx, env, r, head, start) // reports its own commands
+	}
+	for _, c := range g.commands(env) {
+		r.Command(c)
 	}
 	var res GetResult
 	switch {
@@ -260,17 +262,16 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (g *Get) command(env *Env) Command {
+// commands is the aws CLI equivalent of g, in order.
+func (g *Get) commands(env *Env) []Command {
 	args := []string{"s3api", "get-object", "--bucket", g.Bucket, "--key", g.Key}
 	if g.VersionID != "" {
 		args = append(args, "--version-id", g.VersionID)
 	}
-	args, note := withSSEC(args, g.SSEC)
 	file := g.File
 	if file == "-" {
 		file = "/dev/stdout"
 	}
-	c := AWSCommand(env, append(args, file)...)
-	c.Note = note
-	return c
+	cmds, _ := sseCSequence(env, g.SSEC, args, file)
+	return cmds
 }

@@ -22,4 +22,7 @@ type BackendInfo struct {
 	Label   string // "sandbox · us-east-1 · data ~/.local/share/s3crypt/sandbox"
 	Sandbox bool   // the embedded sandbox: at-rest view and observed flows
 	Region  string
+	// Credentials says where the aws commands' credentials are (one line,
+	// no secret): shown once atop the command log.
+	Credentials string
 }

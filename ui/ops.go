@@ -54,11 +54,7 @@ func (p *sseCPut) Run(ctx context.Context, env *actions.Env, r *actions.Reporter
 	}
 	defer k.Wipe()
 	put := p.Put
-	file := p.KeyFile
-	if p.Source == sseCFromKMS {
-		file = "PLAINTEXT_KEY_FILE"
-	}
-	put.SSEC = &actions.SSECKey{Key: k, File: file}
+	put.SSEC = &actions.SSECKey{Key: k, File: p.KeyFile, FromKMS: p.Source == sseCFromKMS}
 	res, err := put.Run(ctx, env, r)
 	if err != nil && p.Source != sseCFromFile && actions.RefusedByS3(err) {
 		// No object uses the key just made: keeping its file would only
@@ -91,7 +87,7 @@ func (p *sseCPut) key(ctx context.Context, env *actions.Env, r *actions.Reporter
 			Detail: "you generated 32 random bytes and saved them to " + p.KeyFile + " (0600): without this file the object cannot be read"})
 		return k, nil
 	case sseCFromKMS:
-		g := &actions.GenerateDataKey{KeyID: p.KMSKey, EncryptedOut: p.KeyFile}
+		g := &actions.GenerateDataKey{KeyID: p.KMSKey, EncryptedOut: p.KeyFile, InMemory: true}
 		res, err := g.Run(ctx, env, r)
 		if err != nil {
 			return nil, err
@@ -138,7 +134,7 @@ func (g *sseCGet) Run(ctx context.Context, env *actions.Env, r *actions.Reporter
 	}
 	defer k.Wipe()
 	get := g.Get
-	get.SSEC = &actions.SSECKey{Key: k, File: g.KeyFile}
+	get.SSEC = &actions.SSECKey{Key: k, File: g.KeyFile, FromKMS: g.FromKMS}
 	return get.Run(ctx, env, r)
 }
 
@@ -151,7 +147,8 @@ func decryptDataKey(ctx context.Context, env *actions.Env, r *actions.Reporter, 
 	if dec, derr := base64.StdEncoding.DecodeString(strings.TrimSpace(string(blob))); derr == nil && len(dec) > 0 {
 		blob = dec
 	}
-	r.Command(actions.AWSCommand(env, "kms", "decrypt", "--ciphertext-blob", "fileb://"+path, "--query", "Plaintext", "--output", "text"))
+	// The aws equivalent of this Decrypt is part of the get's commands
+	// (SSECKey.FromKMS).
 	r.Step(actions.Step{Actor: keyflow.You, To: keyflow.KMS, Op: keyflow.OpRequest, Title: "Decrypt", Observed: true,
 		Detail: "you send the encrypted data key to KMS"})
 	out, err := env.Backend.KMS.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob},

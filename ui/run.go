@@ -54,7 +54,7 @@ func workerEnv(b *awsclient.Backend) *actions.Env {
 
 // BackendInfoOf describes b for the header.
 func BackendInfoOf(b *awsclient.Backend) BackendInfo {
-	return BackendInfo{Label: b.Label, Sandbox: b.Sandbox != nil, Region: b.Region}
+	return BackendInfo{Label: b.Label, Sandbox: b.Sandbox != nil, Region: b.Region, Credentials: actions.CredentialsLine(b)}
 }
 
 // redirectLog sends the standard and structured loggers to

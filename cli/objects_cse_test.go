@@ -82,7 +82,7 @@ func TestClientSideVerbs(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Stdout, "v2  client-side v2") || !strings.Contains(r.Stdout, "v3  client-side v3") {
 		t.Fatalf("ls:\n%s%s", r.Stdout, r.Stderr)
 	}
-	for _, want := range []string{"$ aws kms generate-data-key --key-id alias/cse", "cannot encrypt client-side", "encrypt 70000 bytes",
+	for _, want := range []string{"$ aws s3api head-object --bucket files --key v3", "cannot encrypt client-side", "encrypt 70000 bytes",
 		"plaintext key wiped", "$ aws kms decrypt", "decrypt 70000 bytes"} {
 		if !strings.Contains(outputs.String(), want) {
 			t.Fatalf("--trace/--show-aws output lacks %q:\n%s", want, outputs.String())

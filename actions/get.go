@@ -272,6 +272,9 @@ func (g *Get) commands(env *Env) []Command {
 	if file == "-" {
 		file = "/dev/stdout"
 	}
-	cmds, _ := sseCSequence(env, g.SSEC, args, file)
+	cmds, main := sseCSequence(env, g.SSEC, args, file)
+	if g.File == "-" {
+		cmds[main].Note = "the aws CLI prints its response (JSON) to standard output too, after the object's bytes"
+	}
 	return cmds
 }

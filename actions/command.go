@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -130,8 +131,16 @@ func sseCSequence(env *Env, k *SSECKey, mainArgs []string, last ...string) (cmds
 	switch {
 	case k.FromKMS:
 		file = k.File + ".plain"
-		prep = AWSCommand(env, "kms", "decrypt", "--ciphertext-blob", "fileb://"+k.File, "--query", "Plaintext", "--output", "text")
-		prep.Pipe = decodeToFile(file)
+		dec := AWSCommand(env, "kms", "decrypt", "--ciphertext-blob", "fileb://"+k.File, "--query", "Plaintext", "--output", "text")
+		dec.Pipe = decodeToFile(file)
+		prep = dec
+		if base64Text(k.File) {
+			// The file holds the encrypted key as base64 text (as aws
+			// prints it): decode it on the way in.
+			dec.Args[4] = "fileb:///dev/stdin"
+			prep = shellCommand("base64", "-d", k.File)
+			prep.Pipe = "| " + dec.String()
+		}
 		prep.Note = k.File + " holds the data key encrypted under KMS: KMS decrypts it into " + file +
 			", the raw key the aws CLI sends (s3crypt keeps it in memory only)"
 	case k.encoding() == s3c.EncodingBase64:
@@ -152,6 +161,17 @@ func sseCSequence(env *Env, k *SSECKey, mainArgs []string, last ...string) (cmds
 	rm := shellCommand("rm", file)
 	rm.Note = "remove the plaintext key file again"
 	return []Command{prep, AWSCommand(env, args...), rm}, 1
+}
+
+// base64Text reports whether file holds base64 text rather than binary
+// (as a KMS-encrypted key printed by the aws CLI does).
+func base64Text(file string) bool {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return false
+	}
+	dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(data)))
+	return err == nil && len(dec) > 0
 }
 
 // encoding is how File holds the key, read from the file when unknown.

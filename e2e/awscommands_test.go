@@ -635,6 +635,14 @@ func TestEveryCommandRunsInAWSCLI(t *testing.T) {
 		if !bytes.Equal(r.read(dst), data) {
 			t.Fatal("sse-c-kms: the aws get sequence wrote other bytes")
 		}
+		// The encrypted data key as base64 text, as the aws CLI prints it.
+		dk64 := r.write("kms-data.key.b64", []byte(base64.StdEncoding.EncodeToString(r.read(dk))+"\n"))
+		_, cmds = r.act(&actions.Get{Bucket: "cmds-obj", Key: "sse-c-kms", File: dst, SSEC: &actions.SSECKey{Key: s3c.NewKey(theirKey), File: dk64, FromKMS: true}})
+		os.Remove(dst)
+		r.shAll(cmds)
+		if !bytes.Equal(r.read(dst), data) {
+			t.Fatal("sse-c-kms from base64 text: the aws get sequence wrote other bytes")
+		}
 
 		// client-side: the aws CLI cannot encrypt; it shows what s3crypt
 		// stored, fetches the ciphertext and has KMS unwrap the data key.

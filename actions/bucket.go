@@ -328,12 +328,9 @@ func (p *PutBucketEncryption) Run(ctx context.Context, env *Env, r *Reporter) (a
 	if err != nil {
 		return nil, err
 	}
-	c := AWSCommand(env, "s3api", "put-bucket-encryption", "--bucket", p.Bucket,
-		"--server-side-encryption-configuration", rule.cliJSON(withBlocked))
-	if withBlocked {
-		c.Note = "BlockedEncryptionTypes needs an aws CLI from November 2025 or later; older ones answer: Unknown parameter in ServerSideEncryptionConfiguration.Rules[0]: \"BlockedEncryptionTypes\""
+	for _, c := range putBucketEncryptionCommands(env, p.Bucket, rule, withBlocked) {
+		r.Command(c)
 	}
-	r.Command(c)
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "PutBucketEncryption", Observed: true, KeyARN: rule.KMSKeyID,
 		Detail: "you send the rule: " + rule.Summary()})
 	in := &s3.PutBucketEncryptionInput{Bucket: &p.Bucket, ServerSideEncryptionConfiguration: rule.configuration(withBlocked)}
@@ -403,6 +400,31 @@ func (p *PutBucketEncryption) rule(ctx context.Context, env *Env, r *Reporter) (
 		return rule, false, nil, &Error{Op: p.Describe(), What: err.Error(), Fix: "See s3crypt bucket-encryption put --help"}
 	}
 	return rule, withBlocked, notes, nil
+}
+
+// BlockedTypesCLI is the first aws CLI v2 release that knows
+// BlockedEncryptionTypes (2025-11-19): older ones answer Unknown parameter
+// in ServerSideEncryptionConfiguration.Rules[0]: "BlockedEncryptionTypes".
+const BlockedTypesCLI = "2.32.0"
+
+// putBucketEncryptionCommands is the aws CLI equivalent of setting rule:
+// with BlockedEncryptionTypes it needs a recent aws CLI, so what older
+// ones can run follows: the same rule alone.
+func putBucketEncryptionCommands(env *Env, bucket string, rule BucketEncryption, withBlocked bool) []Command {
+	put := func(blocked bool) Command {
+		return AWSCommand(env, "s3api", "put-bucket-encryption", "--bucket", bucket,
+			"--server-side-encryption-configuration", rule.cliJSON(blocked))
+	}
+	c := put(withBlocked)
+	if !withBlocked || len(rule.Blocked) == 0 {
+		return []Command{c}
+	}
+	c.NeedsCLI = BlockedTypesCLI
+	alt := put(false)
+	alt.Note = "with an older aws CLI: the same rule without BlockedEncryptionTypes, which leaves the bucket's SSE-C setting as it was " +
+		"(on the sandbox; this CLI cannot change it: to " + map[bool]string{true: "block", false: "allow"}[rule.SSECBlocked()] +
+		" SSE-C, use aws CLI " + BlockedTypesCLI + " or later, or s3crypt)"
+	return []Command{c, alt}
 }
 
 // checkRule refuses what S3 would refuse, with S3's reasons.

@@ -63,7 +63,7 @@ func TestMakeBucketShowsFreshDefaults(t *testing.T) {
 		t.Fatalf("result %+v, encryption %+v", r, r.Encryption)
 	}
 	cmds := bkCommands(evs)
-	if len(cmds) != 1 || cmds[0].String() != "aws s3 mb s3://fresh" {
+	if len(cmds) != 1 || cmds[0].Short() != "aws s3 mb s3://fresh" {
 		t.Fatalf("commands %+v", cmds)
 	}
 	if g := strings.Join(cmds[0].Global, " "); !strings.HasPrefix(g, "--endpoint-url https://127.0.0.1:") || !strings.Contains(g, "--ca-bundle") {
@@ -101,7 +101,7 @@ func TestRemoveBucketOnlyWhenEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, evs := mustRun(t, env, &actions.RemoveBucket{Bucket: "full"})
-	if res.(actions.RemoveBucketResult).Bucket != "full" || bkCommands(evs)[0].String() != "aws s3 rb s3://full" {
+	if res.(actions.RemoveBucketResult).Bucket != "full" || bkCommands(evs)[0].Short() != "aws s3 rb s3://full" {
 		t.Fatalf("rb: %+v %+v", res, bkCommands(evs))
 	}
 	_, err, _ = collect(t, env, &actions.RemoveBucket{Bucket: "full"})
@@ -122,8 +122,8 @@ func TestBucketEncryptionPutGetDelete(t *testing.T) {
 		t.Fatalf("after put: %+v", got)
 	}
 	c := bkCommands(evs)[0]
-	if c.String() != `aws s3api put-bucket-encryption --bucket enc --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"alias/demo"},"BucketKeyEnabled":true}]}'` || c.Note != "" {
-		t.Fatalf("command %q note %q", c.String(), c.Note)
+	if c.Short() != `aws s3api put-bucket-encryption --bucket enc --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"alias/demo"},"BucketKeyEnabled":true}]}'` || c.Note != "" {
+		t.Fatalf("command %q note %q", c.Short(), c.Note)
 	}
 
 	// Only --allow-sse-c: the current rule is kept.
@@ -133,13 +133,13 @@ func TestBucketEncryptionPutGetDelete(t *testing.T) {
 		t.Fatalf("after allow: %+v", got)
 	}
 	c = bkCommands(evs)[0]
-	if !strings.Contains(c.String(), `"BlockedEncryptionTypes":{"EncryptionType":["NONE"]}`) || !strings.Contains(c.Note, "BlockedEncryptionTypes needs an aws CLI") {
-		t.Fatalf("allow command %q note %q", c.String(), c.Note)
+	if !strings.Contains(c.Short(), `"BlockedEncryptionTypes":{"EncryptionType":["NONE"]}`) || c.NeedsCLI != actions.BlockedTypesCLI {
+		t.Fatalf("allow command %q note %q", c.Short(), c.Note)
 	}
 
 	res, evs = mustRun(t, env, &actions.GetBucketEncryption{Bucket: "enc"})
 	r := res.(actions.BucketEncryptionResult)
-	if !reflect.DeepEqual(*r.Encryption, want) || bkCommands(evs)[0].String() != "aws s3api get-bucket-encryption --bucket enc" {
+	if !reflect.DeepEqual(*r.Encryption, want) || bkCommands(evs)[0].Short() != "aws s3api get-bucket-encryption --bucket enc" {
 		t.Fatalf("get: %+v %v", r.Encryption, bkCommands(evs))
 	}
 	if !strings.Contains(strings.Join(r.Notes, "\n"), "SSE-C writes are allowed") {
@@ -151,7 +151,7 @@ func TestBucketEncryptionPutGetDelete(t *testing.T) {
 	if got := res.(actions.BucketEncryptionResult).Encryption; !reflect.DeepEqual(*got, want) {
 		t.Fatalf("after delete: %+v", got)
 	}
-	if bkCommands(evs)[0].String() != "aws s3api delete-bucket-encryption --bucket enc" {
+	if bkCommands(evs)[0].Short() != "aws s3api delete-bucket-encryption --bucket enc" {
 		t.Fatalf("delete command %v", bkCommands(evs))
 	}
 
@@ -276,8 +276,8 @@ func TestPutBucketEncryptionFromFile(t *testing.T) {
 		t.Fatalf("fixed file: %+v %q", r.Encryption, r.Notes)
 	}
 	// The command passes the full form inline, which the aws CLI accepts.
-	if c := bkCommands(evs)[0]; !strings.Contains(c.String(), `'{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"alias/demo"},"BucketKeyEnabled":true}]}'`) {
-		t.Fatalf("command %q", c.String())
+	if c := bkCommands(evs)[0]; !strings.Contains(c.Short(), `'{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"alias/demo"},"BucketKeyEnabled":true}]}'`) {
+		t.Fatalf("command %q", c.Short())
 	}
 	out, _ := json.Marshal(r)
 	if !strings.Contains(string(out), `"encryption":{"sseAlgorithm":"aws:kms","kmsMasterKeyId":"alias/demo","bucketKeyEnabled":true,"blockedEncryptionTypes":["SSE-C"]}`) {
@@ -292,8 +292,9 @@ func TestBucketCommandsRunInAWSCLI(t *testing.T) {
 	sandboxtest.DebianAWS(t)
 	env := bkEnv(t)
 	_, evs := mustRun(t, env, &actions.MakeBucket{Bucket: "mine"})
-	full := bkCommands(evs)[0].Full()
-	full[len(full)-1] = "s3://theirs" // the same command for another bucket
+	mb := bkCommands(evs)[0]
+	mb.Args[len(mb.Args)-1] = "s3://theirs" // the same command for another bucket
+	full := mb.Full()
 	if out, errs, err := sandboxtest.AWS(t, env.Backend, full); err != nil || strings.TrimSpace(out) != "make_bucket: theirs" {
 		t.Fatalf("aws s3 mb: %v %s %s", err, out, errs)
 	}

@@ -1,25 +1,60 @@
 package actions
 
 import (
+	"encoding/base64"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/s3crypt/s3crypt/awsclient"
+	s3c "github.com/s3crypt/s3crypt/crypto"
 )
 
-// String renders the command for a shell, without the global options.
-func (c Command) String() string { return shellJoin(c.Args) }
+// String is the command as it runs in a POSIX shell: the argv, the global
+// options that point the aws CLI at the backend, and the Pipe. This is
+// what s3crypt displays and copies.
+func (c Command) String() string {
+	s := shellJoin(c.Full())
+	if c.Pipe != "" {
+		s += " " + c.Pipe
+	}
+	return s
+}
 
-// Full returns the argv to run, global options included (after "aws").
+// Short is String without the global options, for a one-line mention
+// (it does not run as it is against the sandbox or an endpoint).
+func (c Command) Short() string {
+	s := shellJoin(c.Args)
+	if c.Pipe != "" {
+		s += " " + c.Pipe
+	}
+	return s
+}
+
+// Full returns the argv to run: Args, then the global options. It leaves
+// out Pipe (shell text).
 func (c Command) Full() []string {
 	if len(c.Args) == 0 {
 		return nil
 	}
-	out := append([]string{c.Args[0]}, c.Global...)
-	return append(out, c.Args[1:]...)
+	return append(append([]string{}, c.Args...), c.Global...)
 }
 
-// FullString renders Full for a shell.
-func (c Command) FullString() string { return shellJoin(c.Full()) }
+// FullString is String (kept for callers of the old name).
+func (c Command) FullString() string { return c.String() }
+
+// Comment is the text shown under the command: which aws CLI it needs,
+// then its Note ("" when neither).
+func (c Command) Comment() string {
+	var parts []string
+	if c.NeedsCLI != "" {
+		parts = append(parts, "needs aws CLI "+c.NeedsCLI+" or later (older ones, such as Debian 12's 2.9, refuse it)")
+	}
+	if c.Note != "" {
+		parts = append(parts, c.Note)
+	}
+	return strings.Join(parts, "; ")
+}
 
 // AWSCommand builds an aws CLI command for env's backend: args after
 // "aws", with the options that point the CLI at it in Global.
@@ -38,7 +73,118 @@ func AWSCommand(env *Env, args ...string) Command {
 	if b.Region != "" {
 		c.Global = append(c.Global, "--region", b.Region)
 	}
+	if b.Profile != "" {
+		c.Global = append(c.Global, "--profile", b.Profile)
+	}
 	return c
+}
+
+// shellCommand is a command of another program (base64, xxd, rm).
+func shellCommand(args ...string) Command { return Command{Args: args} }
+
+// toFile is the Pipe that writes a command's output to file.
+func toFile(file string) string { return "> " + shellQuote(file) }
+
+// decodeToFile is the Pipe that decodes the base64 text an aws command
+// prints (--output text) into the raw bytes of file.
+func decodeToFile(file string) string { return "| base64 -d > " + shellQuote(file) }
+
+// CredentialsLine says where the credentials for b's aws commands are:
+// the commands name the endpoint, CA and region themselves, never a
+// secret.
+func CredentialsLine(b *awsclient.Backend) string {
+	if b == nil {
+		return ""
+	}
+	switch b.Kind {
+	case awsclient.KindSandbox:
+		dir := ""
+		if b.Sandbox != nil {
+			dir = b.Sandbox.Dir()
+		}
+		if b.Sandbox != nil && b.Sandbox.Attached() {
+			return "credentials: export the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY lines that `s3crypt serve --data " + dir + "` printed"
+		}
+		return "credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from " + filepath.Join(dir, "credentials.json") +
+			" (the export lines of `s3crypt serve --data " + dir + "`); this sandbox answers only while s3crypt runs"
+	}
+	if b.Profile != "" {
+		return "credentials: profile " + b.Profile + " (each command says --profile " + b.Profile + ")"
+	}
+	if p := os.Getenv("AWS_PROFILE"); p != "" {
+		return "credentials: profile " + p + " (AWS_PROFILE, read by the aws CLI too)"
+	}
+	return "credentials: the aws CLI's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, then ~/.aws), as s3crypt used"
+}
+
+// sseCSequence wraps main, a command that sends k, in what the aws CLI
+// needs around it: fileb:// must name the 32 raw key bytes, so a key kept
+// as base64 or hex text, or as a KMS-encrypted data key, is first turned
+// into a raw key file that the last command removes. mainArgs are main's
+// args after "aws" without the key options; it returns the commands in
+// order.
+func sseCSequence(env *Env, k *SSECKey, mainArgs []string, last ...string) (cmds []Command, main int) {
+	if k == nil {
+		return []Command{AWSCommand(env, append(mainArgs, last...)...)}, 0
+	}
+	file, prep := k.File, Command{}
+	switch {
+	case k.FromKMS:
+		file = k.File + ".plain"
+		dec := AWSCommand(env, "kms", "decrypt", "--ciphertext-blob", "fileb://"+k.File, "--query", "Plaintext", "--output", "text")
+		dec.Pipe = decodeToFile(file)
+		prep = dec
+		if base64Text(k.File) {
+			// The file holds the encrypted key as base64 text (as aws
+			// prints it): decode it on the way in.
+			dec.Args[4] = "fileb:///dev/stdin"
+			prep = shellCommand("base64", "-d", k.File)
+			prep.Pipe = "| " + dec.String()
+		}
+		prep.Note = k.File + " holds the data key encrypted under KMS: KMS decrypts it into " + file +
+			", the raw key the aws CLI sends (s3crypt keeps it in memory only)"
+	case k.encoding() == s3c.EncodingBase64:
+		file = k.File + ".plain"
+		prep = shellCommand("base64", "-d", k.File)
+		prep.Pipe = toFile(file)
+		prep.Note = k.File + " holds the key as base64 text; the aws CLI's fileb:// needs the 32 raw bytes"
+	case k.encoding() == s3c.EncodingHex:
+		file = k.File + ".plain"
+		prep = shellCommand("xxd", "-r", "-p", k.File)
+		prep.Pipe = toFile(file)
+		prep.Note = k.File + " holds the key as hex text; the aws CLI's fileb:// needs the 32 raw bytes"
+	}
+	args := append(append(mainArgs, "--sse-customer-algorithm", "AES256", "--sse-customer-key", "fileb://"+file), last...)
+	if len(prep.Args) == 0 {
+		return []Command{AWSCommand(env, args...)}, 0
+	}
+	rm := shellCommand("rm", file)
+	rm.Note = "remove the plaintext key file again"
+	return []Command{prep, AWSCommand(env, args...), rm}, 1
+}
+
+// base64Text reports whether file holds base64 text rather than binary
+// (as a KMS-encrypted key printed by the aws CLI does).
+func base64Text(file string) bool {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return false
+	}
+	dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(data)))
+	return err == nil && len(dec) > 0
+}
+
+// encoding is how File holds the key, read from the file when unknown.
+func (k *SSECKey) encoding() s3c.KeyEncoding {
+	if k.Encoding != s3c.EncodingUnknown || k.File == "" {
+		return k.Encoding
+	}
+	data, err := os.ReadFile(k.File)
+	if err != nil {
+		return s3c.EncodingUnknown
+	}
+	defer clear(data)
+	return s3c.DetectSSECKeyEncoding(data)
 }
 
 // shellJoin quotes args for a POSIX shell where needed.

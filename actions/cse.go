@@ -1,10 +1,10 @@
 package actions
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	s3c "github.com/s3crypt/s3crypt/crypto"
@@ -145,46 +145,55 @@ func metadataJSON(m map[string]string) string {
 	return string(data)
 }
 
-// putCommands is the closest honest aws CLI sequence for a client-side
-// upload: the aws CLI cannot encrypt client-side, so the body it uploads
-// stands for the S3EC ciphertext.
-func (p *Put) cseCommands(env *Env, kctx, meta map[string]string, multipart bool) (gen, put Command) {
-	gen = AWSCommand(env, "kms", "generate-data-key", "--key-id", p.ClientSide.KMSKey, "--key-spec", "AES_256",
-		"--encryption-context", contextJSON(kctx))
-	gen.Note = "the aws CLI prints the plaintext data key; s3crypt keeps it in memory only and wipes it once the cipher is set up"
-	args := []string{"s3api", "put-object", "--bucket", p.Bucket, "--key", p.Key, "--body", p.File + ".s3ec", "--metadata", metadataJSON(meta)}
-	if p.SSE != SSEDefault {
-		args = append(args, "--server-side-encryption", p.SSE)
-	}
-	if p.KMSKey != "" {
-		args = append(args, "--ssekms-key-id", p.KMSKey)
-	}
-	args, _ = withSSEC(args, p.SSEC)
-	put = AWSCommand(env, args...)
-	put.Note = fmt.Sprintf("the aws CLI cannot encrypt client-side: %s.s3ec stands for the body encrypted with the S3 Encryption Client "+
-		"format V%d (AES-256-GCM%s) under the plaintext data key, as an S3 Encryption Client SDK writes it",
-		p.File, p.ClientSide.format(), map[bool]string{true: ", HKDF-SHA512 key commitment", false: ""}[p.ClientSide.format() == s3c.FormatV3])
+// cseCommands is what the aws CLI can do for a client-side upload. It
+// cannot encrypt client-side (that takes an S3 Encryption Client SDK) and
+// s3crypt never writes the ciphertext to a file, so no put-object is
+// shown: the head-object shows what s3crypt stored once it is done.
+func (p *Put) cseCommands(env *Env, multipart bool) []Command {
+	args := []string{"s3api", "head-object", "--bucket", p.Bucket, "--key", p.Key}
+	cmds, main := sseCSequence(env, p.SSEC, args)
+	how := "one PutObject"
 	if multipart {
-		put.Note += "; s3crypt sends the ciphertext as a multipart upload"
+		how = "a multipart upload"
 	}
-	return gen, put
+	cmds[main].Note = fmt.Sprintf("the aws CLI cannot encrypt client-side: s3crypt encrypted %s locally (S3 Encryption Client format V%d, AES-256-GCM%s) "+
+		"under a KMS data key and sent only the ciphertext in %s, with the envelope as x-amz-meta-* metadata; once it is done, this shows what S3 stored",
+		p.File, p.ClientSide.format(), map[bool]string{true: ", HKDF-SHA512 key commitment", false: ""}[p.ClientSide.format() == s3c.FormatV3], how)
+	return cmds
 }
 
-// getCommand is the KMS half of a client-side download.
-func (g *Get) cseCommand(env *Env, e s3c.Envelope) Command {
-	args := []string{"kms", "decrypt", "--ciphertext-blob", "fileb://wrapped-key.bin", "--encryption-context", contextJSON(e.MatDesc)}
+// cseCommands is what the aws CLI can do for a client-side download: save
+// the ciphertext as stored, take the encrypted data key from the
+// envelope and have KMS unwrap it (printing only which key did). It
+// cannot decrypt the body.
+func (g *Get) cseCommands(env *Env, e s3c.Envelope) []Command {
+	out := g.File
+	if out == "-" {
+		out = filepath.Base(g.Key)
+	}
+	obj := []string{"--bucket", g.Bucket, "--key", g.Key}
+	if g.VersionID != "" {
+		obj = append(obj, "--version-id", g.VersionID)
+	}
+	cmds, main := sseCSequence(env, g.SSEC, append([]string{"s3api", "get-object"}, obj...), out+".s3ec")
+	cmds[main].Note = "the aws CLI cannot decrypt client-side: this saves the ciphertext as stored, with its envelope in Metadata"
+	meta := s3c.MetaV3Key
+	if e.Format == s3c.FormatV2 {
+		meta = s3c.MetaKeyV2
+	}
+	heads, main := sseCSequence(env, g.SSEC, append([]string{"s3api", "head-object"}, obj...),
+		"--query", `Metadata."`+meta+`"`, "--output", "text")
+	heads[main].Pipe = decodeToFile(out + ".wrapped-key")
+	heads[main].Note = fmt.Sprintf("x-amz-meta-%s is the data key encrypted under KMS (%d bytes)", meta, len(e.WrappedKey))
+	cmds = append(cmds, heads...)
+	args := []string{"kms", "decrypt", "--ciphertext-blob", "fileb://" + out + ".wrapped-key", "--encryption-context", contextJSON(e.MatDesc)}
 	if g.KMSKey != "" {
 		args = append(args, "--key-id", g.KMSKey)
 	}
-	c := AWSCommand(env, args...)
-	key := s3c.MetaV3Key
-	if e.Format == s3c.FormatV2 {
-		key = s3c.MetaKeyV2
-	}
-	c.Note = fmt.Sprintf("the aws CLI cannot decrypt client-side: wrapped-key.bin stands for the base64-decoded x-amz-meta-%s (%d bytes: %s), "+
-		"and the plaintext key it returns must decrypt the body in the S3 Encryption Client format V%d, as an S3 Encryption Client SDK does",
-		key, len(e.WrappedKey), shorten(base64.StdEncoding.EncodeToString(e.WrappedKey), 12), e.Format)
-	return c
+	c := AWSCommand(env, append(args, "--query", "KeyId", "--output", "text")...)
+	c.Note = fmt.Sprintf("KMS unwraps the data key under the envelope's context; --query KeyId prints only which key did, not the plaintext key, "+
+		"which s3crypt then used to decrypt the body in the S3 Encryption Client format V%d (an S3 Encryption Client SDK does the same)", e.Format)
+	return append(cmds, c)
 }
 
 // kmsARNIn finds a KMS key ARN in an error message (KMS names the key it

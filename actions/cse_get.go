@@ -64,7 +64,9 @@ func (g *Get) runClientSide(ctx context.Context, env *Env, r *Reporter, head *s3
 		Detail: fmt.Sprintf("S3 removed its own %s and streams %d bytes of client-side ciphertext, with the envelope in x-amz-meta-* (%s)",
 			enc.Mode(), ctLen, clientSideLabel(e.Format))})
 	s3KMS := r.kmsCalls() // S3's, before your own Decrypt
-	r.Command(g.cseCommand(env, e))
+	for _, c := range g.cseCommands(env, e) {
+		r.Command(c)
+	}
 	kmsRequest(r, "Decrypt", fmt.Sprintf("you send KMS the %d-byte encrypted data key with the context stored in the envelope", len(e.WrappedKey)))
 	kin := &kms.DecryptInput{CiphertextBlob: e.WrappedKey, EncryptionContext: e.MatDesc}
 	if g.KMSKey != "" {

@@ -35,8 +35,6 @@ func (p *Put) runClientSide(ctx context.Context, env *Env, r *Reporter, f *os.Fi
 	format := p.ClientSide.format()
 	ctLen := s3c.EncryptedLength(size)
 	multipart := ctLen >= threshold(env)
-	gen, _ := p.cseCommands(env, kctx, nil, multipart)
-	r.Command(gen)
 	kmsRequest(r, "GenerateDataKey", "you ask KMS for a new AES_256 data key under "+p.ClientSide.KMSKey+
 		", bound to the context (aws:x-amz-cek-alg = "+kctx[s3c.ContextKeyCEKAlg]+")")
 	out, err := env.Backend.KMS.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: &p.ClientSide.KMSKey,
@@ -68,8 +66,9 @@ func (p *Put) runClientSide(ctx context.Context, env *Env, r *Reporter, f *os.Fi
 	r.Step(Step{Actor: You, Op: OpLocalWipe, Title: "plaintext key wiped", Observed: true,
 		Detail: "you wiped the plaintext data key; only the running cipher's AES key schedule remains until the last byte, and only the encrypted key is stored"})
 	meta := e.Metadata()
-	_, put := p.cseCommands(env, kctx, meta, multipart)
-	r.Command(put)
+	for _, c := range p.cseCommands(env, multipart) {
+		r.Command(c)
+	}
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: p.requestName(ctLen, env), Bytes: ctLen, Observed: true,
 		Detail: "you send only ciphertext, with the envelope (encrypted data key, " + ivName(format) + ", context) as x-amz-meta-* metadata, and " + p.headerSummary()})
 	if !r.Observing() {

@@ -185,13 +185,11 @@ func TestClientSideEvents(t *testing.T) {
 			cmds = append(cmds, c.Command)
 		}
 	}
-	if len(cmds) != 2 || !strings.HasPrefix(cmds[0].String(), "aws kms generate-data-key --key-id "+kmsKey+" --key-spec AES_256 --encryption-context") ||
-		!strings.HasPrefix(cmds[1].String(), "aws s3api put-object --bucket cseev --key o --body "+src+".s3ec --metadata") ||
-		!strings.Contains(cmds[1].Note, "cannot encrypt client-side") || !strings.Contains(cmds[1].String(), `"x-amz-c":"115"`) {
+	// The aws CLI cannot encrypt client-side: no put-object of a file
+	// that does not exist, only the head-object that shows what S3 stored.
+	if len(cmds) != 1 || cmds[0].Short() != "aws s3api head-object --bucket cseev --key o" ||
+		!strings.Contains(cmds[0].Note, "cannot encrypt client-side") || !strings.Contains(cmds[0].Note, src) {
 		t.Fatalf("commands %+v", cmds)
-	}
-	if _, ok := pevs[0].(actions.CommandEvent); !ok {
-		t.Fatalf("first event %T, want the aws command", pevs[0])
 	}
 	if kc := pres.(actions.PutResult).KMSCalls; kc != 0 {
 		t.Fatalf("KMS calls by S3 %d, want 0 (SSE-S3 needs none; your GenerateDataKey is not S3's)", kc)

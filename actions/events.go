@@ -64,14 +64,22 @@ type Progress struct {
 	Rate  float64 // bytes per second, smoothed
 }
 
-// Command is the aws CLI equivalent of what an action did. Args never hold
-// a secret: SSE-C keys appear as fileb:// paths.
+// Command is the aws CLI equivalent of what an action did, or one step of
+// it (an action may report a sequence, in order). Nothing in it is ever a
+// secret: SSE-C keys appear as fileb:// paths.
 type Command struct {
-	Args []string // "aws", "s3api", "put-object", "--bucket", "b", …
+	Args []string // "aws", "s3api", "put-object", "--bucket", "b", … (or "rm", "base64", …)
 	// Global are the options that point the CLI at the backend
-	// (--endpoint-url, --ca-bundle, --region); String leaves them out.
+	// (--endpoint-url, --ca-bundle, --region, --profile); String puts
+	// them after Args, Short leaves them out.
 	Global []string
-	Note   string // why it differs from what s3crypt did, if it does
+	// Pipe is shell text that follows the command: where its output
+	// goes ("| base64 -d > out.bin"). String includes it.
+	Pipe string
+	Note string // why it differs from what s3crypt did, if it does
+	// NeedsCLI, when set, is the oldest aws CLI version that knows every
+	// field the command sends ("2.32.0"); older ones refuse it.
+	NeedsCLI string
 }
 
 // JobID names one submitted action.

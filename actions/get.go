@@ -63,7 +63,6 @@ func (g *Get) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 		}
 	}
 	start := time.Now()
-	r.Command(g.command(env))
 	// The HEAD tells a client-side envelope and the size (ranged parts for
 	// a large object); each request carries the SSE-C key, and S3 checks it
 	// each time.
@@ -72,7 +71,10 @@ func (g *Get) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 			map[bool]string{true: ", sending the SSE-C key again with each request", false: ""}[g.SSEC != nil]})
 	head, cse, err := g.probe(ctx, env, r)
 	if err == nil && cse != nil && !g.NoDecrypt {
-		return g.runClientSide(ctx, env, r, head, start)
+		return g.runClientSide(ctx, env, r, head, start) // reports its own commands
+	}
+	for _, c := range g.commands(env) {
+		r.Command(c)
 	}
 	var res GetResult
 	switch {
@@ -257,17 +259,19 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (g *Get) command(env *Env) Command {
+// commands is the aws CLI equivalent of g, in order.
+func (g *Get) commands(env *Env) []Command {
 	args := []string{"s3api", "get-object", "--bucket", g.Bucket, "--key", g.Key}
 	if g.VersionID != "" {
 		args = append(args, "--version-id", g.VersionID)
 	}
-	args, note := withSSEC(args, g.SSEC)
 	file := g.File
 	if file == "-" {
 		file = "/dev/stdout"
 	}
-	c := AWSCommand(env, append(args, file)...)
-	c.Note = note
-	return c
+	cmds, main := sseCSequence(env, g.SSEC, args, file)
+	if g.File == "-" {
+		cmds[main].Note = "the aws CLI prints its response (JSON) to standard output too, after the object's bytes"
+	}
+	return cmds
 }

@@ -86,7 +86,9 @@ func (h *Head) hint() Hint { return Hint{Bucket: h.Bucket, Key: h.Key, UsedSSEC:
 
 // Run implements Action.
 func (h *Head) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
-	r.Command(h.command(env))
+	for _, c := range h.commands(env) {
+		r.Command(c)
+	}
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "HeadObject", Observed: true,
 		Detail: "you ask S3 for the object's headers" + map[bool]string{true: ", sending the SSE-C key again", false: ""}[h.SSEC != nil]})
 	in := &s3.HeadObjectInput{Bucket: &h.Bucket, Key: &h.Key, ChecksumMode: s3types.ChecksumModeEnabled}
@@ -245,14 +247,12 @@ func headNotes(res HeadResult) []string {
 	return n
 }
 
-// command is the aws CLI equivalent of the HEAD.
-func (h *Head) command(env *Env) Command {
+// commands is the aws CLI equivalent of the HEAD, in order.
+func (h *Head) commands(env *Env) []Command {
 	args := []string{"s3api", "head-object", "--bucket", h.Bucket, "--key", h.Key, "--checksum-mode", "ENABLED"}
 	if h.VersionID != "" {
 		args = append(args, "--version-id", h.VersionID)
 	}
-	args, note := withSSEC(args, h.SSEC)
-	c := AWSCommand(env, args...)
-	c.Note = note
-	return c
+	cmds, _ := sseCSequence(env, h.SSEC, args)
+	return cmds
 }

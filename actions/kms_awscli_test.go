@@ -13,12 +13,13 @@ import (
 	"github.com/s3crypt/s3crypt/internal/sandboxtest"
 )
 
-// awsRun runs a command s3crypt reported through Debian's aws CLI.
+// awsRun runs a command s3crypt reported, as shown, through /bin/sh with
+// Debian's aws CLI.
 func awsRun(t *testing.T, env *actions.Env, c actions.Command) string {
 	t.Helper()
-	stdout, stderr, err := sandboxtest.AWS(t, env.Backend, c.Full())
+	stdout, stderr, err := sandboxtest.Shell(t, env.Backend, t.TempDir(), c.String())
 	if err != nil {
-		t.Fatalf("%s: %v\n%s%s", c.FullString(), err, stdout, stderr)
+		t.Fatalf("%s: %v\n%s%s", c.String(), err, stdout, stderr)
 	}
 	return stdout
 }
@@ -57,20 +58,20 @@ func TestKMSCommandsRunInAWSCLI(t *testing.T) {
 	rsa := newKey(t, env, "RSA_2048", "")
 	ctx := map[string]string{"app": "s3crypt", "Team": "a b"}
 
-	// generate-data-key: the aws CLI's encrypted key decrypts to its plaintext key.
-	_, evs := mustRun(t, env, &actions.GenerateDataKey{KeyID: "alias/cli", Context: ctx, Out: filepath.Join(t.TempDir(), "k")})
-	var dk struct{ Plaintext, CiphertextBlob, KeyId string }
-	if err := json.Unmarshal([]byte(awsRun(t, env, kmsCommands(evs)[0])), &dk); err != nil {
-		t.Fatal(err)
-	}
-	plainKey, _ := base64.StdEncoding.DecodeString(dk.Plaintext)
-	blob, _ := base64.StdEncoding.DecodeString(dk.CiphertextBlob)
-	if len(plainKey) != 32 || !strings.HasSuffix(dk.KeyId, ":key/"+sym) {
-		t.Fatalf("aws generate-data-key gave %d bytes under %s", len(plainKey), dk.KeyId)
+	// generate-data-key: the raw key the aws CLI writes to --out's file is
+	// what its encrypted key (printed) decrypts to.
+	out := filepath.Join(t.TempDir(), "k")
+	_, evs := mustRun(t, env, &actions.GenerateDataKey{KeyID: "alias/cli", Context: ctx, Out: out})
+	os.Remove(out)
+	blob := awsBase64(t, awsRun(t, env, kmsCommands(evs)[0]))
+	plainKey, _ := os.ReadFile(out)
+	if len(plainKey) != 32 {
+		t.Fatalf("aws generate-data-key wrote %d bytes to %s", len(plainKey), out)
 	}
 	if got := decryptFile(t, env, blob, "", ctx); !bytes.Equal(got, plainKey) {
 		t.Fatal("s3crypt does not decrypt the aws CLI's data key to its plaintext")
 	}
+	_ = sym
 
 	for _, c := range []struct {
 		key string
@@ -79,20 +80,23 @@ func TestKMSCommandsRunInAWSCLI(t *testing.T) {
 		plain := randomBytes(c.n)
 		in := writeFile(t, plain)
 		dir := t.TempDir()
-		// encrypt: the aws CLI's ciphertext (base64-decoded) decrypts with s3crypt.
+		// encrypt: the aws CLI's ciphertext file decrypts with s3crypt.
 		_, evs := mustRun(t, env, &actions.KMSEncrypt{KeyID: c.key, In: in, Out: filepath.Join(dir, "mine"), Context: ctx})
-		enc := kmsCommands(evs)[0]
-		theirs := awsBase64(t, awsRun(t, env, enc))
+		os.Rename(filepath.Join(dir, "mine"), filepath.Join(dir, "mine.s3crypt"))
+		awsRun(t, env, kmsCommands(evs)[0])
+		theirs, _ := os.ReadFile(filepath.Join(dir, "mine"))
 		rsaKey := map[bool]string{true: rsa}[c.key == rsa]
 		if got := decryptFile(t, env, theirs, rsaKey, ctx); !bytes.Equal(got, plain) {
 			t.Fatalf("%s: the aws CLI's ciphertext does not decrypt to the plaintext", c.key)
 		}
 		// decrypt: the aws CLI decrypts s3crypt's ciphertext file to the same plaintext.
-		_, evs = mustRun(t, env, &actions.KMSDecrypt{KeyID: rsaKey, In: filepath.Join(dir, "mine"), Out: filepath.Join(dir, "plain"), Context: ctx})
-		if got := awsBase64(t, awsRun(t, env, kmsCommands(evs)[0])); !bytes.Equal(got, plain) {
+		_, evs = mustRun(t, env, &actions.KMSDecrypt{KeyID: rsaKey, In: filepath.Join(dir, "mine.s3crypt"), Out: filepath.Join(dir, "plain"), Context: ctx})
+		os.Rename(filepath.Join(dir, "plain"), filepath.Join(dir, "plain.s3crypt"))
+		awsRun(t, env, kmsCommands(evs)[0])
+		if got, _ := os.ReadFile(filepath.Join(dir, "plain")); !bytes.Equal(got, plain) {
 			t.Fatalf("%s: aws kms decrypt of s3crypt's file differs", c.key)
 		}
-		mine, _ := os.ReadFile(filepath.Join(dir, "plain"))
+		mine, _ := os.ReadFile(filepath.Join(dir, "plain.s3crypt"))
 		if !bytes.Equal(mine, plain) {
 			t.Fatalf("%s: s3crypt's decrypt differs", c.key)
 		}

@@ -154,8 +154,8 @@ func (e *KMSEncrypt) command(env *Env, alg string) Command {
 		args = append(args, "--encryption-context", c)
 	}
 	c := AWSCommand(env, append(args, "--output", "text", "--query", "CiphertextBlob")...)
-	c.Note = "the aws CLI prints the ciphertext as base64 text; `| base64 -d > " + e.Out +
-		"` gives the same binary file s3crypt wrote (a file of base64 text is not a ciphertext)"
+	c.Pipe = decodeToFile(e.Out)
+	c.Note = "the aws CLI prints the ciphertext as base64 text: base64 -d makes it the binary file s3crypt writes (a file of base64 text is not a ciphertext)"
 	return c
 }
 
@@ -232,6 +232,7 @@ func (d *KMSDecrypt) command(env *Env, alg string) Command {
 		args = append(args, "--encryption-context", c)
 	}
 	c := AWSCommand(env, append(args, "--output", "text", "--query", "Plaintext")...)
-	c.Note = "the aws CLI prints the plaintext as base64 text; `| base64 -d > " + d.Out + "` gives the same file s3crypt wrote"
+	c.Pipe = decodeToFile(d.Out)
+	c.Note = "the aws CLI prints the plaintext as base64 text: base64 -d gives the same file s3crypt writes"
 	return c
 }

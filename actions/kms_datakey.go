@@ -25,6 +25,11 @@ type GenerateDataKey struct {
 	Out string
 	// EncryptedOut, when set, receives the raw encrypted data key (0600).
 	EncryptedOut string
+	// InMemory says the caller uses the plaintext key itself (as an SSE-C
+	// key) and wipes it: it is neither printed nor saved. The aws command
+	// shown then keeps only the encrypted key, which the next commands
+	// decrypt (the aws CLI cannot hand a key from one command to another).
+	InMemory bool
 }
 
 // GenerateDataKeyResult is a new data key.
@@ -167,12 +172,35 @@ func (g *GenerateDataKey) command(env *Env) Command {
 	if ctx := contextJSON(g.Context); ctx != "" {
 		args = append(args, "--encryption-context", ctx)
 	}
-	c := AWSCommand(env, args...)
-	if g.Out != "" {
-		c.Note = "the aws CLI prints the plaintext key (base64) to your terminal, which defeats envelope encryption; " +
-			"s3crypt wrote the raw key to " + g.Out + " instead, as `--query Plaintext --output text | base64 -d > " +
-			g.Out + "` would. To store a key only, use aws kms generate-data-key-without-plaintext"
-	} else {
+	// One call returns both keys, base64 in JSON; --output text with a
+	// two-field query prints them on one line for the shell to split.
+	both := append(args, "--query", "[Plaintext,CiphertextBlob]", "--output", "text")
+	split := func(plain, blob string) string {
+		return `| { read -r key blob; ` + plain + `; ` + blob + `; }`
+	}
+	save := func(v, file string) string { return `printf %s "$` + v + `" | base64 -d > ` + shellQuote(file) }
+	var c Command
+	switch {
+	case g.InMemory && g.EncryptedOut != "":
+		c = AWSCommand(env, append(args, "--query", "CiphertextBlob", "--output", "text")...)
+		c.Pipe = decodeToFile(g.EncryptedOut)
+		c.Note = "s3crypt keeps the plaintext key in memory only; the aws CLI cannot pass it to the next command, " +
+			"so this keeps only the encrypted key and the next commands have KMS decrypt it"
+	case g.Out != "" && g.EncryptedOut != "":
+		c = AWSCommand(env, both...)
+		c.Pipe = split(save("key", g.Out), save("blob", g.EncryptedOut))
+		c.Note = "the raw plaintext key goes to " + g.Out + " and the raw encrypted key to " + g.EncryptedOut + ", as s3crypt wrote them; nothing is printed"
+	case g.Out != "":
+		c = AWSCommand(env, both...)
+		c.Pipe = split(save("key", g.Out), `echo "$blob"`)
+		c.Note = "the raw plaintext key goes to " + g.Out + " (not to your terminal); the encrypted key is printed as base64. " +
+			"To store a key only, use aws kms generate-data-key-without-plaintext"
+	case g.EncryptedOut != "":
+		c = AWSCommand(env, both...)
+		c.Pipe = split(`echo "$key"`, save("blob", g.EncryptedOut))
+		c.Note = "the plaintext key is printed as base64, which defeats envelope encryption (use --out FILE); the raw encrypted key goes to " + g.EncryptedOut
+	default:
+		c = AWSCommand(env, args...)
 		c.Note = "the aws CLI prints Plaintext and CiphertextBlob as base64: decode them (base64 -d) before use"
 	}
 	return c

@@ -116,8 +116,8 @@ func TestCreateDescribeListKeys(t *testing.T) {
 		t.Fatalf("created %+v", res)
 	}
 	cmds := kmsCommands(evs)
-	if len(cmds) != 2 || cmds[0].String() != "aws kms create-key --description 'demo key'" ||
-		cmds[1].String() != "aws kms create-alias --alias-name alias/demo --target-key-id "+k.KeyID {
+	if len(cmds) != 2 || cmds[0].Short() != "aws kms create-key --description 'demo key'" ||
+		cmds[1].Short() != "aws kms create-alias --alias-name alias/demo --target-key-id "+k.KeyID {
 		t.Fatalf("commands %v", cmds)
 	}
 	if got := kmsOps(evs); got != "you:Request KMS:CreateKey KMS:Response you:Request KMS:Response" {
@@ -138,7 +138,7 @@ func TestCreateDescribeListKeys(t *testing.T) {
 	if got := d.(actions.KeyInfo); got.KeyID != k.KeyID || got.Aliases[0] != "alias/demo" || got.Rotation != actions.RotationDisabled {
 		t.Fatalf("describe %+v", got)
 	}
-	if c := kmsCommands(evs)[0]; c.String() != "aws kms describe-key --key-id alias/demo" {
+	if c := kmsCommands(evs)[0]; c.Short() != "aws kms describe-key --key-id alias/demo" {
 		t.Fatalf("describe command %s", c)
 	}
 
@@ -202,7 +202,7 @@ func TestKeyStatesAndAliases(t *testing.T) {
 		!strings.Contains(st.Next, "cancel-key-deletion --key-id alias/st") {
 		t.Fatalf("schedule %+v", st)
 	}
-	if c := kmsCommands(evs)[0].String(); c != "aws kms schedule-key-deletion --key-id alias/st --pending-window-in-days 7" {
+	if c := kmsCommands(evs)[0].Short(); c != "aws kms schedule-key-deletion --key-id alias/st --pending-window-in-days 7" {
 		t.Fatalf("schedule command %s", c)
 	}
 	pending := map[string]string{"what": "pending deletion", "why": "scheduled for deletion",
@@ -224,13 +224,13 @@ func TestKeyStatesAndAliases(t *testing.T) {
 	if a := res.(actions.AliasResult); a.KeyID != id || !strings.HasSuffix(a.KeyARN, id) {
 		t.Fatalf("create alias %+v", a)
 	}
-	if c := kmsCommands(evs)[0].String(); c != "aws kms create-alias --alias-name alias/two --target-key-id "+id {
+	if c := kmsCommands(evs)[0].Short(); c != "aws kms create-alias --alias-name alias/two --target-key-id "+id {
 		t.Fatalf("create-alias command %s", c)
 	}
 	e, _ = kmsErr(t, env, &actions.CreateAlias{AliasName: "alias/two", TargetKeyID: id})
 	wantErr(t, e, "AlreadyExistsException", actions.KindAlreadyExists, map[string]string{"why": "taken", "fix": "delete-alias"})
 	res, evs = mustRun(t, env, &actions.DeleteAlias{AliasName: "alias/two"})
-	if a := res.(actions.AliasResult); a.KeyID != id || kmsCommands(evs)[0].String() != "aws kms delete-alias --alias-name alias/two" {
+	if a := res.(actions.AliasResult); a.KeyID != id || kmsCommands(evs)[0].Short() != "aws kms delete-alias --alias-name alias/two" {
 		t.Fatalf("delete alias %+v", a)
 	}
 	if _, err, _ := collect(t, env, &actions.DescribeKey{KeyID: "alias/two"}); err == nil {

@@ -127,8 +127,8 @@ func TestListObjectsShowsEachEncryption(t *testing.T) {
 		t.Fatalf("notes %q", r.Notes)
 	}
 	c := bkCommands(evs)[0]
-	if c.String() != "aws s3api list-objects-v2 --bucket mix --delimiter /" || !strings.Contains(c.Note, "HeadObject per object") {
-		t.Fatalf("command %q note %q", c.String(), c.Note)
+	if c.Short() != "aws s3api list-objects-v2 --bucket mix --delimiter /" || !strings.Contains(c.Note, "HeadObject per object") {
+		t.Fatalf("command %q note %q", c.Short(), c.Note)
 	}
 	if data, err := json.Marshal(r); err != nil || !strings.Contains(string(data), `"label":"SSE-KMS alias/demo B"`) {
 		t.Fatalf("json %s %v", data, err)
@@ -236,7 +236,7 @@ func TestListBucketsWithEncryption(t *testing.T) {
 	if e := r.Buckets[1].Encryption; e == nil || !reflect.DeepEqual(*e, actions.BucketEncryption{SSEAlgorithm: "aws:kms", KMSKeyID: "alias/demo", BucketKey: true, Blocked: []string{"NONE"}}) {
 		t.Fatalf("beta %+v", e)
 	}
-	if r.Buckets[0].Created.IsZero() || bkCommands(evs)[0].String() != "aws s3api list-buckets" {
+	if r.Buckets[0].Created.IsZero() || bkCommands(evs)[0].Short() != "aws s3api list-buckets" {
 		t.Fatalf("created %v, command %v", r.Buckets[0].Created, bkCommands(evs))
 	}
 }

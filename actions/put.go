@@ -41,31 +41,14 @@ const (
 type SSECKey struct {
 	Key  *s3c.Key
 	File string
-	// Encoding is how File holds the key (raw bytes, base64 or hex text);
-	// the aws CLI's fileb:// needs the raw bytes.
+	// Encoding is how File holds the key (raw bytes, base64 or hex text;
+	// read from File when unknown): the aws CLI's fileb:// needs the raw
+	// bytes, so the commands shown decode it first.
 	Encoding s3c.KeyEncoding
-}
-
-// cliArgs are the aws CLI options that send this key, and a note when the
-// file cannot be passed as it is.
-func (k *SSECKey) cliArgs() (args []string, note string) {
-	args = []string{"--sse-customer-algorithm", "AES256", "--sse-customer-key", "fileb://" + k.File}
-	switch k.Encoding {
-	case s3c.EncodingBase64:
-		note = k.File + " holds the key as base64 text; the aws CLI needs the 32 raw bytes: base64 -d " + k.File + " > key.bin and pass fileb://key.bin"
-	case s3c.EncodingHex:
-		note = k.File + " holds the key as hex text; the aws CLI needs the 32 raw bytes: xxd -r -p " + k.File + " > key.bin and pass fileb://key.bin"
-	}
-	return args, note
-}
-
-// withSSEC appends k's aws CLI options to args and returns the note.
-func withSSEC(args []string, k *SSECKey) ([]string, string) {
-	if k == nil {
-		return args, ""
-	}
-	a, note := k.cliArgs()
-	return append(args, a...), note
+	// FromKMS says File holds a KMS-encrypted data key (the raw
+	// CiphertextBlob) that was decrypted to get Key: the commands shown
+	// have KMS decrypt it first.
+	FromKMS bool
 }
 
 // headers returns algorithm, base64 key and base64 MD5 for the SDK.
@@ -169,7 +152,9 @@ func (p *Put) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 	if p.ClientSide != nil {
 		return p.runClientSide(ctx, env, r, f, st.Size())
 	}
-	r.Command(p.command(env))
+	for _, c := range p.commands(env) {
+		r.Command(c)
+	}
 	p.reportKeySteps(r)
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: p.requestName(st.Size(), env),
 		Detail: "you send the file over TLS with " + p.headerSummary(), Bytes: st.Size(), Observed: true})
@@ -421,8 +406,8 @@ func (p *Put) sendPart(ctx context.Context, env *Env, r *Reporter, uploadID *str
 	return s3types.CompletedPart{PartNumber: aws.Int32(num), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32}, nil
 }
 
-// command is the aws CLI equivalent of p.
-func (p *Put) command(env *Env) Command {
+// commands is the aws CLI equivalent of p, in order.
+func (p *Put) commands(env *Env) []Command {
 	args := []string{"s3api", "put-object", "--bucket", p.Bucket, "--key", p.Key, "--body", p.File}
 	if p.SSE != SSEDefault {
 		args = append(args, "--server-side-encryption", p.SSE)
@@ -440,11 +425,9 @@ func (p *Put) command(env *Env) Command {
 	if c := p.encryptionContext(); c != nil {
 		args = append(args, "--ssekms-encryption-context", *c)
 	}
-	args, note := withSSEC(args, p.SSEC)
-	c := AWSCommand(env, args...)
-	c.Note = note
-	if fi, err := os.Stat(p.File); err == nil && fi.Size() >= threshold(env) && note == "" {
-		c.Note = "s3crypt sends this as a multipart upload in parallel parts; aws s3 cp does the same for large files"
+	cmds, main := sseCSequence(env, p.SSEC, args)
+	if fi, err := os.Stat(p.File); err == nil && fi.Size() >= threshold(env) {
+		cmds[main].Note = "s3crypt sends this as a multipart upload in parallel parts; aws s3 cp does the same for large files"
 	}
-	return c
+	return cmds
 }

@@ -66,11 +66,7 @@ func (p *PutSSEC) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 	}
 	defer k.Wipe()
 	put := p.Put
-	file := p.KeyFile
-	if p.Source == SSECFromKMS {
-		file = "PLAINTEXT_KEY_FILE"
-	}
-	put.SSEC = &SSECKey{Key: k, File: file, Encoding: enc}
+	put.SSEC = &SSECKey{Key: k, File: p.KeyFile, Encoding: enc, FromKMS: p.Source == SSECFromKMS}
 	res, err := put.Run(ctx, env, r)
 	if err != nil && p.Source != SSECFromFile && RefusedByS3(err) {
 		// No object uses the key just made: keeping its file would only
@@ -101,7 +97,7 @@ func (p *PutSSEC) key(ctx context.Context, env *Env, r *Reporter) (*s3c.Key, s3c
 			Detail: "you generated 32 random bytes and saved them to " + p.KeyFile + " (0600): without this file the object cannot be read"})
 		return k, s3c.EncodingRaw, nil
 	case SSECFromKMS:
-		g := &GenerateDataKey{KeyID: p.KMSKey, EncryptedOut: p.KeyFile}
+		g := &GenerateDataKey{KeyID: p.KMSKey, EncryptedOut: p.KeyFile, InMemory: true}
 		res, err := g.Run(ctx, env, r)
 		if err != nil {
 			return nil, s3c.EncodingUnknown, err
@@ -159,7 +155,7 @@ func (g *GetSSEC) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 	}
 	defer k.Wipe()
 	get := g.Get
-	get.SSEC = &SSECKey{Key: k, File: g.KeyFile, Encoding: enc}
+	get.SSEC = &SSECKey{Key: k, File: g.KeyFile, Encoding: enc, FromKMS: g.FromKMS}
 	return get.Run(ctx, env, r)
 }
 
@@ -175,7 +171,8 @@ func DecryptDataKey(ctx context.Context, env *Env, r *Reporter, op, path string)
 	if dec, derr := base64.StdEncoding.DecodeString(strings.TrimSpace(string(blob))); derr == nil && len(dec) > 0 {
 		blob = dec
 	}
-	r.Command(AWSCommand(env, "kms", "decrypt", "--ciphertext-blob", "fileb://"+path, "--query", "Plaintext", "--output", "text"))
+	// The aws equivalent of this Decrypt is part of the request's own
+	// commands (SSECKey.FromKMS).
 	r.Step(Step{Actor: You, To: KMS, Op: OpRequest, Title: "Decrypt", Observed: true,
 		Detail: "you send the encrypted data key to KMS"})
 	out, err := env.Backend.KMS.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob}, withKMSJob(r))

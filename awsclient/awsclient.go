@@ -74,7 +74,10 @@ type Backend struct {
 	Label string
 	// CAFile is the CA bundle an aws CLI command needs for Endpoint ("" if
 	// the system's will do).
-	CAFile  string
+	CAFile string
+	// Profile is the --profile s3crypt was given ("" when none): the aws
+	// commands it shows pass it too.
+	Profile string
 	S3      *s3.Client
 	KMS     *kms.Client
 	Sandbox *sandbox.Sandbox // the sandbox, when Kind is KindSandbox
@@ -121,7 +124,7 @@ func openEndpoint(ctx context.Context, opt Options, endpoint string, rec *Record
 		cfg.Region = "us-east-1"
 	}
 	b := newBackend(KindEndpoint, cfg, rec, true)
-	b.Endpoint = endpoint
+	b.Endpoint, b.Profile = endpoint, opt.Profile
 	b.Label = "endpoint " + endpoint + " · " + cfg.Region
 	b.CAFile = os.Getenv("AWS_CA_BUNDLE")
 	return b, nil
@@ -143,6 +146,7 @@ func openAWS(ctx context.Context, opt Options, rec *Recorder) (*Backend, error) 
 		return nil, fmt.Errorf("no AWS region: set --region, AWS_REGION or a region in your profile")
 	}
 	b := newBackend(KindAWS, cfg, rec, false)
+	b.Profile = opt.Profile
 	profile := opt.Profile
 	if profile == "" {
 		profile = os.Getenv("AWS_PROFILE")

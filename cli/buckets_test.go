@@ -49,7 +49,8 @@ func TestBucketVerbsCLI(t *testing.T) {
 		}
 	}
 	if !strings.Contains(r.Stderr, `$ aws s3api put-bucket-encryption --bucket demo --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"aws:kms","KMSMasterKeyID":"alias/demo"},"BucketKeyEnabled":true,"BlockedEncryptionTypes":{"EncryptionType":["NONE"]}}]}'`) ||
-		!strings.Contains(r.Stderr, "  # BlockedEncryptionTypes needs an aws CLI from November 2025") {
+		!strings.Contains(r.Stderr, "  # needs aws CLI 2.32.0 or later") ||
+		strings.Count(r.Stderr, "# credentials: ") != 1 || !strings.Contains(r.Stderr, "--endpoint-url https://127.0.0.1:") {
 		t.Fatalf("--show-aws: %q", r.Stderr)
 	}
 

@@ -83,7 +83,7 @@ func TestClientSideVerbs(t *testing.T) {
 		t.Fatalf("ls:\n%s%s", r.Stdout, r.Stderr)
 	}
 	// put ran with --json (steps and commands as JSON lines), get without.
-	for _, want := range []string{`"AWSCommand":"aws kms generate-data-key --key-id alias/cse`, "cannot encrypt client-side", "encrypt 70000 bytes",
+	for _, want := range []string{`"AWSCommand":"aws s3api head-object --bucket files --key v3`, "cannot encrypt client-side", "encrypt 70000 bytes",
 		"plaintext key wiped", "$ aws kms decrypt", "decrypt 70000 bytes"} {
 		if !strings.Contains(outputs.String(), want) {
 			t.Fatalf("--trace/--show-aws output lacks %q:\n%s", want, outputs.String())

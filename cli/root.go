@@ -39,6 +39,11 @@ type Globals struct {
 	Err io.Writer `kong:"-"`
 	// Env overrides the transfer tuning (tests).
 	Tuning actions.Env `kong:"-"`
+
+	// credentials is where the shown commands' credentials are, printed
+	// once before the first command (--show-aws).
+	credentials string
+	credShown   bool
 }
 
 func (g *Globals) out() io.Writer {
@@ -71,6 +76,7 @@ func (g *Globals) run(ctx context.Context, a actions.Action, human func(w io.Wri
 	defer b.Close()
 	env := g.Tuning
 	env.Backend = b
+	g.credentials = actions.CredentialsLine(b)
 	res, err := actions.RunSync(ctx, &env, a, g.report)
 	if err != nil {
 		return err
@@ -124,14 +130,22 @@ func (g *Globals) report(e actions.Event) {
 		case !g.ShowAWS:
 		case g.JSON:
 			line := map[string]any{"AWSCommand": e.Command.String()}
-			if e.Command.Note != "" {
-				line["Note"] = e.Command.Note
+			if note := e.Command.Comment(); note != "" {
+				line["Note"] = note
+			}
+			if !g.credShown && g.credentials != "" {
+				line["Credentials"] = g.credentials
+				g.credShown = true
 			}
 			g.jsonLine(line)
 		default:
+			if !g.credShown && g.credentials != "" {
+				fmt.Fprintln(g.errw(), "# "+g.credentials)
+				g.credShown = true
+			}
 			fmt.Fprintln(g.errw(), "$ "+e.Command.String())
-			if e.Command.Note != "" {
-				fmt.Fprintln(g.errw(), "  # "+e.Command.Note)
+			if note := e.Command.Comment(); note != "" {
+				fmt.Fprintln(g.errw(), "  # "+note)
 			}
 		}
 	}

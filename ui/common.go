@@ -26,4 +26,7 @@ type BackendInfo struct {
 	// session (an in-memory counter, no I/O); nil in tests without a
 	// backend, where the jobs' own counts stand in.
 	OwnKMS func() int
+	// Credentials says where the aws commands' credentials are (one line,
+	// no secret): shown once atop the command log.
+	Credentials string
 }

@@ -94,27 +94,41 @@ func (p logPane) View(focused bool, selJob actions.JobID) string {
 		if i == cur {
 			mark = st.FieldFocused.Render("▸ ")
 		}
+		// The whole command, global options included: it runs as shown.
 		text := wrap("$ "+e.cmd.String(), max(p.w-2, 10))
 		lines := strings.Split(text, "\n")
 		for j := range lines {
 			lines[j] = "  " + style.Render(lines[j])
 		}
 		lines[0] = mark + strings.TrimPrefix(lines[0], "  ")
-		if e.cmd.Note != "" {
-			lines = append(lines, "  "+st.Hint.Render(fit("# "+e.cmd.Note, p.w-2)))
+		if note := e.cmd.Comment(); note != "" {
+			lines = append(lines, "  "+st.Hint.Render(fit("# "+note, p.w-2)))
 		}
 		blocks = append(blocks, strings.Join(lines, "\n"))
 	}
+	// Where the credentials are, once, pinned atop the commands.
+	var head []string
+	if cred := p.c.Backend.Credentials; cred != "" && p.h > 2 {
+		head = strings.Split(wrap("# "+cred, max(p.w, 10)), "\n")
+		if n := max(p.h/3, 1); len(head) > n {
+			head = head[:n]
+			head[n-1] = fit(head[n-1]+" …", p.w)
+		}
+		for i := range head {
+			head[i] = st.Hint.Render(head[i])
+		}
+	}
 	// Show the blocks ending at the selected one, as many as fit.
 	out := []string{}
+	room := p.h - len(head)
 	for i := cur; i >= 0; i-- {
 		ls := strings.Split(blocks[i], "\n")
-		if len(out)+len(ls) > p.h && len(out) > 0 {
+		if len(out)+len(ls) > room && len(out) > 0 {
 			break
 		}
 		out = append(ls, out...)
 	}
-	return strings.Join(out, "\n")
+	return strings.Join(append(head, out...), "\n")
 }
 
 // Title is the pane title.

@@ -178,7 +178,7 @@ func (m *Model) copySelected() tea.Cmd {
 	if !ok {
 		return m.setStatus("no aws command yet: run an action first", true)
 	}
-	return tea.Batch(tea.SetClipboard(e.cmd.FullString()), m.setStatus("copied: "+e.cmd.String(), false))
+	return tea.Batch(tea.SetClipboard(e.cmd.String()), m.setStatus("copied, with its global options: "+e.cmd.Short(), false))
 }
 
 func (m *Model) cancelSelected() tea.Cmd {

@@ -54,7 +54,7 @@ func workerEnv(b *awsclient.Backend) *actions.Env {
 
 // BackendInfoOf describes b for the header.
 func BackendInfoOf(b *awsclient.Backend) BackendInfo {
-	info := BackendInfo{Label: b.Label, Sandbox: b.Sandbox != nil, Region: b.Region}
+	info := BackendInfo{Label: b.Label, Sandbox: b.Sandbox != nil, Region: b.Region, Credentials: actions.CredentialsLine(b)}
 	if rec := b.Recorder; rec != nil {
 		info.OwnKMS = rec.KMSTotal
 	}

@@ -73,3 +73,28 @@ func AWS(t testing.TB, b *awsclient.Backend, argv []string) (stdout, stderr stri
 	err = cmd.Run()
 	return out.String(), errb.String(), err
 }
+
+// Shell runs script (an actions.Command's String, verbatim) through
+// /bin/sh in dir with Debian's aws CLI first on PATH and only the
+// backend's sandbox credentials in the environment: no endpoint, region
+// or CA variable (AWS_CA_BUNDLE is the system bundle, as on this
+// machine), so the command has to carry them itself.
+func Shell(t testing.TB, b *awsclient.Backend, dir, script string) (stdout, stderr string, err error) {
+	t.Helper()
+	DebianAWS(t)
+	sh := testtool.Require(t, "sh")
+	c := b.Sandbox.Credentials()
+	cmd := exec.Command(sh, "-c", script)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + t.TempDir(), "AWS_ACCESS_KEY_ID=" + c.AccessKeyID,
+		"AWS_SECRET_ACCESS_KEY=" + c.SecretAccessKey, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+		"AWS_CA_BUNDLE=" + systemCABundle, "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true"}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	return out.String(), errb.String(), err
+}
+
+// systemCABundle is Debian's bundle of public CAs, which does not hold
+// the sandbox's CA.
+const systemCABundle = "/etc/ssl/certs/ca-certificates.crt"

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"golang.org/x/sync/errgroup"
 
 	s3c "github.com/s3crypt/s3crypt/crypto"
 )
@@ -87,18 +88,12 @@ func concurrencyOr(n int) int {
 // forEachBounded calls f(0…n-1), at most limit at once, and waits; it
 // stops starting calls when ctx ends.
 func forEachBounded(ctx context.Context, n, limit int, f func(i int)) {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, limit)
+	var g errgroup.Group
+	g.SetLimit(limit)
 	for i := 0; i < n && ctx.Err() == nil; i++ {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			f(i)
-		}()
+		g.Go(func() error { f(i); return nil })
 	}
-	wg.Wait()
+	_ = g.Wait() // f returns no error
 }
 
 // ListObjects lists a bucket's objects under a prefix with how each one is

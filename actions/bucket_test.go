@@ -33,7 +33,7 @@ func bkSteps(evs []actions.Event) []string {
 	var out []string
 	for _, e := range evs {
 		if s, ok := e.(actions.StepEvent); ok {
-			out = append(out, string(s.Step.Actor)+":"+s.Step.Op+" "+s.Step.Title)
+			out = append(out, string(s.Step.Actor)+":"+string(s.Step.Op)+" "+s.Step.Title)
 		}
 	}
 	return out

@@ -63,7 +63,7 @@ func configError(op, name string, err error) error {
 
 // ParseEncryptionConfig reads a bucket encryption configuration as the aws
 // CLI's --server-side-encryption-configuration takes it ({"Rules":[…]}),
-// or the bare rule object the seed blog's encrypt.json holds. Every problem
+// or the bare rule object the blog post's encrypt.json holds. Every problem
 // found (comments, wrong types, unknown or misspelt fields) is reported
 // with its line and column in a *ConfigError: comments first (they make the
 // JSON invalid), then the rest in document order.
@@ -287,7 +287,7 @@ func readConfig(root *jval, data []byte) (EncryptionConfig, []ConfigProblem) {
 	var cfg EncryptionConfig
 	rule := root
 	if fields, ok := root.v.([]jfield); ok && !slices.ContainsFunc(fields, func(f jfield) bool { return strings.EqualFold(f.name, "Rules") }) {
-		cfg.Notes = append(cfg.Notes, "the file holds a bare rule, as the seed blog's encrypt.json does: s3crypt accepts it, but the aws CLI would refuse it (--server-side-encryption-configuration needs {\"Rules\": [ … ]} around the rule)")
+		cfg.Notes = append(cfg.Notes, "the file holds a bare rule, as the blog post's encrypt.json does: s3crypt accepts it, but the aws CLI would refuse it (--server-side-encryption-configuration needs {\"Rules\": [ … ]} around the rule)")
 	} else if top := c.object(root, "the configuration", "Rules"); top != nil {
 		if top["Rules"] == nil {
 			return cfg, c.probs

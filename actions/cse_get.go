@@ -56,7 +56,7 @@ func (g *Get) runClientSide(ctx context.Context, env *Env, r *Reporter, head *s3
 	ctLen := aws.ToInt64(out.ContentLength)
 	enc := encryptionOfGet(out)
 	if !r.Observing() {
-		for _, s := range drawnSteps(drawnModeOf(enc), enc.BucketKey, false) {
+		for _, s := range drawnSteps(modeOf(enc), false) {
 			r.Step(s)
 		}
 	}

@@ -71,11 +71,10 @@ func (p *Put) runClientSide(ctx context.Context, env *Env, r *Reporter, f *os.Fi
 	meta := e.Metadata()
 	_, put := p.cseCommands(env, kctx, meta, multipart)
 	r.Command(put)
-	mine := r.kmsCalls() // your own KMS steps so far; KMSCalls counts S3's
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: p.requestName(ctLen, env), Bytes: ctLen, Observed: true,
 		Detail: "you send only ciphertext, with the envelope (encrypted data key, " + ivName(format) + ", context) as x-amz-meta-* metadata, and " + p.headerSummary()})
 	if !r.Observing() {
-		for _, s := range drawnSteps(p.drawnMode(), p.BucketKey != nil && *p.BucketKey, true) {
+		for _, s := range drawnSteps(p.serverMode(), true) {
 			r.Step(s)
 		}
 	}
@@ -95,7 +94,7 @@ func (p *Put) runClientSide(ctx context.Context, env *Env, r *Reporter, f *os.Fi
 	res.ClientSide = &ClientSideResult{Format: format, KMSKeyARN: arn, Context: kctx, CiphertextSize: ctLen}
 	if r.Observing() {
 		r.syncTrace(ctx)
-		res.KMSCalls = r.kmsCalls() - mine
+		res.KMSCalls = r.kmsCalls()
 	}
 	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, KeyARN: res.Encryption.KMSKeyARN, Bytes: ctLen,
 		Detail: fmt.Sprintf("S3 stored %d bytes of ciphertext it cannot read, under its own %s", ctLen, res.Encryption.Summary())})

@@ -14,13 +14,85 @@ import (
 // Error is a failed action explained: what happened, why, and what to do.
 // It never holds a secret.
 type Error struct {
-	Op     string // what was being done: "upload a.txt to s3://b/a.txt"
-	What   string // what happened
-	Why    string // the cause, when known
-	Fix    string // what to do
+	Op   string // what was being done: "upload a.txt to s3://b/a.txt"
+	What string // what happened
+	Why  string // the cause, when known
+	Fix  string // what to do
+	// Kind is what went wrong, for code to act on (the words above are for
+	// people and may change).
+	Kind   Kind
 	Code   string // AWS error code, if any
 	Status int    // HTTP status, if any
 	Err    error  // the underlying error
+}
+
+// Kind says what went wrong, in terms a program can switch on.
+type Kind int
+
+// The kinds of failure Diagnose tells apart. KindOther is anything else
+// (a local file error, an answer s3crypt does not recognise).
+const (
+	KindOther              Kind = iota
+	KindNotFound                // a 404 about neither a bucket nor a key s3crypt knows
+	KindNoSuchBucket            // the bucket does not exist
+	KindNoSuchKey               // the object (or version) does not exist
+	KindAccessDenied            // an identity or key policy refuses the request
+	KindSSECBlocked             // the bucket blocks SSE-C writes
+	KindSSECKeyRequired         // an SSE-C object read without its key
+	KindSSECWrongKey            // an SSE-C key other than the object's
+	KindSSECBadKey              // an SSE-C key that is not 32 bytes
+	KindKeyDisabled             // the KMS key is disabled
+	KindKeyPendingDeletion      // the KMS key is scheduled for deletion
+	KindKeyInvalidState         // the KMS key is in another state the request cannot use
+	KindKMSKeyNotFound          // no KMS key matches the id, ARN or alias
+	KindInvalidKeyUsage         // the KMS key cannot do this (an RSA key for data keys)
+	KindSSEOnRead               // encryption headers sent on a read
+	KindTooLarge                // more plaintext than KMS (or RSA-OAEP) encrypts at once
+	KindInvalidCiphertext       // not a KMS ciphertext for this key and context
+	KindIncorrectKey            // a ciphertext made under another KMS key
+	KindAlreadyExists           // the name (an alias, a bucket) is taken
+	KindBucketNotEmpty          // a bucket still holds objects
+	KindInvalidRequest          // S3 or KMS refused the request as malformed
+)
+
+var kindNames = [...]string{
+	KindOther:              "error",
+	KindNotFound:           "not found",
+	KindNoSuchBucket:       "no such bucket",
+	KindNoSuchKey:          "no such key",
+	KindAccessDenied:       "access denied",
+	KindSSECBlocked:        "SSE-C blocked",
+	KindSSECKeyRequired:    "SSE-C key required",
+	KindSSECWrongKey:       "wrong SSE-C key",
+	KindSSECBadKey:         "invalid SSE-C key",
+	KindKeyDisabled:        "key disabled",
+	KindKeyPendingDeletion: "key pending deletion",
+	KindKeyInvalidState:    "key in invalid state",
+	KindKMSKeyNotFound:     "KMS key not found",
+	KindInvalidKeyUsage:    "invalid key usage",
+	KindSSEOnRead:          "encryption headers on a read",
+	KindTooLarge:           "too large for KMS",
+	KindInvalidCiphertext:  "invalid ciphertext",
+	KindIncorrectKey:       "incorrect KMS key",
+	KindAlreadyExists:      "already exists",
+	KindBucketNotEmpty:     "bucket not empty",
+	KindInvalidRequest:     "invalid request",
+}
+
+func (k Kind) String() string {
+	if k >= 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// KindOf is the Kind of err: its *Error's, or KindOther.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindOther
 }
 
 func (e *Error) Error() string {
@@ -82,7 +154,39 @@ func Diagnose(op string, err error, h Hint) error {
 		}
 	}
 	explain(e, msg, h)
+	if e.Kind == KindOther {
+		e.Kind = fallbackKind(e.Code, e.Status, h)
+	}
 	return e
+}
+
+// fallbackKind classifies a failure explain did not recognise by its
+// AWS error code and HTTP status alone.
+func fallbackKind(code string, status int, h Hint) Kind {
+	switch code = strings.TrimPrefix(code, "KMS."); {
+	case code == "NoSuchBucket":
+		return KindNoSuchBucket
+	case code == "NoSuchKey" || code == "NoSuchVersion":
+		return KindNoSuchKey
+	case code == "NotFoundException":
+		return KindKMSKeyNotFound
+	case code == "DisabledException":
+		return KindKeyDisabled
+	case code == "KMSInvalidStateException":
+		return KindKeyInvalidState
+	case status == 404:
+		return KindNotFound
+	case code == "AccessDenied" || code == "AccessDeniedException" || status == 403:
+		return KindAccessDenied
+	case code == "AlreadyExistsException" || code == "BucketAlreadyExists" || code == "BucketAlreadyOwnedByYou":
+		return KindAlreadyExists
+	case code == "BucketNotEmpty":
+		return KindBucketNotEmpty
+	case status == 400 || code == "ValidationException" || code == "InvalidArgument" || code == "InvalidRequest" ||
+		code == "MalformedXML" || code == "InvalidBucketName":
+		return KindInvalidRequest
+	}
+	return KindOther
 }
 
 // explain fills in Why and Fix from the error code and the hint.
@@ -92,58 +196,75 @@ func explain(e *Error, msg string, h Hint) {
 	case e.Code == "InvalidRequest" && strings.Contains(msg, "stored using a form of Server Side Encryption"),
 		e.Status == 400 && e.Code == "" && !h.UsedSSEC && h.Key != "" && !h.Write:
 		// A HEAD answers an SSE-C object without key with a bare 400.
+		e.Kind = KindSSECKeyRequired
 		e.What = obj + " is encrypted with SSE-C and the request carried no key"
 		e.Why = "S3 keeps only a salted HMAC of an SSE-C key; every read must send the key again"
 		e.Fix = "Pass the object's key with --sse-c-key FILE"
 	case (e.Code == "AccessDenied" || e.Status == 403 && e.Code == "") && h.UsedSSEC && !h.Write:
+		e.Kind = KindSSECWrongKey
 		e.What = "the SSE-C key does not match the key " + obj + " was written with"
 		e.Why = "S3 compared the key's salted HMAC with the one it stored and they differ"
 		e.Fix = "Use the same 32-byte key file that was used to upload it (each version can have its own key)"
 	case e.Code == "AccessDenied" && h.UsedSSEC && h.Write && (h.SSECBlocked || strings.Contains(msg, "blocked")):
+		e.Kind = KindSSECBlocked
 		e.What = "SSE-C writes are blocked on bucket " + h.Bucket
 		e.Why = "since April 2026 new buckets block SSE-C by default (BlockedEncryptionTypes = SSE-C)"
 		e.Fix = "Allow it with: s3crypt bucket-encryption put s3://" + h.Bucket + " --allow-sse-c (or use SSE-KMS)"
 	case e.Code == "InvalidArgument" && strings.Contains(msg, "secret key was invalid"):
+		e.Kind = KindSSECBadKey
 		e.What = "the SSE-C key is not 32 bytes"
-		e.Why = "S3 needs exactly 32 raw key bytes; a file holding the key's base64 text (as the seed blog's --query Plaintext --output text makes) sends 44+ characters instead"
+		e.Why = "S3 needs exactly 32 raw key bytes; a file holding the key's base64 text (as the blog post's --query Plaintext --output text makes) sends 44+ characters instead"
 		e.Fix = "Decode it first (base64 -d Key.txt > key.bin) or let s3crypt read it: --sse-c-key accepts raw, base64 or hex files"
 	case e.Code == "KMS.DisabledException" || e.Code == "DisabledException":
+		e.Kind = KindKeyDisabled
 		e.Why = "the KMS key is disabled, so S3 cannot get or unwrap data keys with it"
 		e.Fix = "Enable it: s3crypt kms enable-key --key-id " + keyOrDefault(h.KMSKey, "KEY")
 	case (e.Code == "KMS.KMSInvalidStateException" || e.Code == "KMSInvalidStateException") && strings.Contains(msg, "is pending deletion"):
+		e.Kind = KindKeyPendingDeletion
 		e.Why = "the KMS key is scheduled for deletion; until then it cannot be used, and after it every object under it is lost"
 		e.Fix = "Cancel the deletion and enable the key: s3crypt kms cancel-key-deletion --key-id K, then s3crypt kms enable-key --key-id K"
 	case (e.Code == "KMS.NotFoundException" || e.Code == "NotFoundException") && strings.Contains(msg, "aws/s3") && !strings.Contains(msg, "alias/"):
+		e.Kind = KindKMSKeyNotFound
 		e.Why = "aws/s3 is not a key id; the AWS managed key's alias is alias/aws/s3"
 		e.Fix = "Use --kms-key alias/aws/s3, or leave --kms-key out to use it"
 	case e.Code == "KMS.NotFoundException" || e.Code == "NotFoundException":
+		e.Kind = KindKMSKeyNotFound
 		e.Why = "no KMS key matches that id, ARN or alias in this region"
 		e.Fix = "List the keys with: s3crypt kms list-keys"
 	case strings.Contains(e.Code, "InvalidKeyUsage") || (strings.HasPrefix(e.Code, "KMS.") && strings.Contains(msg, "RSA")):
+		e.Kind = KindInvalidKeyUsage
 		e.Why = "SSE-KMS, DSSE-KMS, bucket keys and data keys need a symmetric KMS key; RSA keys only encrypt small messages directly"
 		e.Fix = "Create a symmetric key: s3crypt kms create-key (no --key-spec)"
 	case e.Code == "InvalidArgument" && strings.Contains(msg, "not supported for this operation"):
+		e.Kind = KindSSEOnRead
 		e.Why = "server-side encryption headers are sent on writes only; S3 decrypts SSE-S3/SSE-KMS objects on GET by itself"
 		e.Fix = "Drop --sse and --kms-key from the read"
 	case e.Code == "NoSuchBucket":
+		e.Kind = KindNoSuchBucket
 		e.Why = "bucket " + h.Bucket + " does not exist in this region"
 		e.Fix = "Create it: s3crypt mb s3://" + h.Bucket
 	case e.Code == "NoSuchKey" || (e.Status == 404 && h.Key != ""):
+		e.Kind = KindNoSuchKey
 		e.What = obj + " does not exist"
 		e.Fix = "List the bucket: s3crypt ls s3://" + h.Bucket + "/"
 	case e.Code == "AccessDenied" && strings.Contains(msg, "kms:"):
+		e.Kind = KindAccessDenied
 		e.Why = "your identity lacks a KMS permission S3 needs on your behalf (kms:GenerateDataKey to write, kms:Decrypt to read SSE-KMS objects)"
 		e.Fix = "Grant it in the key policy or your IAM policy"
 	case e.Code == "ValidationException" && strings.Contains(msg, "4096"):
+		e.Kind = KindTooLarge
 		e.Why = "KMS Encrypt takes at most 4096 bytes: KMS keys never encrypt data in bulk"
 		e.Fix = "Use envelope encryption: s3crypt put FILE s3://B/K --sse aws:kms, or s3crypt kms generate-data-key and encrypt locally"
 	case e.Code == "ValidationException" && strings.Contains(msg, "cannot encrypt data larger than"):
+		e.Kind = KindTooLarge
 		e.Why = "RSA-OAEP can encrypt only a little less than the key size (e.g. 190 bytes for RSA_2048 with SHA-256)"
 		e.Fix = "Encrypt a data key with the RSA key instead, or use a symmetric key with envelope encryption"
 	case e.Code == "InvalidCiphertextException":
+		e.Kind = KindInvalidCiphertext
 		e.Why = "the blob is not a KMS ciphertext for this key and encryption context (a file holding base64 text instead of raw bytes is the usual cause)"
 		e.Fix = "Pass the raw ciphertext bytes and the same --context used to encrypt"
 	case e.Code == "IncorrectKeyException":
+		e.Kind = KindIncorrectKey
 		e.Why = "the ciphertext was made under another KMS key than --key-id names"
 		e.Fix = "Drop --key-id for symmetric ciphertexts, or name the key that encrypted it"
 	}
@@ -164,7 +285,7 @@ func refineHeadError(ctx context.Context, env *Env, op, bucket string, err error
 	}
 	if _, berr := env.Backend.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &bucket}); berr != nil {
 		if _, _, bs := apiError(berr); bs == 404 {
-			return &Error{Op: op, What: "The specified bucket does not exist", Code: "NoSuchBucket", Status: 404, Err: err,
+			return &Error{Op: op, What: "The specified bucket does not exist", Kind: KindNoSuchBucket, Code: "NoSuchBucket", Status: 404, Err: err,
 				Why: "bucket " + bucket + " does not exist in this region", Fix: "Create it: s3crypt mb s3://" + bucket}
 		}
 	}

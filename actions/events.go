@@ -11,16 +11,18 @@ package actions
 
 import (
 	"time"
+
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
-// Actor is a party of the envelope flow.
-type Actor string
+// Actor is a party of the envelope flow, in keyflow's vocabulary.
+type Actor = keyflow.Actor
 
-// The parties.
+// The parties (keyflow's, named here for brevity).
 const (
-	You Actor = "you"
-	S3  Actor = "S3"
-	KMS Actor = "KMS"
+	You = keyflow.You
+	S3  = keyflow.S3
+	KMS = keyflow.KMS
 )
 
 // Step is one move of the envelope flow: who did what, to whom, with which
@@ -30,26 +32,26 @@ const (
 type Step struct {
 	Time     time.Time
 	Actor    Actor
-	To       Actor  // the party addressed, "" for local work
-	Op       string // trace.Op names for S3/KMS work; Op* constants for client steps
-	Title    string // a few words: "GenerateDataKey", "encrypt 40 MiB"
-	Detail   string // one sentence
+	To       Actor      // the party addressed, "" for local work
+	Op       keyflow.Op // what happened: a KMS operation, an S3 step or one of yours
+	Title    string     // a few words: "GenerateDataKey", "encrypt 40 MiB"
+	Detail   string     // one sentence
 	KeyARN   string
 	Context  map[string]string
 	Bytes    int64
 	Observed bool
 }
 
-// Client-side step ops (S3 and KMS steps use the sandbox trace's names).
+// Client-side step ops (keyflow's, named here for brevity).
 const (
-	OpRequest      = "Request"      // you → S3/KMS: an API request
-	OpResponse     = "Response"     // S3/KMS → you: its answer
-	OpLocalEncrypt = "LocalEncrypt" // you encrypted bytes locally
-	OpLocalDecrypt = "LocalDecrypt" // you decrypted bytes locally
-	OpLocalWipe    = "LocalWipe"    // you wiped a plaintext key
-	OpKeySaved     = "KeySaved"     // a key was written to a file (0600)
-	OpKeyLoaded    = "KeyLoaded"    // a key was read from a file
-	OpKeyChecked   = "KeyChecked"   // a key's MD5 was computed for SSE-C
+	OpRequest      = keyflow.OpRequest
+	OpResponse     = keyflow.OpResponse
+	OpLocalEncrypt = keyflow.OpLocalEncrypt
+	OpLocalDecrypt = keyflow.OpLocalDecrypt
+	OpLocalWipe    = keyflow.OpLocalWipe
+	OpKeySaved     = keyflow.OpKeySaved
+	OpKeyLoaded    = keyflow.OpKeyLoaded
+	OpKeyChecked   = keyflow.OpKeyChecked
 )
 
 // Progress is a transfer's advance. It is lossy: a slow reader sees fewer.
@@ -94,21 +96,36 @@ type CommandEvent struct {
 	Command Command
 }
 
+// KMSRequests counts the KMS requests made for a job.
+type KMSRequests struct {
+	Yours int // made by s3crypt (exact, on every backend)
+	S3    int // made by S3 on your behalf, as observed
+	// S3Seen is true when the backend shows S3's requests (the sandbox);
+	// elsewhere S3 is 0 and S3's own requests are not known.
+	S3Seen bool
+}
+
+// Total is every request counted.
+func (k KMSRequests) Total() int { return k.Yours + k.S3 }
+
 // DoneEvent ends a job that succeeded; Result is the action's typed result.
 type DoneEvent struct {
 	Job    JobID
 	Result any
+	KMS    KMSRequests
 }
 
 // FailedEvent ends a job that failed; Err is usually an *Error.
 type FailedEvent struct {
 	Job JobID
 	Err error
+	KMS KMSRequests
 }
 
 // CancelledEvent ends a job that was cancelled (and cleaned up).
 type CancelledEvent struct {
 	Job JobID
+	KMS KMSRequests
 }
 
 func (e StepEvent) JobID() JobID      { return e.Job }

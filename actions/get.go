@@ -85,7 +85,7 @@ func (g *Get) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 		return nil, Diagnose(g.Describe(), err, g.hint())
 	}
 	if !r.Observing() {
-		for _, s := range drawnSteps(drawnModeOf(res.Encryption), res.Encryption.BucketKey, false) {
+		for _, s := range drawnSteps(modeOf(res.Encryption), false) {
 			r.Step(s)
 		}
 	}
@@ -102,13 +102,6 @@ func (g *Get) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, Bytes: res.Size,
 		Detail: fmt.Sprintf("S3 returned %d %s over TLS (%s)", res.Size, what, res.Encryption.Summary())})
 	return res, nil
-}
-
-func drawnModeOf(e ObjectEncryption) string {
-	if e.SSECKeyMD5 != "" {
-		return "SSE-C"
-	}
-	return e.SSE
 }
 
 func (g *Get) input() *s3.GetObjectInput {

@@ -12,7 +12,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	s3c "github.com/s3crypt/s3crypt/crypto"
-	sbs3 "github.com/s3crypt/s3crypt/sandbox/s3"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // Head tells everything about how one object is encrypted (`s3crypt head`):
@@ -22,6 +22,10 @@ type Head struct {
 	Bucket, Key string
 	VersionID   string
 	SSEC        *SSECKey // needed for SSE-C objects
+	// KeyOptional reports an SSE-C object HEADed without its key as what
+	// it is (SSECKeyRequired, with the local region's at-rest view)
+	// instead of failing.
+	KeyOptional bool
 }
 
 // KMSKeyInfo is what KMS says about the key protecting an object.
@@ -66,8 +70,13 @@ type HeadResult struct {
 	ClientSide   *ClientSideInfo   `json:"clientSide,omitempty"`
 	Metadata     map[string]string `json:"metadata,omitempty"`
 	// AtRest is the sandbox's view of the stored object (sandbox only).
-	AtRest *sbs3.AtRest `json:"atRest,omitempty"`
-	Notes  []string     `json:"notes,omitempty"`
+	AtRest *keyflow.AtRest `json:"atRest,omitempty"`
+	// AtRestError says why the at-rest view could not be read.
+	AtRestError string `json:"atRestError,omitempty"`
+	// SSECKeyRequired: the object is SSE-C and was HEADed without its key
+	// (KeyOptional), so S3 said nothing more.
+	SSECKeyRequired bool     `json:"sseCustomerKeyRequired,omitempty"`
+	Notes           []string `json:"notes,omitempty"`
 }
 
 // Describe implements Action.
@@ -90,7 +99,11 @@ func (h *Head) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, h.diagnose(ctx, env, r, err)
+		err = h.diagnose(ctx, env, r, err)
+		if h.KeyOptional && KindOf(err) == KindSSECKeyRequired {
+			return h.withoutKey(ctx, env), nil
+		}
+		return nil, err
 	}
 	res := headResult(h, out)
 	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, KeyARN: res.Encryption.KMSKeyARN,
@@ -98,16 +111,39 @@ func (h *Head) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 	if arn := res.Encryption.KMSKeyARN; arn != "" {
 		res.KMS = describeKMSKey(ctx, env, r, arn)
 	}
-	if sb := env.Backend.Sandbox; sb != nil {
-		at, err := sb.Inspect(ctx, h.Bucket, h.Key, res.VersionID)
-		if err != nil {
-			res.Notes = append(res.Notes, "the sandbox's at-rest view is not available: "+err.Error())
-		} else {
-			res.AtRest = &at
-		}
-	}
+	h.atRest(ctx, env, &res)
 	res.Notes = append(res.Notes, headNotes(res)...)
 	return res, nil
+}
+
+// atRest adds the local region's view of the stored object, if any.
+func (h *Head) atRest(ctx context.Context, env *Env, res *HeadResult) {
+	sb := env.Backend.Local
+	if sb == nil {
+		return
+	}
+	at, err := sb.Inspect(ctx, h.Bucket, h.Key, res.VersionID)
+	if err != nil {
+		res.AtRestError = err.Error()
+		res.Notes = append(res.Notes, "the sandbox's at-rest view is not available: "+err.Error())
+		return
+	}
+	res.AtRest = &at
+	if res.Size == 0 {
+		res.Size = at.Size
+	}
+}
+
+// withoutKey is what can be told of an SSE-C object without its key: S3
+// refused the HEAD, the local region (if any) shows what it stores.
+func (h *Head) withoutKey(ctx context.Context, env *Env) HeadResult {
+	res := HeadResult{Bucket: h.Bucket, Key: h.Key, VersionID: h.VersionID, Mode: "SSE-C", SSECKeyRequired: true}
+	h.atRest(ctx, env, &res)
+	if res.AtRest != nil {
+		res.Encryption.SSECKeyMD5 = res.AtRest.SSECKeyMD5
+	}
+	res.Notes = append(res.Notes, "SSE-C: S3 answers a HEAD without the key with a bare 400; pass the key to read the object's headers")
+	return res
 }
 
 // headResult reads a HeadObject answer.
@@ -143,14 +179,14 @@ func (h *Head) diagnose(ctx context.Context, env *Env, r *Reporter, err error) e
 	_, _, status := apiError(err)
 	switch {
 	case isSSECHeadRefusal(err) && h.SSEC == nil:
-		return &Error{Op: h.Describe(), Status: 400, Err: err,
+		return &Error{Op: h.Describe(), Kind: KindSSECKeyRequired, Status: 400, Err: err,
 			What: fmt.Sprintf("s3://%s/%s is encrypted with SSE-C and the request carried no key", h.Bucket, h.Key),
 			Why:  "S3 answers a HEAD of an SSE-C object without its key with a bare 400: it keeps only a salted HMAC of the key and needs the key itself on every read",
 			Fix:  "Pass the object's key with --sse-c-key FILE"}
 	case status == 404:
 		_, berr := env.Backend.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &h.Bucket}, withJob(r))
 		if _, _, bs := apiError(berr); berr != nil && bs == 404 {
-			return &Error{Op: h.Describe(), Status: 404, Code: "NoSuchBucket", Err: err, What: "bucket " + h.Bucket + " does not exist",
+			return &Error{Op: h.Describe(), Kind: KindNoSuchBucket, Status: 404, Code: "NoSuchBucket", Err: err, What: "bucket " + h.Bucket + " does not exist",
 				Why: "bucket " + h.Bucket + " does not exist in this region", Fix: "Create it: s3crypt mb s3://" + h.Bucket}
 		}
 	}

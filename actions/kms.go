@@ -13,7 +13,7 @@ import (
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // AWSOwnedKeyNote is how s3crypt lists the key S3 wraps SSE-S3 data keys
@@ -85,7 +85,7 @@ func keyInfoFrom(m *kmstypes.KeyMetadata) KeyInfo {
 // can be found in the trace (the KMS twin of withJob).
 func withKMSJob(r *Reporter) func(*kms.Options) {
 	return func(o *kms.Options) {
-		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(trace.JobHeader, r.Token()))
+		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(keyflow.JobHeader, r.Token()))
 	}
 }
 

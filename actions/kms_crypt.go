@@ -205,7 +205,7 @@ func (d *KMSDecrypt) refine(x *Error, blob []byte) {
 	}
 	if looksBase64(blob) {
 		x.What = d.In + " holds base64 text, not a KMS ciphertext"
-		x.Why = "KMS ciphertexts are binary; `aws kms encrypt ... --output text --query CiphertextBlob > FILE` (the seed blog's command) " +
+		x.Why = "KMS ciphertexts are binary; `aws kms encrypt ... --output text --query CiphertextBlob > FILE` (the blog post's command) " +
 			"writes their base64 text, and s3crypt (like fileb://) sends a file's bytes as they are"
 		x.Fix = "Decode it first (base64 -d " + d.In + " > " + d.In + ".bin) and decrypt " + d.In + ".bin"
 		return

@@ -56,7 +56,7 @@ func TestGenerateDataKey(t *testing.T) {
 		t.Fatal("the encrypted data key does not decrypt to the plaintext one")
 	}
 	e, _ := kmsErr(t, env, &actions.KMSDecrypt{In: writeFile(t, r.CiphertextBlob), Out: filepath.Join(t.TempDir(), "x")})
-	wantErr(t, e, "InvalidCiphertextException", map[string]string{"why": "encryption context", "fix": "--context"})
+	wantErr(t, e, "InvalidCiphertextException", actions.KindInvalidCiphertext, map[string]string{"why": "encryption context", "fix": "--context"})
 	r.Plaintext.Wipe()
 	if data, _ := json.Marshal(r); strings.Contains(string(data), `"plaintext"`) {
 		t.Fatalf("a wiped key still marshals: %s", data)
@@ -118,7 +118,7 @@ func TestGenerateDataKeyNeedsSymmetricKey(t *testing.T) {
 	env := newKMSEnv(t)
 	id := newKey(t, env, "RSA_2048", "")
 	e, _ := kmsErr(t, env, &actions.GenerateDataKey{KeyID: id})
-	wantErr(t, e, "InvalidKeyUsageException", map[string]string{"what": "not a symmetric encryption key",
+	wantErr(t, e, "InvalidKeyUsageException", actions.KindInvalidKeyUsage, map[string]string{"what": "not a symmetric encryption key",
 		"why": "only with symmetric", "fix": "s3crypt kms create-key"})
 }
 
@@ -153,7 +153,7 @@ func TestKMSEncryptDecrypt(t *testing.T) {
 	mustRun(t, env, &actions.KMSEncrypt{KeyID: "alias/enc", In: in, Out: out, Force: true})
 
 	e, _ = kmsErr(t, env, &actions.KMSEncrypt{KeyID: "alias/enc", In: writeFile(t, randomBytes(4097)), Out: filepath.Join(dir, "big")})
-	wantErr(t, e, "ValidationException", map[string]string{"what": "4097 bytes, more than the 4096 bytes KMS Encrypt accepts",
+	wantErr(t, e, "ValidationException", actions.KindTooLarge, map[string]string{"what": "4097 bytes, more than the 4096 bytes KMS Encrypt accepts",
 		"why": "at most 4096", "fix": "envelope encryption"})
 	e, evs = kmsErr(t, env, &actions.KMSEncrypt{KeyID: "alias/enc", In: writeFile(t, randomBytes(70000)), Out: filepath.Join(dir, "huge")})
 	if len(kmsSteps(evs)) != 0 || !strings.Contains(e.What, "did not send it") || !strings.Contains(e.Fix, "envelope encryption") {
@@ -163,7 +163,7 @@ func TestKMSEncryptDecrypt(t *testing.T) {
 	// The seed blog's file of base64 text.
 	b64 := writeFile(t, []byte(base64.StdEncoding.EncodeToString(blob)+"\n"))
 	e, _ = kmsErr(t, env, &actions.KMSDecrypt{In: b64, Out: filepath.Join(dir, "p"), Context: ctx})
-	wantErr(t, e, "InvalidCiphertextException", map[string]string{"what": "holds base64 text, not a KMS ciphertext",
+	wantErr(t, e, "InvalidCiphertextException", actions.KindInvalidCiphertext, map[string]string{"what": "holds base64 text, not a KMS ciphertext",
 		"why": "--output text --query CiphertextBlob", "fix": "base64 -d " + b64})
 }
 
@@ -187,10 +187,10 @@ func TestKMSEncryptRSA(t *testing.T) {
 		t.Fatal("RSA round trip differs")
 	}
 	e, _ := kmsErr(t, env, &actions.KMSDecrypt{In: filepath.Join(dir, "c"), Out: filepath.Join(dir, "p")})
-	wantErr(t, e, "InvalidCiphertextException", map[string]string{"fix": "--key-id"})
+	wantErr(t, e, "InvalidCiphertextException", actions.KindInvalidCiphertext, map[string]string{"fix": "--key-id"})
 
 	e, _ = kmsErr(t, env, &actions.KMSEncrypt{KeyID: id, In: writeFile(t, randomBytes(191)), Out: filepath.Join(dir, "c2")})
-	wantErr(t, e, "ValidationException", map[string]string{"what": "191 bytes, too much for one RSA-OAEP block",
+	wantErr(t, e, "ValidationException", actions.KindTooLarge, map[string]string{"what": "191 bytes, too much for one RSA-OAEP block",
 		"why": "RSA_2048 with RSAES_OAEP_SHA_256 takes at most 190 bytes", "fix": "envelope encryption"})
 	res, _ = mustRun(t, env, &actions.KMSEncrypt{KeyID: id, In: writeFile(t, randomBytes(214)), Out: filepath.Join(dir, "c3"),
 		Algorithm: "RSAES_OAEP_SHA_1"})

@@ -157,7 +157,7 @@ func (g *GenerateDataKey) refine(e *Error) {
 	if e.Code == "InvalidKeyUsageException" {
 		e.What = g.KeyID + " is not a symmetric encryption key (" + e.What + ")"
 		e.Why = "GenerateDataKey works only with symmetric (SYMMETRIC_DEFAULT) KMS keys, which encrypt the data key inside KMS; " +
-			"an RSA key such as the seed blog's RSA_2048 cannot make data keys"
+			"an RSA key such as the blog post's RSA_2048 cannot make data keys"
 		e.Fix = "Create a symmetric key and use it: s3crypt kms create-key --alias alias/NAME"
 	}
 }

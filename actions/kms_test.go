@@ -56,7 +56,7 @@ func kmsSteps(evs []actions.Event) []actions.Step {
 func kmsOps(evs []actions.Event) string {
 	var ops []string
 	for _, s := range kmsSteps(evs) {
-		ops = append(ops, string(s.Actor)+":"+s.Op)
+		ops = append(ops, string(s.Actor)+":"+string(s.Op))
 	}
 	return strings.Join(ops, " ")
 }
@@ -88,10 +88,13 @@ func randomBytes(n int) []byte {
 	return b
 }
 
-func wantErr(t *testing.T, e *actions.Error, code string, in map[string]string) {
+func wantErr(t *testing.T, e *actions.Error, code string, kind actions.Kind, in map[string]string) {
 	t.Helper()
 	if e.Code != code {
 		t.Errorf("code %q, want %q (%v)", e.Code, code, e)
+	}
+	if e.Kind != kind {
+		t.Errorf("kind %q, want %q (%v)", e.Kind, kind, e)
 	}
 	fields := map[string]string{"what": e.What, "why": e.Why, "fix": e.Fix}
 	for f, want := range in {
@@ -156,7 +159,7 @@ func TestCreateDescribeListKeys(t *testing.T) {
 	}
 
 	e, _ := kmsErr(t, env, &actions.DescribeKey{KeyID: "alias/none"})
-	wantErr(t, e, "NotFoundException", map[string]string{"fix": "s3crypt kms list-keys"})
+	wantErr(t, e, "NotFoundException", actions.KindKMSKeyNotFound, map[string]string{"fix": "s3crypt kms list-keys"})
 	e, evs = kmsErr(t, env, &actions.CreateKey{Alias: "demo"})
 	if len(kmsSteps(evs)) != 0 || !strings.Contains(e.What, "must start with alias/") {
 		t.Fatalf("bad alias: %v %v", e, kmsOps(evs))
@@ -179,7 +182,7 @@ func TestKeyStatesAndAliases(t *testing.T) {
 		t.Fatalf("disable steps %s", got)
 	}
 	e, _ := kmsErr(t, env, &actions.KMSEncrypt{KeyID: "alias/st", In: in, Out: out})
-	wantErr(t, e, "DisabledException", map[string]string{"what": "is disabled", "why": "disabled", "fix": "s3crypt kms enable-key --key-id alias/st"})
+	wantErr(t, e, "DisabledException", actions.KindKeyDisabled, map[string]string{"what": "is disabled", "why": "disabled", "fix": "s3crypt kms enable-key --key-id alias/st"})
 	if _, err := os.Stat(out); err == nil {
 		t.Fatal("a failed encrypt left its --out file")
 	}
@@ -205,9 +208,9 @@ func TestKeyStatesAndAliases(t *testing.T) {
 	pending := map[string]string{"what": "pending deletion", "why": "scheduled for deletion",
 		"fix": "s3crypt kms cancel-key-deletion --key-id alias/st && s3crypt kms enable-key --key-id alias/st"}
 	e, _ = kmsErr(t, env, &actions.GenerateDataKey{KeyID: "alias/st"})
-	wantErr(t, e, "KMSInvalidStateException", pending)
+	wantErr(t, e, "KMSInvalidStateException", actions.KindKeyPendingDeletion, pending)
 	e, _ = kmsErr(t, env, &actions.KMSEncrypt{KeyID: "alias/st", In: in, Out: out})
-	wantErr(t, e, "KMSInvalidStateException", pending)
+	wantErr(t, e, "KMSInvalidStateException", actions.KindKeyPendingDeletion, pending)
 
 	res, _ = mustRun(t, env, &actions.CancelKeyDeletion{KeyID: "alias/st"})
 	if st := res.(actions.KeyStateResult); st.KeyState != "Disabled" || !strings.Contains(st.Next, "Disabled") ||
@@ -215,7 +218,7 @@ func TestKeyStatesAndAliases(t *testing.T) {
 		t.Fatalf("cancel %+v", st)
 	}
 	e, _ = kmsErr(t, env, &actions.CancelKeyDeletion{KeyID: "alias/st"})
-	wantErr(t, e, "KMSInvalidStateException", map[string]string{"why": "not scheduled for deletion", "fix": "describe-key"})
+	wantErr(t, e, "KMSInvalidStateException", actions.KindKeyInvalidState, map[string]string{"why": "not scheduled for deletion", "fix": "describe-key"})
 
 	res, evs = mustRun(t, env, &actions.CreateAlias{AliasName: "alias/two", TargetKeyID: id})
 	if a := res.(actions.AliasResult); a.KeyID != id || !strings.HasSuffix(a.KeyARN, id) {
@@ -225,7 +228,7 @@ func TestKeyStatesAndAliases(t *testing.T) {
 		t.Fatalf("create-alias command %s", c)
 	}
 	e, _ = kmsErr(t, env, &actions.CreateAlias{AliasName: "alias/two", TargetKeyID: id})
-	wantErr(t, e, "AlreadyExistsException", map[string]string{"why": "taken", "fix": "delete-alias"})
+	wantErr(t, e, "AlreadyExistsException", actions.KindAlreadyExists, map[string]string{"why": "taken", "fix": "delete-alias"})
 	res, evs = mustRun(t, env, &actions.DeleteAlias{AliasName: "alias/two"})
 	if a := res.(actions.AliasResult); a.KeyID != id || kmsCommands(evs)[0].String() != "aws kms delete-alias --alias-name alias/two" {
 		t.Fatalf("delete alias %+v", a)
@@ -234,7 +237,7 @@ func TestKeyStatesAndAliases(t *testing.T) {
 		t.Fatal("alias/two still resolves")
 	}
 	e, _ = kmsErr(t, env, &actions.DeleteAlias{AliasName: "alias/two"})
-	wantErr(t, e, "NotFoundException", nil)
+	wantErr(t, e, "NotFoundException", actions.KindKMSKeyNotFound, nil)
 }
 
 // keyLeaks reports where in evs (or in text) the key shows up, raw, in
@@ -268,5 +271,5 @@ func TestListKeysShowsAWSManagedKey(t *testing.T) {
 		t.Fatalf("aws/s3 listed as %+v", k)
 	}
 	e, _ := kmsErr(t, env, &actions.DisableKey{KeyID: "alias/aws/s3"})
-	wantErr(t, e, "AccessDeniedException", map[string]string{"why": "AWS managed keys", "fix": "create-key"})
+	wantErr(t, e, "AccessDeniedException", actions.KindAccessDenied, map[string]string{"why": "AWS managed keys", "fix": "create-key"})
 }

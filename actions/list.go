@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -93,7 +92,7 @@ func forEachBounded(ctx context.Context, n, limit int, f func(i int)) {
 	for i := 0; i < n && ctx.Err() == nil; i++ {
 		g.Go(func() error { f(i); return nil })
 	}
-	_ = g.Wait() // f returns no error
+	_ = g.Wait()
 }
 
 // ListObjects lists a bucket's objects under a prefix with how each one is
@@ -103,6 +102,14 @@ type ListObjects struct {
 	Bucket, Prefix string
 	Delimiter      string // "/" shows folders; "" lists every key under Prefix
 	Concurrency    int    // HeadObject requests at once (default 16)
+	// Token continues a listing where a result's Next left it.
+	Token string
+	// MaxKeys is the page size (0: S3's, 1000); Pages stops after that
+	// many pages (0: all), leaving Next set when more remain.
+	MaxKeys, Pages int
+	// NoHeads lists only: each entry's encryption is left unread (read it
+	// later, for the entries shown, with HeadObjects).
+	NoHeads bool
 }
 
 // ObjectEntry is one listed object and its encryption.
@@ -132,7 +139,9 @@ type ListObjectsResult struct {
 	Prefixes  []string      `json:"prefixes"` // "folders" (with a delimiter)
 	Objects   []ObjectEntry `json:"objects"`
 	Pages     int           `json:"pages"`
-	Notes     []string      `json:"notes,omitempty"`
+	// Next continues the listing (ListObjects.Token) when Pages stopped it.
+	Next  string   `json:"nextContinuationToken,omitempty"`
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Describe implements Action.
@@ -148,7 +157,9 @@ func (l *ListObjects) Run(ctx context.Context, env *Env, r *Reporter) (any, erro
 		args = append(args, "--delimiter", l.Delimiter)
 	}
 	c := AWSCommand(env, args...)
-	c.Note = fmt.Sprintf("list-objects-v2 does not say how objects are encrypted: s3crypt also sends a HeadObject per object (aws s3api head-object), %d at a time", concurrencyOr(l.Concurrency))
+	if !l.NoHeads {
+		c.Note = fmt.Sprintf("list-objects-v2 does not say how objects are encrypted: s3crypt also sends a HeadObject per object (aws s3api head-object), %d at a time", concurrencyOr(l.Concurrency))
+	}
 	r.Command(c)
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "ListObjectsV2", Observed: true,
 		Detail: "you ask S3 for the keys, page by page, and HEAD each object to read its encryption headers"})
@@ -160,12 +171,22 @@ func (l *ListObjects) Run(ctx context.Context, env *Env, r *Reporter) (any, erro
 		}
 		return nil, Diagnose(l.Describe(), err, Hint{Bucket: l.Bucket})
 	}
-	res.Notes = labelEntries(ctx, env, r, entries)
+	if l.NoHeads {
+		for _, e := range entries {
+			e.Label = "?"
+		}
+	} else {
+		res.Notes = labelEntries(ctx, env, r, entries)
+	}
 	for _, e := range entries {
 		res.Objects = append(res.Objects, *e)
 	}
+	enc := modeCounts(res.Objects)
+	if l.NoHeads {
+		enc = "encryption not read (no HEADs)"
+	}
 	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true,
-		Detail: fmt.Sprintf("%d objects and %d prefixes in %d pages; %s", len(res.Objects), len(res.Prefixes), res.Pages, modeCounts(res.Objects))})
+		Detail: fmt.Sprintf("%d objects and %d prefixes in %d pages; %s", len(res.Objects), len(res.Prefixes), res.Pages, enc)})
 	return res, nil
 }
 
@@ -176,20 +197,9 @@ func (l *ListObjects) listAndHead(ctx context.Context, env *Env, r *Reporter, re
 	defer cancel()
 	var (
 		entries []*ObjectEntry
-		wg      sync.WaitGroup
-		queue   = make(chan *ObjectEntry, 1000)
+		heads   errgroup.Group
 	)
-	for range concurrencyOr(l.Concurrency) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for e := range queue {
-				if ctx.Err() == nil {
-					headEntry(ctx, env, r, l.Bucket, e)
-				}
-			}
-		}()
-	}
+	heads.SetLimit(concurrencyOr(l.Concurrency))
 	in := &s3.ListObjectsV2Input{Bucket: &l.Bucket}
 	if l.Prefix != "" {
 		in.Prefix = &l.Prefix
@@ -197,13 +207,26 @@ func (l *ListObjects) listAndHead(ctx context.Context, env *Env, r *Reporter, re
 	if l.Delimiter != "" {
 		in.Delimiter = &l.Delimiter
 	}
+	if l.Token != "" {
+		in.ContinuationToken = &l.Token
+	}
+	if l.MaxKeys > 0 {
+		in.MaxKeys = aws.Int32(int32(l.MaxKeys))
+	}
 	var err error
 	for p := s3.NewListObjectsV2Paginator(env.Backend.S3, in); p.HasMorePages() && err == nil; {
+		if l.Pages > 0 && res.Pages == l.Pages {
+			break
+		}
 		var page *s3.ListObjectsV2Output
 		if page, err = p.NextPage(ctx, withJob(r)); err != nil {
 			break
 		}
 		res.Pages++
+		res.Next = ""
+		if aws.ToBool(page.IsTruncated) {
+			res.Next = aws.ToString(page.NextContinuationToken)
+		}
 		for _, cp := range page.CommonPrefixes {
 			res.Prefixes = append(res.Prefixes, aws.ToString(cp.Prefix))
 		}
@@ -211,18 +234,56 @@ func (l *ListObjects) listAndHead(ctx context.Context, env *Env, r *Reporter, re
 			e := &ObjectEntry{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size), LastModified: aws.ToTime(o.LastModified),
 				ETag: aws.ToString(o.ETag), StorageClass: string(o.StorageClass)}
 			entries = append(entries, e)
-			queue <- e
+			if !l.NoHeads {
+				// Go waits for a free slot: paging runs at most one page
+				// ahead of the HEADs.
+				heads.Go(func() error {
+					if ctx.Err() == nil {
+						headEntry(ctx, env, r, l.Bucket, e)
+					}
+					return nil
+				})
+			}
 		}
 	}
-	close(queue)
 	if err != nil {
 		cancel()
 	}
-	wg.Wait()
+	_ = heads.Wait()
 	if err == nil {
 		err = ctx.Err()
 	}
 	return entries, err
+}
+
+// HeadObjects reads how each of Keys is encrypted, with a HEAD per key,
+// Concurrency at a time: the HEADs of a listing (ListObjects), for the
+// keys a screen shows. Keys it cannot read say why in HeadError.
+type HeadObjects struct {
+	Bucket      string
+	Keys        []string
+	Concurrency int // HeadObject requests at once (default 16)
+}
+
+// Describe implements Action.
+func (h *HeadObjects) Describe() string {
+	return fmt.Sprintf("read the encryption of %d objects in s3://%s", len(h.Keys), h.Bucket)
+}
+
+// Run implements Action; the result is an []ObjectEntry in Keys' order
+// (labelled without KMS alias lookups).
+func (h *HeadObjects) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
+	out := make([]ObjectEntry, len(h.Keys))
+	forEachBounded(ctx, len(h.Keys), concurrencyOr(h.Concurrency), func(i int) {
+		e := &out[i]
+		e.Key = h.Keys[i]
+		headEntry(ctx, env, r, h.Bucket, e)
+		e.Label = entryLabel(e)
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // headEntry reads one object's encryption with a HEAD (no key). A bare
@@ -236,7 +297,7 @@ func headEntry(ctx context.Context, env *Env, r *Reporter, bucket string, e *Obj
 		e.ClientSide = clientSideFormat(out.Metadata)
 	case isSSECHeadRefusal(err):
 		e.SSECKeyRequired = true
-		if sb := env.Backend.Sandbox; sb != nil {
+		if sb := env.Backend.Local; sb != nil {
 			if at, ierr := sb.Inspect(ctx, bucket, e.Key, ""); ierr == nil {
 				e.Encryption.SSECKeyMD5 = at.SSECKeyMD5
 			}
@@ -312,7 +373,7 @@ func labelEntries(ctx context.Context, env *Env, r *Reporter, entries []*ObjectE
 	}
 	if ssec > 0 {
 		n := fmt.Sprintf("%d SSE-C object(s): S3 answers a HEAD without the key with a bare 400, which is how s3crypt knows", ssec)
-		if env.Backend.Sandbox != nil {
+		if env.Backend.Local != nil {
 			n += "; the key MD5 comes from the sandbox's at-rest view"
 		}
 		notes = append(notes, n)

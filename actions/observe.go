@@ -6,8 +6,7 @@ import (
 	"encoding/hex"
 	"time"
 
-	"github.com/s3crypt/s3crypt/sandbox"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // newToken returns a fresh job token for the X-S3crypt-Job header.
@@ -17,39 +16,23 @@ func newToken() string {
 	return hex.EncodeToString(b[:])
 }
 
-// observer follows the sandbox's trace for one job's requests.
+// observer follows a local region's trace for one job's requests.
 type observer struct {
 	token string
-	// In-process: the bus subscription, delivered synchronously with the
-	// request, so draining it after a response sees every step.
-	sub *trace.Subscription
-	// Attached: the serving process's stream, which lags a little.
-	stream <-chan trace.Event
-	cancel context.CancelFunc
+	feed  keyflow.Feed // nil C when the trace could not be followed
 }
 
-func newObserver(sb *sandbox.Sandbox, token string) *observer {
+func newObserver(region keyflow.Region, token string) *observer {
 	o := &observer{token: token}
-	if bus := sb.Trace(); bus != nil {
-		o.sub = bus.Subscribe(8192)
-		return o
+	if feed, err := region.Follow(context.Background()); err == nil {
+		o.feed = feed
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ch, err := sb.Subscribe(ctx)
-	if err != nil {
-		cancel()
-		return o
-	}
-	o.stream, o.cancel = ch, cancel
 	return o
 }
 
 func (o *observer) close() {
-	if o.sub != nil {
-		o.sub.Close()
-	}
-	if o.cancel != nil {
-		o.cancel()
+	if o.feed.Stop != nil {
+		o.feed.Stop()
 	}
 }
 
@@ -58,25 +41,19 @@ func (o *observer) close() {
 // server's stream has not delivered yet.
 func (o *observer) drain(ctx context.Context, wait bool) []Step {
 	var out []Step
-	keep := func(e trace.Event) {
+	keep := func(e keyflow.Event) {
 		if e.Job == o.token {
 			out = append(out, stepFromTrace(e))
 		}
 	}
 	switch {
-	case o.sub != nil:
+	case o.feed.C == nil:
+	case o.feed.Sync || !wait:
+		// In-process steps are published before the response returns, so
+		// what is queued now is every step so far.
 		for {
 			select {
-			case e := <-o.sub.C:
-				keep(e)
-			default:
-				return out
-			}
-		}
-	case o.stream != nil && !wait:
-		for {
-			select {
-			case e, ok := <-o.stream:
+			case e, ok := <-o.feed.C:
 				if !ok {
 					return out
 				}
@@ -85,12 +62,12 @@ func (o *observer) drain(ctx context.Context, wait bool) []Step {
 				return out
 			}
 		}
-	case o.stream != nil:
+	default:
 		idle := time.NewTimer(400 * time.Millisecond)
 		defer idle.Stop()
 		for {
 			select {
-			case e, ok := <-o.stream:
+			case e, ok := <-o.feed.C:
 				if !ok {
 					return out
 				}
@@ -107,10 +84,10 @@ func (o *observer) drain(ctx context.Context, wait bool) []Step {
 }
 
 // stepFromTrace turns a sandbox trace event into an observed step.
-func stepFromTrace(e trace.Event) Step {
-	s := Step{Time: e.Time, Actor: Actor(e.Actor), Op: string(e.Op), Title: string(e.Op), Detail: e.Detail,
+func stepFromTrace(e keyflow.Event) Step {
+	s := Step{Time: e.Time, Actor: Actor(e.Actor), Op: e.Op, Title: string(e.Op), Detail: e.Detail,
 		KeyARN: e.KeyARN, Context: e.Context, Bytes: e.Bytes, Observed: true}
-	if e.Actor == trace.ActorKMS {
+	if e.Actor == keyflow.KMS {
 		s.To = You
 		if e.Caller == "S3" {
 			s.To = S3

@@ -9,8 +9,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,16 +24,17 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	s3c "github.com/s3crypt/s3crypt/crypto"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
+	"github.com/s3crypt/s3crypt/modes"
 )
 
 // The server-side encryption a request asks for ("" leaves it to the
 // bucket default, as AWS does).
 const (
 	SSEDefault = ""
-	SSES3      = "AES256"
-	SSEKMS     = "aws:kms"
-	DSSEKMS    = "aws:kms:dsse"
+	SSES3      = modes.APIAES256
+	SSEKMS     = modes.APIKMS
+	DSSEKMS    = modes.APIKMSDSSE
 )
 
 // SSECKey is a customer key for SSE-C and the file it came from (shown in
@@ -114,19 +117,12 @@ type ObjectEncryption struct {
 	SSECKeyMD5 string `json:"sseCustomerKeyMd5,omitempty"`
 }
 
-// Mode names the encryption for people: SSE-S3, SSE-KMS, DSSE-KMS, SSE-C.
+// Mode names the encryption for people, as the modes table does: SSE-S3,
+// SSE-KMS, DSSE-KMS, SSE-C, none (or the raw value S3 reported, if the
+// table has no such mode).
 func (e ObjectEncryption) Mode() string {
-	switch {
-	case e.SSECKeyMD5 != "":
-		return "SSE-C"
-	case e.SSE == SSES3:
-		return "SSE-S3"
-	case e.SSE == SSEKMS:
-		return "SSE-KMS"
-	case e.SSE == DSSEKMS:
-		return "DSSE-KMS"
-	case e.SSE == "":
-		return "none"
+	if m := modeOf(ObjectEncryption{SSE: e.SSE, SSECKeyMD5: e.SSECKeyMD5}); m != nil {
+		return m.Short
 	}
 	return e.SSE
 }
@@ -140,12 +136,13 @@ func (p *Put) modeName() string {
 	switch {
 	case p.ClientSide != nil:
 		return clientSideLabel(p.ClientSide.format()) + " encryption"
-	case p.SSEC != nil:
-		return "SSE-C"
-	case p.SSE == SSEDefault:
+	case p.SSE == SSEDefault && p.SSEC == nil:
 		return "the bucket's default encryption"
 	}
-	return ObjectEncryption{SSE: p.SSE}.Mode()
+	if m := p.serverMode(); m != nil {
+		return m.Name
+	}
+	return p.SSE
 }
 
 func (p *Put) hint() Hint {
@@ -178,7 +175,7 @@ func (p *Put) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: p.requestName(st.Size(), env),
 		Detail: "you send the file over TLS with " + p.headerSummary(), Bytes: st.Size(), Observed: true})
 	if !r.Observing() {
-		for _, s := range drawnSteps(p.drawnMode(), p.BucketKey != nil && *p.BucketKey, true) {
+		for _, s := range drawnSteps(p.serverMode(), true) {
 			r.Step(s)
 		}
 	}
@@ -221,10 +218,8 @@ func (e ObjectEncryption) Summary() string {
 }
 
 func (p *Put) validate() error {
-	switch p.SSE {
-	case SSEDefault, SSES3, SSEKMS, DSSEKMS:
-	default:
-		return fmt.Errorf("unknown --sse %q: use AES256, aws:kms or aws:kms:dsse", p.SSE)
+	if p.SSE != SSEDefault && !slices.Contains(modes.APIValues(), p.SSE) {
+		return fmt.Errorf("unknown --sse %q: use %s", p.SSE, strings.Join(modes.APIValues(), ", "))
 	}
 	if p.SSEC != nil && p.SSE != SSEDefault {
 		return errors.New("SSE-C cannot be combined with --sse: S3 refuses both in one request")
@@ -238,11 +233,16 @@ func (p *Put) validate() error {
 	return nil
 }
 
-func (p *Put) drawnMode() string {
-	if p.SSEC != nil {
-		return "SSE-C"
+// serverMode is the server-side mode the request asks S3 for (nil: the
+// bucket default, which S3 picks).
+func (p *Put) serverMode() *modes.Mode {
+	switch {
+	case p.SSEC != nil:
+		return modes.Get(modes.SSEC)
+	case p.SSE == SSEDefault:
+		return nil
 	}
-	return p.SSE
+	return modes.ByAPI(p.SSE, p.BucketKey != nil && *p.BucketKey)
 }
 
 func (p *Put) requestName(size int64, env *Env) string {
@@ -286,7 +286,7 @@ func (p *Put) encryptionContext() *string {
 // found in the trace.
 func withJob(r *Reporter) func(*s3.Options) {
 	return func(o *s3.Options) {
-		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(trace.JobHeader, r.Token()))
+		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(keyflow.JobHeader, r.Token()))
 	}
 }
 

@@ -79,7 +79,7 @@ func stepOps(evs []actions.Event) string {
 	var ops []string
 	for _, e := range evs {
 		if s, ok := e.(actions.StepEvent); ok {
-			ops = append(ops, string(s.Step.Actor)+":"+s.Step.Op)
+			ops = append(ops, string(s.Step.Actor)+":"+string(s.Step.Op))
 		}
 	}
 	return strings.Join(ops, " ")
@@ -264,19 +264,26 @@ func TestTransferErrorsAreDiagnosed(t *testing.T) {
 	cases := []struct {
 		name string
 		a    actions.Action
+		kind actions.Kind
 		want []string
 	}{
-		{"sse-c without key", &actions.Get{Bucket: "diag", Key: "c", File: dst}, []string{"encrypted with SSE-C", "--sse-c-key"}},
-		{"sse-c wrong key", &actions.Get{Bucket: "diag", Key: "c", File: dst, SSEC: &actions.SSECKey{Key: k2, File: "k2"}}, []string{"does not match", "same 32-byte key"}},
-		{"missing bucket", &actions.Put{File: src, Bucket: "nope", Key: "x"}, []string{"does not exist", "s3crypt mb s3://nope"}},
-		{"bad kms key", &actions.Put{File: src, Bucket: "diag", Key: "x", SSE: actions.SSEKMS, KMSKey: "aws/s3"}, []string{"alias/aws/s3"}},
-		{"missing object", &actions.Get{Bucket: "diag", Key: "none", File: dst}, []string{"does not exist", "s3crypt ls"}},
+		{"sse-c without key", &actions.Get{Bucket: "diag", Key: "c", File: dst}, actions.KindSSECKeyRequired, []string{"encrypted with SSE-C", "--sse-c-key"}},
+		{"sse-c head without key", &actions.Head{Bucket: "diag", Key: "c"}, actions.KindSSECKeyRequired, []string{"encrypted with SSE-C", "--sse-c-key"}},
+		{"sse-c wrong key", &actions.Get{Bucket: "diag", Key: "c", File: dst, SSEC: &actions.SSECKey{Key: k2, File: "k2"}}, actions.KindSSECWrongKey, []string{"does not match", "same 32-byte key"}},
+		{"missing bucket", &actions.Put{File: src, Bucket: "nope", Key: "x"}, actions.KindNoSuchBucket, []string{"does not exist", "s3crypt mb s3://nope"}},
+		{"head in a missing bucket", &actions.Head{Bucket: "nope", Key: "x"}, actions.KindNoSuchBucket, []string{"does not exist", "s3crypt mb s3://nope"}},
+		{"bad kms key", &actions.Put{File: src, Bucket: "diag", Key: "x", SSE: actions.SSEKMS, KMSKey: "aws/s3"}, actions.KindKMSKeyNotFound, []string{"alias/aws/s3"}},
+		{"missing object", &actions.Get{Bucket: "diag", Key: "none", File: dst}, actions.KindNoSuchKey, []string{"does not exist", "s3crypt ls"}},
+		{"head of a missing object", &actions.Head{Bucket: "diag", Key: "none"}, actions.KindNoSuchKey, []string{"does not exist"}},
 	}
 	for _, c := range cases {
 		_, err, _ := collect(t, env, c.a)
 		var ae *actions.Error
 		if !errors.As(err, &ae) {
 			t.Fatalf("%s: %T %v", c.name, err, err)
+		}
+		if ae.Kind != c.kind || actions.KindOf(err) != c.kind {
+			t.Errorf("%s: kind %q, want %q (%v)", c.name, ae.Kind, c.kind, err)
 		}
 		for _, w := range c.want {
 			if !strings.Contains(err.Error(), w) {
@@ -304,8 +311,29 @@ func TestTransferErrorsAreDiagnosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err, _ = collect(t, env, &actions.Put{File: src, Bucket: "diag", Key: "x", SSE: actions.SSEKMS, KMSKey: *ck.KeyMetadata.KeyId})
-	if err == nil || !strings.Contains(err.Error(), "s3crypt kms enable-key") {
-		t.Fatalf("disabled key: %v", err)
+	if err == nil || !strings.Contains(err.Error(), "s3crypt kms enable-key") || actions.KindOf(err) != actions.KindKeyDisabled {
+		t.Fatalf("disabled key: %v (kind %q)", err, actions.KindOf(err))
+	}
+	// A key pending deletion.
+	kc.ScheduleKeyDeletion(context.Background(), &kms.ScheduleKeyDeletionInput{KeyId: ck.KeyMetadata.KeyId, PendingWindowInDays: aws.Int32(7)})
+	_, err, _ = collect(t, env, &actions.Put{File: src, Bucket: "diag", Key: "x", SSE: actions.SSEKMS, KMSKey: *ck.KeyMetadata.KeyId})
+	if err == nil || !strings.Contains(err.Error(), "cancel-key-deletion") || actions.KindOf(err) != actions.KindKeyPendingDeletion {
+		t.Fatalf("key pending deletion: %v (kind %q)", err, actions.KindOf(err))
+	}
+	// SSE-C blocked (a new bucket's default).
+	mustRun(t, env, &actions.MakeBucket{Bucket: "diag-blocked"})
+	_, err, _ = collect(t, env, &actions.Put{File: src, Bucket: "diag-blocked", Key: "c", SSEC: &actions.SSECKey{Key: k1, File: "k1"}})
+	if actions.KindOf(err) != actions.KindSSECBlocked || !actions.RefusedByS3(err) {
+		t.Fatalf("blocked SSE-C: %v (kind %q)", err, actions.KindOf(err))
+	}
+	// An RSA key for SSE-KMS.
+	rsa, err := kc.CreateKey(context.Background(), &kms.CreateKeyInput{KeySpec: "RSA_2048", KeyUsage: "ENCRYPT_DECRYPT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err, _ = collect(t, env, &actions.Put{File: src, Bucket: "diag", Key: "x", SSE: actions.SSEKMS, KMSKey: *rsa.KeyMetadata.KeyId})
+	if actions.KindOf(err) != actions.KindInvalidKeyUsage {
+		t.Fatalf("RSA key for SSE-KMS: %v (kind %q)", err, actions.KindOf(err))
 	}
 }
 

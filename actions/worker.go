@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/s3crypt/s3crypt/awsclient"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // Action is one operation s3crypt can perform.
@@ -96,13 +96,14 @@ func (w *Worker) run(ctx context.Context, id JobID, a Action) {
 	defer r.close()
 	res, err := a.Run(ctx, w.env, r)
 	r.syncTrace(ctx)
+	kms := r.KMSRequests()
 	switch {
 	case err == nil:
-		w.send(DoneEvent{Job: id, Result: res})
+		w.send(DoneEvent{Job: id, Result: res, KMS: kms})
 	case errors.Is(err, context.Canceled) || ctx.Err() != nil:
-		w.send(CancelledEvent{Job: id})
+		w.send(CancelledEvent{Job: id, KMS: kms})
 	default:
-		w.send(FailedEvent{Job: id, Err: err})
+		w.send(FailedEvent{Job: id, Err: err, KMS: kms})
 	}
 }
 
@@ -193,14 +194,18 @@ type Reporter struct {
 	observer *observer
 	lastProg time.Time
 	rate     rateMeter
-	kms      int // observed KMS requests
+	s3KMS    int // KMS requests S3 made for this job, as observed
+	recorder *awsclient.Recorder
 	mu       sync.Mutex
 }
 
 func newReporter(job JobID, env *Env, emit func(Event)) *Reporter {
 	r := &Reporter{job: job, emit: emit, token: newToken()}
-	if env != nil && env.Backend != nil && env.Backend.Sandbox != nil {
-		r.observer = newObserver(env.Backend.Sandbox, r.token)
+	if env != nil && env.Backend != nil {
+		r.recorder = env.Backend.Recorder
+	}
+	if env != nil && env.Backend != nil && env.Backend.Local != nil {
+		r.observer = newObserver(env.Backend.Local, r.token)
 	}
 	return r
 }
@@ -231,17 +236,29 @@ func (r *Reporter) step(s Step) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if s.Observed && s.Actor == KMS && s.Op != string(trace.OpManagedKeyCreated) {
-		r.kms++
+	if s.Observed && s.To == S3 && keyflow.IsKMSRequest(s.Actor, s.Op) {
+		r.s3KMS++
 	}
 	r.emit(StepEvent{Job: r.job, Step: s})
 }
 
-// kmsCalls is how many KMS requests were observed for this job so far.
+// kmsCalls is how many KMS requests S3 made on your behalf for this job,
+// as observed so far (your own are KMSRequests' other half).
 func (r *Reporter) kmsCalls() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.kms
+	return r.s3KMS
+}
+
+// KMSRequests is every KMS request made for this job so far: yours (as the
+// clients recorded them) and S3's on your behalf (as the region showed
+// them; S3Seen is false when the backend cannot show them).
+func (r *Reporter) KMSRequests() KMSRequests {
+	n := KMSRequests{S3Seen: r.Observing(), S3: r.kmsCalls()}
+	if r.recorder != nil {
+		n.Yours = r.recorder.KMSForJob(r.token)
+	}
+	return n
 }
 
 // Command reports the equivalent aws CLI command.

@@ -28,6 +28,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/logging"
 
+	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/sandbox"
 )
 
@@ -73,10 +74,13 @@ type Backend struct {
 	Label string
 	// CAFile is the CA bundle an aws CLI command needs for Endpoint ("" if
 	// the system's will do).
-	CAFile   string
-	S3       *s3.Client
-	KMS      *kms.Client
-	Sandbox  *sandbox.Sandbox // the sandbox, when Kind is KindSandbox
+	CAFile  string
+	S3      *s3.Client
+	KMS     *kms.Client
+	Sandbox *sandbox.Sandbox // the sandbox, when Kind is KindSandbox
+	// Local is the local region that can show its key flow and what it
+	// keeps at rest (the sandbox); nil for AWS and other endpoints.
+	Local    keyflow.Region
 	Recorder *Recorder
 	Config   aws.Config
 }
@@ -162,7 +166,7 @@ func openSandbox(ctx context.Context, opt Options, rec *Recorder) (*Backend, err
 		return nil, err
 	}
 	b := newBackend(KindSandbox, cfg, rec, true)
-	b.Sandbox = sb
+	b.Sandbox, b.Local = sb, sb
 	b.Endpoint = sb.Endpoint()
 	b.CAFile = sb.CAFile()
 	b.Label = "sandbox · " + sb.Region() + " · data " + tildePath(sb.Dir())

@@ -73,14 +73,16 @@ type Recorder struct {
 	next  int
 	total int
 	kms   map[string]int
-	subs  map[chan Call]struct{}
+	// kmsJobs counts KMS requests by the job header they carried.
+	kmsJobs map[string]int
+	subs    map[chan Call]struct{}
 }
 
 const maxCalls = 500
 
 // NewRecorder returns an empty recorder.
 func NewRecorder() *Recorder {
-	return &Recorder{kms: map[string]int{}, subs: map[chan Call]struct{}{}}
+	return &Recorder{kms: map[string]int{}, kmsJobs: map[string]int{}, subs: map[chan Call]struct{}{}}
 }
 
 // middleware installs the recording step on a client's stack.
@@ -116,8 +118,13 @@ func (r *Recorder) add(c Call) {
 	}
 	r.next = (r.next + 1) % maxCalls
 	r.total++
-	if c.Service == "KMS" {
+	// A KMS request counts once it reached KMS: an answer came back (an
+	// error answer too, which KMS counts as a request as well).
+	if c.Service == "KMS" && c.Status != 0 {
 		r.kms[c.Operation]++
+		if c.Job != "" {
+			r.kmsJobs[c.Job]++
+		}
 	}
 	for ch := range r.subs {
 		select {
@@ -146,6 +153,14 @@ func (r *Recorder) KMSCalls() map[string]int {
 		out[k] = v
 	}
 	return out
+}
+
+// KMSForJob is how many KMS requests these clients made for the job whose
+// X-S3crypt-Job header was job.
+func (r *Recorder) KMSForJob(job string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.kmsJobs[job]
 }
 
 // KMSTotal is the number of KMS requests these clients made.

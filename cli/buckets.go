@@ -157,7 +157,7 @@ type HeadCmd struct {
 
 // Run implements the verb.
 func (c *HeadCmd) Run(ctx context.Context, g *Globals) error {
-	bucket, key, ssec, err := c.target(c.URL, g.errw())
+	bucket, key, ssec, err := c.target(c.URL, g)
 	if err != nil {
 		return err
 	}
@@ -293,7 +293,7 @@ type BucketEncryptionPutCmd struct {
 	BucketKey *bool  `name:"bucket-key" help:"Use S3 Bucket Keys for SSE-KMS (--no-bucket-key turns them off)." negatable:""`
 	BlockSSEC bool   `name:"block-sse-c" help:"Refuse SSE-C writes (BlockedEncryptionTypes SSE-C, the default for new buckets since April 2026)." xor:"ssec"`
 	AllowSSEC bool   `name:"allow-sse-c" help:"Allow SSE-C writes (BlockedEncryptionTypes NONE)." xor:"ssec"`
-	File      string `name:"file" help:"Read the rule from a JSON file: the aws CLI's {\"Rules\": [...]} or a bare rule object; the options above override it." placeholder:"FILE" type:"existingfile"`
+	File      string `name:"file" aliases:"server-side-encryption-configuration" help:"Read the rule from a JSON file: the aws CLI's {\"Rules\": [...]} or a bare rule object; the options above override it (file://FILE also works, as with aws s3api put-bucket-encryption)." placeholder:"FILE" type:"jsonfile"`
 }
 
 // Run implements the verb.

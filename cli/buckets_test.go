@@ -55,18 +55,23 @@ func TestBucketVerbsCLI(t *testing.T) {
 
 	r = bkCLI(t, dir, 0, "--json", "bucket-encryption", "get", "s3://demo")
 	var got struct {
-		Bucket     string
-		Encryption struct {
-			SSEAlgorithm string   `json:"sseAlgorithm"`
-			KMS          string   `json:"kmsMasterKeyId"`
-			BucketKey    bool     `json:"bucketKeyEnabled"`
-			Blocked      []string `json:"blockedEncryptionTypes"`
+		Bucket                            string
+		ServerSideEncryptionConfiguration struct {
+			Rules []struct {
+				ApplyServerSideEncryptionByDefault struct{ SSEAlgorithm, KMSMasterKeyID string }
+				BucketKeyEnabled                   bool
+				BlockedEncryptionTypes             struct{ EncryptionType []string }
+			}
 		}
 		Notes []string
 	}
-	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil || got.Bucket != "demo" || got.Encryption.SSEAlgorithm != "aws:kms" ||
-		got.Encryption.KMS != "alias/demo" || !got.Encryption.BucketKey || strings.Join(got.Encryption.Blocked, ",") != "NONE" || len(got.Notes) == 0 {
+	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil || got.Bucket != "demo" || len(got.ServerSideEncryptionConfiguration.Rules) != 1 || len(got.Notes) == 0 {
 		t.Fatalf("get --json: %v %s", err, r.Stdout)
+	}
+	if rule := got.ServerSideEncryptionConfiguration.Rules[0]; rule.ApplyServerSideEncryptionByDefault.SSEAlgorithm != "aws:kms" ||
+		rule.ApplyServerSideEncryptionByDefault.KMSMasterKeyID != "alias/demo" || !rule.BucketKeyEnabled ||
+		strings.Join(rule.BlockedEncryptionTypes.EncryptionType, ",") != "NONE" {
+		t.Fatalf("get --json rule: %+v\n%s", rule, r.Stdout)
 	}
 	r = bkCLI(t, dir, 0, "ls")
 	if !regexp.MustCompile(`demo\s+SSE-KMS alias/demo\s+on\s+allowed\n`).MatchString(r.Stdout) {
@@ -116,7 +121,7 @@ func TestBucketEncryptionErrorsCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = bkCLI(t, dir, 0, "bucket-encryption", "put", "s3://demo", "--file", fixed)
-	if !strings.Contains(r.Stdout, "kms key      alias/demo\n") || !strings.Contains(r.Stdout, "note: the file holds a bare rule, as the seed blog's encrypt.json does: s3crypt accepts it, but the aws CLI would refuse it") {
+	if !strings.Contains(r.Stdout, "kms key      alias/demo\n") || !strings.Contains(r.Stdout, "note: the file holds a bare rule, as the blog post's encrypt.json does: s3crypt accepts it, but the aws CLI would refuse it") {
 		t.Fatalf("fixed file:\n%s", r.Stdout)
 	}
 	bkCLI(t, dir, 2, "bucket-encryption", "put", "s3://demo", "--block-sse-c", "--allow-sse-c")
@@ -155,9 +160,9 @@ func TestLsAndHeadCLI(t *testing.T) {
 	}
 	r = bkCLI(t, dir, 0, "ls", "--recursive", "--json", "s3://files")
 	var list struct {
-		Objects []struct{ Key, Label string }
+		Contents []struct{ Key, Label string }
 	}
-	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil || len(list.Objects) != 3 || list.Objects[0].Key != "dir/plain.txt" {
+	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil || len(list.Contents) != 3 || list.Contents[0].Key != "dir/plain.txt" {
 		t.Fatalf("ls --recursive --json: %v %s", err, r.Stdout)
 	}
 	r = bkCLI(t, dir, 1, "ls", "s3://nope")
@@ -181,21 +186,19 @@ func TestLsAndHeadCLI(t *testing.T) {
 	}
 	r = bkCLI(t, dir, 0, "--json", "head", "s3://files/kms.txt")
 	var head struct {
-		Mode string
-		KMS  struct {
-			Manager string   `json:"keyManager"`
-			Aliases []string `json:"aliases"`
+		EncryptionMode, ServerSideEncryption string
+		KMSKey                               struct {
+			KeyManager string
+			Aliases    []struct{ AliasName string }
 		}
 		AtRest struct {
-			PlaintextKey string `json:"plaintextKey"`
-			Layers       []struct {
-				Context map[string]string `json:"context"`
-			} `json:"layers"`
-		} `json:"atRest"`
+			PlaintextKey string
+			Layers       []struct{ EncryptionContext map[string]string }
+		}
 	}
-	if err := json.Unmarshal([]byte(r.Stdout), &head); err != nil || head.Mode != "SSE-KMS" || head.KMS.Manager != "AWS" ||
-		strings.Join(head.KMS.Aliases, ",") != "alias/aws/s3" || head.AtRest.PlaintextKey != "never stored" ||
-		len(head.AtRest.Layers) != 1 || head.AtRest.Layers[0].Context["aws:s3:arn"] != "arn:aws:s3:::files" {
+	if err := json.Unmarshal([]byte(r.Stdout), &head); err != nil || head.EncryptionMode != "SSE-KMS" || head.ServerSideEncryption != "aws:kms" ||
+		head.KMSKey.KeyManager != "AWS" || len(head.KMSKey.Aliases) != 1 || head.KMSKey.Aliases[0].AliasName != "alias/aws/s3" ||
+		head.AtRest.PlaintextKey != "never stored" || len(head.AtRest.Layers) != 1 || head.AtRest.Layers[0].EncryptionContext["aws:s3:arn"] != "arn:aws:s3:::files" {
 		t.Fatalf("head --json: %v %s", err, r.Stdout)
 	}
 	r = bkCLI(t, dir, 1, "head", "s3://files/nope")

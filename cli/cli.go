@@ -44,13 +44,7 @@ type exited struct{ code int }
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	var root Root
 	root.Out, root.Err = stdout, stderr
-	parser, err := kong.New(&root,
-		kong.Name("s3crypt"),
-		kong.Description("See and apply Amazon S3 encryption: SSE-S3, SSE-KMS, DSSE-KMS, SSE-C, bucket keys, client-side.\n\nWithout --endpoint-url, --aws or --profile, s3crypt runs against its embedded sandbox region."),
-		kong.UsageOnError(),
-		kong.Writers(stdout, stderr),
-		kong.Exit(func(code int) { panic(exited{code}) }),
-	)
+	parser, err := newParser(&root, stdout, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "s3crypt: "+err.Error())
 		return 2
@@ -66,17 +60,58 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	}()
 	kctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintln(stderr, "s3crypt: "+err.Error())
+		// Parsing may stop before --json is read: look for it in args too.
+		if root.JSON || jsonFlagIn(args) {
+			writeError(stderr, &UsageError{Msg: err.Error()})
+		} else {
+			fmt.Fprintln(stderr, "s3crypt: "+err.Error())
+		}
 		return 2
 	}
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	err = kctx.Run(&root.Globals)
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			fmt.Fprintln(stderr, "s3crypt: cancelled")
-			return 130
-		}
+	switch {
+	case err == nil:
+	case root.JSON:
+		writeError(stderr, err)
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "s3crypt: cancelled")
+	default:
 		fmt.Fprintln(stderr, "s3crypt: "+err.Error())
 	}
+	if errors.Is(err, context.Canceled) {
+		return 130
+	}
 	return ExitCode(err)
+}
+
+// newParser builds the command line's parser for root.
+func newParser(root *Root, stdout, stderr io.Writer) (*kong.Kong, error) {
+	opts := append([]kong.Option{
+		kong.Name("s3crypt"),
+		kong.Description("See and apply Amazon S3 encryption: SSE-S3, SSE-KMS, DSSE-KMS, SSE-C, bucket keys, client-side.\n\nWithout --endpoint-url, --aws or --profile, s3crypt runs against its embedded sandbox region."),
+		kong.UsageOnError(),
+		modeVars(),
+		kong.Writers(stdout, stderr),
+		kong.Exit(func(code int) { panic(exited{code}) }),
+	}, awsMappers()...)
+	parser, err := kong.New(root, opts...)
+	if err != nil {
+		return nil, err
+	}
+	noteAliases(parser.Model.Node)
+	return parser, nil
+}
+
+// jsonFlagIn reports whether args ask for --json before any "--".
+func jsonFlagIn(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "--json" || a == "--json=true" {
+			return true
+		}
+	}
+	return false
 }

@@ -102,7 +102,7 @@ func (c *KMSDisableKeyCmd) Run(ctx context.Context, g *Globals) error {
 // KMSScheduleKeyDeletionCmd is `s3crypt kms schedule-key-deletion`.
 type KMSScheduleKeyDeletionCmd struct {
 	keyIDFlag
-	Days int `name:"days" default:"30" help:"Waiting period before the deletion, 7 to 30 days." placeholder:"N"`
+	Days int `name:"days" aliases:"pending-window-in-days" default:"30" help:"Waiting period before the deletion, 7 to 30 days." placeholder:"N"`
 }
 
 // Run implements the verb.
@@ -160,24 +160,48 @@ func (c *KMSDeleteAliasCmd) Run(ctx context.Context, g *Globals) error {
 // KMSGenerateDataKeyCmd is `s3crypt kms generate-data-key`.
 type KMSGenerateDataKeyCmd struct {
 	keyIDFlag
-	KeySpec      string            `name:"key-spec" enum:"AES_256,AES_128" default:"AES_256" help:"AES_256 or AES_128."`
-	Out          string            `name:"out" help:"Write the raw plaintext key to FILE (mode 0600, never overwritten) instead of printing it." placeholder:"FILE" type:"path"`
-	EncryptedOut string            `name:"encrypted-out" help:"Also write the raw encrypted data key to FILE (mode 0600)." placeholder:"FILE" type:"path"`
-	Context      map[string]string `name:"context" help:"Encryption context pair (repeatable); decrypting the key needs the same." placeholder:"K=V"`
+	KeySpec       string            `name:"key-spec" enum:"AES_256,AES_128" default:"AES_256" help:"AES_256 or AES_128."`
+	NumberOfBytes int               `name:"number-of-bytes" help:"The key's length in bytes, as aws kms generate-data-key --number-of-bytes: 32 (AES_256) or 16 (AES_128)." placeholder:"N"`
+	Out           string            `name:"out" help:"Write the raw plaintext key to FILE (mode 0600, never overwritten) instead of printing it." placeholder:"FILE" type:"path"`
+	EncryptedOut  string            `name:"encrypted-out" help:"Also write the raw encrypted data key to FILE (mode 0600)." placeholder:"FILE" type:"path"`
+	Context       map[string]string `name:"context" aliases:"encryption-context" type:"context" help:"Encryption context: K=V, K=V,K2=V2 or {\"K\":\"V\"} (repeatable); decrypting the key needs the same." placeholder:"K=V"`
 }
 
 // Run implements the verb.
 func (c *KMSGenerateDataKeyCmd) Run(ctx context.Context, g *Globals) error {
-	a := &capture{Action: &actions.GenerateDataKey{KeyID: c.KeyID, KeySpec: c.KeySpec, Context: c.Context,
+	spec, err := c.spec()
+	if err != nil {
+		return err
+	}
+	a := &capture{Action: &actions.GenerateDataKey{KeyID: c.KeyID, KeySpec: spec, Context: c.Context,
 		Out: c.Out, EncryptedOut: c.EncryptedOut}}
-	err := g.run(ctx, a, func(w io.Writer, res any) { printDataKey(w, res.(actions.GenerateDataKeyResult)) })
+	err = g.run(ctx, a, func(w io.Writer, res any) { printDataKey(w, res.(actions.GenerateDataKeyResult)) })
 	if r, ok := a.res.(actions.GenerateDataKeyResult); ok && r.Plaintext != nil {
 		r.Plaintext.Wipe()
 		if err == nil {
-			fmt.Fprintln(g.errw(), "s3crypt: warning: "+actions.PrintingWarning)
+			g.warn(actions.PrintingWarning)
 		}
 	}
 	return err
+}
+
+// spec is the key spec --key-spec or --number-of-bytes asks for.
+func (c *KMSGenerateDataKeyCmd) spec() (string, error) {
+	var bySize string
+	switch c.NumberOfBytes {
+	case 0:
+		return c.KeySpec, nil
+	case 32:
+		bySize = "AES_256"
+	case 16:
+		bySize = "AES_128"
+	default:
+		return "", usage("--number-of-bytes %d: s3crypt makes AES data keys, 32 bytes (AES_256) or 16 (AES_128)", c.NumberOfBytes)
+	}
+	if c.KeySpec != "AES_256" && c.KeySpec != bySize { // AES_256 is also the default
+		return "", usage("--number-of-bytes %d and --key-spec %s disagree: give one of them", c.NumberOfBytes, c.KeySpec)
+	}
+	return bySize, nil
 }
 
 // capture keeps the result of the action it wraps, so the verb can wipe
@@ -196,16 +220,16 @@ func (c *capture) Run(ctx context.Context, env *actions.Env, r *actions.Reporter
 
 // cryptFlags are the options encrypt and decrypt share.
 type cryptFlags struct {
-	In        string            `name:"in" required:"" type:"existingfile" help:"Input file (raw bytes)." placeholder:"FILE"`
 	Out       string            `name:"out" required:"" type:"path" help:"Output file (raw bytes, mode 0600)." placeholder:"FILE"`
 	Algorithm string            `name:"encryption-algorithm" enum:",SYMMETRIC_DEFAULT,RSAES_OAEP_SHA_1,RSAES_OAEP_SHA_256" default:"" placeholder:"ALG" help:"SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_1 or RSAES_OAEP_SHA_256 (default: RSAES_OAEP_SHA_256 for RSA keys)."`
-	Context   map[string]string `name:"context" help:"Encryption context pair (repeatable); decrypting needs the same." placeholder:"K=V"`
+	Context   map[string]string `name:"context" aliases:"encryption-context" type:"context" help:"Encryption context: K=V, K=V,K2=V2 or {\"K\":\"V\"} (repeatable); decrypting needs the same." placeholder:"K=V"`
 	Force     bool              `name:"force" help:"Replace --out if it exists."`
 }
 
 // KMSEncryptCmd is `s3crypt kms encrypt`.
 type KMSEncryptCmd struct {
 	keyIDFlag
+	In string `name:"in" aliases:"plaintext" required:"" type:"blobfile" help:"The file to encrypt (raw bytes; fileb://FILE also works)." placeholder:"FILE"`
 	cryptFlags
 }
 
@@ -222,6 +246,7 @@ func (c *KMSEncryptCmd) Run(ctx context.Context, g *Globals) error {
 // KMSDecryptCmd is `s3crypt kms decrypt`.
 type KMSDecryptCmd struct {
 	KeyID string `name:"key-id" help:"The key (needed for RSA ciphertexts; symmetric ones name their key)." placeholder:"KEY"`
+	In    string `name:"in" aliases:"ciphertext-blob" required:"" type:"blobfile" help:"The binary ciphertext file (fileb://FILE also works)." placeholder:"FILE"`
 	cryptFlags
 }
 

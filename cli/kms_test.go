@@ -57,9 +57,13 @@ func TestKMSKeyVerbs(t *testing.T) {
 		"alias/aws/s3 → no key yet", "AWS owned key (used by S3 for SSE-S3; not visible in KMS)")
 	r = kmsCLI(t, dir, 0, "--json", "kms", "list-keys")
 	var list struct {
-		Keys []struct{ KeyID, KeySpec, KeyState, KeyManager, Rotation string }
+		Keys []struct {
+			KeyID       string `json:"KeyId"`
+			KeyMetadata struct{ KeySpec, KeyState, KeyManager string }
+			KeyRotation string
+		}
 	}
-	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil || len(list.Keys) != 2 {
+	if err := json.Unmarshal([]byte(r.Stdout), &list); err != nil || len(list.Keys) != 2 || list.Keys[0].KeyID == "" || list.Keys[0].KeyMetadata.KeyState != "Enabled" {
 		t.Fatalf("--json list-keys: %v\n%s", err, r.Stdout)
 	}
 	r = kmsCLI(t, dir, 0, "kms", "describe-key", "--key-id", "alias/cli")
@@ -82,12 +86,16 @@ func TestKMSKeyVerbs(t *testing.T) {
 	r = kmsCLI(t, dir, 1, "kms", "create-alias", "--alias-name", "alias/other", "--target-key-id", "alias/cli")
 	contains(t, "create-alias through an alias", r.Stderr, "Aliases must refer to keys", "s3crypt kms describe-key --key-id alias/cli")
 	r = kmsCLI(t, dir, 0, "--json", "kms", "describe-key", "--key-id", "alias/cli")
-	var key struct{ KeyID string }
-	if err := json.Unmarshal([]byte(r.Stdout), &key); err != nil || key.KeyID == "" {
+	var key struct {
+		KeyMetadata struct {
+			KeyID string `json:"KeyId"`
+		}
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &key); err != nil || key.KeyMetadata.KeyID == "" {
 		t.Fatalf("--json describe-key: %v %s", err, r.Stdout)
 	}
-	r = kmsCLI(t, dir, 0, "kms", "create-alias", "--alias-name", "alias/other", "--target-key-id", key.KeyID)
-	contains(t, "create-alias", r.Stdout, "alias/other → key "+key.KeyID)
+	r = kmsCLI(t, dir, 0, "kms", "create-alias", "--alias-name", "alias/other", "--target-key-id", key.KeyMetadata.KeyID)
+	contains(t, "create-alias", r.Stdout, "alias/other → key "+key.KeyMetadata.KeyID)
 	r = kmsCLI(t, dir, 0, "kms", "delete-alias", "--alias-name", "alias/other")
 	contains(t, "delete-alias", r.Stdout, "deleted alias alias/other", "is unchanged")
 	r = kmsCLI(t, dir, 1, "kms", "describe-key", "--key-id", "alias/other")
@@ -130,7 +138,7 @@ func TestKMSGenerateDataKeyKeepsTheKeySecret(t *testing.T) {
 	k2, _ := os.ReadFile(filepath.Join(tmp, "k2"))
 	noKey(t, k2, r.Stdout+r.Stderr)
 	var j map[string]any
-	if err := json.Unmarshal([]byte(r.Stdout), &j); err != nil || j["plaintext"] != nil || j["ciphertextBlob"] == nil {
+	if err := json.Unmarshal([]byte(r.Stdout), &j); err != nil || j["Plaintext"] != nil || j["CiphertextBlob"] == nil || j["PlaintextFile"] == nil {
 		t.Fatalf("--json: %v %s", err, r.Stdout)
 	}
 
@@ -163,7 +171,9 @@ func TestKMSGenerateDataKeyKeepsTheKeySecret(t *testing.T) {
 	noKey(t, pk, r.Stderr)
 	contains(t, "warning", r.Stderr, "warning: printing a plaintext data key defeats envelope encryption")
 	r = kmsCLI(t, dir, 0, "--json", "kms", "generate-data-key", "--key-id", "alias/dk", "--key-spec", "AES_128")
-	var jk struct{ Plaintext, KeySpec string }
+	var jk struct {
+		Plaintext, KeySpec string `json:",omitempty"`
+	}
 	if err := json.Unmarshal([]byte(r.Stdout), &jk); err != nil || jk.KeySpec != "AES_128" {
 		t.Fatalf("--json: %v %s", err, r.Stdout)
 	}
@@ -199,9 +209,9 @@ func TestKMSEncryptDecryptVerbs(t *testing.T) {
 	r = kmsCLI(t, dir, 0, "--json", "kms", "decrypt", "--in", enc, "--out", out, "--context", "k=v")
 	var j struct {
 		PlaintextBytes int
-		KeyArn         string
+		KeyID          string `json:"KeyId"`
 	}
-	if err := json.Unmarshal([]byte(r.Stdout), &j); err != nil || j.PlaintextBytes != 1000 || !strings.Contains(j.KeyArn, ":key/") {
+	if err := json.Unmarshal([]byte(r.Stdout), &j); err != nil || j.PlaintextBytes != 1000 || !strings.Contains(j.KeyID, ":key/") {
 		t.Fatalf("--json decrypt: %v %s", err, r.Stdout)
 	}
 	if got, _ := os.ReadFile(out); !bytes.Equal(got, plain) {
@@ -220,18 +230,22 @@ func TestKMSEncryptDecryptVerbs(t *testing.T) {
 	contains(t, "over 4096", r.Stderr, "5000 bytes, more than the 4096 bytes KMS Encrypt accepts", "envelope encryption")
 
 	r = kmsCLI(t, dir, 0, "--json", "kms", "create-key", "--key-spec", "RSA_2048")
-	var ck struct{ Key struct{ KeyID string } }
-	if err := json.Unmarshal([]byte(r.Stdout), &ck); err != nil || ck.Key.KeyID == "" {
+	var ck struct {
+		KeyMetadata struct {
+			KeyID string `json:"KeyId"`
+		}
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &ck); err != nil || ck.KeyMetadata.KeyID == "" {
 		t.Fatalf("--json create-key: %v %s", err, r.Stdout)
 	}
-	r = kmsCLI(t, dir, 1, "kms", "generate-data-key", "--key-id", ck.Key.KeyID)
+	r = kmsCLI(t, dir, 1, "kms", "generate-data-key", "--key-id", ck.KeyMetadata.KeyID)
 	contains(t, "RSA data key", r.Stderr, "not a symmetric encryption key", "s3crypt kms create-key")
-	r = kmsCLI(t, dir, 1, "kms", "encrypt", "--key-id", ck.Key.KeyID, "--in", in, "--out", filepath.Join(tmp, "r"))
+	r = kmsCLI(t, dir, 1, "kms", "encrypt", "--key-id", ck.KeyMetadata.KeyID, "--in", in, "--out", filepath.Join(tmp, "r"))
 	contains(t, "RSA limit", r.Stderr, "1000 bytes, too much for one RSA-OAEP block", "at most 190 bytes")
 	small := kmsFile(t, plain[:100])
-	r = kmsCLI(t, dir, 0, "kms", "encrypt", "--key-id", ck.Key.KeyID, "--in", small, "--out", filepath.Join(tmp, "r"))
+	r = kmsCLI(t, dir, 0, "kms", "encrypt", "--key-id", ck.KeyMetadata.KeyID, "--in", small, "--out", filepath.Join(tmp, "r"))
 	contains(t, "RSA encrypt", r.Stdout, "RSAES_OAEP_SHA_256", "note: ")
-	kmsCLI(t, dir, 0, "kms", "decrypt", "--key-id", ck.Key.KeyID, "--in", filepath.Join(tmp, "r"), "--out", filepath.Join(tmp, "r.out"))
+	kmsCLI(t, dir, 0, "kms", "decrypt", "--key-id", ck.KeyMetadata.KeyID, "--in", filepath.Join(tmp, "r"), "--out", filepath.Join(tmp, "r.out"))
 	if got := mustRead(t, filepath.Join(tmp, "r.out")); !bytes.Equal(got, plain[:100]) {
 		t.Fatal("RSA round trip differs")
 	}

@@ -29,11 +29,31 @@ func parseS3URL(u string, needKey bool) (bucket, key string, err error) {
 
 // sseCFlags are the SSE-C key options of put, get and head.
 type sseCFlags struct {
-	SSECKey string `name:"sse-c-key" help:"SSE-C: the customer key file (32 raw bytes, or its base64 or hex text)." placeholder:"FILE" type:"path"`
+	SSECKey string `name:"sse-c-key" help:"SSE-C: the customer key file (32 raw bytes, or its base64 or hex text; fileb://FILE also works, as with aws s3 cp)." placeholder:"FILE" type:"blobpath"`
+	// SSECustomerKey and SSECAlgorithm are the aws CLI's names; awsNames
+	// folds them into SSECKey.
+	SSECustomerKey string `name:"sse-customer-key" help:"The aws s3api name for --sse-c-key, as fileb://FILE only (a key typed on the command line would sit in your shell history)." placeholder:"fileb://FILE" type:"filebonly"`
+	SSECAlgorithm  string `name:"sse-customer-algorithm" aliases:"sse-c" enum:",AES256" default:"" help:"AES256, the only SSE-C algorithm, as aws s3api --sse-customer-algorithm and aws s3 cp --sse-c take it; s3crypt implies it with an SSE-C key."`
+}
+
+// awsNames folds --sse-customer-key into --sse-c-key and checks that
+// --sse-customer-algorithm comes with a key (generated counts).
+func (f *sseCFlags) awsNames(generated bool) error {
+	if f.SSECustomerKey != "" {
+		if f.SSECKey != "" && f.SSECKey != f.SSECustomerKey {
+			return usage("--sse-c-key and --sse-customer-key name different files: give one of them")
+		}
+		f.SSECKey, f.SSECustomerKey = f.SSECustomerKey, ""
+	}
+	if f.SSECAlgorithm != "" && f.SSECKey == "" && !generated {
+		return usage("--sse-customer-algorithm %s needs the key: --sse-c-key FILE", f.SSECAlgorithm)
+	}
+	f.SSECAlgorithm = "" // implied by the key
+	return nil
 }
 
 // load reads the SSE-C key file, if one is given.
-func (f sseCFlags) load(errw io.Writer) (*actions.SSECKey, error) {
+func (f sseCFlags) load(g *Globals) (*actions.SSECKey, error) {
 	if f.SSECKey == "" {
 		return nil, nil
 	}
@@ -42,7 +62,7 @@ func (f sseCFlags) load(errw io.Writer) (*actions.SSECKey, error) {
 		return nil, err
 	}
 	if warn != nil {
-		fmt.Fprintln(errw, "s3crypt: warning: "+warn.String())
+		g.warn(warn.String())
 	}
 	return &actions.SSECKey{Key: k, File: f.SSECKey, Encoding: keyFileEncoding(f.SSECKey)}, nil
 }
@@ -60,11 +80,14 @@ func keyFileEncoding(path string) s3c.KeyEncoding {
 
 // target parses an object URL and loads the SSE-C key, if one is given;
 // the caller wipes it (wipeSSEC).
-func (f sseCFlags) target(url string, errw io.Writer) (bucket, key string, k *actions.SSECKey, err error) {
+func (f *sseCFlags) target(url string, g *Globals) (bucket, key string, k *actions.SSECKey, err error) {
 	if bucket, key, err = parseS3URL(url, true); err != nil {
 		return "", "", nil, err
 	}
-	k, err = f.load(errw)
+	if err = f.awsNames(false); err != nil {
+		return "", "", nil, err
+	}
+	k, err = f.load(g)
 	return bucket, key, k, err
 }
 
@@ -79,11 +102,13 @@ func wipeSSEC(k *actions.SSECKey) {
 type PutCmd struct {
 	File        string            `arg:"" help:"Local file to upload." type:"existingfile"`
 	URL         string            `arg:"" name:"s3-url" help:"Destination s3://BUCKET/KEY (a trailing / keeps the file name)."`
-	SSE         string            `name:"sse" help:"Server-side encryption: none, AES256 (SSE-S3), aws:kms (SSE-KMS) or aws:kms:dsse (DSSE-KMS). Without it the bucket's default applies, as on AWS." enum:",none,AES256,aws:kms,aws:kms:dsse" default:""`
+	SSE         string            `name:"sse" aliases:"server-side-encryption" help:"Server-side encryption: ${sse_help}. Without it (or with none) the request asks for nothing and the bucket's default applies, as on AWS." enum:"${sse_enum}" default:""`
 	KMSKey      string            `name:"kms-key" help:"KMS key for aws:kms / aws:kms:dsse: id, ARN, alias/NAME or alias ARN (default: the AWS managed aws/s3 key). With --client-side: the symmetric key that wraps your data key (required)." placeholder:"KEY"`
-	BucketKey   *bool             `name:"bucket-key" help:"Use an S3 bucket key (SSE-KMS), or --no-bucket-key to refuse the bucket's." negatable:""`
+	SSEKMSKeyID string            `name:"sse-kms-key-id" aliases:"ssekms-key-id" help:"S3's SSE-KMS key, as aws s3 cp --sse-kms-key-id and aws s3api put-object --ssekms-key-id: the same as --kms-key, except that with --client-side it sets the key of S3's own layer." placeholder:"KEY"`
+	BucketKey   *bool             `name:"bucket-key" aliases:"bucket-key-enabled" help:"Use an S3 bucket key (SSE-KMS), or --no-bucket-key (--no-bucket-key-enabled) to refuse the bucket's." negatable:""`
+	NoBucketKey bool              `name:"no-bucket-key-enabled" hidden:"" help:"The aws CLI's name for --no-bucket-key."`
 	SSECGen     string            `name:"sse-c-generate" help:"SSE-C with a fresh random key, written to FILE (mode 0600; never overwritten)." placeholder:"FILE" type:"path"`
-	Context     map[string]string `name:"context" help:"Extra encryption context pair for SSE-KMS, or with --client-side for your data key (repeatable)." placeholder:"K=V"`
+	Context     map[string]string `name:"context" type:"context" help:"Extra encryption context for SSE-KMS, or with --client-side for your data key: K=V, K=V,K2=V2 or {\"K\":\"V\"} (repeatable)." placeholder:"K=V"`
 	ContentType string            `name:"content-type" help:"Content-Type to store."`
 	ClientSide  bool              `name:"client-side" help:"Encrypt on your side before upload, as the S3 Encryption Client does: a KMS data key, AES-256-GCM locally, the envelope in x-amz-meta-*. S3 then adds its own encryption (--sse, or the bucket default)."`
 	CSEFormat   string            `name:"cse-format" help:"Client-side format: v3 (key commitment, S3 Encryption Client Go v4's default) or v2 (Go v3's). Default v3." enum:",v3,v2" default:""`
@@ -99,6 +124,9 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 	if key == "" || strings.HasSuffix(key, "/") {
 		key += baseName(c.File)
 	}
+	if err := c.awsNames(); err != nil {
+		return err
+	}
 	p := &actions.Put{File: c.File, Bucket: bucket, Key: key, SSE: c.SSE, KMSKey: c.KMSKey, BucketKey: c.BucketKey,
 		Context: c.Context, ContentType: c.ContentType}
 	if p.SSE == "none" {
@@ -107,27 +135,21 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 	if err := c.clientSide(p); err != nil {
 		return err
 	}
+	var a actions.Action = p
 	switch {
 	case c.SSECKey != "" && c.SSECGen != "":
 		return usage("--sse-c-key and --sse-c-generate are exclusive")
 	case c.SSECGen != "":
-		k, err := s3c.RandomKey(32)
-		if err != nil {
-			return err
-		}
-		if err := s3c.WriteKeyFile(c.SSECGen, k, s3c.KeyFileRaw, false); err != nil {
-			k.Wipe()
-			return err
-		}
-		fmt.Fprintf(g.errw(), "s3crypt: wrote a new 32-byte SSE-C key to %s (mode 0600): keep it, S3 cannot read the object without it\n", c.SSECGen)
-		p.SSEC = &actions.SSECKey{Key: k, File: c.SSECGen, Encoding: s3c.EncodingRaw}
+		// PutSSEC generates the key, and removes its file if S3 refuses
+		// the upload (as the UI's upload does).
+		a = &actions.PutSSEC{Put: *p, Source: actions.SSECGenerate, KeyFile: c.SSECGen}
 	default:
-		if p.SSEC, err = c.load(g.errw()); err != nil {
+		if p.SSEC, err = c.load(g); err != nil {
 			return err
 		}
+		defer wipeSSEC(p.SSEC)
 	}
-	defer wipeSSEC(p.SSEC)
-	err = g.run(ctx, p, func(w io.Writer, res any) {
+	err = g.run(ctx, a, func(w io.Writer, res any) {
 		r := res.(actions.PutResult)
 		fmt.Fprintf(w, "upload: %s to s3://%s/%s\n", c.File, r.Bucket, r.Key)
 		if cs := r.ClientSide; cs != nil {
@@ -142,14 +164,21 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 			fmt.Fprintf(w, "  KMS requests S3 made: %d\n", r.KMSCalls)
 		}
 	})
-	if err != nil && c.SSECGen != "" && actions.RefusedByS3(err) {
-		// No object uses the key just made: keeping its file would only
-		// make the retry fail with "file exists".
-		if os.Remove(c.SSECGen) == nil {
-			fmt.Fprintf(g.errw(), "s3crypt: S3 refused the upload, so the new key in %s protects nothing: removed it\n", c.SSECGen)
+	if c.SSECGen != "" {
+		switch {
+		case err == nil:
+			g.notice(fmt.Sprintf("wrote a new 32-byte SSE-C key to %s (mode 0600): keep it, S3 cannot read the object without it", c.SSECGen))
+		case actions.RefusedByS3(err) && !fileExists(c.SSECGen):
+			g.notice(fmt.Sprintf("S3 refused the upload, so the new key in %s protects nothing: removed it", c.SSECGen))
 		}
 	}
 	return err
+}
+
+// fileExists reports whether path names something.
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func baseName(p string) string {
@@ -159,8 +188,35 @@ func baseName(p string) string {
 	return p
 }
 
+// awsNames folds the flags that have their own field under the aws CLI's
+// name into s3crypt's: the SSE-C ones (sseCFlags.awsNames),
+// --no-bucket-key-enabled into --bucket-key, and
+// --sse-kms-key-id into --kms-key (not with --client-side: clientSide
+// gives it to S3's layer).
+func (c *PutCmd) awsNames() error {
+	if err := c.sseCFlags.awsNames(c.SSECGen != ""); err != nil {
+		return err
+	}
+	if c.NoBucketKey {
+		if c.BucketKey != nil && *c.BucketKey {
+			return usage("--bucket-key and --no-bucket-key-enabled contradict each other")
+		}
+		off := false
+		c.BucketKey, c.NoBucketKey = &off, false
+	}
+	if c.SSEKMSKeyID == "" || c.ClientSide {
+		return nil
+	}
+	if c.KMSKey != "" && c.KMSKey != c.SSEKMSKeyID {
+		return usage("--kms-key %s and --sse-kms-key-id %s name different keys: give one of them", c.KMSKey, c.SSEKMSKeyID)
+	}
+	c.KMSKey, c.SSEKMSKeyID = c.SSEKMSKeyID, ""
+	return nil
+}
+
 // clientSide moves --kms-key and --context to the client-side layer when
-// --client-side asks for one; S3's layer then uses its default key.
+// --client-side asks for one; S3's layer then uses --sse-kms-key-id, or
+// its default key.
 func (c *PutCmd) clientSide(p *actions.Put) error {
 	if !c.ClientSide {
 		if c.CSEFormat != "" {
@@ -175,7 +231,7 @@ func (c *PutCmd) clientSide(p *actions.Put) error {
 	if c.CSEFormat == "v2" {
 		p.ClientSide.Format = s3c.FormatV2
 	}
-	p.KMSKey, p.Context = "", nil
+	p.KMSKey, p.Context = c.SSEKMSKeyID, nil
 	return nil
 }
 
@@ -185,14 +241,14 @@ type GetCmd struct {
 	File      string            `arg:"" help:"Local file to write (- for standard output)."`
 	VersionID string            `name:"version-id" help:"Object version." placeholder:"V"`
 	NoDecrypt bool              `name:"no-decrypt" help:"Client-side encrypted objects: keep the ciphertext as stored instead of decrypting it."`
-	Context   map[string]string `name:"context" help:"Client-side encrypted objects: the encryption context the object must carry, checked before KMS is asked (repeatable)." placeholder:"K=V"`
+	Context   map[string]string `name:"context" type:"context" help:"Client-side encrypted objects: the encryption context the object must carry, checked before KMS is asked: K=V, K=V,K2=V2 or {\"K\":\"V\"} (repeatable)." placeholder:"K=V"`
 	KMSKey    string            `name:"kms-key" help:"Client-side encrypted objects: the KMS key the data key must be wrapped under (default: the key the wrapped data key names)." placeholder:"KEY"`
 	sseCFlags
 }
 
 // Run implements the verb.
 func (c *GetCmd) Run(ctx context.Context, g *Globals) error {
-	bucket, key, ssec, err := c.target(c.URL, g.errw())
+	bucket, key, ssec, err := c.target(c.URL, g)
 	if err != nil {
 		return err
 	}

@@ -45,21 +45,21 @@ func TestClientSideVerbs(t *testing.T) {
 		}
 		outputs.WriteString(r.Stdout + r.Stderr)
 		var put struct {
-			Size       int64
-			Encryption struct{ SSE string }
-			ClientSide struct {
-				Format         int               `json:"format"`
-				KMSKeyARN      string            `json:"kmsKeyArn"`
-				Context        map[string]string `json:"encryptionContext"`
-				CiphertextSize int64             `json:"ciphertextSize"`
+			Size                 int64
+			ServerSideEncryption string
+			ClientSide           struct {
+				Format            int
+				KMSKeyArn         string
+				EncryptionContext map[string]string
+				CiphertextSize    int64
 			}
 		}
 		if err := json.Unmarshal([]byte(r.Stdout), &put); err != nil {
 			t.Fatalf("put --json: %v\n%s", err, r.Stdout)
 		}
 		cs := put.ClientSide
-		if "v"+string(rune('0'+cs.Format)) != format || !strings.Contains(cs.KMSKeyARN, ":key/") || cs.Context["team"] != "blue" ||
-			cs.CiphertextSize != 70016 || put.Size != 70000 || put.Encryption.SSE != "AES256" {
+		if "v"+string(rune('0'+cs.Format)) != format || !strings.Contains(cs.KMSKeyArn, ":key/") || cs.EncryptionContext["team"] != "blue" ||
+			cs.CiphertextSize != 70016 || put.Size != 70000 || put.ServerSideEncryption != "AES256" {
 			t.Fatalf("put %s result: %+v", format, put)
 		}
 		out := filepath.Join(t.TempDir(), "out.bin")
@@ -82,7 +82,8 @@ func TestClientSideVerbs(t *testing.T) {
 	if r.Code != 0 || !strings.Contains(r.Stdout, "v2  client-side v2") || !strings.Contains(r.Stdout, "v3  client-side v3") {
 		t.Fatalf("ls:\n%s%s", r.Stdout, r.Stderr)
 	}
-	for _, want := range []string{"$ aws kms generate-data-key --key-id alias/cse", "cannot encrypt client-side", "encrypt 70000 bytes",
+	// put ran with --json (steps and commands as JSON lines), get without.
+	for _, want := range []string{`"AWSCommand":"aws kms generate-data-key --key-id alias/cse`, "cannot encrypt client-side", "encrypt 70000 bytes",
 		"plaintext key wiped", "$ aws kms decrypt", "decrypt 70000 bytes"} {
 		if !strings.Contains(outputs.String(), want) {
 			t.Fatalf("--trace/--show-aws output lacks %q:\n%s", want, outputs.String())

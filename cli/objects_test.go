@@ -143,24 +143,48 @@ func TestPutJSONAndTrace(t *testing.T) {
 		t.Fatalf("put: %s", r.Stderr)
 	}
 	var res struct {
-		Encryption struct {
-			SSE       string `json:"sse"`
-			KMSKeyARN string `json:"kmsKeyArn"`
-			BucketKey bool   `json:"bucketKey"`
-		}
-		KMSCalls int
+		ServerSideEncryption string
+		SSEKMSKeyID          string `json:"SSEKMSKeyId"`
+		BucketKeyEnabled     bool
+		KMSRequestCount      int
+		DurationSeconds      float64
 	}
 	if err := json.Unmarshal([]byte(r.Stdout), &res); err != nil {
 		t.Fatalf("--json output: %v\n%s", err, r.Stdout)
 	}
-	if res.Encryption.SSE != "aws:kms" || !res.Encryption.BucketKey || !strings.Contains(res.Encryption.KMSKeyARN, ":key/") || res.KMSCalls != 1 {
+	if res.ServerSideEncryption != "aws:kms" || !res.BucketKeyEnabled || !strings.Contains(res.SSEKMSKeyID, ":key/") || res.KMSRequestCount != 1 ||
+		res.DurationSeconds <= 0 || res.DurationSeconds > 60 {
 		t.Fatalf("result: %+v", res)
 	}
-	for _, want := range []string{"$ aws s3api put-object --bucket files --key j", "--server-side-encryption aws:kms --bucket-key-enabled",
-		"KMS → S3", "GenerateDataKey", "BucketKeyCreated", "Stored"} {
+	// Under --json, --trace and --show-aws print one JSON object a line.
+	var command string
+	kmsToS3 := false
+	for _, line := range strings.Split(strings.TrimSpace(r.Stderr), "\n") {
+		var v struct {
+			AWSCommand string
+			Step       *struct{ Actor, To, Op, Title string }
+		}
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Fatalf("stderr line is not JSON: %v\n%s", err, line)
+		}
+		if strings.HasPrefix(v.AWSCommand, "aws s3api put-object") {
+			command = v.AWSCommand
+		}
+		if v.Step != nil && v.Step.Actor == "KMS" && v.Step.To == "S3" {
+			kmsToS3 = true
+		}
+	}
+	if !strings.Contains(command, "aws s3api put-object --bucket files --key j") || !strings.Contains(command, "--server-side-encryption aws:kms --bucket-key-enabled") || !kmsToS3 {
+		t.Fatalf("command %q, a KMS → S3 step %v:\n%s", command, kmsToS3, r.Stderr)
+	}
+	for _, want := range []string{"GenerateDataKey", "BucketKeyCreated", "Stored"} {
 		if !strings.Contains(r.Stderr, want) {
 			t.Fatalf("stderr lacks %q:\n%s", want, r.Stderr)
 		}
+	}
+	r = sandboxtest.CLI(t, "--data", dir, "--trace", "--show-aws", "put", src, "s3://files/j2", "--sse", "aws:kms")
+	if r.Code != 0 || !strings.Contains(r.Stderr, "$ aws s3api put-object --bucket files --key j2") || !strings.Contains(r.Stderr, "KMS → S3") {
+		t.Fatalf("without --json the trace stays text:\n%s", r.Stderr)
 	}
 }
 
@@ -173,15 +197,15 @@ func TestPutWithAsymmetricKeyExplains(t *testing.T) {
 		t.Fatalf("create RSA key: %s", r.Stderr)
 	}
 	var created struct {
-		Key struct {
-			KeyID string `json:"keyId"`
-		} `json:"key"`
+		KeyMetadata struct {
+			KeyID string `json:"KeyId"`
+		}
 	}
-	if err := json.Unmarshal([]byte(r.Stdout), &created); err != nil || created.Key.KeyID == "" {
+	if err := json.Unmarshal([]byte(r.Stdout), &created); err != nil || created.KeyMetadata.KeyID == "" {
 		t.Fatalf("create-key --json: %v\n%s", err, r.Stdout)
 	}
 	src, _ := objectsFile(t, 10)
-	r = sandboxtest.CLI(t, "--data", dir, "put", src, "s3://files/rsa", "--sse", "aws:kms", "--kms-key", created.Key.KeyID)
+	r = sandboxtest.CLI(t, "--data", dir, "put", src, "s3://files/rsa", "--sse", "aws:kms", "--kms-key", created.KeyMetadata.KeyID)
 	if r.Code != 1 || !strings.Contains(r.Stderr, "symmetric") || !strings.Contains(r.Stderr, "s3crypt kms create-key") {
 		t.Fatalf("RSA key for SSE-KMS: code %d\n%s", r.Code, r.Stderr)
 	}

@@ -1,9 +1,11 @@
 // Package cli is s3crypt's command line: every action as a verb named
 // after the aws CLI's, so what is learnt here carries over. Each verb builds
 // an actions request, runs it against the chosen backend and prints the
-// result (or --json). --trace prints the envelope-flow steps as they
-// happen and --show-aws the equivalent aws commands, both on standard
-// error. Exit codes: 0 ok, 1 failed, 2 usage.
+// result, or with --json the result under the AWS API's field names
+// (json.go) and errors as JSON on standard error (errjson.go). Flags also
+// answer to the aws CLI's names (awsflags.go). --trace prints the
+// envelope-flow steps as they happen and --show-aws the equivalent aws
+// commands, both on standard error. Exit codes: 0 ok, 1 failed, 2 usage.
 package cli
 
 import (
@@ -28,7 +30,7 @@ type Globals struct {
 	Profile     string `help:"Use real AWS with this profile." placeholder:"NAME"`
 	Region      string `help:"Region (default: the backend's)." placeholder:"R"`
 	Trace       bool   `help:"Print the envelope-flow steps as they happen (standard error)."`
-	JSON        bool   `name:"json" help:"Print the result as JSON."`
+	JSON        bool   `name:"json" help:"Print the result as JSON under the AWS API's field names (KeyMetadata, ServerSideEncryption, …); errors, warnings, --trace and --show-aws as JSON on standard error."`
 	ShowAWS     bool   `name:"show-aws" help:"Print the equivalent aws CLI command(s) (standard error)."`
 
 	// Out and Err are where results and reports go (os.Stdout/os.Stderr
@@ -74,29 +76,89 @@ func (g *Globals) run(ctx context.Context, a actions.Action, human func(w io.Wri
 		return err
 	}
 	if g.JSON {
-		enc := json.NewEncoder(g.out())
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return writeJSON(g.out(), awsJSON(res))
 	}
 	human(g.out(), res)
 	return nil
 }
 
-// report prints steps (--trace) and commands (--show-aws).
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // "a > b" stays readable, as the aws CLI prints it
+	return enc.Encode(v)
+}
+
+// warn prints a warning on standard error: "s3crypt: warning: …", or under
+// --json {"Warning": "…"}, so that under --json standard error holds JSON
+// values only.
+func (g *Globals) warn(msg string) { g.say("Warning", "warning: "+msg, msg) }
+
+// notice prints a notice on standard error: "s3crypt: …", or under --json
+// {"Notice": "…"}.
+func (g *Globals) notice(msg string) { g.say("Notice", msg, msg) }
+
+func (g *Globals) say(field, text, msg string) {
+	if g.JSON {
+		g.jsonLine(map[string]string{field: msg})
+		return
+	}
+	fmt.Fprintln(g.errw(), "s3crypt: "+text)
+}
+
+// report prints steps (--trace) and commands (--show-aws); under --json
+// as one JSON object a line ({"Step": …}, {"AWSCommand": …}).
 func (g *Globals) report(e actions.Event) {
 	switch e := e.(type) {
 	case actions.StepEvent:
-		if g.Trace {
+		switch {
+		case !g.Trace:
+		case g.JSON:
+			g.jsonLine(map[string]any{"Step": stepJSON(e.Step)})
+		default:
 			fmt.Fprintln(g.errw(), FormatStep(e.Step))
 		}
 	case actions.CommandEvent:
-		if g.ShowAWS {
+		switch {
+		case !g.ShowAWS:
+		case g.JSON:
+			line := map[string]any{"AWSCommand": e.Command.String()}
+			if e.Command.Note != "" {
+				line["Note"] = e.Command.Note
+			}
+			g.jsonLine(line)
+		default:
 			fmt.Fprintln(g.errw(), "$ "+e.Command.String())
 			if e.Command.Note != "" {
 				fmt.Fprintln(g.errw(), "  # "+e.Command.Note)
 			}
 		}
 	}
+}
+
+// jsonLine prints v as one line of JSON on standard error.
+func (g *Globals) jsonLine(v any) {
+	enc := json.NewEncoder(g.errw())
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		fmt.Fprintln(g.errw(), "s3crypt: "+err.Error())
+	}
+}
+
+// stepJSON is a step under --json --trace: its fields by their Go names,
+// which are PascalCase already, with the AWS spelling where one exists.
+func stepJSON(s actions.Step) map[string]any {
+	data, _ := json.Marshal(s)
+	var m map[string]any
+	_ = json.Unmarshal(data, &m)
+	for from, to := range map[string]string{"KeyARN": "KeyArn", "Context": "EncryptionContext"} {
+		if v, ok := m[from]; ok {
+			delete(m, from)
+			m[to] = v
+		}
+	}
+	return m
 }
 
 // FormatStep renders a step as one line: time, actors, title, detail; a

@@ -237,3 +237,16 @@ func TestEncryptedLength(t *testing.T) {
 		t.Fatal("EncryptedLength")
 	}
 }
+
+func TestEveryEnvelopeFieldIsExplained(t *testing.T) {
+	for _, f := range []int{FormatV2, FormatV3} {
+		for k := range a4Envelope(t, f, 11).Metadata() {
+			if EnvelopeFieldMeaning(k) == "" || EnvelopeFieldMeaning("x-amz-meta-"+k) == "" {
+				t.Errorf("%s is not explained", k)
+			}
+		}
+	}
+	if EnvelopeFieldMeaning("purpose") != "" {
+		t.Error("a user's own metadata key is explained as part of the envelope")
+	}
+}

@@ -156,7 +156,7 @@ func tuiSSEC(term *tuiTerm, bucket, plain, files string, want []byte) {
 		term.typeText(plain)
 		term.keys("Down")
 		term.typeText("secret.bin")
-		term.keys("Down", "Right", "Right", "Right", "Right")
+		term.keys("Down", "Right", "Right", "Right", "Right", "Right") // bucket default → SSE-C
 		term.waitFor(tuiShort, "◉ SSE-C", "◉ generate new", "Key file")
 		term.keys("Down", "Down")
 		term.clearAndType(keyFile)

@@ -18,8 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
-	"github.com/s3crypt/s3crypt/sandbox/s3"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // attach connects to the sandbox another process serves from dir.
@@ -101,8 +100,8 @@ func (sb *Sandbox) signedGet(ctx context.Context, path string, query ...string) 
 
 // Subscribe streams trace events until ctx ends. In-process it reads the
 // bus directly; attached, it follows the serving process's trace stream.
-func (sb *Sandbox) Subscribe(ctx context.Context) (<-chan trace.Event, error) {
-	out := make(chan trace.Event, 1024)
+func (sb *Sandbox) Subscribe(ctx context.Context) (<-chan keyflow.Event, error) {
+	out := make(chan keyflow.Event, 1024)
 	if sb.bus != nil {
 		sub := sb.bus.Subscribe(4096)
 		go func() {
@@ -140,7 +139,7 @@ func (sb *Sandbox) Subscribe(ctx context.Context) (<-chan trace.Event, error) {
 		sc := bufio.NewScanner(resp.Body)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
-			var e trace.Event
+			var e keyflow.Event
 			if json.Unmarshal(sc.Bytes(), &e) != nil {
 				continue
 			}
@@ -155,19 +154,19 @@ func (sb *Sandbox) Subscribe(ctx context.Context) (<-chan trace.Event, error) {
 }
 
 // Inspect returns the at-rest view of an object version.
-func (sb *Sandbox) Inspect(ctx context.Context, bucket, key, version string) (s3.AtRest, error) {
+func (sb *Sandbox) Inspect(ctx context.Context, bucket, key, version string) (keyflow.AtRest, error) {
 	if sb.s3 != nil {
 		return sb.s3.Inspect(bucket, key, version)
 	}
 	resp, err := sb.signedGet(ctx, "inspect", "bucket", bucket, "key", key, "versionId", version)
 	if err != nil {
-		return s3.AtRest{}, err
+		return keyflow.AtRest{}, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return s3.AtRest{}, fmt.Errorf("inspect %s/%s: %s", bucket, key, resp.Status)
+		return keyflow.AtRest{}, fmt.Errorf("inspect %s/%s: %s", bucket, key, resp.Status)
 	}
-	var v s3.AtRest
+	var v keyflow.AtRest
 	err = json.NewDecoder(resp.Body).Decode(&v)
 	return v, err
 }

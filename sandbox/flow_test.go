@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // kmsCallsByS3 is how many KMS requests S3 has made so far.
@@ -75,11 +75,11 @@ func TestTraceOfSSEKMSUpload(t *testing.T) {
 		for {
 			select {
 			case ev := <-sub.C:
-				if ev.Key != key && ev.Actor != trace.ActorKMS {
+				if ev.Key != key && ev.Actor != keyflow.KMS {
 					continue
 				}
 				ops = append(ops, string(ev.Actor)+":"+string(ev.Op))
-				if ev.Op == trace.OpStored {
+				if ev.Op == keyflow.OpStored {
 					return ops
 				}
 			case <-deadline:

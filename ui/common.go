@@ -22,4 +22,8 @@ type BackendInfo struct {
 	Label   string // "sandbox · us-east-1 · data ~/.local/share/s3crypt/sandbox"
 	Sandbox bool   // the embedded sandbox: at-rest view and observed flows
 	Region  string
+	// OwnKMS reads how many KMS requests s3crypt's clients made this
+	// session (an in-memory counter, no I/O); nil in tests without a
+	// backend, where the jobs' own counts stand in.
+	OwnKMS func() int
 }

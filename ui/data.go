@@ -5,20 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
-	"sync"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/s3crypt/s3crypt/actions"
 	"github.com/s3crypt/s3crypt/awsclient"
-	sbs3 "github.com/s3crypt/s3crypt/sandbox/s3"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // Data is what the views read: listings and lookups that return quickly
@@ -107,59 +98,50 @@ type Inspection struct {
 	ETag        string
 	VersionID   string
 	Metadata    map[string]string
-	AtRest      *sbs3.AtRest // sandbox only
+	AtRest      *keyflow.AtRest // sandbox only
 	AtRestErr   string
 }
 
-// sdkData implements Data with the backend's SDK clients.
-type sdkData struct{ b *awsclient.Backend }
+// sdkData implements Data with the actions the CLI runs too (kms
+// list-keys, ls, head): it only turns their results into rows. They run
+// through actions.RunRead, which does not wait for the sandbox's trace.
+type sdkData struct{ env *actions.Env }
 
 // NewData returns the Data of backend b.
-func NewData(b *awsclient.Backend) Data { return sdkData{b: b} }
+func NewData(b *awsclient.Backend) Data { return sdkData{env: &actions.Env{Backend: b}} }
+
+// run runs a read-only action and returns its typed result.
+func runRead[T any](ctx context.Context, d sdkData, a actions.Action) (T, error) {
+	var zero T
+	res, err := actions.RunRead(ctx, d.env, a, nil)
+	if err != nil {
+		return zero, err
+	}
+	out, ok := res.(T)
+	if !ok {
+		return zero, fmt.Errorf("%s: unexpected result %T", a.Describe(), res)
+	}
+	return out, nil
+}
 
 // Identity says who the requests are signed as.
 func (d sdkData) Identity(ctx context.Context) (string, error) {
-	if d.b.Sandbox != nil {
-		return "sandbox account 000000000000 · access key " + d.b.Sandbox.Credentials().AccessKeyID, nil
-	}
-	out, err := sts.NewFromConfig(d.b.Config).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	id, err := runRead[actions.IdentityResult](ctx, d, &actions.WhoAmI{})
 	if err != nil {
-		return "", fmt.Errorf("get caller identity: %w", err)
+		return "", err
 	}
-	return aws.ToString(out.Arn), nil
+	return id.Summary(), nil
 }
 
 // ListKeys lists the keys with their aliases and metadata.
 func (d sdkData) ListKeys(ctx context.Context) ([]KeyRow, error) {
-	aliases := map[string][]string{}
-	ap := kms.NewListAliasesPaginator(d.b.KMS, &kms.ListAliasesInput{})
-	for ap.HasMorePages() {
-		page, err := ap.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list aliases: %w", err)
-		}
-		for _, a := range page.Aliases {
-			if a.TargetKeyId != nil {
-				aliases[*a.TargetKeyId] = append(aliases[*a.TargetKeyId], aws.ToString(a.AliasName))
-			}
-		}
+	res, err := runRead[actions.ListKeysResult](ctx, d, &actions.ListKeys{})
+	if err != nil {
+		return nil, err
 	}
-	var rows []KeyRow
-	kp := kms.NewListKeysPaginator(d.b.KMS, &kms.ListKeysInput{})
-	for kp.HasMorePages() {
-		page, err := kp.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list keys: %w", err)
-		}
-		for _, k := range page.Keys {
-			row, err := d.describe(ctx, aws.ToString(k.KeyId))
-			if err != nil {
-				return nil, err
-			}
-			row.Aliases = aliases[row.ID]
-			sort.Strings(row.Aliases)
-			rows = append(rows, row)
-		}
+	rows := make([]KeyRow, 0, len(res.Keys)+1)
+	for _, k := range res.Keys {
+		rows = append(rows, keyRowOf(k))
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
 		if rows[i].Manager != rows[j].Manager {
@@ -167,10 +149,26 @@ func (d sdkData) ListKeys(ctx context.Context) ([]KeyRow, error) {
 		}
 		return rows[i].Name() < rows[j].Name()
 	})
-	if d.b.Sandbox != nil {
+	if res.AWSOwnedKey != "" {
 		rows = append(rows, ownedKeyRow())
 	}
 	return rows, nil
+}
+
+// keyRowOf is a listed key as the Keys view shows it.
+func keyRowOf(k actions.KeyInfo) KeyRow {
+	row := KeyRow{ID: k.KeyID, ARN: k.ARN, Aliases: k.Aliases, Spec: k.KeySpec, Usage: k.KeyUsage, State: k.KeyState,
+		Manager: k.KeyManager, Description: k.Description, Created: k.CreationDate, Rotation: "—"}
+	if k.DeletionDate != nil {
+		row.DeletionDate = *k.DeletionDate
+	}
+	switch k.Rotation {
+	case actions.RotationEnabled:
+		row.Rotation = "on"
+	case actions.RotationDisabled:
+		row.Rotation = "off"
+	}
+	return row
 }
 
 // ownedKeyRow is the AWS owned key S3 wraps SSE-S3 data keys with: KMS
@@ -181,173 +179,91 @@ func ownedKeyRow() KeyRow {
 		Description: "S3's own root key: it wraps every SSE-S3 data key. KMS never lists it and you cannot use it; no KMS call is made for it."}
 }
 
-func (d sdkData) describe(ctx context.Context, id string) (KeyRow, error) {
-	out, err := d.b.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: &id})
-	if err != nil {
-		return KeyRow{}, fmt.Errorf("describe key %s: %w", id, err)
-	}
-	m := out.KeyMetadata
-	row := KeyRow{ID: aws.ToString(m.KeyId), ARN: aws.ToString(m.Arn), Spec: string(m.KeySpec), Usage: string(m.KeyUsage),
-		State: string(m.KeyState), Manager: string(m.KeyManager), Description: aws.ToString(m.Description), Rotation: "—"}
-	row.Created = aws.ToTime(m.CreationDate)
-	row.DeletionDate = aws.ToTime(m.DeletionDate)
-	if m.KeySpec == kmstypes.KeySpecSymmetricDefault && m.KeyState != kmstypes.KeyStatePendingDeletion {
-		rot, err := d.b.KMS.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: &id})
-		if err == nil {
-			row.Rotation = map[bool]string{true: "on", false: "off"}[rot.KeyRotationEnabled]
-		}
-	}
-	return row, nil
-}
-
 // ListBuckets lists the buckets and reads each one's default encryption.
 func (d sdkData) ListBuckets(ctx context.Context) ([]BucketRow, error) {
-	out, err := d.b.S3.ListBuckets(ctx, &s3.ListBucketsInput{})
+	res, err := runRead[actions.ListBucketsResult](ctx, d, &actions.ListBuckets{})
 	if err != nil {
-		return nil, fmt.Errorf("list buckets: %w", err)
+		return nil, err
 	}
-	rows := make([]BucketRow, len(out.Buckets))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i, b := range out.Buckets {
-		rows[i] = BucketRow{Name: aws.ToString(b.Name), Created: aws.ToTime(b.CreationDate)}
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			rows[i].Enc = d.bucketEncryption(ctx, rows[i].Name)
-		}(i)
+	rows := make([]BucketRow, len(res.Buckets))
+	for i, b := range res.Buckets {
+		rows[i] = BucketRow{Name: b.Name, Created: b.Created, Enc: BucketEncryption{Loaded: true, Err: b.EncryptionError}}
+		if e := b.Encryption; e != nil {
+			rows[i].Enc.SSE, rows[i].Enc.KMSKey, rows[i].Enc.BucketKey, rows[i].Enc.SSECBlocked = e.SSEAlgorithm, e.KMSKeyID, e.BucketKey, e.SSECBlocked()
+		}
 	}
-	wg.Wait()
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })
 	return rows, nil
 }
 
-func (d sdkData) bucketEncryption(ctx context.Context, bucket string) BucketEncryption {
-	out, err := d.b.S3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: &bucket})
-	if err != nil {
-		e := actions.Diagnose("read the default encryption of "+bucket, err, actions.Hint{Bucket: bucket})
-		var ae *actions.Error
-		if errors.As(e, &ae) && ae.Code == "ServerSideEncryptionConfigurationNotFoundError" {
-			return BucketEncryption{Loaded: true}
-		}
-		return BucketEncryption{Loaded: true, Err: shortError(e)}
-	}
-	enc := BucketEncryption{Loaded: true}
-	if out.ServerSideEncryptionConfiguration == nil {
-		return enc
-	}
-	for _, r := range out.ServerSideEncryptionConfiguration.Rules {
-		if def := r.ApplyServerSideEncryptionByDefault; def != nil {
-			enc.SSE, enc.KMSKey = string(def.SSEAlgorithm), aws.ToString(def.KMSMasterKeyID)
-		}
-		enc.BucketKey = enc.BucketKey || aws.ToBool(r.BucketKeyEnabled)
-		if r.BlockedEncryptionTypes != nil {
-			for _, t := range r.BlockedEncryptionTypes.EncryptionType {
-				if t == s3types.EncryptionTypeSseC {
-					enc.SSECBlocked = true
-				}
-			}
-		}
-	}
-	return enc
-}
-
-// ListObjects lists one page of bucket under prefix, folders first.
+// ListObjects lists one page of bucket under prefix, folders first; the
+// objects' encryption is read later (HeadObjects) for the rows shown.
 func (d sdkData) ListObjects(ctx context.Context, bucket, prefix, token string, max int) (ObjectPage, error) {
-	in := &s3.ListObjectsV2Input{Bucket: &bucket, Delimiter: aws.String("/"), MaxKeys: aws.Int32(int32(max))}
-	if prefix != "" {
-		in.Prefix = &prefix
-	}
-	if token != "" {
-		in.ContinuationToken = &token
-	}
-	out, err := d.b.S3.ListObjectsV2(ctx, in)
+	res, err := runRead[actions.ListObjectsResult](ctx, d, &actions.ListObjects{Bucket: bucket, Prefix: prefix, Delimiter: "/",
+		Token: token, MaxKeys: max, Pages: 1, NoHeads: true})
 	if err != nil {
-		return ObjectPage{}, actions.Diagnose("list s3://"+bucket+"/"+prefix, err, actions.Hint{Bucket: bucket})
+		return ObjectPage{}, err
 	}
-	page := ObjectPage{Bucket: bucket, Prefix: prefix, Next: aws.ToString(out.NextContinuationToken)}
-	for _, p := range out.CommonPrefixes {
-		page.Rows = append(page.Rows, ObjectRow{Key: aws.ToString(p.Prefix), Folder: true})
+	page := ObjectPage{Bucket: bucket, Prefix: prefix, Next: res.Next}
+	for _, p := range res.Prefixes {
+		page.Rows = append(page.Rows, ObjectRow{Key: p, Folder: true})
 	}
-	for _, o := range out.Contents {
-		page.Rows = append(page.Rows, ObjectRow{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size), Modified: aws.ToTime(o.LastModified)})
-	}
-	if !aws.ToBool(out.IsTruncated) {
-		page.Next = ""
+	for _, o := range res.Objects {
+		page.Rows = append(page.Rows, ObjectRow{Key: o.Key, Size: o.Size, Modified: o.LastModified})
 	}
 	return page, nil
 }
 
 // HeadObjects reads the encryption of each key, a few at a time.
 func (d sdkData) HeadObjects(ctx context.Context, bucket string, keys []string) ([]ObjectEnc, error) {
-	out := make([]ObjectEnc, len(keys))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i, k := range keys {
-		wg.Add(1)
-		go func(i int, k string) {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			out[i], _ = d.head(ctx, bucket, k)
-		}(i, k)
-	}
-	wg.Wait()
-	return out, ctx.Err()
-}
-
-func (d sdkData) head(ctx context.Context, bucket, key string) (ObjectEnc, *s3.HeadObjectOutput) {
-	h, err := d.b.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: &key})
+	entries, err := runRead[[]actions.ObjectEntry](ctx, d, &actions.HeadObjects{Bucket: bucket, Keys: keys, Concurrency: 8})
 	if err != nil {
-		var ae *actions.Error
-		if errors.As(actions.Diagnose("head", err, actions.Hint{Bucket: bucket, Key: key}), &ae) &&
-			strings.Contains(ae.What, "encrypted with SSE-C") {
-			return ObjectEnc{Known: true, Mode: "SSE-C"}, nil
-		}
-		return ObjectEnc{Known: true, Mode: "?", Err: shortError(err)}, nil
+		return nil, err
 	}
-	e := actions.ObjectEncryption{SSE: string(h.ServerSideEncryption), KMSKeyARN: aws.ToString(h.SSEKMSKeyId),
-		BucketKey: aws.ToBool(h.BucketKeyEnabled), SSECKeyMD5: aws.ToString(h.SSECustomerKeyMD5)}
-	enc := ObjectEnc{Known: true, Mode: e.Mode(), KMSKey: e.KMSKeyARN, BucketKey: e.BucketKey, SSECKeyMD5: e.SSECKeyMD5}
-	enc.Client = clientSideFormat(h.Metadata)
-	return enc, h
+	out := make([]ObjectEnc, len(entries))
+	for i, e := range entries {
+		out[i] = objectEncOf(e)
+	}
+	return out, nil
 }
 
-// clientSideFormat names the S3 Encryption Client format the metadata
-// carries ("" when none).
-func clientSideFormat(meta map[string]string) string {
-	for k := range meta {
-		switch strings.TrimPrefix(strings.ToLower(k), "x-amz-meta-") {
-		case "x-amz-key-v2":
-			return "v2"
-		case "x-amz-3":
-			return "v3"
-		case "x-amz-key":
-			return "v1"
-		}
+// objectEncOf is a HEADed entry's encryption as the views show it.
+func objectEncOf(e actions.ObjectEntry) ObjectEnc {
+	switch {
+	case e.HeadError != "":
+		return ObjectEnc{Known: true, Mode: "?", Err: e.HeadError}
+	case e.SSECKeyRequired:
+		return ObjectEnc{Known: true, Mode: "SSE-C", SSECKeyMD5: e.Encryption.SSECKeyMD5}
 	}
-	return ""
+	enc := e.Encryption
+	return ObjectEnc{Known: true, Mode: enc.Mode(), KMSKey: enc.KMSKeyARN, BucketKey: enc.BucketKey, SSECKeyMD5: enc.SSECKeyMD5,
+		Client: clientFormat(e.ClientSide)}
 }
 
-// Inspect reads an object's encryption and, on the sandbox, its at-rest view.
+// clientFormat names an S3 Encryption Client format ("" for none).
+func clientFormat(format int) string {
+	if format == 0 {
+		return ""
+	}
+	return fmt.Sprintf("v%d", format)
+}
+
+// Inspect reads an object's encryption and, on the sandbox, its at-rest
+// view: `s3crypt head`, told that an SSE-C object has no key here.
 func (d sdkData) Inspect(ctx context.Context, bucket, key string) (Inspection, error) {
-	enc, h := d.head(ctx, bucket, key)
-	in := Inspection{Bucket: bucket, Key: key, Enc: enc}
-	if h != nil {
-		in.Size, in.ETag, in.VersionID, in.Metadata = aws.ToInt64(h.ContentLength), aws.ToString(h.ETag), aws.ToString(h.VersionId), h.Metadata
-	}
-	if d.b.Sandbox != nil {
-		ar, err := d.b.Sandbox.Inspect(ctx, bucket, key, "")
-		if err != nil {
-			in.AtRestErr = shortError(err)
-		} else {
-			in.AtRest = &ar
-			if in.Size == 0 {
-				in.Size = ar.Size
-			}
+	h, err := runRead[actions.HeadResult](ctx, d, &actions.Head{Bucket: bucket, Key: key, KeyOptional: true})
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return Inspection{}, err
 		}
+		return Inspection{Bucket: bucket, Key: key, Enc: ObjectEnc{Known: true, Mode: "?", Err: shortError(err)}}, nil
+	}
+	in := Inspection{Bucket: bucket, Key: key, Size: h.Size, ETag: h.ETag, VersionID: h.VersionID, Metadata: h.Metadata,
+		AtRest: h.AtRest, AtRestErr: h.AtRestError}
+	enc := h.Encryption
+	in.Enc = ObjectEnc{Known: true, Mode: h.Mode, KMSKey: enc.KMSKeyARN, BucketKey: enc.BucketKey, SSECKeyMD5: enc.SSECKeyMD5}
+	if h.ClientSide != nil {
+		in.Enc.Client = clientFormat(h.ClientSide.Format)
 	}
 	return in, nil
 }

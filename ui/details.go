@@ -1,10 +1,15 @@
 package ui
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
+
+	s3c "github.com/s3crypt/s3crypt/crypto"
+
+	"charm.land/lipgloss/v2"
 
 	"github.com/s3crypt/s3crypt/ui/styles"
 )
@@ -56,14 +61,10 @@ func keyDetails(st *styles.Styles, r KeyRow, w int) string {
 
 func bucketDetails(st *styles.Styles, r BucketRow, names map[string]string, w int) string {
 	e := r.Enc
-	mode := bucketDefaultMode(e)
-	what := map[string]string{
-		"SSE-S3":   "new objects get a data key from S3, wrapped by an AWS owned key; no KMS calls",
-		"SSE-KMS":  "new objects get a data key from KMS under the key below; every use is a KMS request (logged, billed)",
-		"DSSE-KMS": "two layers, two data keys from KMS for each object",
-	}[mode]
-	if mode == "SSE-KMS" && e.BucketKey {
-		what = "new objects get data keys from a bucket key S3 obtains from KMS under the key below and reuses: far fewer KMS requests"
+	m := bucketDefault(e)
+	mode, what := defaultLabel(m), ""
+	if m != nil {
+		what = "new objects that ask for nothing else: " + m.Explain
 	}
 	bk := "off"
 	if e.BucketKey {
@@ -74,7 +75,7 @@ func bucketDetails(st *styles.Styles, r BucketRow, names map[string]string, w in
 		ssec = "blocked (the 2026 default for new buckets)"
 	}
 	key := ""
-	if e.SSE != "" && e.SSE != "AES256" {
+	if m != nil && m.UsesKMS() {
 		key = keyLabel(e.KMSKey, names)
 		if key == "" {
 			key = "aws/s3 (AWS managed)"
@@ -99,6 +100,9 @@ func objectDetails(st *styles.Styles, bucket string, r ObjectRow, names map[stri
 	}
 	out := kv(st, w, "object", "s3://"+bucket+"/"+r.Key, "size", humanSize(r.Size), "modified", humanTime(r.Modified, now),
 		"encryption", encBadge(st, e, names), "kms key", e.KMSKey, "bucket key", bk, "SSE-C md5", e.SSECKeyMD5, "client", client)
+	if m := objectMode(e); m != nil && e.Known {
+		out += "\n" + st.Dim.Render(wrap(m.Explain, w))
+	}
 	hint := "i inspects · d downloads"
 	if sandbox {
 		hint = "i inspects, with what lies on the sandbox's disk · d downloads"
@@ -114,30 +118,42 @@ func fmtDate(t time.Time) string {
 }
 
 // newInspectInfo shows everything known about an object's encryption,
-// and on the sandbox what lies on its disk.
+// and on the sandbox what lies on its disk, laid out for the width the
+// dialog gets.
 func newInspectInfo(c *Common, in Inspection, names map[string]string) *info {
+	d := newInfo(c, "Inspect s3://"+in.Bucket+"/"+in.Key, "")
+	d.build = func(w int) string { return inspectBody(c, in, names, w) }
+	return d
+}
+
+// inspectBody renders an inspection in w cells.
+func inspectBody(c *Common, in Inspection, names map[string]string, w int) string {
 	st := c.Styles
-	w := 90
 	var b strings.Builder
 	b.WriteString(objectDetails(st, in.Bucket, ObjectRow{Key: in.Key, Size: in.Size, Enc: in.Enc}, names, false, c.Now(), w))
 	b.WriteString("\n" + kv(st, w, "etag", in.ETag, "version", in.VersionID))
 	if len(in.Metadata) > 0 {
 		keys := make([]string, 0, len(in.Metadata))
+		width := 0
 		for k := range in.Metadata {
 			keys = append(keys, k)
+			width = max(width, lipgloss.Width(k))
 		}
 		sort.Strings(keys)
 		b.WriteString("\n" + st.Bold.Render("metadata"))
 		for _, k := range keys {
-			b.WriteString("\n  " + st.Label.Render(k) + " " + fit(in.Metadata[k], w-len(k)-4))
+			b.WriteString("\n  " + st.Label.Render(fit(k, width)) + " " + fit(in.Metadata[k], w-width-3))
+			if what := s3c.EnvelopeFieldMeaning(k); what != "" {
+				b.WriteString("\n  " + strings.Repeat(" ", width+1) + st.Dim.Render(fit(what, w-width-3)))
+			}
 		}
 	}
 	if in.AtRest != nil {
 		b.WriteString("\n\n" + atRestView(st, in, w))
 	} else if in.AtRestErr != "" {
-		b.WriteString("\n\n" + st.StatusError.Render("at rest: "+in.AtRestErr))
+		b.WriteString("\n\n" + st.StatusError.Render(wrap("at rest: "+in.AtRestErr, w)))
 	}
-	return newInfo(c, "Inspect s3://"+in.Bucket+"/"+in.Key, b.String())
+	return b.String()
 }
 
 // atRestView is the sandbox's view of the stored object.
@@ -152,17 +168,18 @@ func atRestView(st *styles.Styles, in Inspection, w int) string {
 	b.WriteString(kv(st, w, "layer", fmt.Sprintf("%s, %d KiB packages × %d", a.Format, a.PackageSize>>10, packages),
 		"stored", fmt.Sprintf("%s for %s of plaintext", humanSize(a.StoredSize), humanSize(a.Size))))
 	for i, l := range a.Layers {
-		line := fmt.Sprintf("wrapped by %s (%d bytes)", l.Wrapping, l.WrappedKeyBytes)
+		line := fmt.Sprintf("%d bytes, wrapped by %s", l.WrappedKeyBytes, l.Wrapping)
 		if l.KMSKeyARN != "" {
-			line += " · " + keyLabel(l.KMSKeyARN, nil)
-		}
-		if len(l.Context) > 0 {
-			line += fmt.Sprintf(" · context %v", l.Context)
+			line += " under " + keyLabel(l.KMSKeyARN, nil)
 		}
 		if l.BucketKeyBlobSize > 0 {
 			line += " · bucket key"
 		}
-		b.WriteString("\n" + kv(st, w, fmt.Sprintf("data key %d", i+1), line))
+		b.WriteString("\n" + kvWrapped(st, w, fmt.Sprintf("data key %d", i+1), line))
+		if len(l.Context) > 0 {
+			ctx, _ := json.Marshal(l.Context) // a map of strings always marshals
+			b.WriteString("\n" + kvWrapped(st, w, "  context", string(ctx)))
+		}
 	}
 	if a.SSECHMAC != "" {
 		b.WriteString("\n" + kv(st, w, "SSE-C", "only a salted HMAC of your key: "+a.SSECHMAC[:min(16, len(a.SSECHMAC))]+"…"))
@@ -172,6 +189,17 @@ func atRestView(st *styles.Styles, in Inspection, w int) string {
 	}
 	b.WriteString("\n" + st.Plaintext.Render("plaintext data key: "+a.PlaintextKey))
 	return b.String()
+}
+
+// kvWrapped is one label: value line whose value wraps under itself.
+func kvWrapped(st *styles.Styles, w int, label, value string) string {
+	pad := strings.Repeat(" ", 12)
+	lines := strings.Split(wrap(value, max(w-12, 8)), "\n")
+	for i, l := range lines {
+		lines[i] = pad + st.Value.Render(l)
+	}
+	lines[0] = st.Label.Render(fmt.Sprintf("%-11s", label)) + " " + strings.TrimPrefix(lines[0], pad)
+	return strings.Join(lines, "\n")
 }
 
 // spaced groups a hex string in bytes, n at most.

@@ -123,6 +123,9 @@ type info struct {
 	w, h   int
 	copy   string // what c copies, if anything
 	onExit func() // wipes secrets the text was made from
+	// build, when set, lays the text out again for the width the dialog
+	// gets.
+	build func(w int) string
 }
 
 func newInfo(c *Common, title, body string) *info {
@@ -130,7 +133,13 @@ func newInfo(c *Common, title, body string) *info {
 }
 
 // SetSize sets the space the dialog may use.
-func (d *info) SetSize(w, h int) { d.w, d.h = min(max(w-4, 30), 100), max(h-6, 4) }
+func (d *info) SetSize(w, h int) {
+	d.w, d.h = min(max(w-4, 30), 100), max(h-6, 4)
+	if d.build != nil {
+		d.lines = strings.Split(d.build(d.w), "\n")
+		d.offset = min(d.offset, max(len(d.lines)-1, 0))
+	}
+}
 
 // Update scrolls, copies and closes.
 func (d *info) Update(msg tea.Msg) (dialog, tea.Cmd) {

@@ -8,7 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/s3crypt/s3crypt/actions"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/ui/styles"
 )
 
@@ -25,7 +25,7 @@ type flowView struct {
 
 // flowRow is one line of the sequence diagram.
 type flowRow struct {
-	from, to actions.Actor // to == "" for work done locally
+	from, to keyflow.Actor // to == "" for work done locally
 	label    string
 	lit      bool
 	current  bool
@@ -40,11 +40,11 @@ func newLanes(w int) lanes {
 	return lanes{you: 1, s3: max(12, w*9/20), kms: max(24, w-5)}
 }
 
-func (l lanes) x(a actions.Actor) int {
+func (l lanes) x(a keyflow.Actor) int {
 	switch a {
-	case actions.S3:
+	case keyflow.S3:
 		return l.s3
-	case actions.KMS:
+	case keyflow.KMS:
 		return l.kms
 	}
 	return l.you
@@ -105,32 +105,32 @@ func flowRows(v flowView) []flowRow {
 	for i, s := range v.Steps {
 		lit := i < v.Shown
 		cur := lit && i == v.Shown-1
-		if s.Actor == actions.KMS && s.To == actions.S3 && s.Op != string(trace.OpManagedKeyCreated) {
+		if s.Actor == keyflow.KMS && s.To == keyflow.S3 && s.Op != keyflow.OpManagedKeyCreated {
 			rows = append(rows,
-				flowRow{from: s.To, to: actions.KMS, label: s.Title, lit: lit, current: cur, drawn: !s.Observed},
-				flowRow{from: actions.KMS, to: s.To, label: kmsAnswer(s.Op), lit: lit, current: cur, drawn: !s.Observed})
+				flowRow{from: s.To, to: keyflow.KMS, label: s.Title, lit: lit, current: cur, drawn: !s.Observed},
+				flowRow{from: keyflow.KMS, to: s.To, label: kmsAnswer(s.Op), lit: lit, current: cur, drawn: !s.Observed})
 			continue
 		}
 		to := s.To
-		if to == s.Actor || (s.Actor == actions.KMS && s.Op != actions.OpResponse) {
+		if to == s.Actor || (s.Actor == keyflow.KMS && s.Op != keyflow.OpResponse) {
 			to = "" // KMS's own work for your request: drawn on its lifeline
 		}
-		wipe := s.Op == string(trace.OpDataKeyWiped) || s.Op == actions.OpLocalWipe || s.Op == string(trace.OpSSECKeyForgotten)
+		wipe := s.Op == keyflow.OpDataKeyWiped || s.Op == keyflow.OpLocalWipe || s.Op == keyflow.OpSSECKeyForgotten
 		rows = append(rows, flowRow{from: s.Actor, to: to, label: stepLabel(s), lit: lit, current: cur, drawn: !s.Observed, wipe: wipe})
 	}
 	if v.State != jobRunning {
 		return rows
 	}
 	for _, t := range matchTemplate(template(v.Spec), v.Steps) {
-		if t.actor == actions.KMS && t.to == actions.S3 {
-			rows = append(rows, flowRow{from: t.to, to: actions.KMS, label: t.op}, flowRow{from: actions.KMS, to: t.to, label: kmsAnswer(t.op)})
+		if t.actor == keyflow.KMS && t.to == keyflow.S3 {
+			rows = append(rows, flowRow{from: t.to, to: keyflow.KMS, label: string(t.op)}, flowRow{from: keyflow.KMS, to: t.to, label: kmsAnswer(t.op)})
 			continue
 		}
-		s := actions.Step{Actor: t.actor, To: t.to, Op: t.op, Title: t.op}
-		if t.op == actions.OpRequest {
+		s := actions.Step{Actor: t.actor, To: t.to, Op: t.op, Title: string(t.op)}
+		if t.op == keyflow.OpRequest {
 			s.Title = "request"
 		}
-		if t.op == actions.OpResponse {
+		if t.op == keyflow.OpResponse {
 			s.Title = "response"
 		}
 		rows = append(rows, flowRow{from: t.actor, to: t.to, label: stepLabel(s)})
@@ -183,7 +183,7 @@ func drawRow(st *styles.Styles, ln lanes, r flowRow, w int) string {
 			icon = "├─ " + styles.IconWiped + " "
 		}
 		text := icon + r.label + drawnMark(r)
-		if r.from == actions.KMS {
+		if r.from == keyflow.KMS {
 			// KMS is the rightmost lane: its own work is written leftwards.
 			text = r.label + drawnMark(r) + " ─┤"
 			x = max(0, x-len([]rune(text))+1)
@@ -230,9 +230,9 @@ func rowStyle(st *styles.Styles, r flowRow) lipgloss.Style {
 		return st.ArrowDrawn
 	case r.wipe:
 		return st.KeyWiped.Strikethrough(false)
-	case r.from == actions.KMS:
+	case r.from == keyflow.KMS:
 		return st.KMS.Bold(false)
-	case r.from == actions.You:
+	case r.from == keyflow.You:
 		return st.You.Bold(false)
 	}
 	return st.S3.Bold(false)
@@ -287,7 +287,7 @@ func flowFooter(st *styles.Styles, v flowView, frame, w int, withDetail bool) st
 	}
 	kms := 0
 	for i, s := range v.Steps {
-		if i < v.Shown && isKMSCall(s) {
+		if i < v.Shown && (isS3KMSCall(s) || isOwnKMSCall(s)) {
 			kms++
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/s3crypt/s3crypt/actions"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/ui/styles"
 )
 
@@ -16,18 +16,18 @@ import (
 func TestFlowGoldens(t *testing.T) {
 	steps := kmsUploadSteps()
 	drawn := []actions.Step{steps[0],
-		{Actor: actions.KMS, To: actions.S3, Op: string(trace.OpGenerateDataKey), Title: "GenerateDataKey", Detail: "KMS returns a data key twice"},
-		{Actor: actions.S3, Op: string(trace.OpEncryptData), Title: "AES-256-GCM", Detail: "S3 encrypts the object"},
-		{Actor: actions.S3, Op: string(trace.OpDataKeyWiped), Title: "wipe", Detail: "S3 wipes the plaintext data key"},
+		{Actor: keyflow.KMS, To: keyflow.S3, Op: keyflow.OpGenerateDataKey, Title: "GenerateDataKey", Detail: "KMS returns a data key twice"},
+		{Actor: keyflow.S3, Op: keyflow.OpEncryptData, Title: "AES-256-GCM", Detail: "S3 encrypts the object"},
+		{Actor: keyflow.S3, Op: keyflow.OpDataKeyWiped, Title: "wipe", Detail: "S3 wipes the plaintext data key"},
 		steps[7]}
-	ssec := []actions.Step{{Time: fixedNow, Actor: actions.You, Op: actions.OpKeyChecked, Title: "SSE-C key MD5", Observed: true, Detail: "you computed the MD5"},
-		{Time: fixedNow, Actor: actions.You, To: actions.S3, Op: actions.OpRequest, Title: "PutObject", Observed: true},
-		{Time: fixedNow, Actor: actions.S3, Op: string(trace.OpSSECKeyChecked), Observed: true},
-		{Time: fixedNow, Actor: actions.S3, Op: string(trace.OpEncryptData), Bytes: 11, Observed: true},
-		{Time: fixedNow, Actor: actions.S3, Op: string(trace.OpDataKeyWiped), Observed: true},
-		{Time: fixedNow, Actor: actions.S3, Op: string(trace.OpSSECKeyForgotten), Observed: true, Detail: "S3 dropped the customer key from memory"}}
-	down := []actions.Step{{Time: fixedNow, Actor: actions.You, To: actions.S3, Op: actions.OpRequest, Title: "GetObject", Observed: true},
-		{Time: fixedNow, Actor: actions.KMS, To: actions.S3, Op: string(trace.OpDecrypt), Title: "Decrypt", Observed: true, KeyARN: demoARN}}
+	ssec := []actions.Step{{Time: fixedNow, Actor: keyflow.You, Op: keyflow.OpKeyChecked, Title: "SSE-C key MD5", Observed: true, Detail: "you computed the MD5"},
+		{Time: fixedNow, Actor: keyflow.You, To: keyflow.S3, Op: keyflow.OpRequest, Title: "PutObject", Observed: true},
+		{Time: fixedNow, Actor: keyflow.S3, Op: keyflow.OpSSECKeyChecked, Observed: true},
+		{Time: fixedNow, Actor: keyflow.S3, Op: keyflow.OpEncryptData, Bytes: 11, Observed: true},
+		{Time: fixedNow, Actor: keyflow.S3, Op: keyflow.OpDataKeyWiped, Observed: true},
+		{Time: fixedNow, Actor: keyflow.S3, Op: keyflow.OpSSECKeyForgotten, Observed: true, Detail: "S3 dropped the customer key from memory"}}
+	down := []actions.Step{{Time: fixedNow, Actor: keyflow.You, To: keyflow.S3, Op: keyflow.OpRequest, Title: "GetObject", Observed: true},
+		{Time: fixedNow, Actor: keyflow.KMS, To: keyflow.S3, Op: keyflow.OpDecrypt, Title: "Decrypt", Observed: true, KeyARN: demoARN}}
 	cases := []struct {
 		name string
 		v    flowView
@@ -73,7 +73,7 @@ func TestFlowWipeIsVisible(t *testing.T) {
 // replay position, not the managed-key creation.
 func TestFlowCountsKMSCalls(t *testing.T) {
 	st := styles.New(true)
-	steps := append([]actions.Step{{Actor: actions.KMS, To: actions.S3, Op: string(trace.OpManagedKeyCreated), Observed: true}}, kmsUploadSteps()...)
+	steps := append([]actions.Step{{Actor: keyflow.KMS, To: keyflow.S3, Op: keyflow.OpManagedKeyCreated, Observed: true}}, kmsUploadSteps()...)
 	for shown, want := range map[int]string{1: "KMS calls 0", 2: "KMS calls 0", 3: "KMS calls 1", 9: "KMS calls 1"} {
 		v := flowView{Spec: flowSpec{Mode: flowSSEKMS, Upload: true}, Steps: steps, Shown: shown, State: jobDone}
 		if s := ansi.Strip(renderFlow(st, v, 0, 70, 20)); !strings.Contains(s, want) {
@@ -86,13 +86,13 @@ func TestFlowCountsKMSCalls(t *testing.T) {
 func TestFlowTemplateMatch(t *testing.T) {
 	spec := flowSpec{Mode: flowSSEKMSBucketKey, Upload: true}
 	rest := matchTemplate(template(spec), kmsUploadSteps()[:4])
-	if len(rest) != 4 || rest[0].op != string(trace.OpEncryptData) {
+	if len(rest) != 4 || rest[0].op != keyflow.OpEncryptData {
 		t.Fatalf("rest = %+v", rest)
 	}
 	// A reused bucket key skips GenerateDataKey and BucketKeyCreated.
-	reused := []actions.Step{kmsUploadSteps()[0], {Actor: actions.S3, Op: string(trace.OpBucketKeyReused)}, {Actor: actions.S3, Op: string(trace.OpDataKeyGenerated)}}
+	reused := []actions.Step{kmsUploadSteps()[0], {Actor: keyflow.S3, Op: keyflow.OpBucketKeyReused}, {Actor: keyflow.S3, Op: keyflow.OpDataKeyGenerated}}
 	rest = matchTemplate(template(spec), reused)
-	if len(rest) != 4 || rest[0].op != string(trace.OpEncryptData) {
+	if len(rest) != 4 || rest[0].op != keyflow.OpEncryptData {
 		t.Fatalf("after reuse rest = %+v", rest)
 	}
 }

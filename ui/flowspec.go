@@ -5,70 +5,57 @@ import (
 	"strings"
 
 	"github.com/s3crypt/s3crypt/actions"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
+	"github.com/s3crypt/s3crypt/modes"
 )
 
-// flowMode is which envelope diagram a job draws.
-type flowMode int
+// flowMode is which envelope diagram a job draws: an encryption mode of
+// the modes table, or one of the two diagrams of requests that encrypt
+// nothing (a direct KMS operation, a plain S3 request).
+type flowMode string
 
-// The diagrams.
+// The diagrams that are not encryption modes.
 const (
-	flowNone flowMode = iota
-	flowSSES3
-	flowSSEKMS
-	flowSSEKMSBucketKey
-	flowDSSEKMS
-	flowSSEC
-	flowClientSide
-	flowKMS // a direct KMS operation (keys, data keys, encrypt/decrypt)
-	flowS3  // a plain S3 request (buckets, deletes)
+	flowNone flowMode = ""
+	flowKMS  flowMode = "kms" // a direct KMS operation (keys, data keys, encrypt/decrypt)
+	flowS3   flowMode = "s3"  // a plain S3 request (buckets, deletes)
 )
+
+// flowOf is the diagram of an encryption mode.
+func flowOf(m *modes.Mode) flowMode {
+	if m == nil {
+		return flowNone
+	}
+	return flowMode(m.ID)
+}
+
+// mode is the table's entry for the diagram (nil for KMS, S3 and none).
+func (m flowMode) mode() *modes.Mode {
+	if m == flowNone || m == flowKMS || m == flowS3 {
+		return nil
+	}
+	return modes.Get(modes.ID(m))
+}
 
 func (m flowMode) String() string {
 	switch m {
-	case flowSSES3:
-		return "SSE-S3"
-	case flowSSEKMS:
-		return "SSE-KMS"
-	case flowSSEKMSBucketKey:
-		return "SSE-KMS + bucket key"
-	case flowDSSEKMS:
-		return "DSSE-KMS"
-	case flowSSEC:
-		return "SSE-C"
-	case flowClientSide:
-		return "client-side"
 	case flowKMS:
 		return "KMS"
 	case flowS3:
 		return "S3"
 	}
+	if md := m.mode(); md != nil {
+		return md.Name
+	}
 	return "—"
 }
 
-// usesKMS reports whether the mode's keys live in KMS.
+// usesKMS reports whether the diagram's keys live in KMS.
 func (m flowMode) usesKMS() bool {
-	return m == flowSSEKMS || m == flowSSEKMSBucketKey || m == flowDSSEKMS || m == flowClientSide || m == flowKMS
-}
-
-// flowModeOf picks the diagram for an object's (or request's) encryption.
-func flowModeOf(mode string, bucketKey bool) flowMode {
-	switch mode {
-	case "SSE-S3", actions.SSES3:
-		return flowSSES3
-	case "SSE-KMS", actions.SSEKMS:
-		if bucketKey {
-			return flowSSEKMSBucketKey
-		}
-		return flowSSEKMS
-	case "DSSE-KMS", actions.DSSEKMS:
-		return flowDSSEKMS
-	case "SSE-C":
-		return flowSSEC
-	case "client-side":
-		return flowClientSide
+	if md := m.mode(); md != nil {
+		return md.UsesKMS()
 	}
-	return flowSSES3
+	return m == flowKMS
 }
 
 // flowSpec says which diagram a job draws and for what.
@@ -93,76 +80,31 @@ func (f flowSpec) Title() string {
 
 // tmpl is one expected step of a diagram.
 type tmpl struct {
-	actor, to actions.Actor
-	op        string
+	actor, to keyflow.Actor
+	op        keyflow.Op
 }
 
-func req(to actions.Actor, op string) tmpl { return tmpl{actions.You, to, op} }
-func s3do(op trace.Op) tmpl                { return tmpl{actions.S3, "", string(op)} }
-func kmsFor(to actions.Actor, op trace.Op) tmpl {
-	return tmpl{actions.KMS, to, string(op)}
-}
-
-var (
-	tRequest  = req(actions.S3, actions.OpRequest)
-	tResponse = tmpl{actions.S3, actions.You, actions.OpResponse}
-)
-
-// template is the steps a mode is expected to take, before they happen.
+// template is the steps a diagram is expected to take, before they happen.
 func template(spec flowSpec) []tmpl {
-	up := spec.Upload
 	switch spec.Mode {
-	case flowSSES3:
-		if up {
-			return []tmpl{tRequest, s3do(trace.OpDataKeyGenerated), s3do(trace.OpDataKeyWrapped), s3do(trace.OpEncryptData),
-				s3do(trace.OpDataKeyWiped), s3do(trace.OpStored), tResponse}
-		}
-		return []tmpl{tRequest, s3do(trace.OpDataKeyUnwrapped), s3do(trace.OpDecryptData), s3do(trace.OpDataKeyWiped), tResponse}
-	case flowSSEKMS, flowDSSEKMS:
-		n := 1
-		if spec.Mode == flowDSSEKMS {
-			n = 2
-		}
-		op, work := trace.OpGenerateDataKey, trace.OpEncryptData
-		if !up {
-			op, work = trace.OpDecrypt, trace.OpDecryptData
-		}
-		t := []tmpl{tRequest}
-		for range n {
-			t = append(t, kmsFor(actions.S3, op))
-		}
-		t = append(t, s3do(work), s3do(trace.OpDataKeyWiped))
-		if up {
-			t = append(t, s3do(trace.OpStored))
-		}
-		return append(t, tResponse)
-	case flowSSEKMSBucketKey:
-		if up {
-			return []tmpl{tRequest, kmsFor(actions.S3, trace.OpGenerateDataKey), s3do(trace.OpBucketKeyCreated), s3do(trace.OpDataKeyGenerated),
-				s3do(trace.OpEncryptData), s3do(trace.OpDataKeyWiped), s3do(trace.OpStored), tResponse}
-		}
-		return []tmpl{tRequest, s3do(trace.OpBucketKeyReused), s3do(trace.OpDataKeyUnwrapped), s3do(trace.OpDecryptData),
-			s3do(trace.OpDataKeyWiped), tResponse}
-	case flowSSEC:
-		if up {
-			return []tmpl{{actions.You, "", actions.OpKeyChecked}, tRequest, s3do(trace.OpSSECKeyChecked), s3do(trace.OpDataKeyGenerated),
-				s3do(trace.OpEncryptData), s3do(trace.OpDataKeyWiped), s3do(trace.OpSSECKeyForgotten), s3do(trace.OpStored), tResponse}
-		}
-		return []tmpl{tRequest, s3do(trace.OpSSECKeyChecked), s3do(trace.OpDataKeyUnwrapped), s3do(trace.OpDecryptData),
-			s3do(trace.OpDataKeyWiped), tResponse}
 	case flowS3:
-		return []tmpl{tRequest, tResponse}
+		return []tmpl{{keyflow.You, keyflow.S3, keyflow.OpRequest}, {keyflow.S3, keyflow.You, keyflow.OpResponse}}
 	case flowKMS:
-		return []tmpl{req(actions.KMS, actions.OpRequest), {actions.KMS, actions.You, actions.OpResponse}}
-	case flowClientSide:
-		if up {
-			return []tmpl{kmsFor(actions.You, trace.OpGenerateDataKey), {actions.You, "", actions.OpLocalEncrypt},
-				{actions.You, "", actions.OpLocalWipe}, tRequest, s3do(trace.OpEncryptData), s3do(trace.OpStored), tResponse}
-		}
-		return []tmpl{tRequest, s3do(trace.OpDecryptData), tResponse, kmsFor(actions.You, trace.OpDecrypt),
-			{actions.You, "", actions.OpLocalDecrypt}, {actions.You, "", actions.OpLocalWipe}}
+		return []tmpl{{keyflow.You, keyflow.KMS, keyflow.OpRequest}, {keyflow.KMS, keyflow.You, keyflow.OpResponse}}
 	}
-	return nil
+	md := spec.Mode.mode()
+	if md == nil {
+		return nil
+	}
+	steps := md.Download
+	if spec.Upload {
+		steps = md.Upload
+	}
+	t := make([]tmpl, len(steps))
+	for i, s := range steps {
+		t[i] = tmpl{s.Actor, s.To, s.Op}
+	}
+	return t
 }
 
 // matchTemplate walks steps over the template and returns the expected
@@ -182,84 +124,90 @@ func matchTemplate(t []tmpl, steps []actions.Step) []tmpl {
 
 // stepLabel is a step's label on its arrow.
 func stepLabel(s actions.Step) string {
-	switch trace.Op(s.Op) {
-	case trace.OpDataKeyGenerated:
+	switch s.Op {
+	case keyflow.OpDataKeyGenerated:
 		if strings.Contains(s.Detail, "bucket key") {
 			return "data key from bucket key"
 		}
 		return "new data key"
-	case trace.OpDataKeyWrapped:
+	case keyflow.OpDataKeyWrapped:
 		return "wrap data key"
-	case trace.OpDataKeyUnwrapped:
+	case keyflow.OpDataKeyUnwrapped:
 		return "unwrap data key"
-	case trace.OpBucketKeyCreated:
+	case keyflow.OpBucketKeyCreated:
 		return "bucket key cached"
-	case trace.OpBucketKeyReused:
+	case keyflow.OpBucketKeyReused:
 		return "reuse bucket key, no KMS"
-	case trace.OpEncryptData:
+	case keyflow.OpEncryptData:
 		if s.Bytes <= 0 {
 			return "encrypt AES-256-GCM"
 		}
 		return "encrypt " + strings.TrimSpace(bytesLabel(s.Bytes))
-	case trace.OpDecryptData:
+	case keyflow.OpDecryptData:
 		return "decrypt " + bytesLabel(s.Bytes)
-	case trace.OpDataKeyWiped:
+	case keyflow.OpDataKeyWiped:
 		return "wipe plaintext key"
-	case trace.OpSSECKeyChecked:
+	case keyflow.OpSSECKeyChecked:
 		return "check key MD5 + HMAC"
-	case trace.OpSSECKeyRejected:
+	case keyflow.OpSSECKeyRejected:
 		return "key rejected"
-	case trace.OpSSECKeyForgotten:
+	case keyflow.OpSSECKeyForgotten:
 		return "forget your key"
-	case trace.OpStored:
+	case keyflow.OpStored:
 		return "store ciphertext"
-	case trace.OpRequestRejected:
+	case keyflow.OpRequestRejected:
 		return "request rejected"
-	case trace.OpManagedKeyCreated:
+	case keyflow.OpManagedKeyCreated:
 		return "create aws/s3 key"
 	}
 	switch s.Op {
-	case actions.OpKeyChecked:
+	case keyflow.OpKeyChecked:
 		return "MD5 of your key"
-	case actions.OpLocalEncrypt:
+	case keyflow.OpLocalEncrypt:
 		return "encrypt locally"
-	case actions.OpLocalDecrypt:
+	case keyflow.OpLocalDecrypt:
 		return "decrypt locally"
-	case actions.OpLocalWipe:
+	case keyflow.OpLocalWipe:
 		return "wipe plaintext key"
-	case actions.OpKeySaved:
+	case keyflow.OpKeySaved:
 		return "saved (0600)"
-	case actions.OpKeyLoaded:
+	case keyflow.OpKeyLoaded:
 		return "key read from file"
 	}
 	if s.Title != "" {
 		return s.Title
 	}
-	return s.Op
+	return string(s.Op)
 }
 
 // kmsAnswer is what KMS hands back for an operation, on the return arrow.
-func kmsAnswer(op string) string {
-	switch trace.Op(op) {
-	case trace.OpGenerateDataKey:
+func kmsAnswer(op keyflow.Op) string {
+	switch op {
+	case keyflow.OpGenerateDataKey:
 		return "data key: plaintext + encrypted"
-	case trace.OpGenerateDataKeyWithoutPlaintext:
+	case keyflow.OpGenerateDataKeyWithoutPlaintext:
 		return "encrypted data key"
-	case trace.OpDecrypt:
+	case keyflow.OpDecrypt:
 		return "plaintext data key"
-	case trace.OpEncrypt:
+	case keyflow.OpEncrypt:
 		return "ciphertext blob"
-	case trace.OpReEncrypt:
+	case keyflow.OpReEncrypt:
 		return "re-encrypted blob"
-	case trace.OpCreateKey:
+	case keyflow.OpCreateKey:
 		return "key id + ARN"
 	}
 	return "ok"
 }
 
-// isKMSCall reports whether a step is a KMS request (counted).
-func isKMSCall(s actions.Step) bool {
-	return s.Actor == actions.KMS && s.Observed && s.Op != string(trace.OpManagedKeyCreated)
+// isS3KMSCall reports whether a step is a KMS request S3 made for you, as
+// observed (drawn ones are not counted: nobody saw them).
+func isS3KMSCall(s actions.Step) bool {
+	return s.Observed && s.To == keyflow.S3 && keyflow.IsKMSRequest(s.Actor, s.Op)
+}
+
+// isOwnKMSCall reports whether a step is a request you sent to KMS.
+func isOwnKMSCall(s actions.Step) bool {
+	return s.Actor == keyflow.You && s.To == keyflow.KMS && s.Op == keyflow.OpRequest
 }
 
 func bytesLabel(n int64) string {

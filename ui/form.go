@@ -30,8 +30,26 @@ type field struct {
 	values    []string // values of a choice (labels when nil)
 	sel       int
 	hint      string
+	hints     []string           // a choice's hint per option (overrides hint when set)
 	file      bool               // ctrl+o browses for a file
 	show      func(f *form) bool // nil: always shown
+}
+
+// currentHint is the hint for the field's current state: the selected
+// option's own when it has one.
+func (f *field) currentHint() string {
+	if f.kind == fieldChoice && f.sel < len(f.hints) && f.hints[f.sel] != "" {
+		return f.hints[f.sel]
+	}
+	return f.hint
+}
+
+// selectedLabel is a choice's selected option as shown ("" for text).
+func (f *field) selectedLabel() string {
+	if f.kind != fieldChoice || f.sel >= len(f.options) {
+		return ""
+	}
+	return f.options[f.sel]
 }
 
 // value is the field's current value.
@@ -291,8 +309,11 @@ func (f *form) fieldView(fl *field, focused bool, w int) string {
 	} else {
 		line += fl.input.View()
 	}
-	if focused && fl.hint != "" {
-		line += "\n" + strings.Repeat(" ", 19) + st.Hint.Render(fit(fl.hint, w-19))
+	if h := fl.currentHint(); focused && h != "" {
+		pad := strings.Repeat(" ", 19)
+		for _, l := range strings.Split(wrap(h, w-19), "\n") {
+			line += "\n" + pad + st.Hint.Render(l)
+		}
 	}
 	return line
 }

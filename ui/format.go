@@ -8,6 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/s3crypt/s3crypt/modes"
 	"github.com/s3crypt/s3crypt/ui/styles"
 )
 
@@ -123,25 +124,18 @@ func encBadge(st *styles.Styles, e ObjectEnc, names map[string]string) string {
 	if !e.Known {
 		return st.EncUnknown.Render("…")
 	}
-	var s string
-	switch e.Mode {
-	case "SSE-S3":
-		s = st.EncS3.Render("SSE-S3")
-	case "SSE-KMS":
-		s = st.EncKMS.Render("SSE-KMS " + keyLabel(e.KMSKey, names))
-	case "DSSE-KMS":
-		s = st.EncDSSE.Render("DSSE-KMS " + keyLabel(e.KMSKey, names))
-	case "SSE-C":
-		md5 := ""
-		if e.SSECKeyMD5 != "" {
-			md5 = " md5 " + e.SSECKeyMD5[:min(6, len(e.SSECKeyMD5))] + "…"
-		}
-		s = st.EncSSEC.Render("SSE-C" + md5)
-	case "none":
-		s = st.EncNone.Render("none")
-	default:
-		s = st.EncUnknown.Render(e.Mode)
+	m := modes.ByShort(e.Mode, e.BucketKey)
+	if m == nil {
+		return st.EncUnknown.Render(e.Mode)
 	}
+	text := m.Short
+	switch {
+	case m.UsesKMS():
+		text += " " + keyLabel(e.KMSKey, names)
+	case m.Key == modes.KeyCustomer && e.SSECKeyMD5 != "":
+		text += " md5 " + e.SSECKeyMD5[:min(6, len(e.SSECKeyMD5))] + "…"
+	}
+	s := toneStyle(st, m.Tone)(strings.TrimSpace(text))
 	if e.BucketKey {
 		s += " " + st.Key.Render(styles.IconBucketKy)
 	}
@@ -149,6 +143,25 @@ func encBadge(st *styles.Styles, e ObjectEnc, names map[string]string) string {
 		s = st.EncClient.Render("client-side "+e.Client) + st.Dim.Render(" + ") + s
 	}
 	return s
+}
+
+// toneStyle is the style of a mode's colour family.
+func toneStyle(st *styles.Styles, t modes.Tone) func(...string) string {
+	switch t {
+	case modes.ToneS3:
+		return st.EncS3.Render
+	case modes.ToneKMS:
+		return st.EncKMS.Render
+	case modes.ToneDSSE:
+		return st.EncDSSE.Render
+	case modes.ToneCustomer:
+		return st.EncSSEC.Render
+	case modes.ToneClient:
+		return st.EncClient.Render
+	case modes.ToneNone:
+		return st.EncNone.Render
+	}
+	return st.EncUnknown.Render
 }
 
 // bucketEncBadge renders a bucket's default encryption.
@@ -159,12 +172,15 @@ func bucketEncBadge(st *styles.Styles, e BucketEncryption, names map[string]stri
 	case e.Err != "":
 		return st.StatusError.Render("? " + e.Err)
 	}
-	mode := map[string]string{"AES256": "SSE-S3", "aws:kms": "SSE-KMS", "aws:kms:dsse": "DSSE-KMS", "": "SSE-S3"}[e.SSE]
-	if mode == "" {
-		mode = e.SSE
+	m := bucketDefault(e)
+	if m == nil {
+		return st.EncUnknown.Render(e.SSE)
 	}
-	oe := ObjectEnc{Known: true, Mode: mode, KMSKey: e.KMSKey}
-	if (mode == "SSE-KMS" || mode == "DSSE-KMS") && e.KMSKey == "" {
+	if m.ID == modes.None {
+		return st.EncNone.Render("no default encryption")
+	}
+	oe := ObjectEnc{Known: true, Mode: m.Short, KMSKey: e.KMSKey} // the bucket key has its own column
+	if m.UsesKMS() && e.KMSKey == "" {
 		return encBadge(st, oe, names) + st.EncKMS.Render("aws/s3")
 	}
 	return encBadge(st, oe, names)

@@ -4,6 +4,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/s3crypt/s3crypt/actions"
+	"github.com/s3crypt/s3crypt/modes"
 )
 
 // newMakeBucketForm asks for a new bucket's name.
@@ -43,15 +44,19 @@ func kmsKeyChoices(keys []KeyRow) (labels, values []string) {
 func newBucketEncryptionForm(c *Common, row BucketRow, keys []KeyRow) *form {
 	f := newForm(c, "Default encryption of "+row.Name, "Applies to new objects that ask for nothing else. "+
 		"Existing objects keep the encryption they were written with.", "save")
-	modes := []string{actions.SSES3, actions.SSEKMS, actions.DSSEKMS}
+	// A default rule names an x-amz-server-side-encryption value; the
+	// bucket key is its own setting.
+	var names, apis []string
 	sel := 0
-	for i, m := range modes {
-		if m == row.Enc.SSE {
-			sel = i
+	for _, api := range modes.APIValues() {
+		if api == row.Enc.SSE {
+			sel = len(apis)
 		}
+		names, apis = append(names, modes.ByAPI(api, false).Short), append(apis, api)
 	}
-	f.choice("sse", "Encryption", []string{"SSE-S3", "SSE-KMS", "DSSE-KMS"}, modes, sel, "")
-	kmsOnly := func(f *form) bool { return f.val("sse") != actions.SSES3 }
+	f.choice("sse", "Encryption", names, apis, sel, "")
+	kmsOnly := func(f *form) bool { m := modes.ByAPI(f.val("sse"), false); return m != nil && m.UsesKMS() }
+	hasBucketKey := func(f *form) bool { m := modes.ByAPI(f.val("sse"), true); return m != nil && m.BucketKey }
 	labels, values := kmsKeyChoices(keys)
 	ksel := 0
 	for i, v := range values {
@@ -65,13 +70,13 @@ func newBucketEncryptionForm(c *Common, row BucketRow, keys []KeyRow) *form {
 		bk = 0
 	}
 	f.choice("bk", "Bucket key", []string{"on", "off"}, []string{"on", "off"}, bk,
-		"on: S3 caches a bucket-level key and calls KMS far less").show = func(f *form) bool { return f.val("sse") == actions.SSEKMS }
+		"on: S3 caches a bucket-level key and calls KMS far less").show = hasBucketKey
 	ssec := 1
 	if row.Enc.SSECBlocked {
 		ssec = 0
 	}
 	f.choice("ssec", "SSE-C writes", []string{"blocked", "allowed"}, []string{"blocked", "allowed"}, ssec, "")
-	f.text("file", "…or JSON file", "", "encryption.json", "optional: a put-bucket-encryption JSON (like the seed's); it wins over the fields").file = true
+	f.text("file", "…or JSON file", "", "encryption.json", "optional: a put-bucket-encryption JSON (like the blog post's); it wins over the fields").file = true
 	f.submit = func(f *form) (tea.Msg, string) {
 		p := &actions.PutBucketEncryption{Bucket: row.Name, File: f.val("file")}
 		if p.File == "" {

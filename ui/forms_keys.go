@@ -95,7 +95,8 @@ func newDataKeyForm(c *Common, row KeyRow) *form {
 func newDataKeyInfo(c *Common, row KeyRow, r actions.GenerateDataKeyResult) *info {
 	st := c.Styles
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s (%d bytes)\n", st.Label.Render("KMS key  "), r.KeyARN, r.Bytes)
+	fmt.Fprintf(&b, "%s %s\n", st.Label.Render("KMS key  "), r.KeyARN)
+	fmt.Fprintf(&b, "%s %d-byte (%d-bit) data key\n", st.Label.Render("data key "), r.Bytes, r.Bytes*8)
 	if r.Plaintext != nil && !r.Plaintext.Wiped() {
 		b.WriteString(st.Label.Render("plaintext") + " " + st.Secret.Render(base64.StdEncoding.EncodeToString(r.Plaintext.Bytes())) + "\n")
 		b.WriteString(st.Hint.Render(wrap("Use it, then forget it: "+actions.PrintingWarning+".", 90)) + "\n")

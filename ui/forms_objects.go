@@ -7,107 +7,141 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/s3crypt/s3crypt/actions"
+	"github.com/s3crypt/s3crypt/modes"
 )
 
-// Upload mode values.
-const (
-	upDefault = "default"
-	upSSEC    = "SSE-C"
-	upCSE     = "client-side"
-)
+// upDefault is the upload form's "bucket default" choice: no encryption
+// header, so the bucket's default rule applies.
+const upDefault = "default"
 
-// newUploadForm asks for a file, a target key and how to encrypt it.
+// newUploadForm asks for a file, a target key and how to encrypt it. The
+// choices, what each asks for and the hint each shows come from the modes
+// table.
 func newUploadForm(c *Common, bucket BucketRow, prefix string, keys []KeyRow) *form {
-	def := "bucket default (" + bucketDefaultMode(bucket.Enc) + ")"
+	def := bucketDefault(bucket.Enc)
 	f := newForm(c, "Upload to s3://"+bucket.Name+"/"+prefix, "Pick a file and how S3 should encrypt it. "+
 		"The flow panel shows each key step as it happens.", "upload")
-	f.text("file", "File", "", "./report.pdf", "ctrl+o to browse").file = true
-	f.text("key", "Object key", prefix, prefix+"name", "the key in the bucket")
-	f.choice("mode", "Encryption", []string{def, "SSE-S3", "SSE-KMS", "DSSE-KMS", "SSE-C", "client-side"},
-		[]string{upDefault, actions.SSES3, actions.SSEKMS, actions.DSSEKMS, upSSEC, upCSE}, 0,
-		"client-side: you encrypt before sending (S3 Encryption Client v3, KMS data key); S3 adds its own layer")
-	isKMS := func(f *form) bool { m := f.val("mode"); return m == actions.SSEKMS || m == actions.DSSEKMS }
-	labels, values := kmsKeyChoices(keys)
-	f.choice("kmskey", "KMS key", labels, values, 0, "").show = isKMS
-	f.choice("bk", "Bucket key", []string{"bucket setting", "on", "off"}, []string{"", "on", "off"}, 0,
-		"on: fewer KMS calls, one bucket-level key cached by S3").show = func(f *form) bool { return f.val("mode") == actions.SSEKMS }
-	isSSEC := func(f *form) bool { return f.val("mode") == upSSEC }
-	f.choice("src", "SSE-C key", []string{"generate new", "key file", "KMS data key"}, []string{"gen", "file", "kms"}, 0,
-		"KMS data key: as in the seed, the key is a data key; only its encrypted copy is kept").show = isSSEC
-	f.text("keyfile", "Key file", "", "object.key", "new key: written 0600 · KMS: where its encrypted copy goes").show = isSSEC
-	f.choice("dkkey", "Data key from", labels[1:], values[1:], 0, "").show =
-		func(f *form) bool {
-			return len(values) > 1 && (f.val("mode") == upCSE || isSSEC(f) && f.val("src") == "kms")
-		}
+	file := f.text("file", "File", "", "./report.pdf", "ctrl+o to browse")
+	file.file = true
+	objKey := f.text("key", "Object key", prefix, prefix+"name", "the key in the bucket")
+	labels, values := []string{"bucket default (" + defaultLabel(def) + ")"}, []string{upDefault}
+	hints := []string{"no encryption header: the bucket's default rule applies (" + defaultLabel(def) + ")"}
+	for _, m := range modes.Offered() {
+		labels, values, hints = append(labels, m.Name), append(values, string(m.ID)), append(hints, m.Hint)
+	}
+	mode := f.choice("mode", "Encryption", labels, values, 0, "")
+	mode.hints = hints
+	chosen := func() *modes.Mode { return modes.Get(modes.ID(mode.value())) }
+	needs := func(k modes.KeySource) func(*form) bool {
+		return func(*form) bool { m := chosen(); return m != nil && m.Key == k }
+	}
+	kl, kv := kmsKeyChoices(keys)
+	kmsKey := f.choice("kmskey", "KMS key", kl, kv, 0, "")
+	kmsKey.show = needs(modes.KeyKMS)
+	src := f.choice("src", "SSE-C key", []string{"generate new", "key file", "KMS data key"}, []string{"gen", "file", "kms"}, 0, "")
+	src.hints = []string{"a fresh random 32-byte key, written 0600 to the key file below",
+		"a 32-byte key you have (raw, base64 or hex text)",
+		"as in the blog post: the key is a KMS data key; only its encrypted copy is kept, in the key file below"}
+	src.show = needs(modes.KeyCustomer)
+	keyFile := f.text("keyfile", "Key file", "", "object.key", "new key: written 0600 · KMS: where its encrypted copy goes")
+	keyFile.show = needs(modes.KeyCustomer)
+	dataKey := f.choice("dkkey", "Data key from", kl[1:], kv[1:], 0, "a symmetric customer managed key")
+	dataKey.show = func(f *form) bool {
+		return len(kv) > 1 && (needs(modes.KeyCustomerKMS)(f) || needs(modes.KeyCustomer)(f) && src.value() == "kms")
+	}
 	f.onPick = func(f *form, id, path string) {
 		if id == "file" {
-			if k := f.get("key"); strings.HasSuffix(k.value(), "/") || k.value() == "" {
-				k.input.SetValue(k.value() + filepath.Base(path))
+			if k := objKey.value(); strings.HasSuffix(k, "/") || k == "" {
+				objKey.input.SetValue(k + filepath.Base(path))
 			}
 		}
 	}
-	f.submit = func(f *form) (tea.Msg, string) { return uploadIntent(f, bucket) }
+	f.submit = func(f *form) (tea.Msg, string) {
+		return uploadIntent(uploadChoice{file: file.value(), key: objKey.value(), mode: chosen(), def: def,
+			kmsKey: kmsKey.value(), kmsKeyName: kmsKey.selectedLabel(), src: src.value(), keyFile: keyFile.value(),
+			dataKey: dataKey.value(), dataKeyName: dataKey.selectedLabel()}, bucket)
+	}
 	return f.init()
 }
 
-// bucketDefaultMode names a bucket's default encryption.
-func bucketDefaultMode(e BucketEncryption) string {
-	switch e.SSE {
-	case actions.SSEKMS:
-		return "SSE-KMS"
-	case actions.DSSEKMS:
-		return "DSSE-KMS"
+// bucketDefault is the mode a bucket's default rule applies: none when the
+// endpoint reports no rule (AWS always has one: SSE-S3 unless set).
+func bucketDefault(e BucketEncryption) *modes.Mode {
+	return modes.ByAPI(e.SSE, e.BucketKey && e.SSE == modes.APIKMS)
+}
+
+// defaultLabel names a bucket default for the upload form.
+func defaultLabel(m *modes.Mode) string {
+	switch {
+	case m == nil:
+		return "unknown"
+	case m.ID == modes.None:
+		return "no default encryption"
 	}
-	return "SSE-S3"
+	return m.Name
+}
+
+// uploadChoice is what the upload form holds when submitted.
+type uploadChoice struct {
+	file, key            string
+	mode                 *modes.Mode // nil: the bucket default
+	def                  *modes.Mode // the bucket default's mode
+	kmsKey, kmsKeyName   string
+	src, keyFile         string
+	dataKey, dataKeyName string
 }
 
 // uploadIntent validates the upload form and builds the job.
-func uploadIntent(f *form, bucket BucketRow) (tea.Msg, string) {
-	file, key := f.val("file"), f.val("key")
-	if file == "" {
+func uploadIntent(u uploadChoice, bucket BucketRow) (tea.Msg, string) {
+	if u.file == "" {
 		return nil, "pick a file to upload (ctrl+o browses)"
 	}
+	key := u.key
 	if key == "" || strings.HasSuffix(key, "/") {
-		key += filepath.Base(file)
+		key += filepath.Base(u.file)
 	}
-	put := actions.Put{File: file, Bucket: bucket.Name, Key: key}
-	mode := f.val("mode")
-	spec := flowSpec{Upload: true, Subject: filepath.Base(file)}
-	switch mode {
-	case upDefault:
-		spec.Mode = flowModeOf(bucketDefaultMode(bucket.Enc), bucket.Enc.BucketKey)
-	case upSSEC:
-		spec.Mode = flowSSEC
-	case upCSE:
-		if f.val("dkkey") == "" {
-			return nil, "client-side encryption needs a symmetric customer managed key: create one first (Keys view, n)"
-		}
-		put.ClientSide = &actions.ClientSide{KMSKey: f.val("dkkey")}
-		spec.Mode, spec.KeyName = flowClientSide, f.get("dkkey").options[f.get("dkkey").sel]
-	default:
-		put.SSE, put.KMSKey = mode, f.val("kmskey")
-		bk := bucket.Enc.BucketKey && bucket.Enc.SSE == actions.SSEKMS
-		if v := f.val("bk"); v != "" {
-			on := v == "on"
-			put.BucketKey, bk = &on, on
-		}
-		spec.Mode = flowModeOf(mode, bk && mode == actions.SSEKMS)
-		spec.KeyName = f.get("kmskey").options[f.get("kmskey").sel]
-	}
-	meta := jobMeta{Title: "upload " + filepath.Base(file), Flow: spec, Transfer: true, Refresh: refreshObjects}
-	if mode != upSSEC {
+	put := actions.Put{File: u.file, Bucket: bucket.Name, Key: key}
+	spec := flowSpec{Mode: flowOf(u.mode), Upload: true, Subject: filepath.Base(u.file)}
+	meta := jobMeta{Title: "upload " + filepath.Base(u.file), Flow: spec, Transfer: true, Refresh: refreshObjects}
+	m := u.mode
+	if m == nil {
+		meta.Flow.Mode = flowOf(u.def)
 		return startJobMsg{action: &put, meta: meta}, ""
 	}
-	kf := f.val("keyfile")
-	if kf == "" {
-		return nil, "name the SSE-C key file"
+	put.SSE = m.API
+	switch m.Key {
+	case modes.KeyKMS:
+		put.KMSKey, meta.Flow.KeyName = u.kmsKey, u.kmsKeyName
+		if m.API == modes.APIKMS {
+			bk := m.BucketKey
+			put.BucketKey = &bk
+		}
+	case modes.KeyCustomerKMS:
+		if u.dataKey == "" {
+			return nil, "client-side encryption needs a symmetric customer managed key: create one first (Keys view, n)"
+		}
+		put.ClientSide = &actions.ClientSide{KMSKey: u.dataKey}
+		meta.Flow.KeyName = u.dataKeyName
+	case modes.KeyCustomer:
+		if u.keyFile == "" {
+			return nil, "name the SSE-C key file"
+		}
+		src := map[string]actions.SSECSource{"gen": actions.SSECGenerate, "file": actions.SSECFromFile, "kms": actions.SSECFromKMS}[u.src]
+		a := &actions.PutSSEC{Put: put, Source: src, KeyFile: u.keyFile, KMSKey: u.dataKey}
+		if src == actions.SSECFromKMS && a.KMSKey == "" {
+			return nil, "create a symmetric customer managed key first (Keys view, n)"
+		}
+		return startJobMsg{action: a, meta: meta}, ""
 	}
-	src := map[string]sseCSource{"gen": sseCGenerate, "file": sseCFromFile, "kms": sseCFromKMS}[f.val("src")]
-	a := &sseCPut{Put: put, Source: src, KeyFile: kf, KMSKey: f.val("dkkey")}
-	if src == sseCFromKMS && a.KMSKey == "" {
-		return nil, "create a symmetric customer managed key first (Keys view, n)"
+	return startJobMsg{action: &put, meta: meta}, ""
+}
+
+// objectMode is the modes table's entry for an object's encryption.
+func objectMode(e ObjectEnc) *modes.Mode {
+	if e.Client != "" {
+		return modes.Get(modes.ClientSide)
 	}
-	return startJobMsg{action: a, meta: meta}, ""
+	return modes.ByShort(e.Mode, e.BucketKey)
 }
 
 // newDownloadForm asks where to save an object and, for SSE-C, its key.
@@ -126,10 +160,8 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 			return nil, "name the local file"
 		}
 		get := actions.Get{Bucket: bucket, Key: row.Key, File: out, NoOverwrite: true}
-		spec := flowSpec{Mode: flowModeOf(row.Enc.Mode, row.Enc.BucketKey), Subject: name}
-		if row.Enc.Client != "" {
-			spec.Mode = flowClientSide // decrypted here, after S3's own layer
-		}
+		// A client-side object is decrypted here, after S3's own layer.
+		spec := flowSpec{Mode: flowOf(objectMode(row.Enc)), Subject: name}
 		meta := jobMeta{Title: "download " + name, Flow: spec, Transfer: true}
 		kf := f.val("keyfile")
 		if kf == "" {
@@ -139,8 +171,8 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 			}
 			return startJobMsg{action: &get, meta: meta}, ""
 		}
-		meta.Flow.Mode = flowSSEC
-		return startJobMsg{action: &sseCGet{Get: get, KeyFile: kf, FromKMS: f.val("keykind") == "kms"}, meta: meta}, ""
+		meta.Flow.Mode = flowMode(modes.SSEC)
+		return startJobMsg{action: &actions.GetSSEC{Get: get, KeyFile: kf, FromKMS: f.val("keykind") == "kms"}, meta: meta}, ""
 	}
 	return f.init()
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/s3crypt/s3crypt/actions"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // kmsUploadSteps is what the sandbox reports for an SSE-KMS upload with
@@ -16,21 +16,21 @@ import (
 func kmsUploadSteps() []actions.Step {
 	t := func(ms int) time.Time { return fixedNow.Add(time.Duration(ms) * time.Millisecond) }
 	return []actions.Step{
-		{Time: t(0), Actor: actions.You, To: actions.S3, Op: actions.OpRequest, Title: "PutObject", Observed: true,
+		{Time: t(0), Actor: keyflow.You, To: keyflow.S3, Op: keyflow.OpRequest, Title: "PutObject", Observed: true,
 			Detail: "you send the file over TLS with x-amz-server-side-encryption: aws:kms and key alias/demo"},
-		{Time: t(12), Actor: actions.KMS, To: actions.S3, Op: string(trace.OpGenerateDataKey), Title: "GenerateDataKey", Observed: true,
+		{Time: t(12), Actor: keyflow.KMS, To: keyflow.S3, Op: keyflow.OpGenerateDataKey, Title: "GenerateDataKey", Observed: true,
 			KeyARN: demoARN, Detail: "KMS generated a 256-bit data key and returned it in plaintext and encrypted under the KMS key"},
-		{Time: t(13), Actor: actions.S3, Op: string(trace.OpBucketKeyCreated), Title: "BucketKeyCreated", Observed: true,
+		{Time: t(13), Actor: keyflow.S3, Op: keyflow.OpBucketKeyCreated, Title: "BucketKeyCreated", Observed: true,
 			Detail: "S3 obtained a bucket key from KMS for context aws:s3:arn=arn:aws:s3:::my-bucket and will reuse it"},
-		{Time: t(14), Actor: actions.S3, Op: string(trace.OpDataKeyGenerated), Title: "DataKeyGenerated", Observed: true,
+		{Time: t(14), Actor: keyflow.S3, Op: keyflow.OpDataKeyGenerated, Title: "DataKeyGenerated", Observed: true,
 			Detail: "S3 derived a fresh data key inside S3 and wrapped it under the bucket key"},
-		{Time: t(30), Actor: actions.S3, Op: string(trace.OpEncryptData), Title: "EncryptData", Bytes: 2202009, Observed: true,
+		{Time: t(30), Actor: keyflow.S3, Op: keyflow.OpEncryptData, Title: "EncryptData", Bytes: 2202009, Observed: true,
 			Detail: "S3 encrypted 2.1 MiB with AES-256-GCM in 64 KiB authenticated packages"},
-		{Time: t(31), Actor: actions.S3, Op: string(trace.OpDataKeyWiped), Title: "DataKeyWiped", Observed: true,
+		{Time: t(31), Actor: keyflow.S3, Op: keyflow.OpDataKeyWiped, Title: "DataKeyWiped", Observed: true,
 			Detail: "S3 wiped the plaintext data key from memory"},
-		{Time: t(33), Actor: actions.S3, Op: string(trace.OpStored), Title: "Stored", Observed: true,
+		{Time: t(33), Actor: keyflow.S3, Op: keyflow.OpStored, Title: "Stored", Observed: true,
 			Detail: "S3 stored ciphertext + data key wrapped by the bucket key + the bucket key wrapped by KMS"},
-		{Time: t(34), Actor: actions.S3, To: actions.You, Op: actions.OpResponse, Title: "200 OK", Observed: true,
+		{Time: t(34), Actor: keyflow.S3, To: keyflow.You, Op: keyflow.OpResponse, Title: "200 OK", Observed: true,
 			Detail: "S3 stored the object: SSE-KMS under alias/demo with a bucket key"},
 	}
 }
@@ -74,11 +74,11 @@ var screens = []struct {
 	{"flow_running", func(m *Model) { openObjects(m); withUploadJob(m, 4, nil) }},
 	{"flow_done", func(m *Model) {
 		openObjects(m)
-		withUploadJob(m, 8, actions.DoneEvent{Job: 1, Result: actions.PutResult{Encryption: actions.ObjectEncryption{SSE: "aws:kms", KMSKeyARN: demoARN, BucketKey: true}}})
+		withUploadJob(m, 8, actions.DoneEvent{Job: 1, Result: actions.PutResult{Encryption: actions.ObjectEncryption{SSE: "aws:kms", KMSKeyARN: demoARN, BucketKey: true}}, KMS: actions.KMSRequests{S3: 1, S3Seen: true}})
 	}},
 	{"flow_replay_step3", func(m *Model) {
 		openObjects(m)
-		withUploadJob(m, 8, actions.DoneEvent{Job: 1})
+		withUploadJob(m, 8, actions.DoneEvent{Job: 1, KMS: actions.KMSRequests{S3: 1, S3Seen: true}})
 		press(m, "left", "left", "left", "left", "left")
 	}},
 	{"flow_failed", func(m *Model) {

@@ -58,16 +58,36 @@ type job struct {
 	Err      error
 	Result   any
 	Started  time.Time
+	// KMS is the job's exact KMS request count, once it ended.
+	KMS *actions.KMSRequests
 }
 
-// kmsCalls counts the KMS requests the job's steps show.
+// kmsCalls counts the job's KMS requests up to step upto: exactly once
+// the job ended (and the whole flow is shown), else as its steps show them.
 func (j *job) kmsCalls(upto int) int {
+	if j.KMS != nil && upto >= len(j.Steps) {
+		return j.KMS.Total()
+	}
 	n := 0
 	for i, s := range j.Steps {
 		if i >= upto {
 			break
 		}
-		if isKMSCall(s) {
+		if isS3KMSCall(s) || isOwnKMSCall(s) {
+			n++
+		}
+	}
+	return n
+}
+
+// s3KMSCalls counts the KMS requests S3 made on the job's behalf.
+func (j *job) s3KMSCalls() int {
+	if j.KMS != nil {
+		return j.KMS.S3
+	}
+	n := 0
+	for _, s := range j.Steps {
+		if isS3KMSCall(s) {
 			n++
 		}
 	}
@@ -117,11 +137,20 @@ func (js *jobs) running() int {
 	return n
 }
 
-// kmsTotal sums the KMS requests of every job.
-func (js *jobs) kmsTotal() int {
+// kmsTotal is the session's KMS requests: own is what s3crypt's clients
+// made (every list and lookup included; nil counts the jobs' own), plus
+// what S3 made on the jobs' behalf.
+func (js *jobs) kmsTotal(own func() int) int {
 	n := 0
 	for _, j := range js.list {
-		n += j.kmsCalls(len(j.Steps))
+		if own != nil {
+			n += j.s3KMSCalls()
+		} else {
+			n += j.kmsCalls(len(j.Steps))
+		}
+	}
+	if own != nil {
+		n += own()
 	}
 	return n
 }
@@ -186,12 +215,12 @@ func explainError(err error) (what, why, fix string) {
 // tuiFix gives, for the errors the UI can fix itself, the keys that do it
 // here instead of the command line the actions package suggests.
 func tuiFix(ae *actions.Error) string {
-	switch {
-	case strings.HasPrefix(ae.What, "SSE-C writes are blocked on bucket"):
+	switch ae.Kind {
+	case actions.KindSSECBlocked:
 		return "Allow them: press 2, select the bucket, e, SSE-C writes → allowed (or upload with SSE-KMS)"
-	case ae.Code == "KMS.DisabledException" || ae.Code == "DisabledException":
+	case actions.KindKeyDisabled:
 		return "Enable it: press 1, select the key, e"
-	case strings.Contains(ae.Why, "scheduled for deletion"):
+	case actions.KindKeyPendingDeletion:
 		return "Cancel the deletion: press 1, select the key, u, then e to enable it"
 	}
 	return ae.Fix

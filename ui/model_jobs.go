@@ -65,14 +65,14 @@ func (m *Model) handleEvent(ev actions.Event) tea.Cmd {
 		j.Commands = append(j.Commands, e.Command)
 		m.log.add(j.ID, e.Command)
 	case actions.DoneEvent:
-		j.State, j.Result = jobDone, e.Result
+		j.State, j.Result, j.KMS = jobDone, e.Result, &e.KMS
 		m.selectCreated(e.Result)
 		return m.jobEnded(j)
 	case actions.FailedEvent:
-		j.State, j.Err = jobFailed, e.Err
+		j.State, j.Err, j.KMS = jobFailed, e.Err, &e.KMS
 		return m.jobEnded(j)
 	case actions.CancelledEvent:
-		j.State = jobCancelled
+		j.State, j.KMS = jobCancelled, &e.KMS
 		return m.jobEnded(j)
 	}
 	return nil
@@ -138,9 +138,10 @@ func doneText(j *job) string {
 	switch r := j.Result.(type) {
 	case actions.PutResult:
 		if r.ClientSide != nil {
-			t += " · " + r.ClientSide.Label() + ", then"
+			t += " · " + r.ClientSide.Label() + " inside S3's " + r.Encryption.Summary()
+		} else {
+			t += " · " + r.Encryption.Summary()
 		}
-		t += " · " + r.Encryption.Summary()
 	case actions.GetResult:
 		t += " · saved " + r.File
 	}

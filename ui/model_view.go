@@ -170,7 +170,7 @@ func (m *Model) header() string {
 	if m.identity != "" {
 		left += st.HeaderDim.Render(" · " + m.identity)
 	}
-	right := st.KMS.Render(fmt.Sprintf("KMS calls %d", m.jobs.kmsTotal()))
+	right := st.KMS.Render(fmt.Sprintf("KMS calls %d", m.jobs.kmsTotal(m.c.Backend.OwnKMS)))
 	if n := m.jobs.running(); n > 0 {
 		right += st.HeaderDim.Render(" · ") + st.JobRunning.Render(fmt.Sprintf("%s %d running", spinner[m.frame%len(spinner)], n))
 	}

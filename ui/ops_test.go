@@ -33,7 +33,7 @@ func TestSSECPutRefusedRemovesNewKey(t *testing.T) {
 	put := actions.Put{File: file, Bucket: "blocked", Key: "a.txt"}
 
 	keyFile := filepath.Join(dir, "new.key")
-	p := &sseCPut{Put: put, Source: sseCGenerate, KeyFile: keyFile}
+	p := &actions.PutSSEC{Put: put, Source: actions.SSECGenerate, KeyFile: keyFile}
 	if d := p.Describe(); !strings.HasSuffix(d, "with SSE-C") {
 		t.Errorf("Describe() = %q, want it to name SSE-C", d)
 	}
@@ -58,7 +58,7 @@ func TestSSECPutRefusedRemovesNewKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	k.Wipe()
-	if _, err := actions.RunSync(ctx, env, &sseCPut{Put: put, Source: sseCFromFile, KeyFile: own}, nil); err == nil {
+	if _, err := actions.RunSync(ctx, env, &actions.PutSSEC{Put: put, Source: actions.SSECFromFile, KeyFile: own}, nil); err == nil {
 		t.Fatal("an SSE-C upload to a blocking bucket succeeded")
 	}
 	if _, err := os.Stat(own); err != nil {
@@ -107,5 +107,32 @@ func TestSandboxJobsUseOnePartPerCore(t *testing.T) {
 	env := workerEnv(sandboxBackend(t))
 	if want := max(2, runtime.GOMAXPROCS(0)); env.Concurrency != want {
 		t.Fatalf("Concurrency = %d, want %d", env.Concurrency, want)
+	}
+}
+
+// TestTUIFixFollowsTheKind: the fixes the UI gives with its own keys
+// depend on the error's kind, not on its wording.
+func TestTUIFixFollowsTheKind(t *testing.T) {
+	cases := []struct {
+		kind actions.Kind
+		want string
+	}{
+		{actions.KindSSECBlocked, "Allow them: press 2, select the bucket, e"},
+		{actions.KindKeyDisabled, "Enable it: press 1, select the key, e"},
+		{actions.KindKeyPendingDeletion, "Cancel the deletion: press 1, select the key, u"},
+	}
+	for _, c := range cases {
+		// Words that say nothing of the cause: only the kind tells.
+		err := &actions.Error{Op: "upload a", What: "refused", Why: "because", Fix: "the CLI's fix", Kind: c.kind}
+		if _, _, fix := explainError(err); !strings.HasPrefix(fix, c.want) {
+			t.Errorf("%s: fix %q, want %q", c.kind, fix, c.want)
+		}
+	}
+	// The wording the actions package uses, without the kind, is not
+	// enough: the CLI's fix stays.
+	err := &actions.Error{Op: "upload a", What: "SSE-C writes are blocked on bucket b", Why: "the KMS key is scheduled for deletion",
+		Code: "KMS.DisabledException", Fix: "the CLI's fix"}
+	if _, _, fix := explainError(err); fix != "the CLI's fix" {
+		t.Errorf("fix %q for an error of no kind", fix)
 	}
 }

@@ -54,7 +54,11 @@ func workerEnv(b *awsclient.Backend) *actions.Env {
 
 // BackendInfoOf describes b for the header.
 func BackendInfoOf(b *awsclient.Backend) BackendInfo {
-	return BackendInfo{Label: b.Label, Sandbox: b.Sandbox != nil, Region: b.Region}
+	info := BackendInfo{Label: b.Label, Sandbox: b.Sandbox != nil, Region: b.Region}
+	if rec := b.Recorder; rec != nil {
+		info.OwnKMS = rec.KMSTotal
+	}
+	return info
 }
 
 // redirectLog sends the standard and structured loggers to

@@ -139,7 +139,7 @@ func TestUploadDialogBuildsPut(t *testing.T) {
 	send(m, openBucketMsg{bucket: "my-bucket"}, time.Second, 4)
 	press(m, "enter", "u")
 	typeText(m, "/tmp/report.pdf")
-	press(m, "down", "down", "right", "right", "down", "right", "down", "right") // SSE-KMS, alias/demo, bucket key on
+	press(m, "down", "down", "right", "right", "right", "down", "right") // SSE-KMS + bucket key, alias/demo
 	press(m, "ctrl+s")
 	if len(w.submitted) != 1 {
 		t.Fatalf("submitted %d", len(w.submitted))
@@ -162,7 +162,7 @@ func TestUploadDialogBuildsClientSidePut(t *testing.T) {
 	send(m, openBucketMsg{bucket: "my-bucket"}, time.Second, 4)
 	press(m, "enter", "u")
 	typeText(m, "/tmp/notes.txt")
-	press(m, "down", "down", "right", "right", "right", "right", "right") // client-side
+	press(m, "down", "down", "right", "right", "right", "right", "right", "right") // client-side
 	press(m, "ctrl+s")
 	if len(w.submitted) != 1 {
 		t.Fatalf("submitted %d", len(w.submitted))
@@ -179,7 +179,7 @@ func TestUploadDialogBuildsClientSidePut(t *testing.T) {
 func TestWorkerEventsDriveJobAndReplay(t *testing.T) {
 	w := newFakeWorker()
 	m := loaded(t, newFakeData(0), w, 120, 36, true)
-	withUploadJob(m, 8, actions.DoneEvent{Job: 1})
+	withUploadJob(m, 8, actions.DoneEvent{Job: 1, KMS: actions.KMSRequests{S3: 1, S3Seen: true}})
 	j := m.jobs.selected()
 	if j.State != jobDone || len(j.Steps) != 8 || j.kmsCalls(8) != 1 {
 		t.Fatalf("job %v with %d steps, %d KMS calls", j.State, len(j.Steps), j.kmsCalls(8))

@@ -11,7 +11,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // cryptoOut is what the cryptographic operations produce. keyARN is set as
@@ -140,7 +140,7 @@ func (k *KMS) Encrypt(c Call, keyID string, plaintext []byte, encCtx map[string]
 
 func (k *KMS) encrypt(c Call, keyID string, plaintext []byte, ctx map[string]string, alg string, dryRun bool) (cryptoOut, error) {
 	out, err := k.doEncrypt(c, keyID, plaintext, ctx, alg, dryRun)
-	k.publish(c, trace.OpEncrypt, out.keyARN, ctx, len(plaintext), fmt.Sprintf(
+	k.publish(c, keyflow.OpEncrypt, out.keyARN, ctx, len(plaintext), fmt.Sprintf(
 		"KMS encrypted %d bytes of plaintext under %s with %s", len(plaintext), keyName(keyID, out.keyARN), out.alg), err)
 	return out, err
 }
@@ -199,7 +199,7 @@ func (k *KMS) Decrypt(c Call, blob []byte, encCtx map[string]string, keyID, alg 
 
 func (k *KMS) decrypt(c Call, blob []byte, ctx map[string]string, keyID, alg string, dryRun bool) (cryptoOut, error) {
 	out, err := k.doDecrypt(c, blob, ctx, keyID, alg, dryRun)
-	k.publish(c, trace.OpDecrypt, out.keyARN, ctx, len(out.plaintext), fmt.Sprintf(
+	k.publish(c, keyflow.OpDecrypt, out.keyARN, ctx, len(out.plaintext), fmt.Sprintf(
 		"KMS decrypted a %d-byte ciphertext with %s and returned %d bytes of plaintext",
 		len(blob), keyName(keyID, out.keyARN), len(out.plaintext)), err)
 	return out, err

@@ -4,16 +4,16 @@ import (
 	"crypto/rand"
 	"fmt"
 
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // Trace operations this package adds to the ones package trace names.
 const (
-	opReEncrypt          = trace.OpReEncrypt
-	opGenerateRandom     = trace.Op("GenerateRandom")
-	opEnableKeyRotation  = trace.Op("EnableKeyRotation")
-	opDisableKeyRotation = trace.Op("DisableKeyRotation")
-	opRotateKeyOnDemand  = trace.Op("RotateKeyOnDemand")
+	opReEncrypt          = keyflow.OpReEncrypt
+	opGenerateRandom     = keyflow.Op("GenerateRandom")
+	opEnableKeyRotation  = keyflow.Op("EnableKeyRotation")
+	opDisableKeyRotation = keyflow.Op("DisableKeyRotation")
+	opRotateKeyOnDemand  = keyflow.Op("RotateKeyOnDemand")
 )
 
 // dataKeyReq is a GenerateDataKey(WithoutPlaintext) request.
@@ -49,9 +49,9 @@ func optInt(n int) *int {
 }
 
 func (k *KMS) generateDataKey(c Call, req dataKeyReq) (cryptoOut, error) {
-	op, how := trace.OpGenerateDataKeyWithoutPlaintext, "only encrypted under the KMS key, wiping the plaintext"
+	op, how := keyflow.OpGenerateDataKeyWithoutPlaintext, "only encrypted under the KMS key, wiping the plaintext"
 	if req.plaintext {
-		op, how = trace.OpGenerateDataKey, "in plaintext and encrypted under the KMS key"
+		op, how = keyflow.OpGenerateDataKey, "in plaintext and encrypted under the KMS key"
 	}
 	out, n, err := k.doGenerateDataKey(c, req, string(op))
 	k.publish(c, op, out.keyARN, req.ctx, n, fmt.Sprintf("KMS generated a %d-bit data key under %s and returned it %s",

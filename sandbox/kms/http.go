@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // maxBody bounds a KMS request body. The largest legal request (a 6144-byte
@@ -29,6 +30,7 @@ type wiper interface{ wipe() }
 // request; caller and requestID come from it, and auth headers are ignored.
 func (k *KMS) ServeJSON(w http.ResponseWriter, r *http.Request, caller, requestID string) {
 	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "TrentService.")
+	k.bus.CountKMSRequest(caller, keyflow.Op(op)) // every request that reached KMS, refused ones too
 	h := handlers[op]
 	if !ok || h == nil {
 		writeError(w, requestID, newErr(TypeUnknownOperation, ""))
@@ -48,7 +50,7 @@ func (k *KMS) ServeJSON(w http.ResponseWriter, r *http.Request, caller, requestI
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
-	out, err := h(k, Call{Caller: caller, RequestID: requestID, Job: r.Header.Get(trace.JobHeader)}, body)
+	out, err := h(k, Call{Caller: caller, RequestID: requestID, Job: r.Header.Get(keyflow.JobHeader)}, body)
 	if err != nil {
 		writeError(w, requestID, err)
 		return

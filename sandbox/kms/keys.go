@@ -9,7 +9,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 // Tag is a key tag.
@@ -81,10 +81,10 @@ func (k *KMS) metadata(r *keyRecord) KeyMetadata {
 func (k *KMS) CreateKey(c Call, in CreateKeyInput) (KeyMetadata, error) {
 	r, err := k.createKey(in)
 	if err != nil {
-		k.publish(c, trace.OpCreateKey, "", nil, 0, "KMS refused to create a key", err)
+		k.publish(c, keyflow.OpCreateKey, "", nil, 0, "KMS refused to create a key", err)
 		return KeyMetadata{}, err
 	}
-	k.publish(c, trace.OpCreateKey, k.keyARN(r.ID), nil, 0,
+	k.publish(c, keyflow.OpCreateKey, k.keyARN(r.ID), nil, 0,
 		fmt.Sprintf("KMS created a customer managed %s key for %s", r.Spec, r.Usage), nil)
 	return k.metadata(r), nil
 }
@@ -217,9 +217,9 @@ func (k *KMS) DisableKey(c Call, keyID string) error {
 }
 
 func (k *KMS) setEnabled(c Call, keyID string, enable bool) error {
-	op, state, verb := trace.OpDisableKey, stateDisabled, "disabled"
+	op, state, verb := keyflow.OpDisableKey, stateDisabled, "disabled"
 	if enable {
-		op, state, verb = trace.OpEnableKey, stateEnabled, "enabled"
+		op, state, verb = keyflow.OpEnableKey, stateEnabled, "enabled"
 	}
 	_, arn, err := k.mutateKey(c, keyID, string(op), func(r *keyRecord) error {
 		if r.State == statePendingDeletion {
@@ -245,10 +245,10 @@ func (k *KMS) ScheduleKeyDeletion(c Call, keyID string, days int) (DeletionSched
 func (k *KMS) scheduleKeyDeletion(c Call, keyID string, days *int) (DeletionScheduled, error) {
 	window, err := validateWindow(days)
 	if err != nil {
-		k.publish(c, trace.OpScheduleKeyDeletion, "", nil, 0, "KMS refused to schedule a key deletion", err)
+		k.publish(c, keyflow.OpScheduleKeyDeletion, "", nil, 0, "KMS refused to schedule a key deletion", err)
 		return DeletionScheduled{}, err
 	}
-	r, arn, err := k.mutateKey(c, keyID, string(trace.OpScheduleKeyDeletion), func(r *keyRecord) error {
+	r, arn, err := k.mutateKey(c, keyID, string(keyflow.OpScheduleKeyDeletion), func(r *keyRecord) error {
 		if r.State == statePendingDeletion {
 			return errPendingDeletion(k.keyARN(r.ID))
 		}
@@ -258,11 +258,11 @@ func (k *KMS) scheduleKeyDeletion(c Call, keyID string, days *int) (DeletionSche
 		return nil
 	})
 	if err != nil {
-		k.publish(c, trace.OpScheduleKeyDeletion, arn, nil, 0, "KMS refused to schedule the key's deletion", err)
+		k.publish(c, keyflow.OpScheduleKeyDeletion, arn, nil, 0, "KMS refused to schedule the key's deletion", err)
 		return DeletionScheduled{}, err
 	}
 	k.noteDeletion(r.DeletionDate)
-	k.publish(c, trace.OpScheduleKeyDeletion, arn, nil, 0, fmt.Sprintf(
+	k.publish(c, keyflow.OpScheduleKeyDeletion, arn, nil, 0, fmt.Sprintf(
 		"KMS scheduled the key for deletion in %d days (%s); until then it cannot be used", window,
 		r.DeletionDate.Format(time.RFC3339)), nil)
 	return DeletionScheduled{KeyARN: arn, DeletionDate: r.DeletionDate, KeyState: r.State, PendingWindowInDays: window}, nil
@@ -286,7 +286,7 @@ func validateWindow(days *int) (int, error) {
 
 // CancelKeyDeletion takes a key out of PendingDeletion; it becomes Disabled.
 func (k *KMS) CancelKeyDeletion(c Call, keyID string) (KeyMetadata, error) {
-	r, arn, err := k.mutateKey(c, keyID, string(trace.OpCancelKeyDeletion), func(r *keyRecord) error {
+	r, arn, err := k.mutateKey(c, keyID, string(keyflow.OpCancelKeyDeletion), func(r *keyRecord) error {
 		if r.State != statePendingDeletion {
 			return errNotPendingDeletion(k.keyARN(r.ID))
 		}
@@ -294,10 +294,10 @@ func (k *KMS) CancelKeyDeletion(c Call, keyID string) (KeyMetadata, error) {
 		return nil
 	})
 	if err != nil {
-		k.publish(c, trace.OpCancelKeyDeletion, arn, nil, 0, "KMS refused to cancel the key's deletion", err)
+		k.publish(c, keyflow.OpCancelKeyDeletion, arn, nil, 0, "KMS refused to cancel the key's deletion", err)
 		return KeyMetadata{}, err
 	}
-	k.publish(c, trace.OpCancelKeyDeletion, arn, nil, 0,
+	k.publish(c, keyflow.OpCancelKeyDeletion, arn, nil, 0,
 		"KMS cancelled the key's deletion; the key is now Disabled until enabled again", nil)
 	return k.metadata(r), nil
 }

@@ -11,6 +11,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/sandbox/trace"
 )
 
@@ -36,7 +37,7 @@ type Options struct {
 type Call struct {
 	Caller    string // "S3" for the sandbox S3 server, else the access key id
 	RequestID string
-	Job       string // the client's trace.JobHeader, echoed in trace events
+	Job       string // the client's keyflow.JobHeader, echoed in trace events
 }
 
 // KMS is the sandbox's key management service. It is safe for concurrent use.
@@ -163,16 +164,21 @@ func (k *KMS) principalOf(caller string) string {
 }
 
 // publish records one KMS step on the trace bus.
-func (k *KMS) publish(c Call, op trace.Op, arn string, ctx map[string]string, bytes int, detail string, err error) {
+func (k *KMS) publish(c Call, op keyflow.Op, arn string, ctx map[string]string, bytes int, detail string, err error) {
 	if k.bus == nil {
 		return
 	}
-	e := trace.Event{
-		Actor: trace.ActorKMS, Op: op, Caller: c.Caller, RequestID: c.RequestID, Job: c.Job,
+	e := keyflow.Event{
+		Actor: keyflow.KMS, Op: op, Caller: c.Caller, RequestID: c.RequestID, Job: c.Job,
 		KeyARN: arn, Context: copyContext(ctx), Bytes: int64(bytes), Detail: detail,
 	}
 	if err != nil {
 		e.Err = err.Error()
+	}
+	if c.Caller == CallerS3 && keyflow.IsKMSRequest(e.Actor, op) {
+		// S3's requests do not cross the HTTP layer, which counts
+		// everyone else's: each is one operation, published once.
+		k.bus.CountKMSRequest(c.Caller, op)
 	}
 	k.bus.Publish(e)
 }

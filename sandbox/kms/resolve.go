@@ -7,7 +7,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/s3crypt/s3crypt/sandbox/trace"
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
 var (
@@ -177,7 +177,7 @@ func (k *KMS) ensureManaged(c Call) (*keyRecord, error) {
 		return nil, err
 	}
 	if created {
-		k.publish(c, trace.OpManagedKeyCreated, k.keyARN(id), nil, 0,
+		k.publish(c, keyflow.OpManagedKeyCreated, k.keyARN(id), nil, 0,
 			"KMS created the AWS managed key aws/s3 on its first use, as AWS does when a service first needs it", nil)
 	}
 	return r, nil

@@ -8,13 +8,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awskms "github.com/aws/aws-sdk-go-v2/service/kms"
 
+	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/sandbox/trace"
 )
 
 // drain closes sub and returns what it received.
-func drain(sub *trace.Subscription) []trace.Event {
+func drain(sub *trace.Subscription) []keyflow.Event {
 	sub.Close()
-	var evs []trace.Event
+	var evs []keyflow.Event
 	for ev := range sub.C {
 		evs = append(evs, ev)
 	}
@@ -45,23 +46,23 @@ func TestTraceEvents(t *testing.T) {
 		t.Fatalf("got %d events, want 3: %+v", len(evs), evs)
 	}
 	g := evs[0]
-	if g.Actor != trace.ActorKMS || g.Op != trace.OpGenerateDataKey || g.Caller != CallerS3 || g.RequestID != "put-1" ||
+	if g.Actor != keyflow.KMS || g.Op != keyflow.OpGenerateDataKey || g.Caller != CallerS3 || g.RequestID != "put-1" ||
 		g.KeyARN != arn || g.Context["aws:s3:arn"] != "arn:aws:s3:::bucket/obj" || g.Err != "" ||
 		g.Detail != "KMS generated a 256-bit data key under alias/demo and returned it in plaintext and encrypted under the KMS key" {
 		t.Errorf("GenerateDataKey event = %+v", g)
 	}
-	if d := evs[1]; d.Op != trace.OpDecrypt || d.RequestID != "get-1" || d.KeyARN != arn || d.Err != "" ||
+	if d := evs[1]; d.Op != keyflow.OpDecrypt || d.RequestID != "get-1" || d.KeyARN != arn || d.Err != "" ||
 		!strings.Contains(d.Detail, "returned 32 bytes of plaintext") {
 		t.Errorf("Decrypt event = %+v", d)
 	}
-	if f := evs[2]; f.Op != trace.OpDecrypt || f.Err != "InvalidCiphertextException" || f.KeyARN != arn {
+	if f := evs[2]; f.Op != keyflow.OpDecrypt || f.Err != "InvalidCiphertextException" || f.KeyARN != arn {
 		t.Errorf("failed Decrypt event = %+v", f)
 	}
 	if n := e.bus.Total(CallerS3); n != 3 {
 		t.Fatalf("KMS calls by S3 = %d, want 3", n)
 	}
 	for _, c := range e.bus.Counts() {
-		if c.Caller == CallerS3 && c.Op == trace.OpDecrypt && c.N != 2 {
+		if c.Caller == CallerS3 && c.Op == keyflow.OpDecrypt && c.N != 2 {
 			t.Errorf("S3 Decrypt count = %d, want 2", c.N)
 		}
 	}
@@ -96,8 +97,8 @@ func TestTraceKeyStateEventsAndNoMaterial(t *testing.T) {
 	_, err := e.client.Encrypt(ctx, &awskms.EncryptInput{KeyId: id, Plaintext: []byte("x")})
 	wantErr(t, err, "DisabledException", aws.ToString(m.Arn)+" is disabled.")
 	mat := e.k.materialForTest(t, aws.ToString(id))
-	want := []trace.Op{trace.OpCreateKey, trace.OpDisableKey, trace.OpEnableKey, "RotateKeyOnDemand",
-		trace.OpScheduleKeyDeletion, trace.OpCancelKeyDeletion, trace.OpEncrypt}
+	want := []keyflow.Op{keyflow.OpCreateKey, keyflow.OpDisableKey, keyflow.OpEnableKey, "RotateKeyOnDemand",
+		keyflow.OpScheduleKeyDeletion, keyflow.OpCancelKeyDeletion, keyflow.OpEncrypt}
 	evs := drain(sub)
 	if len(evs) != len(want) {
 		t.Fatalf("events %d, want %d: %+v", len(evs), len(want), evs)
@@ -141,7 +142,7 @@ func TestManagedKeyCreatedOnceUnderRace(t *testing.T) {
 	}
 	created := 0
 	for _, ev := range drain(sub) {
-		if ev.Op == trace.OpManagedKeyCreated {
+		if ev.Op == keyflow.OpManagedKeyCreated {
 			created++
 		}
 	}

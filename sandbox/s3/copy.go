@@ -6,8 +6,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/sandbox/store"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
 )
 
 // copySource parses x-amz-copy-source: "[/]bucket/key[?versionId=v]",
@@ -203,7 +203,7 @@ func (s *Server) updateObjectEncryption(q *request) error {
 	if err != nil {
 		return err
 	}
-	s.publish(q, trace.Event{Op: trace.OpKeyRewrapped, Mode: ModeSSEKMS, KeyARN: enc.KMSKeyARN, VersionID: o.VersionID,
+	s.publish(q, keyflow.Event{Op: keyflow.OpKeyRewrapped, Mode: ModeSSEKMS, KeyARN: enc.KMSKeyARN, VersionID: o.VersionID,
 		Detail: "S3 re-wrapped the object's data key under " + enc.KMSKeyARN + "; the ciphertext was not rewritten"})
 	q.w.WriteHeader(http.StatusOK)
 	return nil

@@ -15,8 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/sandbox/store"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
 )
 
 // dataKeys are the plaintext data keys of one object, one per layer. They
@@ -43,9 +43,9 @@ func (s *Server) newDataKeys(q *request, bucket, key string, c writeChoice) (sto
 		salt := randomKey()[:16]
 		enc.SSECKeyMD5, enc.SSECSalt, enc.SSECHMAC = c.ssec.md5, salt, ssecHMAC(c.ssec.key, salt)
 		enc.Layers = []store.KeyLayer{{Wrapping: store.WrappedBySSECKey, WrappedKey: wrapped}}
-		s.publish(q, trace.Event{Op: trace.OpSSECKeyChecked, Mode: ModeSSEC,
+		s.publish(q, keyflow.Event{Op: keyflow.OpSSECKeyChecked, Mode: ModeSSEC,
 			Detail: "S3 checked the customer key against its MD5 " + c.ssec.md5 + " and keeps only a salted HMAC of it"})
-		s.publish(q, trace.Event{Op: trace.OpDataKeyGenerated, Mode: ModeSSEC,
+		s.publish(q, keyflow.Event{Op: keyflow.OpDataKeyGenerated, Mode: ModeSSEC,
 			Detail: "S3 generated a 256-bit data key and wrapped it under the customer key"})
 		return enc, dataKeys{dk}, nil
 	case ModeSSES3:
@@ -55,9 +55,9 @@ func (s *Server) newDataKeys(q *request, bucket, key string, c writeChoice) (sto
 			return enc, nil, err
 		}
 		enc.Layers = []store.KeyLayer{{Wrapping: store.WrappedByOwnedKey, WrappedKey: wrapped}}
-		s.publish(q, trace.Event{Op: trace.OpDataKeyGenerated, Mode: ModeSSES3,
+		s.publish(q, keyflow.Event{Op: keyflow.OpDataKeyGenerated, Mode: ModeSSES3,
 			Detail: "S3 generated a 256-bit data key; no KMS call"})
-		s.publish(q, trace.Event{Op: trace.OpDataKeyWrapped, Mode: ModeSSES3,
+		s.publish(q, keyflow.Event{Op: keyflow.OpDataKeyWrapped, Mode: ModeSSES3,
 			Detail: "S3 wrapped the data key under its own root key (an AWS owned key, never shown by KMS)"})
 		return enc, dataKeys{dk}, nil
 	}
@@ -107,7 +107,7 @@ func (s *Server) newBucketKeyedDataKey(q *request, bucket string, enc store.Encr
 		clear(dk)
 		return enc, nil, err
 	}
-	s.publish(q, trace.Event{Op: trace.OpDataKeyGenerated, Mode: ModeSSEKMS, KeyARN: enc.KMSKeyARN,
+	s.publish(q, keyflow.Event{Op: keyflow.OpDataKeyGenerated, Mode: ModeSSEKMS, KeyARN: enc.KMSKeyARN,
 		Detail: "S3 derived a fresh data key inside S3 and wrapped it under the bucket key"})
 	return enc, dataKeys{dk}, nil
 }
@@ -121,7 +121,7 @@ func (s *Server) wrapUnderBucketKey(q *request, bucket string, enc store.Encrypt
 	id := bucketKeyID{caller: q.caller, keyARN: enc.KMSKeyARN, bucket: bucket, ctx: canonicalContext(ctx)}
 	bk, blob, ok := s.bucketKeys.get(id)
 	if ok {
-		s.publish(q, trace.Event{Op: trace.OpBucketKeyReused, Mode: ModeSSEKMS, KeyARN: enc.KMSKeyARN, Context: ctx,
+		s.publish(q, keyflow.Event{Op: keyflow.OpBucketKeyReused, Mode: ModeSSEKMS, KeyARN: enc.KMSKeyARN, Context: ctx,
 			Detail: "S3 reused its cached bucket key: no KMS call"})
 	} else {
 		pt, b, _, err := s.opt.KMS.GenerateDataKey(s.kmsCall(q), enc.KMSKeyARN, "AES_256", 0, ctx)
@@ -130,7 +130,7 @@ func (s *Server) wrapUnderBucketKey(q *request, bucket string, enc store.Encrypt
 		}
 		bk, blob = s.bucketKeys.put(id, pt, b)
 		clear(pt)
-		s.publish(q, trace.Event{Op: trace.OpBucketKeyCreated, Mode: ModeSSEKMS, KeyARN: enc.KMSKeyARN, Context: ctx,
+		s.publish(q, keyflow.Event{Op: keyflow.OpBucketKeyCreated, Mode: ModeSSEKMS, KeyARN: enc.KMSKeyARN, Context: ctx,
 			Detail: "S3 obtained a bucket key from KMS for context aws:s3:arn=" + s.bucketARN(bucket) + " and will reuse it"})
 	}
 	defer clear(bk)
@@ -169,14 +169,14 @@ func (s *Server) unwrapLayer(q *request, enc store.Encryption, l store.KeyLayer,
 		if err != nil {
 			return nil, errSSECWrongKey
 		}
-		s.publish(q, trace.Event{Op: trace.OpDataKeyUnwrapped, Mode: ModeSSEC, Detail: "S3 unwrapped the data key with the customer key"})
+		s.publish(q, keyflow.Event{Op: keyflow.OpDataKeyUnwrapped, Mode: ModeSSEC, Detail: "S3 unwrapped the data key with the customer key"})
 		return dk, nil
 	case store.WrappedByOwnedKey:
 		dk, err := open(s.opt.OwnedKey, l.WrappedKey, []byte("s3crypt sse-s3 data key"))
 		if err != nil {
 			return nil, fmt.Errorf("unwrap SSE-S3 data key: %w", err)
 		}
-		s.publish(q, trace.Event{Op: trace.OpDataKeyUnwrapped, Mode: ModeSSES3, Detail: "S3 unwrapped the data key with its own root key; no KMS call"})
+		s.publish(q, keyflow.Event{Op: keyflow.OpDataKeyUnwrapped, Mode: ModeSSES3, Detail: "S3 unwrapped the data key with its own root key; no KMS call"})
 		return dk, nil
 	case store.WrappedByKMS:
 		pt, _, err := s.opt.KMS.Decrypt(s.kmsCall(q), l.WrappedKey, l.Context, l.KMSKeyARN, "")
@@ -194,7 +194,7 @@ func (s *Server) unwrapLayer(q *request, enc store.Encryption, l store.KeyLayer,
 		if err != nil {
 			return nil, fmt.Errorf("unwrap data key under bucket key: %w", err)
 		}
-		s.publish(q, trace.Event{Op: trace.OpDataKeyUnwrapped, Mode: enc.Mode, KeyARN: l.KMSKeyARN, Detail: "S3 unwrapped the data key with the bucket key"})
+		s.publish(q, keyflow.Event{Op: keyflow.OpDataKeyUnwrapped, Mode: enc.Mode, KeyARN: l.KMSKeyARN, Detail: "S3 unwrapped the data key with the bucket key"})
 		return dk, nil
 	}
 	return nil, fmt.Errorf("unknown key wrapping %q", l.Wrapping)
@@ -209,7 +209,7 @@ func (s *Server) openBucketKey(q *request, l store.KeyLayer) ([]byte, error) {
 			clear(bk)
 			return nil, err
 		}
-		s.publish(q, trace.Event{Op: trace.OpBucketKeyReused, KeyARN: l.KMSKeyARN, Context: l.Context, Detail: "S3 reused its cached bucket key: no KMS call"})
+		s.publish(q, keyflow.Event{Op: keyflow.OpBucketKeyReused, KeyARN: l.KMSKeyARN, Context: l.Context, Detail: "S3 reused its cached bucket key: no KMS call"})
 		return bk, nil
 	}
 	pt, _, err := s.opt.KMS.Decrypt(s.kmsCall(q), l.BucketKeyBlob, l.Context, l.KMSKeyARN, "")

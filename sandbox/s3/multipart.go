@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/sandbox/sigv4"
 	"github.com/s3crypt/s3crypt/sandbox/store"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
 )
 
 var (
@@ -126,7 +126,7 @@ func (s *Server) commitPart(q *request, u store.Upload, wp writtenPart) error {
 		return err
 	}
 	s.opt.Store.RemoveBlobs(garbage...)
-	s.publish(q, trace.Event{Op: trace.OpEncryptData, Mode: u.Template.Encryption.Mode, Bytes: wp.part.Size,
+	s.publish(q, keyflow.Event{Op: keyflow.OpEncryptData, Mode: u.Template.Encryption.Mode, Bytes: wp.part.Size,
 		KeyARN: u.Template.Encryption.KMSKeyARN, Detail: fmt.Sprintf("S3 encrypted part %d (%d bytes)", wp.part.Number, wp.part.Size)})
 	s.publishWipe(q, u.Template.Encryption)
 	h := q.w.Header()

@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/sandbox/sigv4"
 	"github.com/s3crypt/s3crypt/sandbox/store"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
 )
 
 // maxSinglePut is the largest object a single PUT may carry (5 GiB).
@@ -155,7 +155,7 @@ func (s *Server) putObject(q *request) error {
 	wp, err := s.writePart(q, body, q.auth, keys, 1, storeAlg)
 	keys.wipe()
 	if err == nil {
-		s.publish(q, trace.Event{Op: trace.OpEncryptData, Mode: enc.Mode, Layer: len(enc.Layers), Bytes: wp.part.Size, KeyARN: enc.KMSKeyARN,
+		s.publish(q, keyflow.Event{Op: keyflow.OpEncryptData, Mode: enc.Mode, Layer: len(enc.Layers), Bytes: wp.part.Size, KeyARN: enc.KMSKeyARN,
 			Detail: fmt.Sprintf("S3 encrypted %d bytes with AES-256-GCM in 64 KiB authenticated packages (%d layer(s))", wp.part.Size, len(enc.Layers))})
 	}
 	s.publishWipe(q, enc)
@@ -216,10 +216,10 @@ func objectETag(enc store.Encryption, sum []byte) string {
 }
 
 func (s *Server) publishWipe(q *request, enc store.Encryption) {
-	s.publish(q, trace.Event{Op: trace.OpDataKeyWiped, Mode: enc.Mode, KeyARN: enc.KMSKeyARN,
+	s.publish(q, keyflow.Event{Op: keyflow.OpDataKeyWiped, Mode: enc.Mode, KeyARN: enc.KMSKeyARN,
 		Detail: "S3 wiped the plaintext data key from memory"})
 	if enc.Mode == ModeSSEC {
-		s.publish(q, trace.Event{Op: trace.OpSSECKeyForgotten, Mode: ModeSSEC, Detail: "S3 dropped the customer key from memory"})
+		s.publish(q, keyflow.Event{Op: keyflow.OpSSECKeyForgotten, Mode: ModeSSEC, Detail: "S3 dropped the customer key from memory"})
 	}
 }
 
@@ -233,13 +233,13 @@ func (s *Server) publishStored(q *request, o store.Object) {
 	if o.Encryption.BucketKey {
 		what = "ciphertext + data key wrapped by the bucket key + the bucket key wrapped by KMS key " + o.Encryption.KMSKeyARN
 	}
-	s.publish(q, trace.Event{Op: trace.OpStored, Mode: o.Encryption.Mode, VersionID: o.VersionID, KeyARN: o.Encryption.KMSKeyARN,
+	s.publish(q, keyflow.Event{Op: keyflow.OpStored, Mode: o.Encryption.Mode, VersionID: o.VersionID, KeyARN: o.Encryption.KMSKeyARN,
 		Bytes: o.Size, Detail: "S3 stored " + what})
 }
 
 // rejected traces a write refused for an encryption reason.
 func (s *Server) rejected(q *request, err error) {
-	s.publish(q, trace.Event{Op: trace.OpRequestRejected, Err: toS3Error(err).Code + ": " + toS3Error(err).Message})
+	s.publish(q, keyflow.Event{Op: keyflow.OpRequestRejected, Err: toS3Error(err).Code + ": " + toS3Error(err).Message})
 }
 
 // requestHeaders are the headers of a write that S3 stores. aws-chunked is
@@ -336,7 +336,7 @@ func (s *Server) getObject(q *request, head bool) error {
 	}
 	defer ck.wipe()
 	if o.Encryption.Mode == ModeSSEC {
-		s.publish(q, trace.Event{Op: trace.OpSSECKeyChecked, Mode: ModeSSEC, VersionID: o.VersionID,
+		s.publish(q, keyflow.Event{Op: keyflow.OpSSECKeyChecked, Mode: ModeSSEC, VersionID: o.VersionID,
 			Detail: "S3 checked the customer key: its salted HMAC matches the one stored"})
 	}
 	if err := checkConditions(q.r, o); err != nil {
@@ -375,16 +375,16 @@ func (s *Server) getObject(q *request, head bool) error {
 	if err := s.streamObject(q.w, o, keys, off, n); err != nil {
 		// Headers are gone; the only honest signal left is a broken
 		// connection, so the client sees a short body, never bad bytes.
-		s.publish(q, trace.Event{Op: trace.OpRequestRejected, Err: "read failed: " + err.Error()})
+		s.publish(q, keyflow.Event{Op: keyflow.OpRequestRejected, Err: "read failed: " + err.Error()})
 		panic(http.ErrAbortHandler)
 	}
-	s.publish(q, trace.Event{Op: trace.OpDecryptData, Mode: o.Encryption.Mode, Bytes: n, VersionID: o.VersionID,
+	s.publish(q, keyflow.Event{Op: keyflow.OpDecryptData, Mode: o.Encryption.Mode, Bytes: n, VersionID: o.VersionID,
 		KeyARN: o.Encryption.KMSKeyARN, Detail: fmt.Sprintf("S3 decrypted %d bytes and streamed the plaintext over TLS", n)})
 	return nil
 }
 
 func (s *Server) readRejected(q *request, o store.Object, err error) {
-	s.publish(q, trace.Event{Op: trace.OpSSECKeyRejected, Mode: o.Encryption.Mode, VersionID: o.VersionID,
+	s.publish(q, keyflow.Event{Op: keyflow.OpSSECKeyRejected, Mode: o.Encryption.Mode, VersionID: o.VersionID,
 		Err: toS3Error(err).Code + ": " + toS3Error(err).Message})
 }
 

@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/sandbox/kms"
 	"github.com/s3crypt/s3crypt/sandbox/sigv4"
 	"github.com/s3crypt/s3crypt/sandbox/store"
@@ -98,7 +99,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, auth *sigv4.Resul
 	if err := s.route(q); err != nil {
 		e := toS3Error(err)
 		if e == errInternal {
-			s.opt.Trace.Publish(trace.Event{Actor: trace.ActorS3, Op: trace.OpRequestRejected, RequestID: requestID,
+			s.opt.Trace.Publish(keyflow.Event{Actor: keyflow.S3, Op: keyflow.OpRequestRejected, RequestID: requestID,
 				Bucket: q.bucket, Key: q.key, Err: err.Error()})
 			if s.opt.Log != nil {
 				s.opt.Log.Printf("%s %s (request %s): internal error: %v", r.Method, r.URL.Path, requestID, err)
@@ -294,16 +295,16 @@ func (s *Server) bucketARN(bucket string) string { return "arn:aws:s3:::" + buck
 func (s *Server) objectARN(bucket, key string) string { return "arn:aws:s3:::" + bucket + "/" + key }
 
 func (s *Server) kmsCall(q *request) kms.Call {
-	return kms.Call{Caller: "S3", RequestID: q.id, Job: q.r.Header.Get(trace.JobHeader)}
+	return kms.Call{Caller: "S3", RequestID: q.id, Job: q.r.Header.Get(keyflow.JobHeader)}
 }
 
 // publish sends an S3-side trace event tagged with the request.
-func (s *Server) publish(q *request, e trace.Event) {
+func (s *Server) publish(q *request, e keyflow.Event) {
 	if e.Actor == "" {
-		e.Actor = trace.ActorS3
+		e.Actor = keyflow.S3
 	}
 	e.RequestID = q.id
-	e.Job = q.r.Header.Get(trace.JobHeader)
+	e.Job = q.r.Header.Get(keyflow.JobHeader)
 	if e.Bucket == "" {
 		e.Bucket = q.bucket
 	}

@@ -12,79 +12,14 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/s3crypt/s3crypt/keyflow"
 )
 
-// Actor is the party that performed a step.
-type Actor string
+// Event is one step the sandbox took (the shared vocabulary's event).
+type Event = keyflow.Event
 
-// JobHeader is the request header a client sets to find its own requests
-// steps in the trace. It is not signed and carries no secret.
-const JobHeader = "X-S3crypt-Job"
-
-// The parties of the envelope flow.
-const (
-	ActorYou Actor = "you"
-	ActorS3  Actor = "S3"
-	ActorKMS Actor = "KMS"
-)
-
-// Op names one kind of key operation.
-type Op string
-
-// The operations the sandbox reports.
-const (
-	// KMS API operations, as KMS names them.
-	OpCreateKey                       Op = "CreateKey"
-	OpGenerateDataKey                 Op = "GenerateDataKey"
-	OpGenerateDataKeyWithoutPlaintext Op = "GenerateDataKeyWithoutPlaintext"
-	OpEncrypt                         Op = "Encrypt"
-	OpDecrypt                         Op = "Decrypt"
-	OpReEncrypt                       Op = "ReEncrypt"
-	OpEnableKey                       Op = "EnableKey"
-	OpDisableKey                      Op = "DisableKey"
-	OpScheduleKeyDeletion             Op = "ScheduleKeyDeletion"
-	OpCancelKeyDeletion               Op = "CancelKeyDeletion"
-	OpManagedKeyCreated               Op = "ManagedKeyCreated" // aws/s3 created on first use
-
-	// Steps S3 performs on its side.
-	OpDataKeyGenerated Op = "DataKeyGenerated" // S3 made a data key itself (SSE-S3, bucket key, SSE-C)
-	OpDataKeyWrapped   Op = "DataKeyWrapped"   // data key wrapped by the owned root key or a bucket key
-	OpDataKeyUnwrapped Op = "DataKeyUnwrapped" // data key unwrapped (root key, bucket key, SSE-C)
-	OpBucketKeyCreated Op = "BucketKeyCreated" // new bucket key obtained from KMS
-	OpBucketKeyReused  Op = "BucketKeyReused"  // cached bucket key used, no KMS call
-	OpEncryptData      Op = "EncryptData"      // object bytes encrypted (Bytes = plaintext size)
-	OpDecryptData      Op = "DecryptData"      // object bytes decrypted (Bytes = plaintext size)
-	OpDataKeyWiped     Op = "DataKeyWiped"     // plaintext data key zeroed in memory
-	OpSSECKeyChecked   Op = "SSECKeyChecked"   // customer key MD5 checked and HMAC compared
-	OpSSECKeyRejected  Op = "SSECKeyRejected"  // customer key missing or wrong
-	OpStored           Op = "Stored"           // ciphertext and wrapped key(s) committed
-	OpKeyRewrapped     Op = "KeyRewrapped"     // UpdateObjectEncryption re-wrapped a data key
-	OpSSECKeyForgotten Op = "SSECKeyForgotten" // customer key dropped from memory
-	OpRequestRejected  Op = "RequestRejected"  // an encryption request failed (Err says why)
-)
-
-// Event is one step the sandbox took. Zero-value fields are simply absent.
-type Event struct {
-	Seq       uint64            `json:"seq"`
-	Time      time.Time         `json:"time"`
-	Actor     Actor             `json:"actor"`
-	Op        Op                `json:"op"`
-	Caller    string            `json:"caller,omitempty"`    // who asked: "S3" when S3 calls KMS, else the access key id
-	RequestID string            `json:"requestId,omitempty"` // the S3 or KMS request id this step belongs to
-	Job       string            `json:"job,omitempty"`       // the client's X-S3crypt-Job header, to follow its own requests
-	Bucket    string            `json:"bucket,omitempty"`
-	Key       string            `json:"key,omitempty"`
-	VersionID string            `json:"versionId,omitempty"`
-	KeyARN    string            `json:"keyArn,omitempty"`  // KMS key involved
-	Context   map[string]string `json:"context,omitempty"` // encryption context sent to KMS
-	Mode      string            `json:"mode,omitempty"`    // AES256, aws:kms, aws:kms:dsse, SSE-C
-	Layer     int               `json:"layer,omitempty"`   // DSSE layer, 1 or 2
-	Bytes     int64             `json:"bytes,omitempty"`
-	Detail    string            `json:"detail,omitempty"` // one human sentence
-	Err       string            `json:"err,omitempty"`
-}
-
-// Bus fans events out to subscribers and counts KMS calls by caller.
+// Bus fans events out to subscribers and counts KMS requests by caller.
 // Publishing never blocks: a subscriber that falls behind loses events and
 // its Dropped count says how many.
 type Bus struct {
@@ -98,7 +33,7 @@ type Bus struct {
 // CallKey identifies a KMS call counter: who called which operation.
 type CallKey struct {
 	Caller string
-	Op     Op
+	Op     keyflow.Op
 }
 
 // Subscription receives events until cancelled.
@@ -126,9 +61,6 @@ func (b *Bus) Publish(e Event) Event {
 	if e.Time.IsZero() {
 		e.Time = b.now()
 	}
-	if e.Actor == ActorKMS && isKMSCall(e.Op) {
-		b.counts[CallKey{Caller: e.Caller, Op: e.Op}]++
-	}
 	for s := range b.subs {
 		select {
 		case s.c <- e:
@@ -139,13 +71,15 @@ func (b *Bus) Publish(e Event) Event {
 	return e
 }
 
-// isKMSCall reports whether op is a KMS API request (and so is counted).
-func isKMSCall(op Op) bool {
-	switch op {
-	case OpManagedKeyCreated:
-		return false
+// CountKMSRequest counts one KMS request that caller made: every request
+// KMS served, whatever its outcome, as AWS bills and logs them.
+func (b *Bus) CountKMSRequest(caller string, op keyflow.Op) {
+	if b == nil {
+		return
 	}
-	return true
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.counts[CallKey{Caller: caller, Op: op}]++
 }
 
 // Subscribe returns a subscription buffered to n events.
@@ -181,9 +115,9 @@ func (s *Subscription) Dropped() uint64 {
 
 // Count is one KMS call counter.
 type Count struct {
-	Caller string `json:"caller"`
-	Op     Op     `json:"op"`
-	N      int    `json:"n"`
+	Caller string     `json:"caller"`
+	Op     keyflow.Op `json:"op"`
+	N      int        `json:"n"`
 }
 
 // Counts returns the KMS call counters, sorted by caller then operation.

@@ -25,7 +25,7 @@ const (
 	IconOK       = "✓"
 	IconFail     = "✗"
 	IconCancel   = "⊘"
-	IconWiped    = "✗"
+	IconWiped    = "∅" // nothing left: a wipe is a success, not a failure
 	IconLit      = "●"
 	IconPending  = "○"
 	IconArrowR   = "▶"

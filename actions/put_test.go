@@ -315,7 +315,9 @@ func TestTransferErrorsAreDiagnosed(t *testing.T) {
 		t.Fatalf("disabled key: %v (kind %q)", err, actions.KindOf(err))
 	}
 	// A key pending deletion.
-	kc.ScheduleKeyDeletion(context.Background(), &kms.ScheduleKeyDeletionInput{KeyId: ck.KeyMetadata.KeyId, PendingWindowInDays: aws.Int32(7)})
+	if _, err := kc.ScheduleKeyDeletion(context.Background(), &kms.ScheduleKeyDeletionInput{KeyId: ck.KeyMetadata.KeyId, PendingWindowInDays: aws.Int32(7)}); err != nil {
+		t.Fatal(err)
+	}
 	_, err, _ = collect(t, env, &actions.Put{File: src, Bucket: "diag", Key: "x", SSE: actions.SSEKMS, KMSKey: *ck.KeyMetadata.KeyId})
 	if err == nil || !strings.Contains(err.Error(), "cancel-key-deletion") || actions.KindOf(err) != actions.KindKeyPendingDeletion {
 		t.Fatalf("key pending deletion: %v (kind %q)", err, actions.KindOf(err))

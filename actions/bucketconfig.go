@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -99,10 +100,10 @@ func stripComments(data []byte) ([]byte, []ConfigProblem) {
 		default:
 			end := len(out)
 			if out[i+1] == '/' {
-				if n := strings.IndexByte(string(out[i:]), '\n'); n >= 0 {
+				if n := bytes.IndexByte(out[i:], '\n'); n >= 0 {
 					end = i + n
 				}
-			} else if n := strings.Index(string(out[i+2:]), "*/"); n >= 0 {
+			} else if n := bytes.Index(out[i+2:], []byte("*/")); n >= 0 {
 				end = i + 2 + n + 2
 			}
 			text := strings.TrimSpace(string(out[i:end]))

@@ -56,7 +56,9 @@ func TestPutGetCommandsRunInAWSCLI(t *testing.T) {
 		}
 		mine := res.(actions.PutResult).Encryption
 		// Delete the object, then let the aws CLI upload it again.
-		env.Backend.S3.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String("cmds"), Key: aws.String(name)})
+		if _, err := env.Backend.S3.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String("cmds"), Key: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
 		cmd := commandOf(t, evs)
 		stdout, stderr, err := sandboxtest.AWS(t, env.Backend, cmd.Full())
 		if err != nil {

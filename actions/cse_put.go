@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"golang.org/x/sync/errgroup"
 
 	s3c "github.com/s3crypt/s3crypt/crypto"
 )
@@ -129,24 +130,27 @@ func (p *Put) cseParts(ctx context.Context, env *Env, r *Reporter, body io.Reade
 	ps := partSize(env)
 	n := int((ctLen + ps - 1) / ps)
 	conc := min(concurrency(env), maxCSEConcurrency)
+	// ctx's cause is a failed read of the ciphertext, or the caller's.
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
 		mu    sync.Mutex
 		parts = make([]s3types.CompletedPart, 0, n)
-		wg    sync.WaitGroup
-		free  = make(chan []byte, conc) // buffers; nil = not allocated yet
+		// free holds the buffers (nil = not allocated yet); a part in
+		// flight holds one, so free bounds the parts in flight too.
+		free = make(chan []byte, conc)
 	)
 	for range conc {
 		free <- nil
 	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
+	eg, gctx := errgroup.WithContext(ctx)
+	for i := 0; i < n && gctx.Err() == nil; i++ {
 		var buf []byte
 		select {
 		case buf = <-free:
-		case <-ctx.Done():
+		case <-gctx.Done():
 		}
-		if ctx.Err() != nil {
+		if gctx.Err() != nil {
 			break
 		}
 		if buf == nil {
@@ -157,22 +161,24 @@ func (p *Put) cseParts(ctx context.Context, env *Env, r *Reporter, body io.Reade
 			cancel(fmt.Errorf("encrypt part %d: %w", i+1, err))
 			break
 		}
-		wg.Add(1)
-		go func(num int32, buf []byte) {
-			defer wg.Done()
+		num := int32(i + 1)
+		eg.Go(func() error {
 			defer func() { free <- buf[:cap(buf)] }()
-			part, err := p.sendPart(ctx, env, r, uploadID, num, bytes.NewReader(buf), int64(len(buf)))
+			part, err := p.sendPart(gctx, env, r, uploadID, num, bytes.NewReader(buf), int64(len(buf)))
 			if err != nil {
-				cancel(err)
-				return
+				return err
 			}
 			mu.Lock()
 			parts = append(parts, part)
 			mu.Unlock()
-		}(int32(i+1), buf)
+			return nil
+		})
 	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
+	err := eg.Wait()
+	if ctx.Err() != nil {
+		err = context.Cause(ctx)
+	}
+	if err != nil {
 		return nil, err
 	}
 	sort.Slice(parts, func(i, j int) bool { return *parts[i].PartNumber < *parts[j].PartNumber })

@@ -15,7 +15,7 @@ import (
 // apiErr is an SDK error as a failed request returns it: an API error
 // with its code and message inside an HTTP response error.
 func apiErr(status int, code, msg string) error {
-	var inner error = errors.New("no body")
+	inner := errors.New("no body")
 	if code != "" || msg != "" {
 		inner = &smithy.GenericAPIError{Code: code, Message: msg}
 	}

@@ -6,13 +6,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // Get downloads an object to a local file ("-" for standard output).
@@ -194,36 +194,23 @@ func (g *Get) headInput() *s3.HeadObjectInput {
 }
 
 // ranges downloads a large object in parallel ranged GETs, each written at
-// its offset; If-Match pins every range to the same version.
+// its offset; If-Match pins every range to the same version. The first
+// failed range cancels the others.
 func (g *Get) ranges(ctx context.Context, env *Env, r *Reporter, f *os.File, size int64, etag string) (GetResult, error) {
 	ps := partSize(env)
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	var (
-		wg   sync.WaitGroup
-		done atomic.Int64
-		sem  = make(chan struct{}, concurrency(env))
-	)
-	for off := int64(0); off < size && ctx.Err() == nil; off += ps {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func(off, end int64) {
-			defer wg.Done()
-			defer func() { <-sem }()
+	var done atomic.Int64
+	eg, gctx := errgroup.WithContext(ctx)
+	eg.SetLimit(concurrency(env))
+	for off := int64(0); off < size && gctx.Err() == nil; off += ps {
+		end := min(off+ps, size)
+		eg.Go(func() error {
 			in := g.input()
 			in.ChecksumMode = ""
 			in.Range = aws.String(fmt.Sprintf("bytes=%d-%d", off, end-1))
 			in.IfMatch = aws.String(etag)
-			out, err := env.Backend.S3.GetObject(ctx, in, withJob(r))
+			out, err := env.Backend.S3.GetObject(gctx, in, withJob(r))
 			if err != nil {
-				cancel(err)
-				return
+				return err
 			}
 			defer out.Body.Close()
 			w := io.NewOffsetWriter(f, off)
@@ -231,13 +218,14 @@ func (g *Get) ranges(ctx context.Context, env *Env, r *Reporter, f *os.File, siz
 			if err == nil && n != end-off {
 				err = fmt.Errorf("range %d-%d: got %d bytes", off, end-1, n)
 			}
-			if err != nil {
-				cancel(err)
-			}
-		}(off, min(off+ps, size))
+			return err
+		})
 	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
+	err := eg.Wait()
+	if ctx.Err() != nil { // cancelled by the caller: say so, not what a range saw of it
+		err = context.Cause(ctx)
+	}
+	if err != nil {
 		return GetResult{}, err
 	}
 	return GetResult{Size: size}, nil

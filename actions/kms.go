@@ -70,7 +70,7 @@ func keyInfoFrom(m *kmstypes.KeyMetadata) KeyInfo {
 		KeyManager: string(m.KeyManager), Origin: string(m.Origin), CreationDate: aws.ToTime(m.CreationDate),
 		DeletionDate: m.DeletionDate, Rotation: RotationUnknown}
 	if k.KeySpec == "" {
-		k.KeySpec = string(m.CustomerMasterKeySpec)
+		k.KeySpec = string(m.CustomerMasterKeySpec) //nolint:staticcheck // SA1019: the fallback for endpoints that send only the deprecated field
 	}
 	for _, a := range m.EncryptionAlgorithms {
 		k.EncryptionAlgorithms = append(k.EncryptionAlgorithms, string(a))

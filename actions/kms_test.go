@@ -198,7 +198,7 @@ func TestKeyStatesAndAliases(t *testing.T) {
 	res, evs = mustRun(t, env, &actions.ScheduleKeyDeletion{KeyID: "alias/st", Days: 7})
 	st := res.(actions.KeyStateResult)
 	if st.KeyState != "PendingDeletion" || st.PendingWindowInDays != 7 || st.KeyID != id || st.DeletionDate == nil ||
-		st.DeletionDate.Sub(time.Now()) < 6*24*time.Hour || !strings.Contains(st.Warning, "permanently unreadable") ||
+		time.Until(*st.DeletionDate) < 6*24*time.Hour || !strings.Contains(st.Warning, "permanently unreadable") ||
 		!strings.Contains(st.Next, "cancel-key-deletion --key-id alias/st") {
 		t.Fatalf("schedule %+v", st)
 	}

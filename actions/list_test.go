@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go/middleware"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/s3crypt/s3crypt/actions"
 	s3c "github.com/s3crypt/s3crypt/crypto"
@@ -170,25 +170,16 @@ func TestListObjectsManyPagesBoundedHeads(t *testing.T) {
 	env := bkEnv(t)
 	mustRun(t, env, &actions.MakeBucket{Bucket: "many"})
 	const n = 2100
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	sem := make(chan struct{}, 32)
+	g, ctx := errgroup.WithContext(context.Background())
+	g.SetLimit(32)
 	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			_, err := env.Backend.S3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("many"),
+		g.Go(func() error {
+			_, err := env.Backend.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("many"),
 				Key: aws.String(fmt.Sprintf("k/%05d", i)), Body: strings.NewReader("x")})
-			if err != nil {
-				errs <- err
-			}
-		}()
+			return err
+		})
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
 	var hc headCounter

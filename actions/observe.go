@@ -85,7 +85,7 @@ func (o *observer) drain(ctx context.Context, wait bool) []Step {
 
 // stepFromTrace turns a sandbox trace event into an observed step.
 func stepFromTrace(e keyflow.Event) Step {
-	s := Step{Time: e.Time, Actor: Actor(e.Actor), Op: e.Op, Title: string(e.Op), Detail: e.Detail,
+	s := Step{Time: e.Time, Actor: e.Actor, Op: e.Op, Title: string(e.Op), Detail: e.Detail,
 		KeyARN: e.KeyARN, Context: e.Context, Bytes: e.Bytes, Observed: true}
 	if e.Actor == keyflow.KMS {
 		s.To = You

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"golang.org/x/sync/errgroup"
 
 	s3c "github.com/s3crypt/s3crypt/crypto"
 	"github.com/s3crypt/s3crypt/keyflow"
@@ -351,42 +352,34 @@ func (p *Put) multipartWith(ctx context.Context, env *Env, r *Reporter, meta map
 func (p *Put) uploadParts(ctx context.Context, env *Env, r *Reporter, f *os.File, size int64, uploadID *string) ([]s3types.CompletedPart, error) {
 	ps := partSize(env)
 	n := int((size + ps - 1) / ps)
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	var (
 		mu    sync.Mutex
 		parts = make([]s3types.CompletedPart, 0, n)
 		done  atomic.Int64
-		wg    sync.WaitGroup
-		sem   = make(chan struct{}, concurrency(env))
 	)
-	for i := 0; i < n && ctx.Err() == nil; i++ {
+	eg, gctx := errgroup.WithContext(ctx)
+	eg.SetLimit(concurrency(env))
+	for i := 0; i < n && gctx.Err() == nil; i++ {
 		off := int64(i) * ps
 		length := min(ps, size-off)
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func(num int32) {
-			defer wg.Done()
-			defer func() { <-sem }()
+		num := int32(i + 1)
+		eg.Go(func() error {
 			body := newProgressReader(io.NewSectionReader(f, off, length), size, r, &done)
-			part, err := p.sendPart(ctx, env, r, uploadID, num, body, length)
+			part, err := p.sendPart(gctx, env, r, uploadID, num, body, length)
 			if err != nil {
-				cancel(err)
-				return
+				return err
 			}
 			mu.Lock()
 			parts = append(parts, part)
 			mu.Unlock()
-		}(int32(i + 1))
+			return nil
+		})
 	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
+	err := eg.Wait()
+	if ctx.Err() != nil { // cancelled by the caller: say so, not what a part saw of it
+		err = context.Cause(ctx)
+	}
+	if err != nil {
 		return nil, err
 	}
 	sort.Slice(parts, func(i, j int) bool { return *parts[i].PartNumber < *parts[j].PartNumber })

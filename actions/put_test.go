@@ -58,7 +58,7 @@ func xferFile(t *testing.T, n int) (string, []byte) {
 }
 
 // collect runs a synchronously and returns its result, error and events.
-func collect(t *testing.T, env *actions.Env, a actions.Action) (any, error, []actions.Event) {
+func collect(t *testing.T, env *actions.Env, a actions.Action) (any, error, []actions.Event) { //nolint:staticcheck // ST1008: events last, as most callers drop them
 	t.Helper()
 	var evs []actions.Event
 	res, err := actions.RunSync(context.Background(), env, a, func(e actions.Event) { evs = append(evs, e) })
@@ -307,13 +307,17 @@ func TestTransferErrorsAreDiagnosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kc.DisableKey(context.Background(), &kms.DisableKeyInput{KeyId: ck.KeyMetadata.KeyId})
+	if _, err := kc.DisableKey(context.Background(), &kms.DisableKeyInput{KeyId: ck.KeyMetadata.KeyId}); err != nil {
+		t.Fatal(err)
+	}
 	_, err, _ = collect(t, env, &actions.Put{File: src, Bucket: "diag", Key: "x", SSE: actions.SSEKMS, KMSKey: *ck.KeyMetadata.KeyId})
 	if err == nil || !strings.Contains(err.Error(), "s3crypt kms enable-key") || actions.KindOf(err) != actions.KindKeyDisabled {
 		t.Fatalf("disabled key: %v (kind %q)", err, actions.KindOf(err))
 	}
 	// A key pending deletion.
-	kc.ScheduleKeyDeletion(context.Background(), &kms.ScheduleKeyDeletionInput{KeyId: ck.KeyMetadata.KeyId, PendingWindowInDays: aws.Int32(7)})
+	if _, err := kc.ScheduleKeyDeletion(context.Background(), &kms.ScheduleKeyDeletionInput{KeyId: ck.KeyMetadata.KeyId, PendingWindowInDays: aws.Int32(7)}); err != nil {
+		t.Fatal(err)
+	}
 	_, err, _ = collect(t, env, &actions.Put{File: src, Bucket: "diag", Key: "x", SSE: actions.SSEKMS, KMSKey: *ck.KeyMetadata.KeyId})
 	if err == nil || !strings.Contains(err.Error(), "cancel-key-deletion") || actions.KindOf(err) != actions.KindKeyPendingDeletion {
 		t.Fatalf("key pending deletion: %v (kind %q)", err, actions.KindOf(err))

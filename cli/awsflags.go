@@ -105,7 +105,7 @@ func notAKey(path string) error {
 	}
 	k, err := s3c.ParseSSECKeyFile([]byte(path))
 	if err != nil {
-		return nil
+		return nil //nolint:nilerr // not a key either: the caller's own error says what is wrong
 	}
 	k.Wipe()
 	return fmt.Errorf("this is not a file but reads as an SSE-C key itself (not repeated here): s3crypt takes the key from a file, so it stays out of your shell history and the process list; write it to a file (mode 0600) and pass --sse-c-key FILE")
@@ -142,7 +142,7 @@ func parseContext(text string) (map[string]string, error) {
 	out := map[string]string{}
 	if strings.HasPrefix(text, "{") {
 		if err := json.Unmarshal([]byte(text), &out); err != nil {
-			return nil, fmt.Errorf("%q is not a JSON object of strings: %v", text, err)
+			return nil, fmt.Errorf("%q is not a JSON object of strings: %w", text, err)
 		}
 		return out, nil
 	}

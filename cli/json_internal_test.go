@@ -83,7 +83,7 @@ func (f *filler) fill(v reflect.Value) {
 		f.fill(p.Elem())
 		v.Set(p)
 	case reflect.Struct:
-		for i := 0; i < v.NumField(); i++ {
+		for i := range v.NumField() {
 			sf := v.Type().Field(i)
 			if !sf.IsExported() || sf.Tag.Get("json") == "-" {
 				continue

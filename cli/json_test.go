@@ -22,7 +22,7 @@ import (
 // serve and the UI, which print no result.
 func verbs(t reflect.Type, prefix string) []string {
 	var out []string
-	for i := 0; i < t.NumField(); i++ {
+	for i := range t.NumField() {
 		f := t.Field(i)
 		if _, ok := f.Tag.Lookup("cmd"); !ok {
 			continue

@@ -5,6 +5,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/hex"
+	"errors"
 	"math/rand/v2"
 	"testing"
 )
@@ -109,7 +110,7 @@ func TestGCMStreamLengthLimit(t *testing.T) {
 	if err := s.seal(make([]byte, 1), make([]byte, 1)); err != nil {
 		t.Fatalf("last allowed byte refused: %v", err)
 	}
-	if err := s.seal(make([]byte, 1), make([]byte, 1)); err != ErrTooLong {
+	if err := s.seal(make([]byte, 1), make([]byte, 1)); !errors.Is(err, ErrTooLong) {
 		t.Fatalf("byte past the GCM limit: err = %v, want ErrTooLong", err)
 	}
 }

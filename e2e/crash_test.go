@@ -106,7 +106,7 @@ func TestCrashMidUpload(t *testing.T) {
 	sum := md5.Sum(raw)
 	e := &crashEnv{t: t, bin: testtool.BuildBinary(t), dir: t.TempDir(), ledger: ledger{keys: map[string]*entry{}},
 		ssecK: base64.StdEncoding.EncodeToString(raw), ssecM: base64.StdEncoding.EncodeToString(sum[:])}
-	for round := 0; round < crashRounds; round++ {
+	for round := range crashRounds {
 		srv := testtool.StartServe(t, e.bin, e.dir)
 		s3c, kmsc, err := srv.Clients()
 		if err != nil {
@@ -160,7 +160,7 @@ func (e *crashEnv) uploadAndKill(srv *testtool.Serve, s3c *s3.Client, round int)
 	var killed atomic.Bool
 	var acked, failed atomic.Int64
 	var wg sync.WaitGroup
-	for w := 0; w < crashWorkers; w++ {
+	for w := range crashWorkers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -235,7 +235,7 @@ func (w *worker) uploadOne(ctx context.Context, n int) error {
 func fillRandom(rng *mrand.Rand, b []byte) {
 	for i := 0; i+8 <= len(b); i += 8 {
 		v := rng.Uint64()
-		for j := 0; j < 8; j++ {
+		for j := range 8 {
 			b[i+j] = byte(v >> (8 * j))
 		}
 	}

@@ -193,13 +193,6 @@ func line(screen string, i int) string {
 	return rows[i]
 }
 
-// lastRows returns the screen's last n non-empty rows joined (the status
-// line and the help bar).
-func lastRows(screen string, n int) string {
-	rows := strings.Split(strings.TrimRight(screen, "\n"), "\n")
-	return strings.Join(rows[max(0, len(rows)-n):], "\n")
-}
-
 // sessionSafe makes a test name usable as a tmux session name.
 func sessionSafe(name string) string {
 	return strings.Map(func(r rune) rune {

@@ -48,7 +48,7 @@ func attach(ctx context.Context, dir string) (*Sandbox, error) {
 	defer cancel()
 	resp, err := sb.signedGet(pingCtx, "kms-calls")
 	if err != nil {
-		return nil, fmt.Errorf("%w (%v)", inUse, err)
+		return nil, fmt.Errorf("%w (%w)", inUse, err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -125,7 +125,7 @@ func (sb *Sandbox) Subscribe(ctx context.Context) (<-chan keyflow.Event, error) 
 		}()
 		return out, nil
 	}
-	resp, err := sb.signedGet(ctx, "trace")
+	resp, err := sb.signedGet(ctx, "trace") //nolint:bodyclose // closed below, or by the goroutine that reads the stream
 	if err != nil {
 		return nil, fmt.Errorf("follow the sandbox trace: %w", err)
 	}

@@ -204,19 +204,21 @@ func TestAuthentication(t *testing.T) {
 	_, err = unknown.ListObjectsV2(ctx(), &s3.ListObjectsV2Input{Bucket: aws.String("auth")})
 	wantErr(t, err, "InvalidAccessKeyId", 403)
 	resp, err := e.sb.HTTPClient().Get(e.sb.Endpoint() + "/auth")
-	if err != nil || resp.StatusCode != 403 {
+	if err != nil || resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("unsigned S3 request: %v %v", err, resp)
 	}
 	resp.Body.Close()
-	req, _ := http.NewRequest("POST", e.sb.Endpoint()+"/", strings.NewReader("{}"))
+	req, _ := http.NewRequest(http.MethodPost, e.sb.Endpoint()+"/", strings.NewReader("{}"))
 	req.Header.Set("X-Amz-Target", "TrentService.ListKeys")
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	resp, err = e.sb.HTTPClient().Do(req)
-	if err != nil || resp.StatusCode != 400 {
+	if err != nil || resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("unsigned KMS request: %v %v", err, resp)
 	}
 	var body bytes.Buffer
-	body.ReadFrom(resp.Body)
+	if _, err := body.ReadFrom(resp.Body); err != nil {
+		t.Fatal(err)
+	}
 	resp.Body.Close()
 	if !strings.Contains(body.String(), "MissingAuthenticationTokenException") {
 		t.Fatalf("unsigned KMS body: %s", body.String())
@@ -239,7 +241,9 @@ func TestPlainHTTPAndAttach(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got bytes.Buffer
-	got.ReadFrom(out.Body)
+	if _, err := got.ReadFrom(out.Body); err != nil {
+		t.Fatal(err)
+	}
 	mustEqual(t, "over http", got.Bytes(), data)
 
 	// A second Start on the same directory attaches.

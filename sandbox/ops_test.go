@@ -79,7 +79,9 @@ func TestBucketAndObjectOperations(t *testing.T) {
 	_, err = e.s3.CompleteMultipartUpload(ctx(), &s3.CompleteMultipartUploadInput{Bucket: aws.String("ops"), Key: aws.String("small"),
 		UploadId: up2.UploadId, MultipartUpload: &s3types.CompletedMultipartUpload{Parts: small}})
 	wantErr(t, err, "EntityTooSmall", 400)
-	e.s3.AbortMultipartUpload(ctx(), &s3.AbortMultipartUploadInput{Bucket: aws.String("ops"), Key: aws.String("small"), UploadId: up2.UploadId})
+	if _, err := e.s3.AbortMultipartUpload(ctx(), &s3.AbortMultipartUploadInput{Bucket: aws.String("ops"), Key: aws.String("small"), UploadId: up2.UploadId}); err != nil {
+		t.Fatal(err)
+	}
 	// DeleteObjects removes several keys at once.
 	del, err := e.s3.DeleteObjects(ctx(), &s3.DeleteObjectsInput{Bucket: aws.String("ops"), Delete: &s3types.Delete{Objects: []s3types.ObjectIdentifier{
 		{Key: aws.String("src")}, {Key: aws.String("assembled")}, {Key: aws.String("never-existed")}}}})

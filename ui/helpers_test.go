@@ -99,7 +99,7 @@ func (d *fakeData) ListObjects(_ context.Context, bucket, prefix, token string, 
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Folder && !all[j].Folder })
 	start := 0
 	if token != "" {
-		fmt.Sscanf(token, "%d", &start)
+		_, _ = fmt.Sscanf(token, "%d", &start) // a token this fake made; a bad one starts at 0
 	}
 	end := min(start+max, len(all))
 	page := ObjectPage{Bucket: bucket, Prefix: prefix, Rows: all[start:end]}

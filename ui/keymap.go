@@ -92,9 +92,3 @@ func DefaultKeyMap() KeyMap {
 func (k KeyMap) listHelp() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End}
 }
-
-// globalHelp is the help every screen shares.
-func (k KeyMap) globalHelp() []key.Binding {
-	return []key.Binding{k.NextView, k.ViewKeys, k.ViewBuckets, k.ViewObjects, k.FocusNext, k.Refresh,
-		k.Copy, k.StepBack, k.StepFwd, k.PrevJob, k.NextJob, k.CancelJob, k.Help, k.Quit}
-}

@@ -67,7 +67,7 @@ func BackendInfoOf(b *awsclient.Backend) BackendInfo {
 func redirectLog() func() {
 	prevOut, prevFlags := log.Writer(), log.Flags()
 	prevSlog := slog.Default()
-	var out io.Writer = io.Discard
+	out := io.Discard
 	var f *os.File
 	if dir, err := os.UserCacheDir(); err == nil {
 		dir = filepath.Join(dir, "s3crypt")

@@ -101,7 +101,7 @@ func (s *Serve) readExports(lines <-chan string) error {
 		case line, ok := <-lines:
 			if !ok {
 				<-s.exited
-				return fmt.Errorf("serve exited before it was ready: %v", s.err)
+				return fmt.Errorf("serve exited before it was ready: %w", s.err)
 			}
 			if name, val, found := strings.Cut(strings.TrimPrefix(line, "export "), "="); found && strings.HasPrefix(line, "export ") {
 				vals[name] = val

@@ -96,7 +96,7 @@ func BuildBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		removeStaleBuilds()
-		dir, err := os.MkdirTemp("", fmt.Sprintf("%s%d-", buildDirPrefix, os.Getpid()))
+		dir, err := os.MkdirTemp("", fmt.Sprintf("%s%d-", buildDirPrefix, os.Getpid())) //nolint:usetesting // one build shared by every test of the process, not one test's
 		if err != nil {
 			buildErr = fmt.Errorf("make a directory for the test binary: %w", err)
 			return

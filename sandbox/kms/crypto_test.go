@@ -37,9 +37,9 @@ func TestGenerateDataKey(t *testing.T) {
 			t.Fatalf("Decrypt of data key: %v", err)
 		}
 	}
-	wp, err := e.client.GenerateDataKeyWithoutPlaintext(ctx, &awskms.GenerateDataKeyWithoutPlaintextInput{KeyId: aws.String("alias/none"), KeySpec: "AES_256"})
+	_, err := e.client.GenerateDataKeyWithoutPlaintext(ctx, &awskms.GenerateDataKeyWithoutPlaintextInput{KeyId: aws.String("alias/none"), KeySpec: "AES_256"})
 	wantErr(t, err, "NotFoundException", "Alias arn:aws:kms:us-east-1:111122223333:alias/none is not found.")
-	wp, err = e.client.GenerateDataKeyWithoutPlaintext(ctx, &awskms.GenerateDataKeyWithoutPlaintextInput{KeyId: id, KeySpec: "AES_256", EncryptionContext: ec})
+	wp, err := e.client.GenerateDataKeyWithoutPlaintext(ctx, &awskms.GenerateDataKeyWithoutPlaintextInput{KeyId: id, KeySpec: "AES_256", EncryptionContext: ec})
 	if err != nil {
 		t.Fatal(err)
 	}

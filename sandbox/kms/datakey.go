@@ -231,10 +231,9 @@ func (k *KMS) GenerateRandom(c Call, n int) ([]byte, error) {
 func (k *KMS) generateRandom(c Call, n *int) ([]byte, error) {
 	var err error
 	var b []byte
-	switch {
-	case n == nil:
+	if n == nil {
 		err = newErr(TypeValidation, "NumberOfBytes is required.")
-	default:
+	} else {
 		err = checkRange("numberOfBytes", *n, 1, 1024)
 	}
 	if err == nil {

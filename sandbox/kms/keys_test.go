@@ -73,7 +73,7 @@ func TestCreateAndDescribeKey(t *testing.T) {
 		"Origin":                {string(d.Origin), "AWS_KMS"},
 		"KeyManager":            {string(d.KeyManager), "CUSTOMER"},
 		"KeySpec":               {string(d.KeySpec), "SYMMETRIC_DEFAULT"},
-		"CustomerMasterKeySpec": {string(d.CustomerMasterKeySpec), "SYMMETRIC_DEFAULT"},
+		"CustomerMasterKeySpec": {string(d.CustomerMasterKeySpec), "SYMMETRIC_DEFAULT"}, //nolint:staticcheck // SA1019: KMS still returns the deprecated field, so the sandbox must
 	}
 	for field, v := range checks {
 		if v[0] != v[1] {

@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -66,8 +67,8 @@ func TestCustomerKeyValidationOrder(t *testing.T) {
 		{h(hSSECAlg, "AES256", hSSECKey, key, hSSECKeyMD5, "AAAAAAAAAAAAAAAAAAAAAA=="), "InvalidArgument", "did not match"},
 	} {
 		_, err := parseCustomerKey(c.h, plainPrefix, true)
-		e, ok := err.(*Error)
-		if !ok || e.Code != c.code || !contains(e.Message, c.msg) {
+		var e *Error
+		if !errors.As(err, &e) || e.Code != c.code || !contains(e.Message, c.msg) {
 			t.Errorf("%v: got %v", c.h, err)
 		}
 	}

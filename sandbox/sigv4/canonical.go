@@ -86,7 +86,7 @@ func uriEncode(s string, encodeSlash bool) string {
 	const hexUpper = "0123456789ABCDEF"
 	var b strings.Builder
 	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		c := s[i]
 		if isUnreserved(c) || (c == '/' && !encodeSlash) {
 			b.WriteByte(c)
@@ -190,7 +190,7 @@ func collapseSpaces(v string, tabs bool) string {
 	var b strings.Builder
 	b.Grow(len(v))
 	pending := false
-	for i := 0; i < len(v); i++ {
+	for i := range len(v) {
 		if isSpace(v[i]) {
 			pending = b.Len() > 0
 			continue

@@ -181,7 +181,9 @@ func (zeros) Read(p []byte) (int, error) {
 func TestSignedChunkBoundedMemory(t *testing.T) {
 	const size = 64 << 20
 	h := sha256.New()
-	io.CopyN(h, zeros{}, size)
+	if _, err := io.CopyN(h, zeros{}, size); err != nil {
+		t.Fatal(err)
+	}
 	at := exampleTime
 	key := signingKey(testSecret, "20130524", testRegion, "s3")
 	s := &chunkSigner{key: key, amzDate: at.Format(amzDateLayout), scope: "20130524/us-east-1/s3/aws4_request"}

@@ -2,6 +2,7 @@ package sigv4
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -123,7 +124,7 @@ func TestAuthFailures(t *testing.T) {
 	for _, c := range cases {
 		_, err := newVerifier(c.now).Verify(c.req)
 		wantError(t, err, c.status, c.code, c.msg)
-		if e := err.(*Error); e.Region != c.reg {
+		if e := (*Error)(nil); !errors.As(err, &e) || e.Region != c.reg {
 			t.Errorf("%s: Region = %q, want %q", c.name, e.Region, c.reg)
 		}
 	}

@@ -100,7 +100,7 @@ func validBlobID(id string) bool {
 	if len(id) != blobIDLen {
 		return false
 	}
-	for i := 0; i < len(id); i++ {
+	for i := range len(id) {
 		c := id[i]
 		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
 			return false
@@ -173,7 +173,7 @@ func (s *Store) cleanTmp() error {
 func (s *Store) collectOrphans() error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		refs := tx.Bucket(blobRefsName)
-		for i := 0; i < 256; i++ {
+		for i := range 256 {
 			d := filepath.Join(s.blobDir(), fmt.Sprintf("%02x", i))
 			entries, err := os.ReadDir(d)
 			if errors.Is(err, os.ErrNotExist) {

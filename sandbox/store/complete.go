@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -40,7 +41,7 @@ func (s *Store) CompleteUpload(bucket, key, uploadID string, o Object) (stored O
 			return err
 		}
 		unused, err := b.dropUpload(key, uploadID)
-		garbage = append(replaced, unused...)
+		garbage = slices.Concat(replaced, unused)
 		return err
 	})
 	if err != nil {

@@ -14,9 +14,9 @@ func TestConcurrentWriters(t *testing.T) {
 	s := openTest(t)
 	mustCreateBucket(t, s, "b", "")
 	var wg sync.WaitGroup
-	for g := 0; g < 8; g++ {
+	for g := range 8 {
 		wg.Go(func() {
-			for i := 0; i < 40; i++ {
+			for i := range 40 {
 				key := fmt.Sprintf("k%d", i%5)
 				data := fmt.Sprintf("%s-from-%d", key, g)
 				id, n, err := s.WriteBlob(strings.NewReader(data))

@@ -44,7 +44,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var kept []string
-	for round := 0; round < 4; round++ {
+	for range 4 {
 		kept = append(kept, runAndKill(t, dir, 2+mrand.IntN(25))...)
 		verifyAfterCrash(t, dir, kept)
 	}

@@ -164,7 +164,7 @@ func TestListObjectsPagingMatchesBruteForce(t *testing.T) {
 		}
 	})
 	putKeys(t, s, "b", keys)
-	for i := 0; i < 200; i++ {
+	for range 200 {
 		prefix := []string{"", "a", "a/", "b-", "é", "~a"}[rng.IntN(6)]
 		delim := []string{"", "/", "-", "a/", "é"}[rng.IntN(5)]
 		max := 1 + rng.IntN(40)
@@ -180,12 +180,12 @@ func TestListObjects20kWithDelimiter(t *testing.T) {
 	s := openTest(t)
 	mustCreateBucket(t, s, "b", "")
 	var keys []string
-	for d := 0; d < 200; d++ {
-		for f := 0; f < 100; f++ {
+	for d := range 200 {
+		for f := range 100 {
 			keys = append(keys, fmt.Sprintf("dir%03d/file%03d", d, f))
 		}
 	}
-	for f := 0; f < 50; f++ {
+	for f := range 50 {
 		keys = append(keys, fmt.Sprintf("top%03d", f))
 	}
 	putKeys(t, s, "b", keys)
@@ -216,7 +216,7 @@ func TestListVersionsPaging(t *testing.T) {
 	var want []string // key@version newest first within a key
 	for _, key := range []string{"a", "b/1", "b/2", "c"} {
 		var ids []string
-		for i := 0; i < 3; i++ {
+		for range 3 {
 			o, _ := putData(t, s, "b", key, key)
 			ids = append(ids, key+"@"+o.VersionID)
 		}

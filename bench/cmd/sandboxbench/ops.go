@@ -2,18 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"golang.org/x/sync/errgroup"
 )
 
 // putSingle streams the source file in one PutObject with SSE-KMS.
@@ -112,27 +111,12 @@ func (b *bench) getRanges(ctx context.Context, key string) error {
 // parallel runs f(0..n-1), at most conc at a time; the first error
 // cancels the rest and is returned.
 func parallel(ctx context.Context, n, conc int, f func(context.Context, int) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	sem := make(chan struct{}, conc)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var errs []error
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(conc)
 	for i := 0; i < n && ctx.Err() == nil; i++ {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if err := f(ctx, i); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-				cancel()
-			}
-		}()
+		g.Go(func() error { return f(ctx, i) })
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return g.Wait()
 }
 
 // resetPeakRSS resets the kernel's peak-RSS mark (VmHWM) of pid.

@@ -121,13 +121,3 @@ func (t *term) quit() error {
 	}
 	return nil
 }
-
-// rowWith returns the first row of screen containing s.
-func rowWith(screen, s string) string {
-	for _, r := range strings.Split(screen, "\n") {
-		if strings.Contains(r, s) {
-			return r
-		}
-	}
-	return ""
-}

@@ -50,14 +50,6 @@ func (m flowMode) String() string {
 	return "—"
 }
 
-// usesKMS reports whether the diagram's keys live in KMS.
-func (m flowMode) usesKMS() bool {
-	if md := m.mode(); md != nil {
-		return md.UsesKMS()
-	}
-	return m == flowKMS
-}
-
 // flowSpec says which diagram a job draws and for what.
 type flowSpec struct {
 	Mode    flowMode

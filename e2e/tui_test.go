@@ -50,7 +50,7 @@ func TestTUIEncryptionWalkthrough(t *testing.T) {
 	term.keys("Enter")
 	term.waitFor(tuiShort, "empty — press u to upload")
 	term.keys("u")
-	term.waitFor(tuiShort, "Upload to s3://"+bucket+"/", "bucket default (SSE-KMS)")
+	term.waitFor(tuiShort, "Upload to s3://"+bucket+"/", "bucket default (SSE-KMS + bucket key)")
 	term.typeText(plain)
 	term.waitFor(tuiShort, tail(plain))
 	term.keys("C-s")

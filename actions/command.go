@@ -96,8 +96,7 @@ func CredentialsLine(b *awsclient.Backend) string {
 	if b == nil {
 		return ""
 	}
-	switch b.Kind {
-	case awsclient.KindSandbox:
+	if b.Kind == awsclient.KindSandbox {
 		dir := ""
 		if b.Sandbox != nil {
 			dir = b.Sandbox.Dir()

@@ -142,7 +142,9 @@ func TestSSECCommandSequences(t *testing.T) {
 	k, _ := s3c.RandomKey(32)
 	dir := t.TempDir()
 	b64 := filepath.Join(dir, "k.b64")
-	os.WriteFile(b64, []byte(base64.StdEncoding.EncodeToString(k.Bytes())), 0o600)
+	if err := os.WriteFile(b64, []byte(base64.StdEncoding.EncodeToString(k.Bytes())), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		key  *actions.SSECKey
 		prep string

@@ -1,7 +1,6 @@
 package actions
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -137,12 +136,6 @@ func cseContentError(op, obj string, err error) *Error {
 		e.Fix = "Nothing was written; restore the object from a version you trust"
 	}
 	return e
-}
-
-// metadataJSON renders user metadata for --metadata.
-func metadataJSON(m map[string]string) string {
-	data, _ := json.Marshal(m)
-	return string(data)
 }
 
 // cseCommands is what the aws CLI can do for a client-side upload. It

@@ -82,7 +82,9 @@ func TestKMSCommandsRunInAWSCLI(t *testing.T) {
 		dir := t.TempDir()
 		// encrypt: the aws CLI's ciphertext file decrypts with s3crypt.
 		_, evs := mustRun(t, env, &actions.KMSEncrypt{KeyID: c.key, In: in, Out: filepath.Join(dir, "mine"), Context: ctx})
-		os.Rename(filepath.Join(dir, "mine"), filepath.Join(dir, "mine.s3crypt"))
+		if err := os.Rename(filepath.Join(dir, "mine"), filepath.Join(dir, "mine.s3crypt")); err != nil {
+			t.Fatal(err)
+		}
 		awsRun(t, env, kmsCommands(evs)[0])
 		theirs, _ := os.ReadFile(filepath.Join(dir, "mine"))
 		rsaKey := map[bool]string{true: rsa}[c.key == rsa]
@@ -91,7 +93,9 @@ func TestKMSCommandsRunInAWSCLI(t *testing.T) {
 		}
 		// decrypt: the aws CLI decrypts s3crypt's ciphertext file to the same plaintext.
 		_, evs = mustRun(t, env, &actions.KMSDecrypt{KeyID: rsaKey, In: filepath.Join(dir, "mine.s3crypt"), Out: filepath.Join(dir, "plain"), Context: ctx})
-		os.Rename(filepath.Join(dir, "plain"), filepath.Join(dir, "plain.s3crypt"))
+		if err := os.Rename(filepath.Join(dir, "plain"), filepath.Join(dir, "plain.s3crypt")); err != nil {
+			t.Fatal(err)
+		}
 		awsRun(t, env, kmsCommands(evs)[0])
 		if got, _ := os.ReadFile(filepath.Join(dir, "plain")); !bytes.Equal(got, plain) {
 			t.Fatalf("%s: aws kms decrypt of s3crypt's file differs", c.key)

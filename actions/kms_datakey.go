@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -174,7 +175,7 @@ func (g *GenerateDataKey) command(env *Env) Command {
 	}
 	// One call returns both keys, base64 in JSON; --output text with a
 	// two-field query prints them on one line for the shell to split.
-	both := append(args, "--query", "[Plaintext,CiphertextBlob]", "--output", "text")
+	both := slices.Concat(args, []string{"--query", "[Plaintext,CiphertextBlob]", "--output", "text"})
 	split := func(plain, blob string) string {
 		return `| { read -r key blob; ` + plain + `; ` + blob + `; }`
 	}

@@ -154,6 +154,17 @@ func (r *cmdRig) shAll(cmds []actions.Command) []string {
 // file names a file in the rig's directory.
 func (r *cmdRig) file(name string) string { return filepath.Join(r.dir, name) }
 
+// must fails the test when an undo or setup call made with the SDK fails.
+func (r *cmdRig) must(_ any, err error) {
+	r.t.Helper()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// mustDo is must for calls that return only an error.
+func (r *cmdRig) mustDo(err error) { r.must(nil, err) }
+
 func (r *cmdRig) write(name string, data []byte) string {
 	r.t.Helper()
 	p := r.file(name)
@@ -297,11 +308,11 @@ func TestEveryCommandRunsInAWSCLI(t *testing.T) {
 			undo func()
 			want string
 		}{
-			{&actions.DisableKey{KeyID: rsa}, func() { kmsapi.EnableKey(ctx, &kms.EnableKeyInput{KeyId: &rsa}) }, "Disabled"},
-			{&actions.EnableKey{KeyID: rsa}, func() { kmsapi.DisableKey(ctx, &kms.DisableKeyInput{KeyId: &rsa}) }, "Enabled"},
-			{&actions.ScheduleKeyDeletion{KeyID: rsa, Days: 7}, func() { kmsapi.CancelKeyDeletion(ctx, &kms.CancelKeyDeletionInput{KeyId: &rsa}) }, "PendingDeletion"},
+			{&actions.DisableKey{KeyID: rsa}, func() { r.must(kmsapi.EnableKey(ctx, &kms.EnableKeyInput{KeyId: &rsa})) }, "Disabled"},
+			{&actions.EnableKey{KeyID: rsa}, func() { r.must(kmsapi.DisableKey(ctx, &kms.DisableKeyInput{KeyId: &rsa})) }, "Enabled"},
+			{&actions.ScheduleKeyDeletion{KeyID: rsa, Days: 7}, func() { r.must(kmsapi.CancelKeyDeletion(ctx, &kms.CancelKeyDeletionInput{KeyId: &rsa})) }, "PendingDeletion"},
 			{&actions.CancelKeyDeletion{KeyID: rsa}, func() {
-				kmsapi.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: &rsa, PendingWindowInDays: aws.Int32(7)})
+				r.must(kmsapi.ScheduleKeyDeletion(ctx, &kms.ScheduleKeyDeletionInput{KeyId: &rsa, PendingWindowInDays: aws.Int32(7)}))
 			}, "Disabled"},
 		} {
 			_, cmds := r.act(c.a)
@@ -317,13 +328,13 @@ func TestEveryCommandRunsInAWSCLI(t *testing.T) {
 
 		// create-alias / delete-alias.
 		_, cmds = r.act(&actions.CreateAlias{AliasName: "alias/cmds-two", TargetKeyID: cmk})
-		kmsapi.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String("alias/cmds-two")})
+		r.must(kmsapi.DeleteAlias(ctx, &kms.DeleteAliasInput{AliasName: aws.String("alias/cmds-two")}))
 		r.shAll(cmds)
 		if got := r.keyState("alias/cmds-two"); got != "Enabled" {
 			t.Fatalf("alias/cmds-two: %s", got)
 		}
 		_, cmds = r.act(&actions.DeleteAlias{AliasName: "alias/cmds-two"})
-		kmsapi.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/cmds-two"), TargetKeyId: &cmk})
+		r.must(kmsapi.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String("alias/cmds-two"), TargetKeyId: &cmk}))
 		r.shAll(cmds)
 		if _, err := kmsapi.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String("alias/cmds-two")}); err == nil {
 			t.Fatal("alias/cmds-two survived aws kms delete-alias")
@@ -386,7 +397,7 @@ func TestEveryCommandRunsInAWSCLI(t *testing.T) {
 		plain := randomData(300)
 		in := r.write("small.bin", plain)
 		_, cmds = r.act(&actions.KMSEncrypt{KeyID: "alias/cmds", In: in, Out: r.file("small.enc")})
-		os.Rename(r.file("small.enc"), r.file("small.enc.mine"))
+		r.mustDo(os.Rename(r.file("small.enc"), r.file("small.enc.mine")))
 		r.shAll(cmds)
 		if !bytes.Equal(r.kmsDecrypt(r.read(r.file("small.enc"))), plain) {
 			t.Fatal("aws kms encrypt's file does not decrypt to the plaintext")
@@ -422,10 +433,10 @@ func TestEveryCommandRunsInAWSCLI(t *testing.T) {
 		} {
 			res, cmds := r.act(p)
 			mine := *res.(actions.BucketEncryptionResult).Encryption
-			s3api.DeleteBucketEncryption(ctx, &s3.DeleteBucketEncryptionInput{Bucket: &p.Bucket})
+			r.must(s3api.DeleteBucketEncryption(ctx, &s3.DeleteBucketEncryptionInput{Bucket: &p.Bucket}))
 			if p.SSE == actions.SSES3 { // SSE-S3 is the reset state: start from another rule
-				s3api.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: &p.Bucket, ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
-					Rules: []s3types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAwsKms}}}}})
+				r.must(s3api.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{Bucket: &p.Bucket, ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
+					Rules: []s3types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAwsKms}}}}}))
 			}
 			r.shAll(cmds)
 			if got := r.bucketEnc(p.Bucket); !reflect.DeepEqual(got, mine) {
@@ -488,7 +499,7 @@ func TestEveryCommandRunsInAWSCLI(t *testing.T) {
 
 		r.act(&actions.MakeBucket{Bucket: "cmds-rb"})
 		_, cmds = r.act(&actions.RemoveBucket{Bucket: "cmds-rb"})
-		s3api.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("cmds-rb")})
+		r.must(s3api.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("cmds-rb")}))
 		r.shAll(cmds)
 		if _, err := s3api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String("cmds-rb")}); err == nil {
 			t.Fatal("cmds-rb survived aws s3 rb")
@@ -646,7 +657,7 @@ func TestEveryCommandRunsInAWSCLI(t *testing.T) {
 
 		// client-side: the aws CLI cannot encrypt; it shows what s3crypt
 		// stored, fetches the ciphertext and has KMS unwrap the data key.
-		res, cmds = r.act(&actions.Put{File: src, Bucket: "cmds-obj", Key: "cse", ClientSide: &actions.ClientSide{KMSKey: "alias/cmds"}})
+		_, cmds = r.act(&actions.Put{File: src, Bucket: "cmds-obj", Key: "cse", ClientSide: &actions.ClientSide{KMSKey: "alias/cmds"}})
 		for _, c := range cmds {
 			if strings.Contains(c.String(), "put-object") || strings.Contains(c.String(), ".s3ec") {
 				t.Fatalf("client-side upload names a file s3crypt never wrote: %s", c.String())

@@ -57,6 +57,9 @@ func (g *Get) hint() Hint {
 
 // Run implements Action.
 func (g *Get) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
+	if err := refuseSSECOverHTTP(env, g.Describe(), g.SSEC); err != nil {
+		return nil, err
+	}
 	if g.NoOverwrite && g.File != "-" {
 		if _, err := os.Lstat(g.File); err == nil {
 			return nil, &Error{Op: g.Describe(), What: g.File + " already exists", Fix: "Choose another name, or delete the file first"}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -134,7 +135,13 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 			fmt.Fprintf(w, "  %s, encrypted locally: S3 holds %s of ciphertext\n", cs.Summary(), humanSize(cs.CiphertextSize))
 			fmt.Fprintf(w, "  context %s\n", contextText(cs.Context))
 		}
-		fmt.Fprintf(w, "  %s, %s in %s (%s)\n", r.Encryption.Summary(), humanSize(r.Size), r.Duration.Round(1e6), rate(r.Size, r.Duration))
+		fmt.Fprintf(w, "  %s, %s in %s (%s)\n", r.EncryptionSummary(), humanSize(r.Size), r.Duration.Round(1e6), rate(r.Size, r.Duration))
+		for _, n := range r.Ignored {
+			fmt.Fprintln(w, "  ignored: "+n)
+		}
+		for _, n := range r.Notes {
+			fmt.Fprintln(w, "  note: "+n)
+		}
 		if r.VersionID != "" {
 			fmt.Fprintf(w, "  version %s\n", r.VersionID)
 		}
@@ -142,7 +149,11 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 			fmt.Fprintf(w, "  KMS requests S3 made: %d\n", r.KMSCalls)
 		}
 	})
-	if err != nil && c.SSECGen != "" && actions.RefusedByS3(err) {
+	if err != nil && c.SSECGen != "" && errors.Is(err, actions.ErrSSECOverHTTP) {
+		if os.Remove(c.SSECGen) == nil {
+			fmt.Fprintf(g.errw(), "s3crypt: nothing was sent, so the new key in %s protects nothing: removed it\n", c.SSECGen)
+		}
+	} else if err != nil && c.SSECGen != "" && actions.RefusedByS3(err) {
 		// No object uses the key just made: keeping its file would only
 		// make the retry fail with "file exists".
 		if os.Remove(c.SSECGen) == nil {

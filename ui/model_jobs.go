@@ -140,9 +140,12 @@ func doneText(j *job) string {
 		if r.ClientSide != nil {
 			t += " · " + r.ClientSide.Label() + ", then"
 		}
-		t += " · " + r.Encryption.Summary()
+		t += " · " + r.EncryptionSummary()
 	case actions.GetResult:
 		t += " · saved " + r.File
+	}
+	for _, s := range actions.Ignored(j.Result) {
+		t += " · " + s
 	}
 	return t
 }

@@ -103,7 +103,7 @@ func (g *Get) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 		what = "bytes of client-side ciphertext, kept as stored (" + cse.Label() + ")"
 	}
 	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, Bytes: res.Size,
-		Detail: fmt.Sprintf("S3 returned %d %s over TLS (%s)", res.Size, what, res.Encryption.Summary())})
+		Detail: fmt.Sprintf("S3 returned %d %s %s (%s)", res.Size, what, carrier(env), res.Encryption.Summary())})
 	return res, nil
 }
 

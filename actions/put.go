@@ -196,7 +196,7 @@ func (p *Put) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 	r.Command(p.command(env))
 	p.reportKeySteps(r)
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: p.requestName(st.Size(), env),
-		Detail: "you send the file over TLS with " + p.headerSummary(), Bytes: st.Size(), Observed: true})
+		Detail: "you send the file " + carrier(env) + " with " + p.headerSummary(), Bytes: st.Size(), Observed: true})
 	if !r.Observing() {
 		for _, s := range drawnSteps(p.serverMode(), true) {
 			r.Step(s)

@@ -131,3 +131,12 @@ func (ssecHTTPGuard) HandleFinalize(ctx context.Context, in middleware.FinalizeI
 func addSSECHTTPGuard(st *middleware.Stack) error {
 	return st.Finalize.Add(ssecHTTPGuard{}, middleware.After)
 }
+
+// carrier says how requests reach the backend: "over TLS", or "over plain
+// HTTP" for an http:// endpoint (where nothing is encrypted in transit).
+func carrier(env *Env) string {
+	if env != nil && env.Backend != nil && plainHTTP(env.Backend.Endpoint) {
+		return "over plain HTTP (not encrypted in transit)"
+	}
+	return "over TLS"
+}

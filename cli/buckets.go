@@ -178,6 +178,8 @@ func printHead(w io.Writer, r actions.HeadResult) {
 		field(w, "encryption", layers+"SSE-C (x-amz-server-side-encryption-customer-algorithm: AES256)")
 	case e.SSE != "":
 		field(w, "encryption", layers+r.Mode+" (x-amz-server-side-encryption: "+e.SSE+")")
+	case r.Mode == "none":
+		field(w, "encryption", layers+"no encryption (the answer carries no x-amz-server-side-encryption header)")
 	default:
 		field(w, "encryption", layers+r.Mode)
 	}

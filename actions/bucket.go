@@ -278,7 +278,11 @@ func (g *GetBucketEncryption) Run(ctx context.Context, env *Env, r *Reporter) (a
 	if enc != nil {
 		detail = enc.Summary()
 	}
-	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, Detail: "the rule: " + detail})
+	title := "200 OK"
+	if enc == nil {
+		title = "404 no rule"
+	}
+	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: title, Observed: true, Detail: "the rule: " + detail})
 	return res, nil
 }
 

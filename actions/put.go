@@ -231,8 +231,12 @@ func (p *Put) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 }
 
 // storedDetail says what S3's answer to an upload reported.
-func storedDetail(res PutResult) string {
-	d := "S3 stored the object: " + res.EncryptionSummary()
+func storedDetail(res PutResult) string { return "S3 stored the object: " + answerSummary(res) }
+
+// answerSummary says how S3's answer (or the HEAD after it) reported an
+// upload's encryption, and what it ignored.
+func answerSummary(res PutResult) string {
+	d := res.EncryptionSummary()
 	switch {
 	case res.EncryptionUnknown:
 		d += " (neither CompleteMultipartUpload's answer nor a HEAD after it said how it is encrypted)"

@@ -35,8 +35,15 @@ func (e BucketEncryption) SSECBlocked() bool { return slices.Contains(e.Blocked,
 // Mode names the default for people: SSE-S3, SSE-KMS, DSSE-KMS.
 func (e BucketEncryption) Mode() string { return ObjectEncryption{SSE: e.SSEAlgorithm}.Mode() }
 
+// NoDefaultEncryption is how s3crypt names a bucket without a default
+// rule, everywhere: never SSE-S3, which is AWS's rule, not every endpoint's.
+const NoDefaultEncryption = "no default encryption"
+
 // Summary says the rule in a few words.
 func (e BucketEncryption) Summary() string {
+	if e.SSEAlgorithm == "" {
+		return NoDefaultEncryption
+	}
 	s := e.Mode()
 	if e.KMSKeyID != "" {
 		s += " " + e.KMSKeyID
@@ -155,7 +162,21 @@ type MakeBucketResult struct {
 	Bucket     string            `json:"bucket"`
 	Region     string            `json:"region"`
 	Location   string            `json:"location,omitempty"`
-	Encryption *BucketEncryption `json:"encryption,omitempty"` // nil if it could not be read
+	Encryption *BucketEncryption `json:"encryption,omitempty"` // nil: no default rule, or unreadable
+	// EncryptionError says why the default encryption could not be read
+	// ("" with a nil Encryption: the bucket has no default rule).
+	EncryptionError string `json:"encryptionError,omitempty"`
+}
+
+// DefaultEncryption says the new bucket's default in a few words.
+func (m MakeBucketResult) DefaultEncryption() string {
+	switch {
+	case m.Encryption != nil:
+		return m.Encryption.Summary()
+	case m.EncryptionError != "":
+		return "not known (" + m.EncryptionError + ")"
+	}
+	return NoDefaultEncryption + ": uploads that name no encryption are stored as sent, unencrypted"
 }
 
 // Describe implements Action.
@@ -175,11 +196,13 @@ func (m *MakeBucket) Run(ctx context.Context, env *Env, r *Reporter) (any, error
 		return nil, diagnoseBucket(m.Describe(), err, Hint{Bucket: m.Bucket, Write: true})
 	}
 	res := MakeBucketResult{Bucket: m.Bucket, Region: env.Backend.Region, Location: aws.ToString(out.Location)}
-	detail := "S3 created the bucket"
-	if enc, err := getBucketEncryption(ctx, env, r, m.Bucket); err == nil && enc != nil {
-		res.Encryption = enc
-		detail += "; its default encryption is " + enc.Summary()
+	enc, err := getBucketEncryption(ctx, env, r, m.Bucket)
+	if err != nil {
+		code, msg, status := apiError(err)
+		res.EncryptionError = strings.TrimSpace(fmt.Sprintf("GetBucketEncryption: %d %s %s", status, code, msg))
 	}
+	res.Encryption = enc
+	detail := "S3 created the bucket; its default encryption: " + res.DefaultEncryption()
 	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, Detail: detail})
 	return res, nil
 }
@@ -227,8 +250,11 @@ type GetBucketEncryption struct{ Bucket string }
 // read or changed it, with notes on what it means.
 type BucketEncryptionResult struct {
 	Bucket     string            `json:"bucket"`
-	Encryption *BucketEncryption `json:"encryption"` // nil: the endpoint has no configuration
-	Notes      []string          `json:"notes,omitempty"`
+	Encryption *BucketEncryption `json:"encryption"` // nil: no default encryption
+	// Ignored lists what the request asked for that the read-back rule
+	// does not show: "asked for X, the endpoint ignored it: …".
+	Ignored []string `json:"ignored,omitempty"`
+	Notes   []string `json:"notes,omitempty"`
 }
 
 // Describe implements Action.
@@ -246,29 +272,34 @@ func (g *GetBucketEncryption) Run(ctx context.Context, env *Env, r *Reporter) (a
 	}
 	res := BucketEncryptionResult{Bucket: g.Bucket, Encryption: enc, Notes: encryptionNotes(enc)}
 	if enc != nil && !enc.isFreshDefault() {
-		res.Notes = append(res.Notes, "a new bucket gets SSE-S3 with SSE-C blocked (since April 2026)")
+		res.Notes = append(res.Notes, "on AWS, a new bucket gets SSE-S3 with SSE-C blocked (since April 2026)")
 	}
-	detail := "no default encryption configuration"
+	detail := NoDefaultEncryption + " (the endpoint answered ServerSideEncryptionConfigurationNotFoundError)"
 	if enc != nil {
 		detail = enc.Summary()
 	}
-	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, Detail: "the rule: " + detail})
+	title := "200 OK"
+	if enc == nil {
+		title = "404 no rule"
+	}
+	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: title, Observed: true, Detail: "the rule: " + detail})
 	return res, nil
 }
 
 // encryptionNotes explains a rule.
 func encryptionNotes(e *BucketEncryption) []string {
 	if e == nil {
-		return []string{"this endpoint keeps no default encryption (AWS has applied SSE-S3 to every bucket since January 2023)"}
+		return []string{"the bucket has no default encryption rule: an upload that names no encryption is stored as sent, unencrypted, unless the endpoint says otherwise in its answer",
+			"on AWS every bucket has one (SSE-S3 at least, since January 2023); this endpoint keeps none"}
 	}
 	var n []string
 	if e.isFreshDefault() {
-		n = append(n, "this is what a new bucket gets: SSE-S3, and since April 2026 SSE-C blocked")
+		n = append(n, "on AWS, this is what a new bucket gets: SSE-S3, and since April 2026 SSE-C blocked")
 	} else if !e.SSECBlocked() {
-		n = append(n, "SSE-C writes are allowed (new buckets block them since April 2026; block them with --block-sse-c)")
+		n = append(n, "SSE-C writes are allowed (on AWS, new buckets block them since April 2026; block them with --block-sse-c)")
 	}
 	if e.BucketKey && e.SSEAlgorithm == SSES3 {
-		n = append(n, "a bucket key applies to SSE-KMS only: S3 accepts it on an AES256 rule and ignores it")
+		n = append(n, "a bucket key applies to SSE-KMS only: AWS accepts it on an AES256 rule and ignores it")
 	}
 	if e.BucketKey && e.SSEAlgorithm == DSSEKMS {
 		n = append(n, "S3 Bucket Keys are not supported for DSSE-KMS: every object still costs a KMS request")
@@ -280,12 +311,13 @@ func encryptionNotes(e *BucketEncryption) []string {
 	return n
 }
 
-// DeleteBucketEncryption resets a bucket's default encryption to SSE-S3.
+// DeleteBucketEncryption deletes a bucket's default encryption rule (on
+// AWS the default is then SSE-S3; other endpoints may keep none).
 type DeleteBucketEncryption struct{ Bucket string }
 
 // Describe implements Action.
 func (d *DeleteBucketEncryption) Describe() string {
-	return "reset the default encryption of s3://" + d.Bucket + " to SSE-S3"
+	return "delete the default encryption rule of s3://" + d.Bucket
 }
 
 // Run implements Action.
@@ -295,13 +327,28 @@ func (d *DeleteBucketEncryption) Run(ctx context.Context, env *Env, r *Reporter)
 	if _, err := env.Backend.S3.DeleteBucketEncryption(ctx, &s3.DeleteBucketEncryptionInput{Bucket: &d.Bucket}, withJob(r)); err != nil {
 		return nil, diagnoseBucket(d.Describe(), err, Hint{Bucket: d.Bucket, Write: true})
 	}
-	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "204 No Content", Observed: true, Detail: "S3 reset the default to SSE-S3"})
 	enc, err := getBucketEncryption(ctx, env, r, d.Bucket)
 	if err != nil {
 		return nil, diagnoseBucket(d.Describe(), err, Hint{Bucket: d.Bucket})
 	}
-	notes := []string{"a bucket cannot be left unencrypted: deleting the rule resets it to SSE-S3 (since January 2023)"}
-	return BucketEncryptionResult{Bucket: d.Bucket, Encryption: enc, Notes: append(notes, encryptionNotes(enc)...)}, nil
+	var note, detail string
+	switch {
+	case enc == nil:
+		detail = "S3 deleted the rule; read back: " + NoDefaultEncryption
+		note = "the read-back shows no default encryption: on this endpoint an upload that names none is stored unencrypted (on AWS, deleting the rule resets it to SSE-S3 instead)"
+	case enc.SSEAlgorithm == SSES3 && enc.KMSKeyID == "" && !enc.BucketKey:
+		detail = "S3 deleted the rule; read back: it reset the default to " + enc.Summary()
+		note = "the read-back confirms it: deleting the rule reset the default to SSE-S3, as AWS does (a bucket cannot be left unencrypted there since January 2023)"
+	default:
+		detail = "S3 answered 204, but the read-back still shows " + enc.Summary()
+		note = "asked to delete the rule, the endpoint ignored it: the read-back rule is still " + enc.Summary()
+	}
+	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "204 No Content", Observed: true, Detail: detail})
+	res := BucketEncryptionResult{Bucket: d.Bucket, Encryption: enc, Notes: append([]string{note}, encryptionNotes(enc)...)}
+	if strings.HasPrefix(note, "asked") {
+		res.Ignored, res.Notes = []string{note}, res.Notes[1:]
+	}
+	return res, nil
 }
 
 // PutBucketEncryption sets a bucket's default encryption. The rule comes
@@ -341,8 +388,56 @@ func (p *PutBucketEncryption) Run(ctx context.Context, env *Env, r *Reporter) (a
 	if err != nil {
 		return nil, diagnoseBucket(p.Describe(), err, Hint{Bucket: p.Bucket})
 	}
-	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, Detail: "S3 stored the rule (it does not check the KMS key now: a wrong key fails the next write)"})
-	return BucketEncryptionResult{Bucket: p.Bucket, Encryption: enc, Notes: append(notes, encryptionNotes(enc)...)}, nil
+	ignored := ignoredRule(rule, withBlocked, enc)
+	detail := "S3 stored the rule (it does not check the KMS key now: a wrong key fails the next write)"
+	if len(ignored) > 0 {
+		detail = "S3 answered 200, but the read-back differs: " + strings.Join(ignored, "; ")
+	}
+	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, Detail: detail})
+	return BucketEncryptionResult{Bucket: p.Bucket, Encryption: enc, Ignored: ignored, Notes: append(notes, encryptionNotes(enc)...)}, nil
+}
+
+// ignoredRule compares the rule sent (and whether BlockedEncryptionTypes
+// was sent) with the rule GetBucketEncryption read back, and says what the
+// endpoint ignored.
+func ignoredRule(sent BucketEncryption, withBlocked bool, got *BucketEncryption) []string {
+	if got == nil {
+		return []string{"asked for " + sent.Summary() + ", the endpoint ignored it: GetBucketEncryption still answers that no rule is configured"}
+	}
+	var out []string
+	if got.SSEAlgorithm != sent.SSEAlgorithm {
+		out = append(out, fmt.Sprintf("asked for %s (%s), the endpoint ignored it: the read-back rule says %s", sent.Mode(), sent.SSEAlgorithm, got.Summary()))
+	}
+	if sent.KMSKeyID != "" && got.KMSKeyID == "" {
+		out = append(out, "asked for KMS key "+sent.KMSKeyID+", the endpoint ignored it: the read-back rule names no key")
+	}
+	if sent.BucketKey && !got.BucketKey {
+		out = append(out, "asked for a bucket key, the endpoint ignored it: the read-back rule has no BucketKeyEnabled: true")
+	}
+	if withBlocked && sent.SSECBlocked() && !got.SSECBlocked() {
+		why := "the read-back rule has no BlockedEncryptionTypes, so SSE-C writes may still be accepted"
+		if len(got.Blocked) > 0 {
+			why = "the read-back rule blocks " + strings.Join(got.Blocked, ", ") + ", not SSE-C"
+		}
+		out = append(out, "asked to block SSE-C writes, the endpoint ignored it: "+why)
+	}
+	if withBlocked && !sent.SSECBlocked() && got.SSECBlocked() {
+		out = append(out, "asked to allow SSE-C writes, the endpoint ignored it: the read-back rule still blocks SSE-C")
+	}
+	return out
+}
+
+// Ignored returns what an action's result says the endpoint ignored of
+// what was asked ("asked for X, the endpoint ignored it: …"), for any
+// result; nil when it did everything asked, or the result cannot tell.
+func Ignored(res any) []string {
+	switch r := res.(type) {
+	case BucketEncryptionResult:
+		return r.Ignored
+	case PutResult:
+		return r.Ignored
+	}
+	return nil
 }
 
 // rule builds the rule to send and whether to send BlockedEncryptionTypes.
@@ -376,10 +471,11 @@ func (p *PutBucketEncryption) rule(ctx context.Context, env *Env, r *Reporter) (
 		}
 		if cur != nil {
 			rule = *cur
+			notes = append(notes, "kept the bucket's current rule and changed only what the options say")
 		} else {
 			rule = BucketEncryption{SSEAlgorithm: SSES3}
+			notes = append(notes, "the bucket had "+NoDefaultEncryption+": started from SSE-S3 and changed what the options say")
 		}
-		notes = append(notes, "kept the bucket's current rule and changed only what the options say")
 	}
 	if p.SSE != "" {
 		rule.SSEAlgorithm = p.SSE

@@ -91,12 +91,16 @@ func (p *Put) runClientSide(ctx context.Context, env *Env, r *Reporter, f *os.Fi
 	}
 	res.Bucket, res.Key, res.Size, res.Duration, res.KMSCalls = p.Bucket, p.Key, size, time.Since(start), -1
 	res.ClientSide = &ClientSideResult{Format: format, KMSKeyARN: arn, Context: kctx, CiphertextSize: ctLen}
+	if multipart {
+		p.readBack(ctx, env, r, &res)
+	}
+	p.compare(&res)
 	if r.Observing() {
 		r.syncTrace(ctx)
 		res.KMSCalls = r.kmsCalls()
 	}
 	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, KeyARN: res.Encryption.KMSKeyARN, Bytes: ctLen,
-		Detail: fmt.Sprintf("S3 stored %d bytes of ciphertext it cannot read, under its own %s", ctLen, res.Encryption.Summary())})
+		Detail: fmt.Sprintf("S3 stored %d bytes of ciphertext it cannot read; its own layer: %s", ctLen, answerSummary(res))})
 	return res, nil
 }
 

@@ -198,17 +198,17 @@ func explain(e *Error, msg string, h Hint) {
 		// A HEAD answers an SSE-C object without key with a bare 400.
 		e.Kind = KindSSECKeyRequired
 		e.What = obj + " is encrypted with SSE-C and the request carried no key"
-		e.Why = "S3 keeps only a salted HMAC of an SSE-C key; every read must send the key again"
+		e.Why = "S3 keeps no SSE-C key (on AWS, only a salted HMAC of it); every read must send the key again"
 		e.Fix = "Pass the object's key with --sse-c-key FILE"
 	case (e.Code == "AccessDenied" || e.Status == 403 && e.Code == "") && h.UsedSSEC && !h.Write:
 		e.Kind = KindSSECWrongKey
 		e.What = "the SSE-C key does not match the key " + obj + " was written with"
-		e.Why = "S3 compared the key's salted HMAC with the one it stored and they differ"
+		e.Why = "S3 refused the key: it is not the one the object was written with (on AWS, S3 compares its salted HMAC with the one it stored)"
 		e.Fix = "Use the same 32-byte key file that was used to upload it (each version can have its own key)"
 	case e.Code == "AccessDenied" && h.UsedSSEC && h.Write && (h.SSECBlocked || strings.Contains(msg, "blocked")):
 		e.Kind = KindSSECBlocked
 		e.What = "SSE-C writes are blocked on bucket " + h.Bucket
-		e.Why = "since April 2026 new buckets block SSE-C by default (BlockedEncryptionTypes = SSE-C)"
+		e.Why = "the bucket's rule blocks SSE-C writes (BlockedEncryptionTypes = SSE-C; on AWS, new buckets do by default since April 2026)"
 		e.Fix = "Allow it with: s3crypt bucket-encryption put s3://" + h.Bucket + " --allow-sse-c (or use SSE-KMS)"
 	case e.Code == "InvalidArgument" && strings.Contains(msg, "secret key was invalid"):
 		e.Kind = KindSSECBadKey

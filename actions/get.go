@@ -57,6 +57,9 @@ func (g *Get) hint() Hint {
 
 // Run implements Action.
 func (g *Get) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
+	if err := refuseSSECOverHTTP(env, g.Describe(), g.SSEC); err != nil {
+		return nil, err
+	}
 	if g.NoOverwrite && g.File != "-" {
 		if _, err := os.Lstat(g.File); err == nil {
 			return nil, &Error{Op: g.Describe(), What: g.File + " already exists", Fix: "Choose another name, or delete the file first"}
@@ -106,7 +109,7 @@ func (g *Get) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 		what = "bytes of client-side ciphertext, kept as stored (" + cse.Label() + ")"
 	}
 	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, Bytes: res.Size,
-		Detail: fmt.Sprintf("S3 returned %d %s over TLS (%s)", res.Size, what, res.Encryption.Summary())})
+		Detail: fmt.Sprintf("S3 returned %d %s %s (%s)", res.Size, what, carrier(env), res.Encryption.Summary())})
 	return res, nil
 }
 

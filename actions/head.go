@@ -86,6 +86,9 @@ func (h *Head) hint() Hint { return Hint{Bucket: h.Bucket, Key: h.Key, UsedSSEC:
 
 // Run implements Action.
 func (h *Head) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
+	if err := refuseSSECOverHTTP(env, h.Describe(), h.SSEC); err != nil {
+		return nil, err
+	}
 	for _, c := range h.commands(env) {
 		r.Command(c)
 	}
@@ -183,7 +186,7 @@ func (h *Head) diagnose(ctx context.Context, env *Env, r *Reporter, err error) e
 	case isSSECHeadRefusal(err) && h.SSEC == nil:
 		return &Error{Op: h.Describe(), Kind: KindSSECKeyRequired, Status: 400, Err: err,
 			What: fmt.Sprintf("s3://%s/%s is encrypted with SSE-C and the request carried no key", h.Bucket, h.Key),
-			Why:  "S3 answers a HEAD of an SSE-C object without its key with a bare 400: it keeps only a salted HMAC of the key and needs the key itself on every read",
+			Why:  "S3 answers a HEAD of an SSE-C object without its key with a bare 400: it keeps no SSE-C key (on AWS, only a salted HMAC of it) and needs the key itself on every read",
 			Fix:  "Pass the object's key with --sse-c-key FILE"}
 	case status == 404:
 		_, berr := env.Backend.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &h.Bucket}, withJob(r))
@@ -230,7 +233,11 @@ func headNotes(res HeadResult) []string {
 	case res.ClientSide != nil:
 		n = append(n, fmt.Sprintf("client-side encrypted (S3 Encryption Client format V%d): S3 stores ciphertext it cannot read, and its own %s on top", res.ClientSide.Format, e.Mode()))
 	case e.SSECKeyMD5 != "":
-		n = append(n, "SSE-C: S3 checked your key against the salted HMAC it keeps; it never stores the key")
+		if res.AtRest != nil && res.AtRest.SSECHMAC != "" {
+			n = append(n, "SSE-C: S3 checked your key against the salted HMAC it keeps (shown at rest); it never stores the key")
+		} else {
+			n = append(n, "SSE-C: S3 accepted your key, so it matches the one the object was written with (on AWS, S3 checks it against a salted HMAC it keeps, never the key)")
+		}
 	case e.SSE == SSES3:
 		n = append(n, "SSE-S3: S3 wraps the data key under a key it owns; no KMS request, nothing to manage")
 	case e.BucketKey:

@@ -90,6 +90,27 @@ type PutResult struct {
 	KMSCalls int
 	// ClientSide is the client-side layer, when Put.ClientSide asked for one.
 	ClientSide *ClientSideResult
+	// Mode names Encryption as the modes table does ("none": S3's answer
+	// carried no encryption header, so the endpoint stored it as sent).
+	Mode string `json:",omitempty"`
+	// EncryptionUnknown: nothing reported the encryption (a multipart
+	// upload whose Complete said nothing, and the HEAD after it failed).
+	EncryptionUnknown bool `json:",omitempty"`
+	// Ignored lists what the request asked for that S3's answer does not
+	// show: "asked for a bucket key, the endpoint ignored it: …".
+	Ignored []string `json:",omitempty"`
+	// Notes say where the encryption was read from when it was not the
+	// upload's own answer.
+	Notes []string `json:",omitempty"`
+}
+
+// EncryptionSummary says how the object is encrypted, as S3 reported it,
+// or that nothing reported it.
+func (r PutResult) EncryptionSummary() string {
+	if r.EncryptionUnknown {
+		return "encryption not reported"
+	}
+	return r.Encryption.Summary()
 }
 
 // ObjectEncryption is how an object is encrypted, as S3 reports it.
@@ -150,6 +171,9 @@ func (p *Put) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 	if err := p.validate(); err != nil {
 		return nil, &Error{Op: p.Describe(), What: err.Error(), Fix: "See s3crypt put --help"}
 	}
+	if err := refuseSSECOverHTTP(env, p.Describe(), p.SSEC); err != nil {
+		return nil, err
+	}
 	if p.ClientSide != nil {
 		return p.runClientSide(ctx, env, r, f, st.Size())
 	}
@@ -158,7 +182,7 @@ func (p *Put) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 	}
 	p.reportKeySteps(r)
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: p.requestName(st.Size(), env),
-		Detail: "you send the file over TLS with " + p.headerSummary(), Bytes: st.Size(), Observed: true})
+		Detail: "you send the file " + carrier(env) + " with " + p.headerSummary(), Bytes: st.Size(), Observed: true})
 	if !r.Observing() {
 		for _, s := range drawnSteps(p.serverMode(), true) {
 			r.Step(s)
@@ -176,19 +200,111 @@ func (p *Put) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 		}
 		return nil, Diagnose(p.Describe(), err, p.hint())
 	}
-	res.Bucket, res.Key, res.Size, res.Duration = p.Bucket, p.Key, st.Size(), time.Since(start)
+	res.Bucket, res.Key, res.Size = p.Bucket, p.Key, st.Size()
+	if st.Size() >= threshold(env) {
+		p.readBack(ctx, env, r, &res)
+	}
+	res.Duration = time.Since(start)
 	res.KMSCalls = -1
 	if r.Observing() {
 		r.syncTrace(ctx)
 		res.KMSCalls = r.kmsCalls()
 	}
+	p.compare(&res)
 	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true,
-		Detail: "S3 stored the object: " + res.Encryption.Summary(), KeyARN: res.Encryption.KMSKeyARN})
+		Detail: storedDetail(res), KeyARN: res.Encryption.KMSKeyARN})
 	return res, nil
 }
 
-// Summary says how the object is encrypted, in a few words.
+// storedDetail says what S3's answer to an upload reported.
+func storedDetail(res PutResult) string { return "S3 stored the object: " + answerSummary(res) }
+
+// answerSummary says how S3's answer (or the HEAD after it) reported an
+// upload's encryption, and what it ignored.
+func answerSummary(res PutResult) string {
+	d := res.EncryptionSummary()
+	switch {
+	case res.EncryptionUnknown:
+		d += " (neither CompleteMultipartUpload's answer nor a HEAD after it said how it is encrypted)"
+	case res.Encryption.unencrypted():
+		d += " — its answer carries no x-amz-server-side-encryption header: the endpoint stored the bytes as sent"
+	}
+	if len(res.Ignored) > 0 {
+		d += "; " + strings.Join(res.Ignored, "; ")
+	}
+	return d
+}
+
+// readBack reads a multipart upload's encryption with HeadObject when
+// CompleteMultipartUpload's answer named none (some endpoints never do);
+// when the HEAD fails too, the result says the encryption is not reported.
+func (p *Put) readBack(ctx context.Context, env *Env, r *Reporter, res *PutResult) {
+	if res.Encryption.SSE != "" || res.Encryption.SSECKeyMD5 != "" {
+		return
+	}
+	in := &s3.HeadObjectInput{Bucket: &p.Bucket, Key: &p.Key}
+	if res.VersionID != "" {
+		in.VersionId = &res.VersionID
+	}
+	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = p.SSEC.headers()
+	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "HeadObject", Observed: true,
+		Detail: "CompleteMultipartUpload's answer names no encryption: you ask S3 for the object's headers"})
+	out, err := env.Backend.S3.HeadObject(ctx, in, withJob(r))
+	if err != nil {
+		code, msg, status := apiError(err)
+		res.EncryptionUnknown = true
+		res.Notes = append(res.Notes, strings.TrimSpace(fmt.Sprintf("encryption not reported: CompleteMultipartUpload's answer named none and HeadObject failed (%d %s %s)", status, code, msg)))
+		return
+	}
+	res.Encryption = encryptionOfHead(out)
+	res.Notes = append(res.Notes, "CompleteMultipartUpload's answer named no encryption; read back with HeadObject: "+res.Encryption.Summary())
+}
+
+// compare sets res.Mode and lists what p asked for that S3's answer does
+// not show.
+func (p *Put) compare(res *PutResult) {
+	if res.EncryptionUnknown {
+		return
+	}
+	e := res.Encryption
+	res.Mode = e.Mode()
+	answer := "its answer says " + e.Summary()
+	if e.unencrypted() {
+		answer = "its answer carries no x-amz-server-side-encryption header"
+	}
+	add := func(s string) { res.Ignored = append(res.Ignored, s) }
+	switch _, _, md5 := p.SSEC.headers(); {
+	case p.SSEC != nil && e.SSECKeyMD5 == "":
+		add("asked for SSE-C, the endpoint ignored it: " + answer)
+	case p.SSEC != nil && e.SSECKeyMD5 != aws.ToString(md5):
+		add("asked for SSE-C with key MD5 " + aws.ToString(md5) + ", the endpoint answered key MD5 " + e.SSECKeyMD5)
+	case p.SSE != SSEDefault && e.SSE != p.SSE:
+		add("asked for " + p.serverMode().Name + ", the endpoint ignored it: " + answer)
+	}
+	kms := e.SSE == SSEKMS && (p.SSE == SSEKMS || p.SSE == SSEDefault)
+	if p.BucketKey != nil && *p.BucketKey && kms && !e.BucketKey {
+		add("asked for a bucket key, the endpoint ignored it: its answer has no x-amz-server-side-encryption-bucket-key-enabled: true")
+	}
+	if p.BucketKey != nil && !*p.BucketKey && e.BucketKey {
+		add("asked for no bucket key, the endpoint ignored it: its answer says x-amz-server-side-encryption-bucket-key-enabled: true")
+	}
+	if p.KMSKey != "" && e.SSE == p.SSE && e.KMSKeyARN == "" {
+		add("asked for KMS key " + p.KMSKey + ", the endpoint's answer names no key (no x-amz-server-side-encryption-aws-kms-key-id)")
+	}
+}
+
+// unencrypted reports whether S3's answer named no encryption at all.
+func (e ObjectEncryption) unencrypted() bool {
+	m := modeOf(e)
+	return m != nil && m.ID == modes.None
+}
+
+// Summary says how the object is encrypted, in a few words ("no
+// encryption" when S3 reported none).
 func (e ObjectEncryption) Summary() string {
+	if e.unencrypted() {
+		return modes.Get(modes.None).Name
+	}
 	s := e.Mode()
 	if e.KMSKeyARN != "" {
 		s += " under " + e.KMSKeyARN
@@ -271,7 +387,7 @@ func (p *Put) encryptionContext() *string {
 // found in the trace.
 func withJob(r *Reporter) func(*s3.Options) {
 	return func(o *s3.Options) {
-		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(keyflow.JobHeader, r.Token()))
+		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(keyflow.JobHeader, r.Token()), addSSECHTTPGuard)
 	}
 }
 

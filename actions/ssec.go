@@ -60,6 +60,10 @@ func (p *PutSSEC) Describe() string {
 
 // Run implements Action; the result is a PutResult.
 func (p *PutSSEC) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
+	// Refused before a key is made: no file is left for a key never sent.
+	if err := refuseSSECOverHTTP(env, p.Describe(), &SSECKey{}); err != nil {
+		return nil, err
+	}
 	k, enc, err := p.key(ctx, env, r)
 	if err != nil {
 		return nil, err

@@ -37,9 +37,7 @@ func (c *MbCmd) Run(ctx context.Context, g *Globals) error {
 	return g.run(ctx, &actions.MakeBucket{Bucket: bucket}, func(w io.Writer, res any) {
 		r := res.(actions.MakeBucketResult)
 		fmt.Fprintf(w, "make_bucket: %s\n", r.Bucket)
-		if r.Encryption != nil {
-			fmt.Fprintf(w, "  default encryption: %s\n", r.Encryption.Summary())
-		}
+		fmt.Fprintf(w, "  default encryption: %s\n", r.DefaultEncryption())
 	})
 }
 
@@ -97,7 +95,7 @@ func printBuckets(w io.Writer, r actions.ListBucketsResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CREATED\tBUCKET\tDEFAULT ENCRYPTION\tBUCKET KEY\tSSE-C")
 	for _, b := range r.Buckets {
-		def, bk, ssec := "none", "-", "allowed"
+		def, bk, ssec := actions.NoDefaultEncryption, "-", "allowed"
 		switch e := b.Encryption; {
 		case b.EncryptionError != "":
 			def, bk, ssec = "? "+b.EncryptionError, "?", "?"
@@ -180,6 +178,8 @@ func printHead(w io.Writer, r actions.HeadResult) {
 		field(w, "encryption", layers+"SSE-C (x-amz-server-side-encryption-customer-algorithm: AES256)")
 	case e.SSE != "":
 		field(w, "encryption", layers+r.Mode+" (x-amz-server-side-encryption: "+e.SSE+")")
+	case r.Mode == "none":
+		field(w, "encryption", layers+"no encryption (the answer carries no x-amz-server-side-encryption header)")
 	default:
 		field(w, "encryption", layers+r.Mode)
 	}
@@ -268,7 +268,7 @@ func spacedHex(h string) string {
 type BucketEncryptionCmd struct {
 	Get    BucketEncryptionGetCmd    `cmd:"" help:"Show a bucket's default encryption."`
 	Put    BucketEncryptionPutCmd    `cmd:"" help:"Set a bucket's default encryption (and whether SSE-C is blocked)."`
-	Delete BucketEncryptionDeleteCmd `cmd:"" help:"Reset a bucket's default encryption to SSE-S3."`
+	Delete BucketEncryptionDeleteCmd `cmd:"" help:"Delete a bucket's default encryption rule (AWS then applies SSE-S3; other endpoints may apply none)."`
 }
 
 // BucketEncryptionGetCmd is `s3crypt bucket-encryption get s3://BUCKET`.
@@ -291,7 +291,7 @@ type BucketEncryptionPutCmd struct {
 	SSE       string `name:"sse" help:"Default algorithm: AES256 (SSE-S3), aws:kms (SSE-KMS) or aws:kms:dsse (DSSE-KMS). Without it (and without --file) the current rule is kept and only the other options change it." enum:",AES256,aws:kms,aws:kms:dsse" default:""`
 	KMSKey    string `name:"kms-key" help:"KMS key for aws:kms / aws:kms:dsse: id, ARN, alias/NAME (default: the AWS managed aws/s3 key)." placeholder:"KEY"`
 	BucketKey *bool  `name:"bucket-key" help:"Use S3 Bucket Keys for SSE-KMS (--no-bucket-key turns them off)." negatable:""`
-	BlockSSEC bool   `name:"block-sse-c" help:"Refuse SSE-C writes (BlockedEncryptionTypes SSE-C, the default for new buckets since April 2026)." xor:"ssec"`
+	BlockSSEC bool   `name:"block-sse-c" help:"Refuse SSE-C writes (BlockedEncryptionTypes SSE-C, on AWS the default for new buckets since April 2026)." xor:"ssec"`
 	AllowSSEC bool   `name:"allow-sse-c" help:"Allow SSE-C writes (BlockedEncryptionTypes NONE)." xor:"ssec"`
 	File      string `name:"file" aliases:"server-side-encryption-configuration" help:"Read the rule from a JSON file: the aws CLI's {\"Rules\": [...]} or a bare rule object; the options above override it (file://FILE also works, as with aws s3api put-bucket-encryption)." placeholder:"FILE" type:"jsonfile"`
 }
@@ -348,7 +348,10 @@ func printBucketEncryption(w io.Writer, res any) {
 		}
 		field(w, "blocked", blocked)
 	} else {
-		field(w, "algorithm", "none configured")
+		field(w, "algorithm", actions.NoDefaultEncryption+" (no rule configured)")
+	}
+	for _, n := range r.Ignored {
+		fmt.Fprintln(w, "ignored: "+n)
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintln(w, "note: "+n)

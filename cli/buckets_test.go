@@ -79,7 +79,7 @@ func TestBucketVerbsCLI(t *testing.T) {
 		t.Fatalf("ls after put:\n%s", r.Stdout)
 	}
 	r = bkCLI(t, dir, 0, "bucket-encryption", "delete", "s3://demo")
-	if !strings.Contains(r.Stdout, "algorithm    AES256 (SSE-S3)\n") || !strings.Contains(r.Stdout, "note: a bucket cannot be left unencrypted") {
+	if !strings.Contains(r.Stdout, "algorithm    AES256 (SSE-S3)\n") || !strings.Contains(r.Stdout, "note: the read-back confirms it: deleting the rule reset the default to SSE-S3") {
 		t.Fatalf("delete:\n%s", r.Stdout)
 	}
 	r = bkCLI(t, dir, 0, "rb", "s3://demo")

@@ -40,11 +40,11 @@ func awsJSON(res any) any {
 			PlaintextBytes: r.PlaintextBytes, CiphertextBytes: r.CiphertextBytes, EncryptionContext: r.Context, Note: r.Note}
 	case actions.MakeBucketResult:
 		return makeBucketJSON{Bucket: r.Bucket, BucketRegion: r.Region, Location: r.Location,
-			ServerSideEncryptionConfiguration: sseConfigOf(r.Encryption)}
+			ServerSideEncryptionConfiguration: sseConfigOf(r.Encryption), EncryptionError: r.EncryptionError}
 	case actions.RemoveBucketResult:
 		return removeBucketJSON{Bucket: r.Bucket}
 	case actions.BucketEncryptionResult:
-		return bucketEncryptionJSON{Bucket: r.Bucket, ServerSideEncryptionConfiguration: sseConfigOf(r.Encryption), Notes: r.Notes}
+		return bucketEncryptionJSON{Bucket: r.Bucket, ServerSideEncryptionConfiguration: sseConfigOf(r.Encryption), Ignored: r.Ignored, Notes: r.Notes}
 	case actions.ListBucketsResult:
 		return listBucketsOf(r)
 	case actions.ListObjectsResult:
@@ -52,9 +52,14 @@ func awsJSON(res any) any {
 	case actions.HeadResult:
 		return headOf(r)
 	case actions.PutResult:
+		mode := r.Mode
+		if mode == "" {
+			mode = r.Encryption.Mode()
+		}
 		return putJSON{Bucket: r.Bucket, Key: r.Key, VersionID: r.VersionID, ETag: r.ETag, Size: r.Size,
-			objectEncryptionJSON: objectEncryptionOf(r.Encryption), EncryptionMode: r.Encryption.Mode(), PartsCount: r.Parts,
-			DurationSeconds: seconds(r.Duration), KMSRequestCount: kmsCount(r.KMSCalls), ClientSide: clientSideOf(r.ClientSide)}
+			objectEncryptionJSON: objectEncryptionOf(r.Encryption), EncryptionMode: mode, PartsCount: r.Parts,
+			DurationSeconds: seconds(r.Duration), KMSRequestCount: kmsCount(r.KMSCalls), ClientSide: clientSideOf(r.ClientSide),
+			EncryptionUnknown: r.EncryptionUnknown, Ignored: r.Ignored, Notes: r.Notes}
 	case actions.GetResult:
 		return getJSON{Bucket: r.Bucket, Key: r.Key, OutputFile: r.File, VersionID: r.VersionID, Size: r.Size,
 			objectEncryptionJSON: objectEncryptionOf(r.Encryption), EncryptionMode: r.Encryption.Mode(),
@@ -271,6 +276,8 @@ type makeBucketJSON struct {
 	BucketRegion                      string         `json:"BucketRegion"`
 	Location                          string         `json:"Location,omitempty"`
 	ServerSideEncryptionConfiguration *sseConfigJSON `json:"ServerSideEncryptionConfiguration"`
+	// EncryptionError says why the rule could not be read back.
+	EncryptionError string `json:"EncryptionError,omitempty"`
 }
 
 type removeBucketJSON struct {
@@ -282,7 +289,9 @@ type removeBucketJSON struct {
 type bucketEncryptionJSON struct {
 	Bucket                            string         `json:"Bucket"`
 	ServerSideEncryptionConfiguration *sseConfigJSON `json:"ServerSideEncryptionConfiguration"`
-	Notes                             []string       `json:"Notes,omitempty"`
+	// Ignored lists what was asked for that the read-back rule lacks.
+	Ignored []string `json:"Ignored,omitempty"`
+	Notes   []string `json:"Notes,omitempty"`
 }
 
 // bucketJSON is one bucket of ls: ListBuckets' entry and its default
@@ -361,6 +370,11 @@ type putJSON struct {
 	DurationSeconds float64         `json:"DurationSeconds"`
 	KMSRequestCount *int            `json:"KMSRequestCount"`
 	ClientSide      *clientSideJSON `json:"ClientSide,omitempty"`
+	// EncryptionUnknown: nothing reported how the object is encrypted.
+	EncryptionUnknown bool `json:"EncryptionUnknown,omitempty"`
+	// Ignored lists what was asked for that S3's answer does not show.
+	Ignored []string `json:"Ignored,omitempty"`
+	Notes   []string `json:"Notes,omitempty"`
 }
 
 // getJSON is get's output: GetObject's VersionId and encryption fields,

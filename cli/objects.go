@@ -156,7 +156,13 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 			fmt.Fprintf(w, "  %s, encrypted locally: S3 holds %s of ciphertext\n", cs.Summary(), humanSize(cs.CiphertextSize))
 			fmt.Fprintf(w, "  context %s\n", contextText(cs.Context))
 		}
-		fmt.Fprintf(w, "  %s, %s in %s (%s)\n", r.Encryption.Summary(), humanSize(r.Size), r.Duration.Round(1e6), rate(r.Size, r.Duration))
+		fmt.Fprintf(w, "  %s, %s in %s (%s)\n", r.EncryptionSummary(), humanSize(r.Size), r.Duration.Round(1e6), rate(r.Size, r.Duration))
+		for _, n := range r.Ignored {
+			fmt.Fprintln(w, "  ignored: "+n)
+		}
+		for _, n := range r.Notes {
+			fmt.Fprintln(w, "  note: "+n)
+		}
 		if r.VersionID != "" {
 			fmt.Fprintf(w, "  version %s\n", r.VersionID)
 		}

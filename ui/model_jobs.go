@@ -138,12 +138,15 @@ func doneText(j *job) string {
 	switch r := j.Result.(type) {
 	case actions.PutResult:
 		if r.ClientSide != nil {
-			t += " · " + r.ClientSide.Label() + " inside S3's " + r.Encryption.Summary()
+			t += " · " + r.ClientSide.Label() + " inside S3's " + r.EncryptionSummary()
 		} else {
-			t += " · " + r.Encryption.Summary()
+			t += " · " + r.EncryptionSummary()
 		}
 	case actions.GetResult:
 		t += " · saved " + r.File
+	}
+	for _, s := range actions.Ignored(j.Result) {
+		t += " · " + s
 	}
 	return t
 }

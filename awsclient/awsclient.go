@@ -6,8 +6,9 @@
 //  2. real AWS (--aws or --profile): the standard chain (AWS_PROFILE,
 //     AWS_REGION, SSO, config files);
 //  3. otherwise the embedded sandbox, in-process on its data directory (or
-//     attached to the `s3crypt serve` that holds it), trusting the
-//     sandbox's CA explicitly whatever AWS_CA_BUNDLE says.
+//     in a child process, Options.SandboxChild; or attached to the
+//     `s3crypt serve` that holds it), trusting the sandbox's CA explicitly
+//     whatever AWS_CA_BUNDLE says.
 //
 // Every client records what it sends and receives (Recorder): which API,
 // the encryption headers (secrets masked) and a KMS call counter.
@@ -19,6 +20,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -61,6 +63,9 @@ type Options struct {
 	Profile     string // --profile (implies AWS)
 	Region      string // --region
 	DataDir     string // --data, for the sandbox
+	// SandboxChild, when set, serves the sandbox from a child process
+	// unless another process serves it already (see sandbox.Options.Child).
+	SandboxChild *sandbox.ChildOptions
 	// Getenv reads the environment (os.Getenv when nil).
 	Getenv func(string) string
 }
@@ -159,7 +164,7 @@ func openAWS(ctx context.Context, opt Options, rec *Recorder) (*Backend, error) 
 }
 
 func openSandbox(ctx context.Context, opt Options, rec *Recorder) (*Backend, error) {
-	sopt := sandbox.Options{Dir: opt.DataDir, Region: opt.Region}
+	sopt := sandbox.Options{Dir: opt.DataDir, Region: opt.Region, Child: opt.SandboxChild}
 	sb, err := sandbox.Start(ctx, sopt)
 	if err != nil {
 		return nil, err
@@ -174,8 +179,12 @@ func openSandbox(ctx context.Context, opt Options, rec *Recorder) (*Backend, err
 	b.Endpoint = sb.Endpoint()
 	b.CAFile = sb.CAFile()
 	b.Label = "sandbox · " + sb.Region() + " · data " + tildePath(sb.Dir())
-	if sb.Attached() {
+	switch {
+	case sb.ChildPID() != 0: // s3crypt's own child: the embedded sandbox, as far as the person knows
+	case sb.Attached():
 		b.Label += " (attached to s3crypt serve)"
+	case sb.Fallback() != nil:
+		b.Label += " (in-process: see " + tildePath(filepath.Join(sb.Dir(), sandbox.ChildLogFile)) + ")"
 	}
 	return b, nil
 }
@@ -190,8 +199,9 @@ func SandboxConfig(ctx context.Context, sb *sandbox.Sandbox) (aws.Config, error)
 	tr.TLSClientConfig = &tls.Config{RootCAs: sb.CAPool(), MinVersion: tls.VersionTLS12}
 	tr.MaxIdleConnsPerHost = 64
 	// A plain *http.Client (rather than the SDK's buildable one) so Close
-	// can drop idle connections before the sandbox shuts down.
-	hc := &http.Client{Transport: tr}
+	// can drop idle connections before the sandbox shuts down. Served by a
+	// child process, a job's response ends once its trace steps are here.
+	hc := &http.Client{Transport: sb.SyncTransport(tr)}
 	return aws.Config{
 		Region:                     sb.Region(),
 		Credentials:                aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, "")),

@@ -2,7 +2,11 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"os"
 
+	"github.com/s3crypt/s3crypt/awsclient"
+	"github.com/s3crypt/s3crypt/sandbox"
 	"github.com/s3crypt/s3crypt/ui"
 )
 
@@ -10,12 +14,52 @@ import (
 // global flags select.
 type UICmd struct{}
 
+// UISandboxEnv chooses where the terminal UI runs the embedded sandbox:
+// "process" (the default) in a child `s3crypt serve` at a lower priority,
+// "in-process" in the UI's own process.
+const UISandboxEnv = "S3CRYPT_UI_SANDBOX"
+
+// uiSandboxNice is how much lower the child sandbox's priority is than the
+// UI's. The server's work (TLS, encryption, disk) then waits for the UI's
+// while a key press is drawn; when the UI is idle, which is nearly always,
+// the server has the cores (bench/tui.sh).
+const uiSandboxNice = 10
+
 // Run implements the verb.
 func (UICmd) Run(ctx context.Context, g *Globals) error {
-	b, err := g.backend(ctx)
+	child, err := uiSandboxChild(g, os.Getenv)
+	if err != nil {
+		return err
+	}
+	b, err := awsclient.Open(ctx, awsclient.Options{EndpointURL: g.EndpointURL, AWS: g.AWS, Profile: g.Profile,
+		Region: g.Region, DataDir: g.Data, SandboxChild: child})
 	if err != nil {
 		return err
 	}
 	defer b.Close()
 	return ui.Run(ctx, b)
+}
+
+// uiSandboxChild is how the UI starts its child sandbox: this binary's
+// `serve` on the same data directory, which stops when the UI does. Nil
+// means in-process (UISandboxEnv=in-process, or no path to this binary).
+func uiSandboxChild(g *Globals, getenv func(string) string) (*sandbox.ChildOptions, error) {
+	switch v := getenv(UISandboxEnv); v {
+	case "", "process":
+	case "in-process":
+		return nil, nil
+	default:
+		return nil, fmt.Errorf("%s=%q: use process (a child s3crypt serve, the default) or in-process", UISandboxEnv, v)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, nil // the sandbox runs in-process, as it can anywhere
+	}
+	return &sandbox.ChildOptions{Nice: uiSandboxNice, Command: func(dir string) []string {
+		argv := []string{exe, "serve", "--data", dir, "--stop-with-stdin"}
+		if g.Region != "" {
+			argv = append(argv, "--region", g.Region)
+		}
+		return argv
+	}}, nil
 }

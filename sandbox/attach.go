@@ -8,11 +8,16 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -21,8 +26,9 @@ import (
 	"github.com/s3crypt/s3crypt/keyflow"
 )
 
-// attach connects to the sandbox another process serves from dir.
-func attach(ctx context.Context, dir string) (*Sandbox, error) {
+// attach connects to the sandbox another process serves from dir (process
+// pid, when not 0).
+func attach(ctx context.Context, dir string, pid int) (*Sandbox, error) {
 	inUse := fmt.Errorf("the sandbox data directory %s is in use by another process, and that process does not answer; stop it or use another --data directory", dir)
 	data, err := os.ReadFile(filepath.Join(dir, serverInfoFile))
 	if err != nil {
@@ -31,6 +37,9 @@ func attach(ctx context.Context, dir string) (*Sandbox, error) {
 	var info serverInfo
 	if err := json.Unmarshal(data, &info); err != nil || info.Endpoint == "" {
 		return nil, inUse
+	}
+	if pid != 0 && info.PID != pid {
+		return nil, fmt.Errorf("%s names process %d, not %d", serverInfoFile, info.PID, pid)
 	}
 	creds, err := loadOrCreateCredentials(dir)
 	if err != nil {
@@ -169,4 +178,160 @@ func (sb *Sandbox) Inspect(ctx context.Context, bucket, key, version string) (ke
 	var v keyflow.AtRest
 	err = json.NewDecoder(resp.Body).Decode(&v)
 	return v, err
+}
+
+// traceMarkPrefix starts the Job of a marker event (GET
+// /_s3crypt/trace-mark); no client's job token starts so.
+const traceMarkPrefix = "s3crypt-mark-"
+
+// markTimeout bounds a wait for a marker on the trace stream.
+const markTimeout = 2 * time.Second
+
+// feed mirrors the trace stream of the child process this one started
+// onto a bus in this process, so that the child's trace is read as an
+// in-process sandbox's is (Trace, Subscribe), with no per-job stream.
+// Like in-process, the steps of a request must be on the bus when its
+// response is: SyncTransport makes it so with a marker after each
+// response (TraceBarrier).
+type feed struct {
+	bus     *trace.Bus
+	cancel  context.CancelFunc
+	ended   chan struct{} // closed when the stream ends
+	n       atomic.Uint64
+	mu      sync.Mutex
+	waiters map[string]chan struct{}
+}
+
+// startFeed follows sb's trace stream until Close.
+func (sb *Sandbox) startFeed() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	resp, err := sb.signedGet(ctx, "trace")
+	if err != nil {
+		cancel()
+		return fmt.Errorf("follow the sandbox trace: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		cancel()
+		return fmt.Errorf("follow the sandbox trace: %s", resp.Status)
+	}
+	f := &feed{bus: trace.NewBus(), cancel: cancel, ended: make(chan struct{}), waiters: map[string]chan struct{}{}}
+	go func() {
+		defer close(f.ended)
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			var e trace.Event
+			if json.Unmarshal(sc.Bytes(), &e) != nil {
+				continue
+			}
+			if strings.HasPrefix(e.Job, traceMarkPrefix) {
+				f.mu.Lock()
+				if ch, ok := f.waiters[e.Job]; ok {
+					close(ch)
+					delete(f.waiters, e.Job)
+				}
+				f.mu.Unlock()
+				continue
+			}
+			f.bus.Publish(e)
+		}
+	}()
+	sb.feed, sb.bus = f, f.bus
+	return nil
+}
+
+// TraceBarrier returns once every trace event the serving process
+// published before the call is on this process's bus (Trace). It is a
+// no-op unless this process started the server (ChildPID).
+func (sb *Sandbox) TraceBarrier(ctx context.Context) error {
+	f := sb.feed
+	if f == nil {
+		return nil
+	}
+	mark := fmt.Sprintf("%s%d-%d", traceMarkPrefix, os.Getpid(), f.n.Add(1))
+	seen := make(chan struct{})
+	f.mu.Lock()
+	f.waiters[mark] = seen
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		delete(f.waiters, mark)
+		f.mu.Unlock()
+	}()
+	ctx, cancel := context.WithTimeout(ctx, markTimeout)
+	defer cancel()
+	resp, err := sb.signedGet(ctx, "trace-mark", "mark", mark)
+	if err != nil {
+		return fmt.Errorf("trace barrier: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("trace barrier: %s", resp.Status)
+	}
+	select {
+	case <-seen:
+		return nil
+	case <-f.ended:
+		return errors.New("trace barrier: the trace stream ended")
+	case <-ctx.Done():
+		return fmt.Errorf("trace barrier: %w", ctx.Err())
+	}
+}
+
+// SyncTransport wraps base so that the response to a job's request (one
+// with a trace.JobHeader) ends only once the steps the server took for it
+// are on this process's bus: its body's end (or Close) waits for a
+// TraceBarrier. Without a feed (in-process, or attached to a server
+// another process started) it returns base.
+func (sb *Sandbox) SyncTransport(base http.RoundTripper) http.RoundTripper {
+	if sb.feed == nil {
+		return base
+	}
+	return syncTransport{base: base, sb: sb}
+}
+
+type syncTransport struct {
+	base http.RoundTripper
+	sb   *Sandbox
+}
+
+func (t syncTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil || req.Header.Get(trace.JobHeader) == "" {
+		return resp, err
+	}
+	ctx := context.WithoutCancel(req.Context())
+	resp.Body = &syncBody{ReadCloser: resp.Body, sync: func() { _ = t.sb.TraceBarrier(ctx) }}
+	return resp, nil
+}
+
+// syncBody runs sync once, at the body's end or Close, whichever first.
+type syncBody struct {
+	io.ReadCloser
+	sync func()
+	once sync.Once
+}
+
+func (b *syncBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.once.Do(b.sync)
+	}
+	return n, err
+}
+
+func (b *syncBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.sync)
+	return err
+}
+
+// CloseIdleConnections closes the idle connections of the wrapped
+// transport (http.Client.CloseIdleConnections looks for it).
+func (t syncTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/s3crypt/s3crypt/sandbox/s3"
 	"github.com/s3crypt/s3crypt/sandbox/sigv4"
+	"github.com/s3crypt/s3crypt/sandbox/trace"
 )
 
 // ReservedPrefix is the path under which the sandbox serves what AWS does
@@ -71,6 +72,8 @@ func writeKMSAuthError(w http.ResponseWriter, requestID string, err error) {
 //	GET /_s3crypt/trace                       NDJSON stream of trace events
 //	GET /_s3crypt/kms-calls                   KMS call counters
 //	GET /_s3crypt/inspect?bucket=&key=[&versionId=]  the at-rest view of an object
+//	GET /_s3crypt/trace-mark?mark=M            puts a marker event (Job M) on the trace,
+//	                                           after every event published before it
 func (sb *Sandbox) serveReserved(w http.ResponseWriter, r *http.Request, id string) {
 	w.Header().Set("x-amz-request-id", id)
 	if r.Method != http.MethodGet {
@@ -80,6 +83,14 @@ func (sb *Sandbox) serveReserved(w http.ResponseWriter, r *http.Request, id stri
 	switch strings.TrimPrefix(r.URL.Path, ReservedPrefix) {
 	case "trace":
 		sb.streamTrace(w, r)
+	case "trace-mark":
+		mark := r.URL.Query().Get("mark")
+		if !strings.HasPrefix(mark, traceMarkPrefix) {
+			http.Error(w, "mark must start with "+traceMarkPrefix, http.StatusBadRequest)
+			return
+		}
+		sb.bus.Publish(trace.Event{Job: mark})
+		w.WriteHeader(http.StatusNoContent)
 	case "kms-calls":
 		writeJSON(w, http.StatusOK, sb.bus.Counts())
 	case "inspect":

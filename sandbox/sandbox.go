@@ -6,7 +6,9 @@
 // Start runs the sandbox in-process on a data directory. When another
 // process already serves that directory, Start attaches to it instead:
 // the caller gets the same endpoint, credentials and CA, and a trace
-// streamed over HTTP.
+// streamed over HTTP. With Options.Child, Start runs the sandbox in a
+// child process at a lower priority and attaches to that (the terminal
+// UI does, so the server's work never holds up the screen).
 package sandbox
 
 import (
@@ -59,6 +61,12 @@ type Options struct {
 	// NoAttach makes Start fail with store.ErrLocked instead of attaching
 	// to another process that serves Dir.
 	NoAttach bool
+	// Child, when set (and not NoAttach), makes Start serve Dir from a
+	// child process it starts, unless another process serves Dir already
+	// (then Start attaches to that one). Addr, HTTPAddr, NoSync and
+	// ErrorLog are then the child command's business. If the child
+	// cannot start, Start serves in-process and Fallback says why.
+	Child *ChildOptions
 }
 
 // Sandbox is a running (or attached) sandbox region.
@@ -71,6 +79,9 @@ type Sandbox struct {
 	caPool       *x509.CertPool
 	caFile       string
 	attached     bool
+	child        *child // the process that serves, when this one started it
+	feed         *feed  // the child's trace, mirrored on bus
+	fallback     error  // why not a child, when Options.Child asked for one
 
 	bus        *trace.Bus
 	store      *store.Store
@@ -147,12 +158,15 @@ func Start(ctx context.Context, opt Options) (*Sandbox, error) {
 	if err := os.MkdirAll(opt.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	if opt.Child != nil && !opt.NoAttach {
+		return startWithChild(ctx, opt)
+	}
 	st, err := store.Open(filepath.Join(opt.Dir, "data"), store.Options{NoSync: opt.NoSync})
 	if errors.Is(err, store.ErrLocked) {
 		if opt.NoAttach {
 			return nil, fmt.Errorf("%s: %w", opt.Dir, err)
 		}
-		return attach(ctx, opt.Dir)
+		return attach(ctx, opt.Dir, 0)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open sandbox storage in %s: %w", opt.Dir, err)
@@ -265,12 +279,22 @@ type serverInfo struct {
 }
 
 // Close stops serving, waits for requests in flight (up to 10 s) and
-// closes the storage.
+// closes the storage; attached, it stops the child process this one
+// started (and waits for it), or leaves the serving process alone.
 func (sb *Sandbox) Close() error {
 	if sb.client != nil {
 		sb.client.CloseIdleConnections()
 	}
 	if sb.attached {
+		if sb.child != nil {
+			sb.closed.Do(func() {
+				if sb.feed != nil {
+					sb.feed.cancel()
+				}
+				sb.closeErr = sb.child.stop()
+			})
+			return sb.closeErr
+		}
 		return nil
 	}
 	sb.closed.Do(func() { sb.closeErr = sb.close() })
@@ -326,10 +350,13 @@ func (sb *Sandbox) Dir() string { return sb.dir }
 // Attached reports whether this Sandbox is a view of another process's.
 func (sb *Sandbox) Attached() bool { return sb.attached }
 
-// Trace is the in-process trace bus (nil when attached; use Subscribe).
+// Trace is the in-process trace bus: the sandbox's own, or the mirror of
+// the trace of the child process this one started; nil when attached to
+// another process's server (use Subscribe).
 func (sb *Sandbox) Trace() *trace.Bus { return sb.bus }
 
-// Env returns the shell lines that point the AWS CLI at the sandbox.
+// Env returns the shell lines that point the AWS CLI at the sandbox. The
+// last starts with readyPrefix: a child process that printed it serves.
 func (sb *Sandbox) Env() []string {
 	return []string{
 		"export AWS_ENDPOINT_URL=" + sb.endpoint,

@@ -39,7 +39,8 @@ func Run(ctx context.Context, b *awsclient.Backend) error {
 }
 
 // workerEnv is the environment the UI's jobs run in. On the sandbox the
-// server encrypts on this machine (in this process, usually): sending more
+// server encrypts on this machine (in a child process at a lower priority,
+// usually; see cli.UICmd): sending more
 // parts at once than there are cores only queues them behind each other,
 // and starves the UI's own goroutines (bench/tui.sh: with the default 8
 // parallel parts a 1 GiB upload took longer and a key took 150 ms to show,

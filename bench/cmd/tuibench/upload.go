@@ -17,10 +17,12 @@ type latency struct {
 	renders  int             // distinct progress lines seen
 	took     time.Duration   // the upload, as the screen showed it
 	captures int             // screens read
+	sandbox  string          // where the UI served the sandbox
 }
 
 func (l latency) print(size int64, every time.Duration) {
 	fmt.Printf("\nwhile a %d MiB upload runs through the UI (%v on screen, %d screens read)\n", size>>20, ms(l.took), l.captures)
+	fmt.Printf("  sandbox: %s\n", l.sandbox)
 	if len(l.keys) == 0 {
 		fmt.Println("  no key was timed")
 		return
@@ -52,6 +54,8 @@ func uploadLatency(t *term, bin, work string, size int64, every time.Duration) (
 	if err := setupBucket(t, work); err != nil {
 		return res, err
 	}
+	var child int
+	res.sandbox, child = describeSandbox(t)
 	var idle latency
 	if err := measureMoves(t, every, &idle, 30); err != nil {
 		return res, err
@@ -76,7 +80,13 @@ func uploadLatency(t *term, bin, work string, size int64, every time.Duration) (
 	if err != nil {
 		return res, err
 	}
-	return res, t.quit()
+	if err := t.quit(); err != nil {
+		return res, err
+	}
+	if child != 0 {
+		return res, waitGone(child, 5*time.Second)
+	}
+	return res, nil
 }
 
 // measureMoves alternates j and k until the upload is done (or n keys,

@@ -1,0 +1,356 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/s3crypt/s3crypt/internal/testtool"
+	"github.com/s3crypt/s3crypt/sandbox"
+)
+
+// The terminal UI serves its embedded sandbox from a child `s3crypt serve`
+// at a lower priority (so the server's work never holds up the screen).
+// These tests check that the child is there while the UI runs, with its
+// output in the data directory, and gone when the UI is, however it ends.
+
+// TestTUIChildSandboxGoneAfterQuit: q ends the UI and its child; the
+// next UI on the same data directory starts a child of its own.
+func TestTUIChildSandboxGoneAfterQuit(t *testing.T) {
+	requireProc(t)
+	term := startTUI(t, "")
+	s := term.waitFor(tuiShort, "? help", "q quit")
+	if h := line(s, 0); !strings.Contains(h, "data "+term.dataDir) || strings.Contains(h, "in-process") || strings.Contains(h, "attached") {
+		t.Fatalf("the header should show the embedded sandbox: %q", h)
+	}
+	ui := term.uiPID()
+	kid := sandboxChildOf(t, ui, term.dataDir)
+	if runtime.GOOS == "linux" {
+		if n := niceOf(t, kid); n < 10 {
+			t.Errorf("the child sandbox %d runs at nice %d, want ≥ 10", kid, n)
+		}
+	}
+	if pid := serverJSONPID(t, term.dataDir); pid != kid {
+		t.Errorf("server.json names process %d, the UI's child is %d", pid, kid)
+	}
+	// Work goes through the child: a bucket made in the UI.
+	tuiCreateBucket(term, "tui-child")
+
+	term.keys("q")
+	term.waitExit(tuiShort)
+	waitGone(t, kid, 5*time.Second)
+	log := readChildLog(t, term.dataDir)
+	for _, want := range []string{fmt.Sprintf("sandbox process %d serves", kid), "stopping the sandbox"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("%s lacks %q:\n%s", sandbox.ChildLogFile, want, log)
+		}
+	}
+	if b, _ := os.ReadFile(term.errFile); len(b) > 0 {
+		t.Errorf("the UI wrote to its stderr: %q", b)
+	}
+
+	// The data directory is free, and what the child stored is kept: a
+	// new UI starts a new child and lists the bucket.
+	again := startTUI(t, term.dataDir)
+	again.waitFor(tuiShort, "? help", "q quit")
+	kid2 := sandboxChildOf(t, again.uiPID(), again.dataDir)
+	if kid2 == kid {
+		t.Fatalf("the second UI uses the first one's child %d", kid)
+	}
+	again.keys("2")
+	again.waitFor(tuiShort, "tui-child")
+	again.keys("q")
+	again.waitExit(tuiShort)
+	waitGone(t, kid2, 5*time.Second)
+}
+
+// TestTUIChildSandboxGoneAfterSIGKILL: a UI killed with SIGKILL (no
+// chance to clean up) takes its child with it (Linux: the parent-death
+// signal); a new UI on the same directory then starts normally, although
+// the dead child left its server.json behind.
+func TestTUIChildSandboxGoneAfterSIGKILL(t *testing.T) {
+	requireProc(t)
+	if runtime.GOOS != "linux" {
+		t.Skip("the parent-death signal is Linux's; elsewhere the child stops when its standard input ends")
+	}
+	term := startTUI(t, "")
+	term.waitFor(tuiShort, "? help", "q quit")
+	ui := term.uiPID()
+	kid := sandboxChildOf(t, ui, term.dataDir)
+	if err := syscall.Kill(ui, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	term.waitExit(tuiShort)
+	waitGone(t, kid, 5*time.Second)
+
+	again := startTUI(t, term.dataDir)
+	s := again.waitFor(tuiShort, "? help", "q quit", "no buckets yet")
+	if h := line(s, 0); strings.Contains(h, "in-process") || strings.Contains(h, "attached") {
+		t.Errorf("after the kill the UI should start its own child again: %q", h)
+	}
+	kid2 := sandboxChildOf(t, again.uiPID(), again.dataDir)
+	again.keys("q")
+	again.waitExit(tuiShort)
+	waitGone(t, kid2, 5*time.Second)
+}
+
+// TestTUIInProcessSandboxOnRequest: S3CRYPT_UI_SANDBOX=in-process keeps
+// the sandbox in the UI's process (no child), and a value it does not
+// know is refused with the ones it does.
+func TestTUIInProcessSandboxOnRequest(t *testing.T) {
+	requireProc(t)
+	term := startTUIEnv(t, "", "S3CRYPT_UI_SANDBOX=in-process")
+	term.waitFor(tuiShort, "? help", "q quit")
+	if kids := childrenOf(t, term.uiPID()); len(kids) != 0 {
+		t.Fatalf("in-process, yet the UI has child processes %v", kids)
+	}
+	if pid := serverJSONPID(t, term.dataDir); pid != term.uiPID() {
+		t.Errorf("server.json names process %d, not the UI %d", pid, term.uiPID())
+	}
+	term.keys("q")
+	term.waitExit(tuiShort)
+
+	bad := startTUIEnv(t, "", "S3CRYPT_UI_SANDBOX=thread")
+	bad.waitExit(tuiShort)
+	b, _ := os.ReadFile(bad.errFile)
+	if !strings.Contains(string(b), `S3CRYPT_UI_SANDBOX="thread": use process`) || !strings.Contains(string(b), "in-process") {
+		t.Errorf("an unknown S3CRYPT_UI_SANDBOX should be refused with the choices: %q", b)
+	}
+}
+
+// startTUIEnv is startTUI with extra NAME=VALUE settings for s3crypt
+// (they go into the environment of the test's own tmux server, which the
+// session's command inherits).
+func startTUIEnv(t testing.TB, dataDir string, env ...string) *tuiTerm {
+	t.Helper()
+	tmux := testtool.Require(t, "tmux")
+	bin := testtool.BuildBinary(t)
+	if dataDir == "" {
+		dataDir = t.TempDir()
+	}
+	n := tuiSeq.Add(1)
+	home := t.TempDir()
+	term := &tuiTerm{t: t, tmux: tmux, dataDir: dataDir,
+		socket:   fmt.Sprintf("s3crypt-e2e-%d-%d", os.Getpid(), n),
+		name:     fmt.Sprintf("tui%d-%s", n, sessionSafe(t.Name())),
+		errFile:  filepath.Join(home, "stderr.txt"),
+		cacheDir: filepath.Join(home, "cache"),
+	}
+	term.env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "XDG_CACHE_HOME=" + term.cacheDir,
+		"LANG=C.UTF-8", "LC_ALL=C.UTF-8", "TERM=xterm-256color", "TMPDIR=" + os.TempDir()}, env...)
+	shell := fmt.Sprintf("exec %s --data %s 2>%s", shellQuote(bin), shellQuote(dataDir), shellQuote(term.errFile))
+	if _, err := term.tmuxRun("new-session", "-d", "-s", term.name, "-x", fmt.Sprint(tuiCols), "-y", fmt.Sprint(tuiRows), shell); err != nil {
+		t.Fatalf("start tmux: %v", err)
+	}
+	t.Cleanup(term.close)
+	return term
+}
+
+// uiPID is the process id of the UI (the pane's program: the shell
+// exec'd it).
+func (term *tuiTerm) uiPID() int {
+	term.t.Helper()
+	out, err := term.tmuxRun("display-message", "-p", "-t", term.name, "#{pane_pid}")
+	if err != nil {
+		term.t.Fatalf("the UI's pid: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(out))
+	if err != nil {
+		term.t.Fatalf("the UI's pid: %q", out)
+	}
+	return pid
+}
+
+// requireProc skips where there is no /proc to find processes in.
+func requireProc(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc to find the UI's child process")
+	}
+}
+
+// childrenOf lists the live child processes of pid.
+func childrenOf(t testing.TB, pid int) []int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, e := range ents {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if st, ok := procStat(p); ok && st.ppid == pid && st.state != "Z" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// sandboxChildOf is the UI's one child process, checked to be `s3crypt
+// serve` on dataDir.
+func sandboxChildOf(t testing.TB, ui int, dataDir string) int {
+	t.Helper()
+	kids := childrenOf(t, ui)
+	if len(kids) != 1 {
+		t.Fatalf("the UI %d should have one child process, the sandbox; it has %v", ui, kids)
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", kids[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
+	if len(args) < 4 || args[1] != "serve" || !strings.Contains(strings.Join(args, " "), "--data "+dataDir) {
+		t.Fatalf("the UI's child is not s3crypt serve on %s: %q", dataDir, args)
+	}
+	return kids[0]
+}
+
+type stat struct {
+	state string
+	ppid  int
+	nice  int
+}
+
+// procStat reads /proc/pid/stat: state, parent and nice value.
+func procStat(pid int) (stat, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return stat{}, false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 || i+2 > len(s) {
+		return stat{}, false
+	}
+	f := strings.Fields(s[i+2:]) // field 3 (state) onwards
+	if len(f) < 17 {
+		return stat{}, false
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	nice, _ := strconv.Atoi(f[16])
+	return stat{state: f[0], ppid: ppid, nice: nice}, true
+}
+
+func niceOf(t testing.TB, pid int) int {
+	t.Helper()
+	st, ok := procStat(pid)
+	if !ok {
+		t.Fatalf("no process %d", pid)
+	}
+	return st.nice
+}
+
+// waitGone waits for process pid to end (a zombie nobody reaps counts
+// as ended: it runs nothing and holds no file).
+func waitGone(t testing.TB, pid int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := syscall.Kill(pid, 0)
+		st, ok := procStat(pid)
+		if errors.Is(err, syscall.ESRCH) || !ok || st.state == "Z" || st.state == "X" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the child sandbox %d still runs %v after the UI ended (state %s)", pid, timeout, st.state)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// serverJSONPID is the process server.json in dataDir names as serving.
+func serverJSONPID(t testing.TB, dataDir string) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dataDir, "server.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info struct {
+		PID int `json:"pid"`
+	}
+	if err := json.Unmarshal(b, &info); err != nil {
+		t.Fatalf("server.json: %v", err)
+	}
+	return info.PID
+}
+
+func readChildLog(t testing.TB, dataDir string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dataDir, sandbox.ChildLogFile))
+	if err != nil {
+		t.Fatalf("the child sandbox's log: %v", err)
+	}
+	return string(b)
+}
+
+// TestServeStopsWhenStdinEnds: `serve --stop-with-stdin` (how the UI's
+// child follows the UI where there is no parent-death signal) stops
+// cleanly, and lets go of its data directory, when its standard input
+// ends.
+func TestServeStopsWhenStdinEnds(t *testing.T) {
+	bin := testtool.BuildBinary(t)
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "serve", "--data", dir, "--stop-with-stdin")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "# data: ") {
+				ready <- true
+			}
+		}
+		exited <- cmd.Wait()
+	}()
+	select {
+	case <-ready:
+	case err := <-exited:
+		t.Fatalf("serve exited before it served: %v\n%s", err, stderr.String())
+	case <-time.After(testtool.ReadyTimeout):
+		_ = cmd.Process.Kill()
+		t.Fatalf("serve did not serve within %v", testtool.ReadyTimeout)
+	}
+	if pid := serverJSONPID(t, dir); pid != cmd.Process.Pid {
+		t.Fatalf("server.json names %d, serve is %d", pid, cmd.Process.Pid)
+	}
+	stdin.Close()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("serve exited with %v after its stdin ended\n%s", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("serve still runs 10 s after its standard input ended")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "server.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("serve left server.json behind after a clean stop: %v", err)
+	}
+}

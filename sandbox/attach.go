@@ -24,6 +24,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/s3crypt/s3crypt/keyflow"
+	"github.com/s3crypt/s3crypt/sandbox/trace"
 )
 
 // attach connects to the sandbox another process serves from dir (process
@@ -281,7 +282,7 @@ func (sb *Sandbox) TraceBarrier(ctx context.Context) error {
 }
 
 // SyncTransport wraps base so that the response to a job's request (one
-// with a trace.JobHeader) ends only once the steps the server took for it
+// with a keyflow.JobHeader) ends only once the steps the server took for it
 // are on this process's bus: its body's end (or Close) waits for a
 // TraceBarrier. Without a feed (in-process, or attached to a server
 // another process started) it returns base.
@@ -299,7 +300,7 @@ type syncTransport struct {
 
 func (t syncTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.base.RoundTrip(req)
-	if err != nil || req.Header.Get(trace.JobHeader) == "" {
+	if err != nil || req.Header.Get(keyflow.JobHeader) == "" {
 		return resp, err
 	}
 	ctx := context.WithoutCancel(req.Context())

@@ -22,8 +22,8 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/s3crypt/s3crypt/awsclient"
+	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/sandbox"
-	"github.com/s3crypt/s3crypt/sandbox/trace"
 )
 
 // TestMain lets this test binary be the child sandbox process of the
@@ -250,7 +250,7 @@ func TestChildTraceIsHereWithTheResponse(t *testing.T) {
 		sub := sb.Trace().Subscribe(256)
 		_, err := client.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("traced"), Key: aws.String(job), Body: strings.NewReader("x"),
 			ServerSideEncryption: "aws:kms"}, func(o *s3.Options) {
-			o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(trace.JobHeader, job))
+			o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(keyflow.JobHeader, job))
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -268,7 +268,7 @@ func TestChildTraceIsHereWithTheResponse(t *testing.T) {
 			}
 		}
 		sub.Close()
-		if len(ops) == 0 || ops[len(ops)-1] != string(trace.OpStored) || !slices.Contains(ops, string(trace.OpGenerateDataKey)) {
+		if len(ops) == 0 || ops[len(ops)-1] != string(keyflow.OpStored) || !slices.Contains(ops, string(keyflow.OpGenerateDataKey)) {
 			t.Fatalf("put %d: the steps on the bus right after the response: %v", i, ops)
 		}
 	}

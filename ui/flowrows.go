@@ -50,7 +50,7 @@ func flowRows(v flowView) []flowRow {
 		failed := mark == markDone && s.Err != ""
 		cur := mark == markDone && i == v.Shown-1
 		if s.Actor == keyflow.KMS && s.To == keyflow.S3 && s.Op != keyflow.OpManagedKeyCreated {
-			answer, amark := kmsAnswer(s.Op), mark
+			answer, amark := kmsAnswer(v.Spec, s.Op), mark
 			if s.Err != "" {
 				answer = "refused: " + refusal(s.Err)
 			}
@@ -109,7 +109,7 @@ func expectedRows(v flowView, mark rowMark) []flowRow {
 		if t.actor == keyflow.KMS && t.to == keyflow.S3 {
 			if mark == markNotYet {
 				rows = append(rows, flowRow{from: t.to, to: keyflow.KMS, label: notYet(string(t.op), mark), mark: mark},
-					flowRow{from: keyflow.KMS, to: t.to, label: notYet(kmsAnswer(t.op), mark), mark: mark})
+					flowRow{from: keyflow.KMS, to: t.to, label: notYet(kmsAnswer(v.Spec, t.op), mark), mark: mark})
 				continue
 			}
 			rows = append(rows, flowRow{from: t.to, to: keyflow.KMS, label: styles.IconSkipped + " " + string(t.op), mark: mark})

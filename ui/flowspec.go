@@ -172,8 +172,17 @@ func stepLabel(s actions.Step) string {
 	return string(s.Op)
 }
 
-// kmsAnswer is what KMS hands back for an operation, on the return arrow.
-func kmsAnswer(op keyflow.Op) string {
+// kmsAnswer is what KMS hands back for an operation, on the return arrow:
+// with a bucket key, what KMS makes or opens is the bucket key itself.
+func kmsAnswer(spec flowSpec, op keyflow.Op) string {
+	if m := spec.Mode.mode(); m != nil && m.BucketKey {
+		switch op {
+		case keyflow.OpGenerateDataKey:
+			return "bucket key: plaintext + encrypted"
+		case keyflow.OpDecrypt:
+			return "plaintext bucket key"
+		}
+	}
 	switch op {
 	case keyflow.OpGenerateDataKey:
 		return "data key: plaintext + encrypted"

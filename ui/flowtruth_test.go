@@ -246,13 +246,13 @@ func TestFlowFailedKMSStep(t *testing.T) {
 			t.Errorf("missing %q in\n%s", want, got)
 		}
 	}
-	if strings.Contains(got, kmsAnswer("Decrypt")) {
+	if strings.Contains(got, kmsAnswer(flowSpec{Mode: flowSSEKMS}, "Decrypt")) {
 		t.Errorf("a refused Decrypt is drawn as answered:\n%s", got)
 	}
 	// Replayed to before the refusal, the answer is not yet shown as failed.
 	v.Shown = 1
 	if got := ansi.Strip(renderFlow(styles.New(true), v, 0, 200, 60)); strings.Contains(got, "✗ refused") || !strings.Contains(got, "○ Decrypt") ||
-		!strings.Contains(got, "○ refused: key disabled") || strings.Contains(got, kmsAnswer("Decrypt")) {
+		!strings.Contains(got, "○ refused: key disabled") || strings.Contains(got, kmsAnswer(flowSpec{Mode: flowSSEKMS}, "Decrypt")) {
 		t.Errorf("replay at step 1:\n%s", got)
 	}
 }

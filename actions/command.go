@@ -101,7 +101,7 @@ func CredentialsLine(b *awsclient.Backend) string {
 		if b.Sandbox != nil {
 			dir = b.Sandbox.Dir()
 		}
-		if b.Sandbox != nil && b.Sandbox.Attached() {
+		if b.Sandbox != nil && b.Sandbox.Attached() && b.Sandbox.ChildPID() == 0 {
 			return "credentials: export the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY lines that `s3crypt serve --data " + dir + "` printed"
 		}
 		return "credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from " + filepath.Join(dir, "credentials.json") +

@@ -129,34 +129,6 @@ func TestTUIInProcessSandboxOnRequest(t *testing.T) {
 	}
 }
 
-// startTUIEnv is startTUI with extra NAME=VALUE settings for s3crypt
-// (they go into the environment of the test's own tmux server, which the
-// session's command inherits).
-func startTUIEnv(t testing.TB, dataDir string, env ...string) *tuiTerm {
-	t.Helper()
-	tmux := testtool.Require(t, "tmux")
-	bin := testtool.BuildBinary(t)
-	if dataDir == "" {
-		dataDir = t.TempDir()
-	}
-	n := tuiSeq.Add(1)
-	home := t.TempDir()
-	term := &tuiTerm{t: t, tmux: tmux, dataDir: dataDir,
-		socket:   fmt.Sprintf("s3crypt-e2e-%d-%d", os.Getpid(), n),
-		name:     fmt.Sprintf("tui%d-%s", n, sessionSafe(t.Name())),
-		errFile:  filepath.Join(home, "stderr.txt"),
-		cacheDir: filepath.Join(home, "cache"),
-	}
-	term.env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "XDG_CACHE_HOME=" + term.cacheDir,
-		"LANG=C.UTF-8", "LC_ALL=C.UTF-8", "TERM=xterm-256color", "TMPDIR=" + os.TempDir()}, env...)
-	shell := fmt.Sprintf("exec %s --data %s 2>%s", shellQuote(bin), shellQuote(dataDir), shellQuote(term.errFile))
-	if _, err := term.tmuxRun("new-session", "-d", "-s", term.name, "-x", fmt.Sprint(tuiCols), "-y", fmt.Sprint(tuiRows), shell); err != nil {
-		t.Fatalf("start tmux: %v", err)
-	}
-	t.Cleanup(term.close)
-	return term
-}
-
 // uiPID is the process id of the UI (the pane's program: the shell
 // exec'd it).
 func (term *tuiTerm) uiPID() int {

@@ -44,6 +44,14 @@ var tuiSeq atomic.Int64
 // screen, the binary's stderr and the UI's log.
 func startTUI(t testing.TB, dataDir string) *tuiTerm {
 	t.Helper()
+	return startTUIEnv(t, dataDir)
+}
+
+// startTUIEnv is startTUI with extra NAME=VALUE settings for s3crypt
+// (they go into the environment of the test's own tmux server, which the
+// session's command inherits).
+func startTUIEnv(t testing.TB, dataDir string, env ...string) *tuiTerm {
+	t.Helper()
 	tmux := testtool.Require(t, "tmux")
 	bin := testtool.BuildBinary(t)
 	if dataDir == "" {
@@ -59,8 +67,8 @@ func startTUI(t testing.TB, dataDir string) *tuiTerm {
 	}
 	// A controlled environment: the sandbox whatever the caller's AWS
 	// settings, a UTF-8 locale so capture-pane keeps the box drawing.
-	term.env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "XDG_CACHE_HOME=" + term.cacheDir,
-		"LANG=C.UTF-8", "LC_ALL=C.UTF-8", "TERM=xterm-256color", "TMPDIR=" + os.TempDir()}
+	term.env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "XDG_CACHE_HOME=" + term.cacheDir,
+		"LANG=C.UTF-8", "LC_ALL=C.UTF-8", "TERM=xterm-256color", "TMPDIR=" + os.TempDir()}, env...)
 	shell := fmt.Sprintf("exec %s --data %s 2>%s", shellQuote(bin), shellQuote(dataDir), shellQuote(term.errFile))
 	if _, err := term.tmuxRun("new-session", "-d", "-s", term.name, "-x", fmt.Sprint(tuiCols), "-y", fmt.Sprint(tuiRows), shell); err != nil {
 		t.Fatalf("start tmux: %v", err)

@@ -190,37 +190,31 @@ func ByAPI(api string, bucketKey bool) *Mode {
 	if api == "" {
 		return Get(None)
 	}
-	var match *Mode
-	for _, m := range All() {
-		if m.API != api {
-			continue
-		}
-		if m.BucketKey == bucketKey {
-			return m
-		}
-		if match == nil {
-			match = m
-		}
-	}
-	return match
+	return pick(func(m *Mode) bool { return m.API == api }, bucketKey)
 }
 
 // ByShort returns the mode with this short name ("SSE-KMS") and bucket-key
 // flag, or nil.
 func ByShort(short string, bucketKey bool) *Mode {
-	var match *Mode
+	return pick(func(m *Mode) bool { return m.Short == short }, bucketKey)
+}
+
+// pick returns the mode that matches with this bucket-key flag, else the
+// first that matches (a bucket key asked of a mode without one), else nil.
+func pick(match func(*Mode) bool, bucketKey bool) *Mode {
+	var first *Mode
 	for _, m := range All() {
-		if m.Short != short {
+		if !match(m) {
 			continue
 		}
 		if m.BucketKey == bucketKey {
 			return m
 		}
-		if match == nil {
-			match = m
+		if first == nil {
+			first = m
 		}
 	}
-	return match
+	return first
 }
 
 // Of names the mode of an object as S3 reports it: its SSE value, bucket

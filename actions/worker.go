@@ -95,7 +95,13 @@ func (w *Worker) run(ctx context.Context, id JobID, a Action) {
 	r := newReporter(id, w.env, w.send)
 	defer r.close()
 	res, err := a.Run(ctx, w.env, r)
-	r.syncTrace(ctx)
+	if ctx.Err() != nil {
+		// Cancelled mid-request: S3 finishes (and wipes) after the client
+		// hung up, so its last steps come after this job's context ended.
+		r.settleTrace(300*time.Millisecond, 2*time.Second)
+	} else {
+		r.syncTrace(ctx)
+	}
 	kms := r.KMSRequests()
 	switch {
 	case err == nil:
@@ -296,6 +302,24 @@ func (r *Reporter) syncTrace(ctx context.Context) {
 	}
 	for _, s := range r.observer.drain(ctx, true) {
 		r.step(s)
+	}
+}
+
+// settleTrace forwards sandbox steps until none came for quiet, or for at
+// most limit: what a region still does for a request its client gave up.
+func (r *Reporter) settleTrace(quiet, limit time.Duration) {
+	if r.observer == nil {
+		return
+	}
+	deadline, last := time.Now().Add(limit), time.Now()
+	for time.Now().Before(deadline) && time.Since(last) < quiet {
+		if steps := r.observer.drain(context.Background(), false); len(steps) > 0 {
+			for _, s := range steps {
+				r.step(s)
+			}
+			last = time.Now()
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -171,6 +171,10 @@ func flowCaption(st *styles.Styles, v flowView, w int) []string {
 			who += " → " + string(s.To)
 		}
 		head := st.StepTime.Render(s.Time.Format("15:04:05.000")) + " " + st.Bold.Render(who) + " "
+		if strings.HasPrefix(strings.ToLower(s.Detail), strings.ToLower(string(s.Actor))+" ") {
+			// The sentence names who acted ("S3 wiped …"): not twice.
+			head = st.StepTime.Render(s.Time.Format("15:04:05.000")) + " "
+		}
 		detail := s.Detail
 		if !s.Observed {
 			detail += " (not observed: what S3 does on your behalf)"

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"charm.land/bubbles/v2/filepicker"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
@@ -13,21 +12,9 @@ import (
 // openPicker shows the file picker for field fl, starting in the
 // directory of its current value.
 func (f *form) openPicker(fl *field) tea.Cmd {
-	p := filepicker.New()
-	p.KeyMap.Back = key.NewBinding(key.WithKeys("h", "backspace", "left"), key.WithHelp("⌫", "parent"))
-	p.AutoHeight = false
-	p.ShowPermissions = false
-	p.ShowHidden = false
-	p.SetHeight(max(4, f.h-8))
-	st := f.c.Styles
-	p.Styles.Cursor = st.FieldFocused
-	p.Styles.Selected = st.FieldFocused
-	p.Styles.Directory = st.Folder
-	p.Styles.File = st.Row
-	p.Styles.FileSize = st.Dim
-	p.CurrentDirectory = pickerStart(fl.value())
-	f.picker, f.picking, f.pickFor = p, true, fl.id
-	return p.Init()
+	p := newFilePicker(f.c, f.innerWidth(), pickerRows(f.h))
+	f.picker, f.pickFor = p, fl
+	return p.open(pickerStart(fl.value()))
 }
 
 // pickerStart is the directory to browse from for a path typed so far.
@@ -43,20 +30,25 @@ func pickerStart(v string) string {
 	return "."
 }
 
+// pickerRows is how many entries the picker lists in a screen h rows
+// high: the rest of the dialog (borders, title, path, column header,
+// footer) and a margin take 10.
+func pickerRows(h int) int { return max(3, h-10) }
+
 func (f *form) updatePicker(msg tea.Msg) (dialog, tea.Cmd) {
 	if km, ok := msg.(tea.KeyPressMsg); ok && key.Matches(km, f.c.Keys.Dismiss) {
-		f.picking = false
+		f.picker, f.pickFor = nil, nil
 		return f, nil
 	}
-	var cmd tea.Cmd
-	f.picker, cmd = f.picker.Update(msg)
-	if ok, path := f.picker.DidSelectFile(msg); ok {
-		f.picking = false
-		if fl := f.get(f.pickFor); fl != nil {
-			fl.input.SetValue(path)
-		}
+	path, cmd := f.picker.Update(msg)
+	if path != "" {
+		fl := f.pickFor
+		f.picker, f.pickFor = nil, nil
+		fl.input.SetValue(path)
+		fl.input.CursorEnd()
+		fl.selected = false
 		if f.onPick != nil {
-			f.onPick(f, f.pickFor, path)
+			f.onPick(fl, path)
 		}
 	}
 	return f, cmd
@@ -86,11 +78,11 @@ func (d *confirm) Update(msg tea.Msg) (dialog, tea.Cmd) {
 		return d, nil
 	}
 	closeIt := func() tea.Msg { return closeDialogMsg{} }
-	switch km.String() {
-	case "y", "enter":
+	switch k := d.c.Keys; {
+	case key.Matches(km, k.Yes):
 		yes := d.yes
 		return d, tea.Sequence(closeIt, func() tea.Msg { return yes })
-	case "n", "esc", "q":
+	case key.Matches(km, k.No):
 		return d, closeIt
 	}
 	return d, nil
@@ -110,8 +102,7 @@ func (d *confirm) View() string {
 
 // ShortHelp lists the dialog's keys.
 func (d *confirm) ShortHelp() []key.Binding {
-	return []key.Binding{key.NewBinding(key.WithKeys("y"), key.WithHelp("y/enter", d.button)),
-		key.NewBinding(key.WithKeys("n"), key.WithHelp("n/esc", "cancel"))}
+	return []key.Binding{brief(d.c.Keys.Yes, d.button), d.c.Keys.No}
 }
 
 // info shows a scrollable text (an inspection, a data key, full help).
@@ -140,12 +131,12 @@ func (d *info) Update(msg tea.Msg) (dialog, tea.Cmd) {
 		d.scroll(wheelDelta(msg))
 	case tea.KeyPressMsg:
 		switch {
-		case key.Matches(msg, k.Dismiss), key.Matches(msg, k.Quit), msg.String() == "enter":
+		case key.Matches(msg, k.Close):
 			if d.onExit != nil {
 				d.onExit()
 			}
 			return d, func() tea.Msg { return closeDialogMsg{} }
-		case key.Matches(msg, k.Copy) && d.copy != "":
+		case key.Matches(msg, enable(k.Copy, d.copy != "")):
 			text := d.copy
 			return d, func() tea.Msg { return copyMsg{text: text, what: "copied"} }
 		case key.Matches(msg, k.Up):
@@ -185,9 +176,7 @@ func (d *info) View() string {
 // ShortHelp lists the dialog's keys.
 func (d *info) ShortHelp() []key.Binding {
 	k := d.c.Keys
-	hs := []key.Binding{k.Up, k.Down}
-	if d.copy != "" {
-		hs = append(hs, k.Copy)
-	}
-	return append(hs, k.Dismiss)
+	scrolls := len(d.lines) > max(d.h-3, 1)
+	return []key.Binding{enable(k.Up, scrolls), enable(k.Down, scrolls), enable(k.PageDown, scrolls),
+		enable(k.Copy, d.copy != ""), k.Close}
 }

@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // openPicker shows the file picker for field fl, starting in the
@@ -105,27 +107,43 @@ func (d *confirm) ShortHelp() []key.Binding {
 	return []key.Binding{brief(d.c.Keys.Yes, d.button), d.c.Keys.No}
 }
 
-// info shows a scrollable text (an inspection, a data key, full help).
+// info shows a scrollable text (an inspection, a data key).
 type info struct {
 	c      *Common
 	title  string
-	lines  []string
+	body   string
+	lines  []string // body wrapped to the width
+	rows   int      // body lines shown at once
 	offset int
-	w, h   int
+	w      int
 	copy   string // what c copies, if anything
 	onExit func() // wipes secrets the text was made from
 }
 
 func newInfo(c *Common, title, body string) *info {
-	return &info{c: c, title: title, lines: strings.Split(body, "\n")}
+	d := &info{c: c, title: title, body: body}
+	d.SetSize(120, 36)
+	return d
 }
 
-// SetSize sets the space the dialog may use.
-func (d *info) SetSize(w, h int) { d.w, d.h = min(max(w-4, 30), 100), max(h-6, 4) }
+// SetSize sets the space the dialog may use: the box keeps clear of the
+// help bar, and the text is wrapped to its width here, so what scrolls
+// is what shows.
+func (d *info) SetSize(w, h int) {
+	d.w = min(max(w-4, 30), 100)
+	// Centred, a box of h-2r rows leaves the r help lines below it; the
+	// borders, title and footer take 6.
+	d.rows = max(h-2*helpRows(w)-6, 3)
+	d.lines = d.lines[:0]
+	for _, l := range strings.Split(d.body, "\n") {
+		d.lines = append(d.lines, strings.Split(ansi.Wrap(l, d.w, ""), "\n")...)
+	}
+	d.scroll(0)
+}
 
 // Update scrolls, copies and closes.
 func (d *info) Update(msg tea.Msg) (dialog, tea.Cmd) {
-	k := d.c.Keys
+	k := d.keyMap()
 	switch msg := msg.(type) {
 	case tea.MouseWheelMsg:
 		d.scroll(wheelDelta(msg))
@@ -136,7 +154,7 @@ func (d *info) Update(msg tea.Msg) (dialog, tea.Cmd) {
 				d.onExit()
 			}
 			return d, func() tea.Msg { return closeDialogMsg{} }
-		case key.Matches(msg, enable(k.Copy, d.copy != "")):
+		case key.Matches(msg, k.Copy):
 			text := d.copy
 			return d, func() tea.Msg { return copyMsg{text: text, what: "copied"} }
 		case key.Matches(msg, k.Up):
@@ -144,39 +162,46 @@ func (d *info) Update(msg tea.Msg) (dialog, tea.Cmd) {
 		case key.Matches(msg, k.Down):
 			d.scroll(1)
 		case key.Matches(msg, k.PageUp):
-			d.scroll(-d.h)
+			d.scroll(-d.rows)
 		case key.Matches(msg, k.PageDown):
-			d.scroll(d.h)
+			d.scroll(d.rows)
 		}
 	}
 	return d, nil
 }
 
+// keyMap enables scrolling only for a text longer than the box, and c
+// only when there is something to copy.
+func (d *info) keyMap() KeyMap {
+	k := d.c.Keys
+	long := len(d.lines) > d.rows
+	k.Up, k.Down, k.PageUp, k.PageDown = enable(k.Up, long), enable(k.Down, long), enable(k.PageUp, long), enable(k.PageDown, long)
+	k.Copy = enable(k.Copy, d.copy != "")
+	return k
+}
+
 func (d *info) scroll(n int) {
-	d.offset = max(0, min(d.offset+n, len(d.lines)-d.h))
+	d.offset = max(0, min(d.offset+n, len(d.lines)-d.rows))
 }
 
 // View draws the visible part of the text.
 func (d *info) View() string {
 	st := d.c.Styles
-	h := max(d.h-3, 1)
-	end := min(len(d.lines), d.offset+h)
+	end := min(len(d.lines), d.offset+d.rows)
 	body := strings.Join(d.lines[d.offset:end], "\n")
 	more := ""
-	if len(d.lines) > h {
-		more = st.Hint.Render("  ↑/↓ scroll")
+	if len(d.lines) > d.rows {
+		more = st.Hint.Render(fmt.Sprintf("  ↑/↓ scroll · lines %d–%d of %d", d.offset+1, end, len(d.lines)))
 	}
 	foot := st.Hint.Render("esc close")
 	if d.copy != "" {
 		foot = st.Hint.Render("c copy · esc close")
 	}
-	return dialogBox(st, st.DialogTitle.Render(d.title)+more+"\n\n"+body+"\n\n"+foot, d.w)
+	return dialogBox(st, fit(st.DialogTitle.Render(d.title)+more, d.w)+"\n\n"+body+"\n\n"+foot, d.w)
 }
 
 // ShortHelp lists the dialog's keys.
 func (d *info) ShortHelp() []key.Binding {
-	k := d.c.Keys
-	scrolls := len(d.lines) > max(d.h-3, 1)
-	return []key.Binding{enable(k.Up, scrolls), enable(k.Down, scrolls), enable(k.PageDown, scrolls),
-		enable(k.Copy, d.copy != ""), k.Close}
+	k := d.keyMap()
+	return []key.Binding{k.Up, k.Down, k.PageDown, k.Copy, k.Close}
 }

@@ -214,6 +214,7 @@ func (f *form) keyMap() KeyMap {
 	if f.lastVisible() {
 		k.FormEnter = brief(k.FormEnter, f.button)
 	}
+	k.Submit = brief(k.Submit, f.button)
 	return k
 }
 

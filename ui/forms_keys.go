@@ -21,12 +21,15 @@ func newCreateKeyForm(c *Common) *form {
 	usage := f.choice("Usage", []string{"encrypt/decrypt", "sign/verify"}, []string{"ENCRYPT_DECRYPT", "SIGN_VERIFY"}, 0,
 		"symmetric keys only encrypt and decrypt")
 	usage.show = func() bool { return spec.value() != "SYMMETRIC_DEFAULT" }
-	aliasF := f.text("Alias", "alias/", "alias/demo", "optional: alias/NAME (not alias/aws/…)")
+	aliasF := f.text("Alias", "", "alias/demo", "optional: alias/NAME (not alias/aws/…); alias/ is added if you leave it out").prefill("alias/")
 	desc := f.text("Description", "", "what this key protects", "optional")
 	f.submit = func() (tea.Msg, string) {
 		alias := aliasF.answer()
 		if alias == "alias/" {
 			alias = ""
+		}
+		if alias != "" && !strings.HasPrefix(alias, "alias/") {
+			alias = "alias/" + alias // typing "demo" over the selected prefix
 		}
 		if alias != "" {
 			if err := actions.CheckAliasName(alias); err != nil {

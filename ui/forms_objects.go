@@ -23,7 +23,7 @@ func newUploadForm(c *Common, bucket BucketRow, prefix string, keys []KeyRow) *f
 		"The flow panel shows each key step as it happens.", "upload")
 	file := f.text("File", "", "./report.pdf", "ctrl+o to browse")
 	file.file = true
-	objKey := f.text("Object key", prefix, prefix+"name", "the key in the bucket")
+	objKey := f.text("Object key", "", prefix+"name", "the key in the bucket; empty or ending in /: the file's name is added").prefill(prefix)
 	labels, values := []string{"bucket default (" + defaultLabel(def) + ")"}, []string{upDefault}
 	hints := []string{"no encryption header: the bucket's default rule applies (" + defaultLabel(def) + ")"}
 	for _, m := range modes.Offered() {

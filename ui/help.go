@@ -23,7 +23,7 @@ func (m *Model) keyMap() KeyMap {
 	k := m.c.Keys
 	j := m.jobs.selected()
 	_, logged := m.log.selected()
-	filtered := m.view == viewObjects && m.objects.filter.Value() != "" && m.focus == paneList
+	filtered := m.view == viewObjects && m.objects.filter.Value() != "" && m.focus == paneList && !m.typingFilter()
 	k.Copy = enable(k.Copy, logged)
 	k.CancelJob = enable(k.CancelJob, filtered || j != nil && j.State == jobRunning)
 	if filtered {
@@ -32,6 +32,11 @@ func (m *Model) keyMap() KeyMap {
 	k.PrevJob, k.NextJob = enable(k.PrevJob, len(m.jobs.list) > 1), enable(k.NextJob, len(m.jobs.list) > 1)
 	k.StepBack, k.StepFwd = enable(k.StepBack, j != nil && len(j.Steps) > 0), enable(k.StepFwd, j != nil && len(j.Steps) > 0)
 	return k
+}
+
+// typingFilter reports whether keys go to the objects filter's input.
+func (m *Model) typingFilter() bool {
+	return m.view == viewObjects && m.objects.filtering && m.focus == paneList
 }
 
 // fitHelp lays the enabled bindings of hs out on the help bar's lines, in

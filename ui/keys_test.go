@@ -234,7 +234,14 @@ func TestHelpBarShowsEveryKeyOfTheViewAt80Columns(t *testing.T) {
 		press(m, "down")
 	}
 	press(m, "/")
-	check("filter", m.objects.ShortHelp())
+	if bar := strings.TrimSpace(helpBar(m)); bar != "enter keep filter • esc clear filter" {
+		t.Errorf("while typing a filter every other key types, yet the bar says:\n%s", bar)
+	}
+	typeText(m, "re")
+	press(m, "enter")
+	if bar := helpBar(m); !strings.Contains(bar, "esc clear filter") {
+		t.Errorf("a kept filter does not say esc clears it:\n%s", bar)
+	}
 }
 
 func TestFullHelpFitsAt80x24(t *testing.T) {
@@ -437,15 +444,18 @@ func TestFilePickerFitsAndMarksFolders(t *testing.T) {
 		t.Errorf("the help bar does not say what enter and esc do:\n%s", bar)
 	}
 
-	press(m, "down", "down", "enter") // into beta/
+	if e, _ := f.picker.selected(); e.name != "alpha" {
+		t.Fatalf("the picker starts on %q, want the first entry after ../", e.name)
+	}
+	press(m, "down", "enter") // into beta/
 	if f.picker == nil || f.picker.dir != filepath.Join(dir, "beta") {
 		t.Fatalf("enter on beta/ did not open it: %+v", f.picker)
 	}
 	press(m, "backspace")
-	if f.picker.dir != dir {
-		t.Fatalf("⌫ went to %q, want %q", f.picker.dir, dir)
+	if e, _ := f.picker.selected(); f.picker.dir != dir || e.name != "beta" {
+		t.Fatalf("⌫ went to %q on %q, want %q on beta", f.picker.dir, e.name, dir)
 	}
-	press(m, "down", "down", "down", "enter") // file-00.txt
+	press(m, "down", "enter") // file-00.txt
 	if f.picker != nil {
 		t.Fatal("enter on a file did not pick it")
 	}
@@ -473,5 +483,52 @@ func TestFilePickerScrollsLongFolders(t *testing.T) {
 	press(m, "esc")
 	if f.picker != nil || m.dialog == nil {
 		t.Fatal("esc did not go back to the form")
+	}
+}
+
+func TestInfoDialogFitsAndScrollsToTheEnd(t *testing.T) {
+	m := loaded(t, newFakeData(0), newFakeWorker(), 80, 24, true)
+	var body []string
+	for i := range 40 {
+		body = append(body, fmt.Sprintf("line %02d %s", i, strings.Repeat("word ", 20)))
+	}
+	body = append(body, "the last line")
+	send(m, openDialogMsg{d: newInfo(m.c, "Long", strings.Join(body, "\n"))}, time.Second, 2)
+	d := m.dialog.(*info)
+	box := ansi.Strip(d.View())
+	if w, h := lipgloss.Width(box), lipgloss.Height(box); w > 80 || h > 24-2*helpRows(80) {
+		t.Fatalf("the box is %dx%d: it hides the help bar at 80x24:\n%s", w, h, box)
+	}
+	if got := helpKeys(d.ShortHelp()); !slices.Equal(got, []string{"↑/k", "↓/j", "pgdn", "esc"}) {
+		t.Fatalf("ShortHelp %v: copy is offered with nothing to copy, or scrolling is not", got)
+	}
+	nothing := send(m, keyPress("c"), 150*time.Millisecond, 2)
+	if len(nothing) > 1 {
+		t.Fatalf("c with nothing to copy sent %#v", nothing[1:])
+	}
+	for range 20 {
+		press(m, "down", "down", "down", "down")
+	}
+	if box := ansi.Strip(d.View()); !strings.Contains(box, "the last line") {
+		t.Fatalf("scrolling does not reach the end:\n%s", box)
+	}
+	if bar := helpBar(m); !strings.Contains(bar, "esc close") {
+		t.Fatalf("the help bar is hidden:\n%s", bar)
+	}
+}
+
+func TestAliasTypedOverThePrefixKeepsOneAliasPrefix(t *testing.T) {
+	for _, typed := range []string{"demo2", "alias/demo2"} {
+		w := newFakeWorker()
+		m := loaded(t, newFakeData(0), w, 120, 36, true)
+		press(m, "1", "n", "down") // the Alias field, "alias/" selected
+		typeText(m, typed)
+		press(m, "ctrl+s")
+		if len(w.submitted) != 1 {
+			t.Fatalf("%s: submitted %d", typed, len(w.submitted))
+		}
+		if a := w.submitted[0].(*actions.CreateKey); a.Alias != "alias/demo2" {
+			t.Fatalf("typing %q gave alias %q, want alias/demo2", typed, a.Alias)
+		}
 	}
 }

@@ -22,7 +22,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case m.quitAsk:
 		return m.answerQuit(msg)
-	case m.view == viewObjects && m.objects.filtering && m.focus == paneList:
+	case m.typingFilter():
 		var cmd tea.Cmd
 		m.objects, cmd = m.objects.Update(msg)
 		return cmd

@@ -209,8 +209,11 @@ func (m *Model) helpLine() string {
 		return m.fitHelp(m.dialog.ShortHelp(), nil)
 	}
 	k := m.keyMap()
-	if m.quitAsk {
+	switch {
+	case m.quitAsk:
 		return m.fitHelp([]key.Binding{brief(k.Yes, "quit, cancelling them"), brief(k.No, "keep running")}, nil)
+	case m.typingFilter():
+		return m.fitHelp(m.objects.ShortHelp(), nil) // every other key types into the filter
 	}
 	var hs []key.Binding
 	switch m.focus {
@@ -219,7 +222,7 @@ func (m *Model) helpLine() string {
 	case paneLog:
 		hs = []key.Binding{k.Up, k.Down, k.Copy}
 	default:
-		hs = m.childHelp()
+		hs = append(m.childHelp(), k.CancelJob) // esc: cancel the running job, or clear a kept filter
 	}
 	hs = append(hs, k.NextView, k.FocusNext)
 	return m.fitHelp(hs, []key.Binding{k.Help, k.Quit})

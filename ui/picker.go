@@ -26,6 +26,7 @@ type filePicker struct {
 	err     error
 	gen     int
 	w       int
+	from    string // the folder just left for its parent: selected when the parent lists
 }
 
 // pickEntry is one row of the picker.
@@ -98,6 +99,28 @@ func readDir(gen int, dir string) tea.Cmd {
 	}
 }
 
+// up opens the parent folder.
+func (p *filePicker) up() tea.Cmd {
+	from := filepath.Base(p.dir)
+	cmd := p.open(filepath.Dir(p.dir))
+	p.from = from
+	return cmd
+}
+
+// startRow is the row to select in a fresh listing: the folder just
+// left, else the first entry after "../".
+func (p *filePicker) startRow() int {
+	for i, e := range p.entries {
+		if p.from != "" && e.name == p.from {
+			return i
+		}
+	}
+	if len(p.entries) > 1 && p.entries[0].name == ".." {
+		return 1
+	}
+	return 0
+}
+
 // keyMap is the key map with the picker's keys: enter opens a folder or
 // picks a file, ⌫ goes to the parent.
 func (p *filePicker) keyMap() KeyMap {
@@ -132,6 +155,9 @@ func (p *filePicker) Update(msg tea.Msg) (string, tea.Cmd) {
 		p.loading, p.err, p.entries = false, msg.err, msg.entries
 		p.cur = cursor{height: p.cur.height}
 		p.cur.setLen(len(p.entries))
+		p.cur.pos = p.startRow()
+		p.cur.clamp()
+		p.from = ""
 	case tea.MouseWheelMsg:
 		p.cur.scroll(wheelDelta(msg))
 	case tea.KeyPressMsg:
@@ -141,11 +167,14 @@ func (p *filePicker) Update(msg tea.Msg) (string, tea.Cmd) {
 		}
 		switch {
 		case key.Matches(msg, k.Back):
-			return "", p.open(filepath.Dir(p.dir))
+			return "", p.up()
 		case key.Matches(msg, k.Open):
 			e, _ := p.selected()
 			path := filepath.Join(p.dir, e.name)
-			if e.dir {
+			switch {
+			case e.name == "..":
+				return "", p.up()
+			case e.dir:
 				return "", p.open(path)
 			}
 			return path, nil

@@ -117,6 +117,7 @@ type info struct {
 	offset int
 	w      int
 	copy   string // what c copies, if anything
+	copyIs string // what that is, for the help ("copy the encrypted key"); "copy" when empty
 	onExit func() // wipes secrets the text was made from
 }
 
@@ -177,6 +178,10 @@ func (d *info) keyMap() KeyMap {
 	long := len(d.lines) > d.rows
 	k.Up, k.Down, k.PageUp, k.PageDown = enable(k.Up, long), enable(k.Down, long), enable(k.PageUp, long), enable(k.PageDown, long)
 	k.Copy = enable(k.Copy, d.copy != "")
+	k.Copy = brief(k.Copy, "copy")
+	if d.copyIs != "" {
+		k.Copy = brief(k.Copy, d.copyIs)
+	}
 	return k
 }
 

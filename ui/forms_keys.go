@@ -99,7 +99,8 @@ func newDataKeyForm(c *Common, row KeyRow) *form {
 func newDataKeyInfo(c *Common, row KeyRow, r actions.GenerateDataKeyResult) *info {
 	st := c.Styles
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s (%d bytes)\n", st.Label.Render("KMS key  "), r.KeyARN, r.Bytes)
+	fmt.Fprintf(&b, "%s %s\n", st.Label.Render("KMS key  "), r.KeyARN)
+	fmt.Fprintf(&b, "%s %d bytes (%d-bit)\n", st.Label.Render("data key "), r.Bytes, 8*r.Bytes)
 	if r.Plaintext != nil && !r.Plaintext.Wiped() {
 		b.WriteString(st.Label.Render("plaintext") + " " + st.Secret.Render(base64.StdEncoding.EncodeToString(r.Plaintext.Bytes())) + "\n")
 		b.WriteString(st.Hint.Render(wrap("Use it, then forget it: "+actions.PrintingWarning+".", 90)) + "\n")
@@ -113,7 +114,7 @@ func newDataKeyInfo(c *Common, row KeyRow, r actions.GenerateDataKeyResult) *inf
 	}
 	b.WriteString("\n" + st.Hint.Render("Store the encrypted key beside your data; aws kms decrypt turns it back into the plaintext key."))
 	d := newInfo(c, "Data key from "+row.Name(), b.String())
-	d.copy = enc
+	d.copy, d.copyIs = enc, "copy the encrypted key"
 	key := r.Plaintext
 	d.onExit = func() {
 		if key != nil {

@@ -532,3 +532,16 @@ func TestAliasTypedOverThePrefixKeepsOneAliasPrefix(t *testing.T) {
 		}
 	}
 }
+
+func TestDataKeyDialogSaysTheSizeOnItsOwnLine(t *testing.T) {
+	m := loaded(t, newFakeData(0), newFakeWorker(), 120, 36, true)
+	d := newDataKeyInfo(m.c, m.keys.rows[0], actions.GenerateDataKeyResult{KeyARN: demoARN, Bytes: 32, CiphertextBlob: []byte("wrapped")})
+	d.SetSize(120, 36)
+	v := ansi.Strip(d.View())
+	if strings.Contains(v, demoARN+" (") || !strings.Contains(v, "data key  32 bytes (256-bit)") {
+		t.Fatalf("the size reads as part of the ARN:\n%s", v)
+	}
+	if got := d.keyMap().Copy.Help().Desc; got != "copy the encrypted key" {
+		t.Fatalf("c says %q", got)
+	}
+}

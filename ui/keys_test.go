@@ -545,3 +545,16 @@ func TestDataKeyDialogSaysTheSizeOnItsOwnLine(t *testing.T) {
 		t.Fatalf("c says %q", got)
 	}
 }
+
+func TestDetailsFocusOffersNoListKeys(t *testing.T) {
+	w := newFakeWorker()
+	m := loaded(t, newFakeData(0), w, 80, 24, true)
+	press(m, "1", "w", "w") // list → flow → details (one secondary pane at 80x24)
+	if m.focus != paneDetails {
+		t.Fatalf("focus %v", m.focus)
+	}
+	if bar := helpBar(m); strings.Contains(bar, "new key") {
+		t.Fatalf("with the details focused the bar offers list keys that do nothing:\n%s", bar)
+	}
+	nothingHappens(t, m, w, "n")
+}

@@ -221,6 +221,8 @@ func (m *Model) helpLine() string {
 		hs = []key.Binding{k.StepBack, k.StepFwd, k.PrevJob, k.NextJob, k.CancelJob}
 	case paneLog:
 		hs = []key.Binding{k.Up, k.Down, k.Copy}
+	case paneDetails: // the details pane takes no keys of its own
+		hs = []key.Binding{k.CancelJob}
 	default:
 		hs = append(m.childHelp(), k.CancelJob) // esc: cancel the running job, or clear a kept filter
 	}

@@ -50,7 +50,7 @@ func TestTUIEncryptionWalkthrough(t *testing.T) {
 	term.keys("Enter")
 	term.waitFor(tuiShort, "empty — press u to upload")
 	term.keys("u")
-	term.waitFor(tuiShort, "Upload to s3://"+bucket+"/", "bucket default (SSE-KMS + bucket key)")
+	term.waitFor(tuiShort, "Upload to s3://"+bucket+"/", "bucket default (SSE-KMS")
 	term.typeText(plain)
 	term.waitFor(tuiShort, tail(plain))
 	term.keys("C-s")
@@ -74,14 +74,21 @@ func TestTUIEncryptionWalkthrough(t *testing.T) {
 
 	// The full help lists the object keys.
 	term.keys("?")
-	s = term.waitFor(tuiShort, "u     upload", "d     download", "i     inspect")
-	for _, k := range []string{"⌫     up a level", "/     filter", "q   quit", "esc cancel job"} {
+	s = term.waitFor(tuiShort, "Help · Objects view", "u upload", "d download", "i inspect")
+	for _, k := range []string{"⌫ back to buckets", "/ filter", "q quit"} {
 		if !strings.Contains(s, k) {
 			t.Errorf("the full help lacks %q", k)
 		}
 	}
+	// Keys that do nothing now are not offered: no job runs, and the
+	// selection is an object, not a folder to open.
+	for _, k := range []string{"cancel job", "enter open"} {
+		if strings.Contains(s, k) {
+			t.Errorf("the full help offers %q, which does nothing here", k)
+		}
+	}
 	term.keys("Escape")
-	term.waitUntil(tuiShort, "the help closed", func(s string) bool { return !strings.Contains(s, "d     download") })
+	term.waitUntil(tuiShort, "the help closed", func(s string) bool { return !strings.Contains(s, "Help · Objects view") })
 
 	// Nothing runs: q quits at once.
 	term.keys("q")

@@ -73,8 +73,17 @@ func (v bucketsView) Update(msg tea.Msg, keys []KeyRow) (bucketsView, tea.Cmd) {
 	return v, nil
 }
 
-func (v bucketsView) handleAction(msg tea.KeyPressMsg, keys []KeyRow) tea.Cmd {
+// keyMap is the key map with the keys on a bucket enabled only when one
+// is selected.
+func (v bucketsView) keyMap() KeyMap {
 	k := v.c.Keys
+	_, ok := v.selected()
+	k.Open, k.DeleteBucket, k.EditEncryption = enable(k.Open, ok), enable(k.DeleteBucket, ok), enable(k.EditEncryption, ok)
+	return k
+}
+
+func (v bucketsView) handleAction(msg tea.KeyPressMsg, keys []KeyRow) tea.Cmd {
+	k := v.keyMap()
 	if key.Matches(msg, k.NewBucket) {
 		return openDialog(newMakeBucketForm(v.c))
 	}
@@ -138,7 +147,7 @@ func (v bucketsView) Title() string {
 
 // ShortHelp lists the view's keys for the help bar.
 func (v bucketsView) ShortHelp() []key.Binding {
-	k := v.c.Keys
+	k := v.keyMap()
 	return []key.Binding{k.Open, k.NewBucket, k.EditEncryption, k.DeleteBucket}
 }
 

@@ -3,7 +3,6 @@ package ui
 import (
 	"strings"
 
-	"charm.land/bubbles/v2/filepicker"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -21,18 +20,20 @@ const (
 	fieldChoice                  // one of a few options, ←/→ to change
 )
 
-// field is one line of a form.
+// field is one line of a form. The form's builder keeps the *field it
+// gets back and reads it when the form is submitted: fields have no ids.
 type field struct {
-	id, label string
-	kind      fieldKind
-	input     textinput.Model
-	options   []string // labels of a choice
-	values    []string // values of a choice (labels when nil)
-	sel       int
-	hint      string
-	hints     []string           // a choice's hint per option (overrides hint when set)
-	file      bool               // ctrl+o browses for a file
-	show      func(f *form) bool // nil: always shown
+	label    string
+	kind     fieldKind
+	input    textinput.Model
+	options  []string // labels of a choice
+	values   []string // values of a choice (labels when nil)
+	sel      int
+	hint     string
+	hints    []string    // a choice's hint per option (overrides hint when set)
+	file     bool        // ctrl+o browses for a file
+	show     func() bool // nil: always shown
+	selected bool        // the prefilled value is selected: typing replaces it
 }
 
 // currentHint is the hint for the field's current state: the selected
@@ -66,6 +67,50 @@ func (f *field) value() string {
 	return f.options[f.sel]
 }
 
+// visible reports whether the field is on the form now.
+func (f *field) visible() bool { return f.show == nil || f.show() }
+
+// answer is the value of a field the form shows, "" for a hidden one (a
+// question the form did not ask).
+func (f *field) answer() string {
+	if !f.visible() {
+		return ""
+	}
+	return f.value()
+}
+
+// prefill sets a text field's value and selects it, so that the first
+// keystroke replaces it (as a path suggested in a GUI's save dialog).
+func (f *field) prefill(v string) *field {
+	f.input.SetValue(v)
+	f.input.CursorEnd()
+	f.selected = v != ""
+	return f
+}
+
+// takeSelection applies a key or paste to a selected prefill: text
+// replaces it, backspace or delete clears it, any other key keeps it
+// and edits from there. It reports whether the message was used up.
+func (f *field) takeSelection(msg tea.Msg) bool {
+	if !f.selected {
+		return false
+	}
+	f.selected = false
+	switch msg := msg.(type) {
+	case tea.PasteMsg:
+		f.input.SetValue("")
+	case tea.KeyPressMsg:
+		switch {
+		case msg.Code == tea.KeyBackspace || msg.Code == tea.KeyDelete:
+			f.input.SetValue("")
+			return true
+		case msg.Text != "":
+			f.input.SetValue("")
+		}
+	}
+	return false
+}
+
 // form is a dialog of fields with a submit function that turns the
 // values into an intent. Submit is pure: it validates and builds a
 // message, the root does the work.
@@ -78,11 +123,10 @@ type form struct {
 	button  string
 	danger  bool
 	err     string
-	submit  func(f *form) (tea.Msg, string) // intent, or a validation error
-	onPick  func(f *form, id, path string)  // a file was picked for field id
-	picker  filepicker.Model
-	picking bool
-	pickFor string
+	submit  func() (tea.Msg, string)     // intent, or a validation error
+	onPick  func(fl *field, path string) // a file was picked for fl
+	picker  *filePicker                  // browsing for pickFor's file, when set
+	pickFor *field
 	w, h    int
 }
 
@@ -90,45 +134,29 @@ func newForm(c *Common, title, intro, button string) *form {
 	return &form{c: c, title: title, intro: intro, button: button}
 }
 
-// text adds a text field.
-func (f *form) text(id, label, value, placeholder, hint string) *field {
+// text adds a text field; its placeholder is an example, drawn dim,
+// italic and in ‹brackets› so that it never reads as a value.
+func (f *form) text(label, value, placeholder, hint string) *field {
 	in := textinput.New()
 	in.Prompt = ""
-	in.Placeholder = placeholder
+	if placeholder != "" {
+		in.Placeholder = "‹" + placeholder + "›"
+	}
 	in.SetValue(value)
-	in.SetStyles(textinput.DefaultStyles(f.c.Styles.IsDark))
-	fl := &field{id: id, label: label, kind: fieldText, input: in, hint: hint}
+	ts := textinput.DefaultStyles(f.c.Styles.IsDark)
+	ts.Focused.Placeholder, ts.Blurred.Placeholder = f.c.Styles.Hint, f.c.Styles.Hint
+	in.SetStyles(ts)
+	fl := &field{label: label, kind: fieldText, input: in, hint: hint}
 	f.fields = append(f.fields, fl)
 	return fl
 }
 
 // choice adds a choice field.
-func (f *form) choice(id, label string, options, values []string, sel int, hint string) *field {
-	fl := &field{id: id, label: label, kind: fieldChoice, options: options, values: values, sel: sel, hint: hint}
+func (f *form) choice(label string, options, values []string, sel int, hint string) *field {
+	fl := &field{label: label, kind: fieldChoice, options: options, values: values, sel: sel, hint: hint}
 	f.fields = append(f.fields, fl)
 	return fl
 }
-
-// get returns the field with id.
-func (f *form) get(id string) *field {
-	for _, fl := range f.fields {
-		if fl.id == id {
-			return fl
-		}
-	}
-	return nil
-}
-
-// val returns the value of field id ("" if hidden or absent).
-func (f *form) val(id string) string {
-	fl := f.get(id)
-	if fl == nil || !f.visible(fl) {
-		return ""
-	}
-	return fl.value()
-}
-
-func (f *form) visible(fl *field) bool { return fl.show == nil || fl.show(f) }
 
 // SetSize sets the space the dialog may use.
 func (f *form) SetSize(w, h int) {
@@ -136,7 +164,9 @@ func (f *form) SetSize(w, h int) {
 	for _, fl := range f.fields {
 		fl.input.SetWidth(max(10, f.innerWidth()-20))
 	}
-	f.picker.SetHeight(max(4, h-8))
+	if f.picker != nil {
+		f.picker.SetSize(f.innerWidth(), pickerRows(h))
+	}
 }
 
 func (f *form) innerWidth() int { return min(max(f.w-4, 30), 76) }
@@ -156,7 +186,7 @@ func (f *form) move(d int) {
 	i := f.focus
 	for range f.fields {
 		i = (i + d + len(f.fields)) % len(f.fields)
-		if f.visible(f.fields[i]) {
+		if f.fields[i].visible() {
 			break
 		}
 	}
@@ -173,65 +203,80 @@ func (f *form) move(d int) {
 	f.focus = i
 }
 
+// keyMap is the key map with the form's keys enabled for the focused
+// field: ←/→ on a choice, ctrl+o on a file, enter runs on the last field.
+func (f *form) keyMap() KeyMap {
+	k := f.c.Keys
+	fl := f.fields[f.focus]
+	k.OptionPrev = enable(k.OptionPrev, fl.kind == fieldChoice)
+	k.OptionNext = enable(k.OptionNext, fl.kind == fieldChoice)
+	k.Browse = enable(k.Browse, fl.file)
+	if f.lastVisible() {
+		k.FormEnter = brief(k.FormEnter, f.button)
+	}
+	k.Submit = brief(k.Submit, f.button)
+	return k
+}
+
 // Update handles keys: fields first, then movement and submit.
 func (f *form) Update(msg tea.Msg) (dialog, tea.Cmd) {
-	if f.picking {
+	if f.picker != nil {
 		return f.updatePicker(msg)
 	}
+	fl := f.fields[f.focus]
 	km, ok := msg.(tea.KeyPressMsg)
 	if !ok {
-		if f.focus >= 0 && f.fields[f.focus].kind == fieldText {
+		if fl.kind == fieldText {
+			fl.takeSelection(msg)
 			var cmd tea.Cmd
-			f.fields[f.focus].input, cmd = f.fields[f.focus].input.Update(msg)
+			fl.input, cmd = fl.input.Update(msg)
 			return f, cmd
 		}
 		return f, nil
 	}
-	k := f.c.Keys
-	fl := f.fields[f.focus]
+	k := f.keyMap()
 	switch {
 	case key.Matches(km, k.Dismiss):
 		return f, func() tea.Msg { return closeDialogMsg{} }
-	case key.Matches(km, k.Submit) || km.String() == "enter" && f.lastVisible():
+	case key.Matches(km, k.Submit), key.Matches(km, k.FormEnter) && f.lastVisible():
 		return f, f.doSubmit()
-	case km.String() == "enter" || key.Matches(km, k.NextField):
+	case key.Matches(km, k.FormEnter), key.Matches(km, k.NextField):
 		f.move(1)
 		return f, nil
 	case key.Matches(km, k.PrevField):
 		f.move(-1)
 		return f, nil
-	case key.Matches(km, k.Browse) && fl.file:
+	case key.Matches(km, k.Browse):
 		return f, f.openPicker(fl)
+	case key.Matches(km, k.OptionPrev):
+		fl.sel = (fl.sel - 1 + len(fl.options)) % len(fl.options)
+		return f, nil
+	case key.Matches(km, k.OptionNext):
+		fl.sel = (fl.sel + 1) % len(fl.options)
+		return f, nil
 	case fl.kind == fieldChoice:
-		f.updateChoice(fl, km)
+		return f, nil
+	}
+	f.err = ""
+	if fl.takeSelection(km) {
 		return f, nil
 	}
 	var cmd tea.Cmd
 	fl.input, cmd = fl.input.Update(msg)
-	f.err = ""
 	return f, cmd
 }
 
 func (f *form) lastVisible() bool {
 	for j := len(f.fields) - 1; j >= 0; j-- {
-		if f.visible(f.fields[j]) {
+		if f.fields[j].visible() {
 			return j == f.focus
 		}
 	}
 	return true
 }
 
-func (f *form) updateChoice(fl *field, km tea.KeyPressMsg) {
-	switch km.String() {
-	case "left", "h":
-		fl.sel = (fl.sel - 1 + len(fl.options)) % len(fl.options)
-	case "right", "l", "space":
-		fl.sel = (fl.sel + 1) % len(fl.options)
-	}
-}
-
 func (f *form) doSubmit() tea.Cmd {
-	msg, errText := f.submit(f)
+	msg, errText := f.submit()
 	if errText != "" {
 		f.err = errText
 		return nil
@@ -239,20 +284,14 @@ func (f *form) doSubmit() tea.Cmd {
 	return tea.Sequence(func() tea.Msg { return closeDialogMsg{} }, func() tea.Msg { return msg })
 }
 
-// ShortHelp lists the dialog's keys.
+// ShortHelp lists the keys that work on the focused field (or in the
+// file picker).
 func (f *form) ShortHelp() []key.Binding {
-	k := f.c.Keys
-	if f.picking {
-		return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "pick")), k.Dismiss}
+	if f.picker != nil {
+		return f.picker.ShortHelp()
 	}
-	hs := []key.Binding{k.NextField, k.PrevField}
-	if f.focus >= 0 && f.fields[f.focus].kind == fieldChoice {
-		hs = append(hs, key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "change")))
-	}
-	if f.focus >= 0 && f.fields[f.focus].file {
-		hs = append(hs, k.Browse)
-	}
-	return append(hs, k.Submit, k.Dismiss)
+	k := f.keyMap()
+	return []key.Binding{k.NextField, k.PrevField, k.OptionNext, k.Browse, k.FormEnter, k.Submit, k.Dismiss}
 }
 
 // View draws the dialog box.
@@ -261,16 +300,17 @@ func (f *form) View() string {
 	w := f.innerWidth()
 	var b strings.Builder
 	b.WriteString(st.DialogTitle.Render(f.title) + "\n")
+	if f.picker != nil {
+		// The intro gives way to the list, so the picker fits the screen.
+		b.WriteString("\n" + f.picker.View())
+		return dialogBox(st, b.String(), w)
+	}
 	if f.intro != "" {
 		b.WriteString(st.Hint.Render(wrap(f.intro, w)) + "\n")
 	}
 	b.WriteString("\n")
-	if f.picking {
-		b.WriteString(st.Label.Render("pick a file in "+f.picker.CurrentDirectory) + "\n" + f.picker.View())
-		return dialogBox(st, b.String(), w)
-	}
 	for i, fl := range f.fields {
-		if !f.visible(fl) {
+		if !fl.visible() {
 			continue
 		}
 		b.WriteString(f.fieldView(fl, i == f.focus, w) + "\n")
@@ -306,10 +346,17 @@ func (f *form) fieldView(fl *field, focused bool, w int) string {
 			}
 		}
 		line += wrapChoices(opts, w-19)
+	} else if focused && fl.selected {
+		// Reverse video marks the selection without colour too.
+		line += st.FieldFocused.Reverse(true).Render(fit(fl.input.Value(), fl.input.Width()))
 	} else {
 		line += fl.input.View()
 	}
-	if h := fl.currentHint(); focused && h != "" {
+	h := fl.currentHint()
+	if focused && fl.selected {
+		h = strings.TrimPrefix(h+" · typing replaces the selected value, ←/→ edit it", " · ")
+	}
+	if focused && h != "" {
 		pad := strings.Repeat(" ", 19)
 		for _, l := range strings.Split(wrap(h, w-19), "\n") {
 			line += "\n" + pad + st.Hint.Render(l)

@@ -10,9 +10,9 @@ import (
 // newMakeBucketForm asks for a new bucket's name.
 func newMakeBucketForm(c *Common) *form {
 	f := newForm(c, "Create a bucket", "New buckets encrypt with SSE-S3 by default and, since April 2026, block SSE-C writes.", "create")
-	f.text("name", "Bucket name", "", "my-bucket", "3–63 characters: lowercase letters, digits, dots and hyphens")
-	f.submit = func(f *form) (tea.Msg, string) {
-		name := f.val("name")
+	nameF := f.text("Bucket name", "", "my-bucket", "3–63 characters: lowercase letters, digits, dots and hyphens")
+	f.submit = func() (tea.Msg, string) {
+		name := nameF.answer()
 		if len(name) < 3 || len(name) > 63 {
 			return nil, "a bucket name has 3 to 63 characters"
 		}
@@ -54,9 +54,7 @@ func newBucketEncryptionForm(c *Common, row BucketRow, keys []KeyRow) *form {
 		}
 		names, apis = append(names, modes.ByAPI(api, false).Short), append(apis, api)
 	}
-	f.choice("sse", "Encryption", names, apis, sel, "")
-	kmsOnly := func(f *form) bool { m := modes.ByAPI(f.val("sse"), false); return m != nil && m.UsesKMS() }
-	hasBucketKey := func(f *form) bool { m := modes.ByAPI(f.val("sse"), true); return m != nil && m.BucketKey }
+	sse := f.choice("Encryption", names, apis, sel, "")
 	labels, values := kmsKeyChoices(keys)
 	ksel := 0
 	for i, v := range values {
@@ -64,26 +62,29 @@ func newBucketEncryptionForm(c *Common, row BucketRow, keys []KeyRow) *form {
 			ksel = i
 		}
 	}
-	f.choice("key", "KMS key", labels, values, ksel, "symmetric customer managed keys from the Keys view").show = kmsOnly
+	kmsKey := f.choice("KMS key", labels, values, ksel, "symmetric customer managed keys from the Keys view")
+	kmsKey.show = func() bool { m := modes.ByAPI(sse.value(), false); return m != nil && m.UsesKMS() }
 	bk := 1
 	if row.Enc.BucketKey {
 		bk = 0
 	}
-	f.choice("bk", "Bucket key", []string{"on", "off"}, []string{"on", "off"}, bk,
-		"on: S3 caches a bucket-level key and calls KMS far less").show = hasBucketKey
+	bucketKey := f.choice("Bucket key", []string{"on", "off"}, []string{"on", "off"}, bk,
+		"on: S3 caches a bucket-level key and calls KMS far less")
+	bucketKey.show = func() bool { m := modes.ByAPI(sse.value(), true); return m != nil && m.BucketKey }
 	ssec := 1
 	if row.Enc.SSECBlocked {
 		ssec = 0
 	}
-	f.choice("ssec", "SSE-C writes", []string{"blocked", "allowed"}, []string{"blocked", "allowed"}, ssec, "")
-	f.text("file", "…or JSON file", "", "encryption.json", "optional: a put-bucket-encryption JSON (like the blog post's); it wins over the fields").file = true
-	f.submit = func(f *form) (tea.Msg, string) {
-		p := &actions.PutBucketEncryption{Bucket: row.Name, File: f.val("file")}
+	ssecF := f.choice("SSE-C writes", []string{"blocked", "allowed"}, []string{"blocked", "allowed"}, ssec, "")
+	file := f.text("…or JSON file", "", "encryption.json", "optional: a put-bucket-encryption JSON (like the blog post's); it wins over the fields")
+	file.file = true
+	f.submit = func() (tea.Msg, string) {
+		p := &actions.PutBucketEncryption{Bucket: row.Name, File: file.answer()}
 		if p.File == "" {
-			p.SSE, p.KMSKey = f.val("sse"), f.val("key")
-			on := f.val("bk") == "on"
+			p.SSE, p.KMSKey = sse.answer(), kmsKey.answer()
+			on := bucketKey.answer() == "on"
 			p.BucketKey = &on
-			blocked := f.val("ssec") == "blocked"
+			blocked := ssecF.answer() == "blocked"
 			p.BlockSSEC = &blocked
 		}
 		return startJobMsg{action: p, meta: jobMeta{Title: "set default encryption of " + row.Name, Refresh: refreshBuckets,

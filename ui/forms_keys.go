@@ -16,23 +16,27 @@ import (
 func newCreateKeyForm(c *Common) *form {
 	f := newForm(c, "Create a KMS key", "A symmetric key makes data keys for S3 (SSE-KMS, DSSE-KMS, bucket keys). "+
 		"An RSA key pair encrypts small messages or signs; S3 cannot use it.", "create")
-	f.choice("spec", "Key spec", []string{"symmetric (AES-256)", "RSA 2048", "RSA 3072", "RSA 4096"},
+	spec := f.choice("Key spec", []string{"symmetric (AES-256)", "RSA 2048", "RSA 3072", "RSA 4096"},
 		[]string{"SYMMETRIC_DEFAULT", "RSA_2048", "RSA_3072", "RSA_4096"}, 0, "")
-	f.choice("usage", "Usage", []string{"encrypt/decrypt", "sign/verify"}, []string{"ENCRYPT_DECRYPT", "SIGN_VERIFY"}, 0,
-		"symmetric keys only encrypt and decrypt").show = func(f *form) bool { return f.val("spec") != "SYMMETRIC_DEFAULT" }
-	f.text("alias", "Alias", "alias/", "alias/demo", "optional: alias/NAME (not alias/aws/…)")
-	f.text("desc", "Description", "", "what this key protects", "optional")
-	f.submit = func(f *form) (tea.Msg, string) {
-		alias := f.val("alias")
+	usage := f.choice("Usage", []string{"encrypt/decrypt", "sign/verify"}, []string{"ENCRYPT_DECRYPT", "SIGN_VERIFY"}, 0,
+		"symmetric keys only encrypt and decrypt")
+	usage.show = func() bool { return spec.value() != "SYMMETRIC_DEFAULT" }
+	aliasF := f.text("Alias", "", "alias/demo", "optional: alias/NAME (not alias/aws/…); alias/ is added if you leave it out").prefill("alias/")
+	desc := f.text("Description", "", "what this key protects", "optional")
+	f.submit = func() (tea.Msg, string) {
+		alias := aliasF.answer()
 		if alias == "alias/" {
 			alias = ""
+		}
+		if alias != "" && !strings.HasPrefix(alias, "alias/") {
+			alias = "alias/" + alias // typing "demo" over the selected prefix
 		}
 		if alias != "" {
 			if err := actions.CheckAliasName(alias); err != nil {
 				return nil, err.Error()
 			}
 		}
-		a := &actions.CreateKey{KeySpec: f.val("spec"), KeyUsage: f.val("usage"), Alias: alias, Description: f.val("desc")}
+		a := &actions.CreateKey{KeySpec: spec.answer(), KeyUsage: usage.answer(), Alias: alias, Description: desc.answer()}
 		name := alias
 		if name == "" {
 			name = "new key"
@@ -49,9 +53,9 @@ func newScheduleDeletionForm(c *Common, row KeyRow) *form {
 		"every object, data key and ciphertext encrypted under it becomes unreadable. Until then the key is unusable and "+
 		"the deletion can be cancelled (u). Consider disabling it instead.", "schedule deletion")
 	f.danger = true
-	f.text("days", "Waiting period", strconv.Itoa(actions.DefaultDeletionDays), "7–30", "days, 7 to 30")
-	f.submit = func(f *form) (tea.Msg, string) {
-		d, err := strconv.Atoi(f.val("days"))
+	days := f.text("Waiting period", "", "7–30", "days, 7 to 30").prefill(strconv.Itoa(actions.DefaultDeletionDays))
+	f.submit = func() (tea.Msg, string) {
+		d, err := strconv.Atoi(days.answer())
 		if err != nil || d < actions.MinDeletionDays || d > actions.MaxDeletionDays {
 			return nil, "the waiting period is 7 to 30 days"
 		}
@@ -65,15 +69,15 @@ func newScheduleDeletionForm(c *Common, row KeyRow) *form {
 func newDataKeyForm(c *Common, row KeyRow) *form {
 	f := newForm(c, "Generate a data key under "+row.Name(), "KMS returns the key twice: in plaintext, to encrypt with and "+
 		"then wipe, and encrypted under "+row.Name()+", to store beside the data. Only KMS can turn the second back into the first.", "generate")
-	f.choice("spec", "Key size", []string{"AES-256", "AES-128"}, []string{"AES_256", "AES_128"}, 0, "")
-	f.choice("plain", "Plaintext key", []string{"show it here", "save to a file"}, []string{"show", "save"}, 0,
+	spec := f.choice("Key size", []string{"AES-256", "AES-128"}, []string{"AES_256", "AES_128"}, 0, "")
+	plain := f.choice("Plaintext key", []string{"show it here", "save to a file"}, []string{"show", "save"}, 0,
 		"showing puts the key on screen; it is wiped from memory when the dialog closes")
-	f.text("out", "Plaintext file", "", "datakey.bin", "written with mode 0600, never overwritten").show =
-		func(f *form) bool { return f.val("plain") == "save" }
-	f.text("encout", "Encrypted file", "", "datakey.enc", "optional: the encrypted key, raw bytes (0600)").file = true
-	f.submit = func(f *form) (tea.Msg, string) {
-		g := &actions.GenerateDataKey{KeyID: row.ARN, KeySpec: f.val("spec"), Out: f.val("out"), EncryptedOut: f.val("encout")}
-		if f.val("plain") == "save" && g.Out == "" {
+	out := f.text("Plaintext file", "", "datakey.bin", "written with mode 0600, never overwritten")
+	out.show = func() bool { return plain.value() == "save" }
+	encOut := f.text("Encrypted file", "", "datakey.enc", "optional: the encrypted key, raw bytes (0600)")
+	f.submit = func() (tea.Msg, string) {
+		g := &actions.GenerateDataKey{KeyID: row.ARN, KeySpec: spec.answer(), Out: out.answer(), EncryptedOut: encOut.answer()}
+		if plain.answer() == "save" && g.Out == "" {
 			return nil, "name the file for the plaintext key"
 		}
 		meta := jobMeta{Title: "generate a data key under " + row.Name(), Refresh: refreshNone,
@@ -96,7 +100,7 @@ func newDataKeyInfo(c *Common, row KeyRow, r actions.GenerateDataKeyResult) *inf
 	st := c.Styles
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s\n", st.Label.Render("KMS key  "), r.KeyARN)
-	fmt.Fprintf(&b, "%s %d-byte (%d-bit) data key\n", st.Label.Render("data key "), r.Bytes, r.Bytes*8)
+	fmt.Fprintf(&b, "%s %d bytes (%d-bit)\n", st.Label.Render("data key "), r.Bytes, 8*r.Bytes)
 	if r.Plaintext != nil && !r.Plaintext.Wiped() {
 		b.WriteString(st.Label.Render("plaintext") + " " + st.Secret.Render(base64.StdEncoding.EncodeToString(r.Plaintext.Bytes())) + "\n")
 		b.WriteString(st.Hint.Render(wrap("Use it, then forget it: "+actions.PrintingWarning+".", 90)) + "\n")
@@ -110,7 +114,7 @@ func newDataKeyInfo(c *Common, row KeyRow, r actions.GenerateDataKeyResult) *inf
 	}
 	b.WriteString("\n" + st.Hint.Render("Store the encrypted key beside your data; aws kms decrypt turns it back into the plaintext key."))
 	d := newInfo(c, "Data key from "+row.Name(), b.String())
-	d.copy = enc
+	d.copy, d.copyIs = enc, "copy the encrypted key"
 	key := r.Plaintext
 	d.onExit = func() {
 		if key != nil {
@@ -130,24 +134,25 @@ func newCryptForm(c *Common, row KeyRow, encrypt bool) *form {
 			"For anything larger use envelope encryption: a data key (d) or an upload with SSE-KMS."
 	}
 	f := newForm(c, verb+" a file with "+row.Name(), intro, strings.ToLower(verb))
-	f.text("in", "Input file", "", "secret.txt", "ctrl+o to browse").file = true
-	f.text("out", "Output file", "", "secret.txt.kms", "written with mode 0600; existing files are kept")
-	f.text("ctx", "Context", "", "purpose=demo", "optional encryption context: k=v,k2=v2 (needed again to decrypt)")
-	f.onPick = func(f *form, id, path string) {
-		if id == "in" && f.get("out").value() == "" {
+	in := f.text("Input file", "", "secret.txt", "ctrl+o to browse")
+	in.file = true
+	out := f.text("Output file", "", "secret.txt.kms", "written with mode 0600; existing files are kept")
+	ctxF := f.text("Context", "", "purpose=demo", "optional encryption context: k=v,k2=v2 (needed again to decrypt)")
+	f.onPick = func(fl *field, path string) {
+		if fl == in && out.value() == "" {
 			suffix := ".kms"
 			if !encrypt {
 				suffix = ".out"
 			}
-			f.get("out").input.SetValue(strings.TrimSuffix(path, ".kms") + suffix)
+			out.prefill(strings.TrimSuffix(path, ".kms") + suffix)
 		}
 	}
-	f.submit = func(f *form) (tea.Msg, string) {
-		in, out := f.val("in"), f.val("out")
+	f.submit = func() (tea.Msg, string) {
+		in, out := in.answer(), out.answer()
 		if in == "" || out == "" {
 			return nil, "name both the input and the output file"
 		}
-		ctx, err := parseContext(f.val("ctx"))
+		ctx, err := parseContext(ctxF.answer())
 		if err != nil {
 			return nil, err.Error()
 		}

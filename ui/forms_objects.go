@@ -21,42 +21,42 @@ func newUploadForm(c *Common, bucket BucketRow, prefix string, keys []KeyRow) *f
 	def := bucketDefault(bucket.Enc)
 	f := newForm(c, "Upload to s3://"+bucket.Name+"/"+prefix, "Pick a file and how S3 should encrypt it. "+
 		"The flow panel shows each key step as it happens.", "upload")
-	file := f.text("file", "File", "", "./report.pdf", "ctrl+o to browse")
+	file := f.text("File", "", "./report.pdf", "ctrl+o to browse")
 	file.file = true
-	objKey := f.text("key", "Object key", prefix, prefix+"name", "the key in the bucket")
+	objKey := f.text("Object key", "", prefix+"name", "the key in the bucket; empty or ending in /: the file's name is added").prefill(prefix)
 	labels, values := []string{"bucket default (" + defaultLabel(def) + ")"}, []string{upDefault}
 	hints := []string{"no encryption header: the bucket's default rule applies (" + defaultLabel(def) + ")"}
 	for _, m := range modes.Offered() {
 		labels, values, hints = append(labels, m.Name), append(values, string(m.ID)), append(hints, m.Hint)
 	}
-	mode := f.choice("mode", "Encryption", labels, values, 0, "")
+	mode := f.choice("Encryption", labels, values, 0, "")
 	mode.hints = hints
 	chosen := func() *modes.Mode { return modes.Get(modes.ID(mode.value())) }
-	needs := func(k modes.KeySource) func(*form) bool {
-		return func(*form) bool { m := chosen(); return m != nil && m.Key == k }
+	needs := func(k modes.KeySource) func() bool {
+		return func() bool { m := chosen(); return m != nil && m.Key == k }
 	}
 	kl, kv := kmsKeyChoices(keys)
-	kmsKey := f.choice("kmskey", "KMS key", kl, kv, 0, "")
+	kmsKey := f.choice("KMS key", kl, kv, 0, "")
 	kmsKey.show = needs(modes.KeyKMS)
-	src := f.choice("src", "SSE-C key", []string{"generate new", "key file", "KMS data key"}, []string{"gen", "file", "kms"}, 0, "")
+	src := f.choice("SSE-C key", []string{"generate new", "key file", "KMS data key"}, []string{"gen", "file", "kms"}, 0, "")
 	src.hints = []string{"a fresh random 32-byte key, written 0600 to the key file below",
 		"a 32-byte key you have (raw, base64 or hex text)",
 		"as in the blog post: the key is a KMS data key; only its encrypted copy is kept, in the key file below"}
 	src.show = needs(modes.KeyCustomer)
-	keyFile := f.text("keyfile", "Key file", "", "object.key", "new key: written 0600 · KMS: where its encrypted copy goes")
+	keyFile := f.text("Key file", "", "object.key", "new key: written 0600 · KMS: where its encrypted copy goes")
 	keyFile.show = needs(modes.KeyCustomer)
-	dataKey := f.choice("dkkey", "Data key from", kl[1:], kv[1:], 0, "a symmetric customer managed key")
-	dataKey.show = func(f *form) bool {
-		return len(kv) > 1 && (needs(modes.KeyCustomerKMS)(f) || needs(modes.KeyCustomer)(f) && src.value() == "kms")
+	dataKey := f.choice("Data key from", kl[1:], kv[1:], 0, "a symmetric customer managed key")
+	dataKey.show = func() bool {
+		return len(kv) > 1 && (needs(modes.KeyCustomerKMS)() || needs(modes.KeyCustomer)() && src.value() == "kms")
 	}
-	f.onPick = func(f *form, id, path string) {
-		if id == "file" {
+	f.onPick = func(fl *field, path string) {
+		if fl == file {
 			if k := objKey.value(); strings.HasSuffix(k, "/") || k == "" {
 				objKey.input.SetValue(k + filepath.Base(path))
 			}
 		}
 	}
-	f.submit = func(f *form) (tea.Msg, string) {
+	f.submit = func() (tea.Msg, string) {
 		return uploadIntent(uploadChoice{file: file.value(), key: objKey.value(), mode: chosen(), def: def,
 			kmsKey: kmsKey.value(), kmsKeyName: kmsKey.selectedLabel(), src: src.value(), keyFile: keyFile.value(),
 			dataKey: dataKey.value(), dataKeyName: dataKey.selectedLabel()}, bucket)
@@ -148,14 +148,15 @@ func objectMode(e ObjectEnc) *modes.Mode {
 func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 	name := filepath.Base(row.Key)
 	f := newForm(c, "Download s3://"+bucket+"/"+row.Key, "S3 decrypts on the way out; the file is written only when every byte arrived.", "download")
-	f.text("out", "Save as", name, name, "a local path")
-	needKey := row.Enc.Mode == "SSE-C" || !row.Enc.Known
-	if needKey {
-		f.text("keyfile", "SSE-C key file", "", "object.key", "S3 keeps no SSE-C key: send the one it was written with")
-		f.choice("keykind", "The file holds", []string{"the key", "a KMS-encrypted data key"}, []string{"key", "kms"}, 0, "")
+	out := f.text("Save as", "", name, "a local path").prefill(name)
+	var keyFile, keyKind *field
+	if row.Enc.Mode == "SSE-C" || !row.Enc.Known {
+		keyFile = f.text("SSE-C key file", "", "object.key", "S3 keeps no SSE-C key: send the one it was written with")
+		keyFile.file = true
+		keyKind = f.choice("The file holds", []string{"the key", "a KMS-encrypted data key"}, []string{"key", "kms"}, 0, "")
 	}
-	f.submit = func(f *form) (tea.Msg, string) {
-		out := f.val("out")
+	f.submit = func() (tea.Msg, string) {
+		out := out.answer()
 		if out == "" {
 			return nil, "name the local file"
 		}
@@ -163,7 +164,10 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 		// A client-side object is decrypted here, after S3's own layer.
 		spec := flowSpec{Mode: flowOf(objectMode(row.Enc)), Subject: name}
 		meta := jobMeta{Title: "download " + name, Flow: spec, Transfer: true}
-		kf := f.val("keyfile")
+		kf := ""
+		if keyFile != nil {
+			kf = keyFile.answer()
+		}
 		if kf == "" {
 			if row.Enc.Mode == "SSE-C" {
 				return nil, "this object is SSE-C: S3 kept no key and reads it only with the one it was written with — " +
@@ -172,7 +176,7 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 			return startJobMsg{action: &get, meta: meta}, ""
 		}
 		meta.Flow.Mode = flowMode(modes.SSEC)
-		return startJobMsg{action: &actions.GetSSEC{Get: get, KeyFile: kf, FromKMS: f.val("keykind") == "kms"}, meta: meta}, ""
+		return startJobMsg{action: &actions.GetSSEC{Get: get, KeyFile: kf, FromKMS: keyKind.answer() == "kms"}, meta: meta}, ""
 	}
 	return f.init()
 }

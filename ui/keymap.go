@@ -26,6 +26,17 @@ type KeyMap struct {
 
 	// Dialogs.
 	Submit, Dismiss, NextField, PrevField, Browse key.Binding
+	// FormEnter moves to the next field, or runs the form on the last one.
+	FormEnter key.Binding
+	// OptionPrev and OptionNext change a choice field.
+	OptionPrev, OptionNext key.Binding
+	// Yes and No answer a confirm dialog and the quit question.
+	Yes, No key.Binding
+	// Close closes a text dialog (an inspection, a data key).
+	Close key.Binding
+
+	// Objects filter: keep it and go back to the list, or clear it.
+	FilterKeep, FilterClear key.Binding
 }
 
 // DefaultKeyMap returns s3crypt's key bindings.
@@ -85,7 +96,31 @@ func DefaultKeyMap() KeyMap {
 		NextField: b(ks("tab", "down"), "tab/↓", "next field"),
 		PrevField: b(ks("shift+tab", "up"), "shift+tab/↑", "previous field"),
 		Browse:    b(ks("ctrl+o"), "ctrl+o", "browse files"),
+
+		FormEnter:  b(ks("enter"), "enter", "next field"),
+		OptionPrev: b(ks("left", "h"), "←", "previous option"),
+		OptionNext: b(ks("right", "l", "space"), "←/→", "change"),
+		Yes:        b(ks("y", "enter"), "y/enter", "yes"),
+		No:         b(ks("n", "esc"), "n/esc", "cancel"),
+		Close:      b(ks("esc", "enter", "q"), "esc", "close"),
+
+		FilterKeep:  b(ks("enter", "down", "up"), "enter", "keep filter"),
+		FilterClear: b(ks("esc"), "esc", "clear filter"),
 	}
+}
+
+// brief is b with another description: the help bar says less than the
+// full help, or says what the key does to the selection ("disable").
+func brief(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
+}
+
+// enable is b enabled when on holds; a disabled binding matches no key
+// and is left out of every help.
+func enable(b key.Binding, on bool) key.Binding {
+	b.SetEnabled(on)
+	return b
 }
 
 // listHelp is the movement help every list shares.

@@ -77,9 +77,32 @@ func (v keysView) Update(msg tea.Msg) (keysView, tea.Cmd) {
 	return v, nil
 }
 
+// keyMap is the key map with the view's keys enabled for what the
+// selected key allows: a key that does not apply matches nothing and is
+// left out of the help.
+func (v keysView) keyMap() KeyMap {
+	k := v.c.Keys
+	row, ok := v.selected()
+	usable := ok && !row.Owned // the AWS owned key belongs to S3: nobody can use it
+	customer := usable && row.Manager == "CUSTOMER"
+	pending := row.State == "PendingDeletion"
+	k.ToggleKey = enable(k.ToggleKey, customer && (row.State == "Enabled" || row.State == "Disabled"))
+	if row.State == "Enabled" {
+		k.ToggleKey = brief(k.ToggleKey, "disable")
+	} else {
+		k.ToggleKey = brief(k.ToggleKey, "enable")
+	}
+	k.ScheduleDelete = enable(k.ScheduleDelete, customer && !pending)
+	k.CancelDelete = enable(k.CancelDelete, customer && pending)
+	k.DataKey = enable(k.DataKey, usable && row.Symmetric())
+	crypt := usable && row.Usage == "ENCRYPT_DECRYPT"
+	k.EncryptFile, k.DecryptFile = enable(k.EncryptFile, crypt), enable(k.DecryptFile, crypt)
+	return k
+}
+
 // handleAction turns an action key into an intent.
 func (v keysView) handleAction(msg tea.KeyPressMsg) tea.Cmd {
-	k := v.c.Keys
+	k := v.keyMap()
 	if key.Matches(msg, k.NewKey) {
 		return openDialog(newCreateKeyForm(v.c))
 	}
@@ -87,29 +110,14 @@ func (v keysView) handleAction(msg tea.KeyPressMsg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	if row.Owned && !key.Matches(msg, k.Up, k.Down) {
-		if key.Matches(msg, k.ToggleKey, k.ScheduleDelete, k.CancelDelete, k.DataKey, k.EncryptFile, k.DecryptFile) {
-			return status("the AWS owned key belongs to S3: nobody can use, disable or delete it", true)
-		}
-		return nil
-	}
 	switch {
 	case key.Matches(msg, k.ToggleKey):
 		return v.toggle(row)
 	case key.Matches(msg, k.ScheduleDelete):
-		if row.Manager != "CUSTOMER" {
-			return status("AWS managed keys cannot be deleted", true)
-		}
 		return openDialog(newScheduleDeletionForm(v.c, row))
 	case key.Matches(msg, k.CancelDelete):
-		if row.State != "PendingDeletion" {
-			return status(row.Name()+" is not pending deletion", true)
-		}
 		return startJob(&actions.CancelKeyDeletion{KeyID: row.ID}, keyJob("cancel deletion of "+row.Name(), row))
 	case key.Matches(msg, k.DataKey):
-		if !row.Symmetric() {
-			return status("data keys come from symmetric keys only; "+row.Name()+" is "+row.Spec, true)
-		}
 		return openDialog(newDataKeyForm(v.c, row))
 	case key.Matches(msg, k.EncryptFile):
 		return openDialog(newCryptForm(v.c, row, true))
@@ -119,19 +127,14 @@ func (v keysView) handleAction(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// toggle disables an enabled key (after asking) or enables a disabled one.
 func (v keysView) toggle(row KeyRow) tea.Cmd {
-	if row.Manager != "CUSTOMER" {
-		return status("AWS managed keys cannot be disabled", true)
-	}
-	switch row.State {
-	case "Enabled":
+	if row.State == "Enabled" {
 		return openDialog(newConfirm(v.c, "Disable "+row.Name()+"?",
 			"While it is disabled KMS refuses every request with it: S3 can neither write nor read objects encrypted under it.",
 			"disable", true, startJobMsg{action: &actions.DisableKey{KeyID: row.ID}, meta: keyJob("disable "+row.Name(), row)}))
-	case "Disabled":
-		return startJob(&actions.EnableKey{KeyID: row.ID}, keyJob("enable "+row.Name(), row))
 	}
-	return status(row.Name()+" is "+row.State+": only enabled or disabled keys can be toggled", true)
+	return startJob(&actions.EnableKey{KeyID: row.ID}, keyJob("enable "+row.Name(), row))
 }
 
 // keyJob is the meta of a job on one key.
@@ -215,15 +218,19 @@ func (v keysView) Title() string {
 	return plural(len(v.rows), "KMS key", "KMS keys")
 }
 
-// ShortHelp lists the view's keys for the help bar.
+// ShortHelp lists the keys that apply to the selected key, for the help
+// bar.
 func (v keysView) ShortHelp() []key.Binding {
-	k := v.c.Keys
-	return []key.Binding{k.NewKey, k.ToggleKey, k.ScheduleDelete, k.CancelDelete, k.DataKey, k.EncryptFile, k.DecryptFile}
+	k := v.keyMap()
+	return []key.Binding{k.NewKey, k.ToggleKey, k.ScheduleDelete, k.CancelDelete, k.DataKey,
+		brief(k.EncryptFile, "encrypt"), brief(k.DecryptFile, "decrypt")}
 }
 
 // FullHelp groups the view's keys for the help screen.
 func (v keysView) FullHelp() [][]key.Binding {
-	return [][]key.Binding{v.c.Keys.listHelp(), v.ShortHelp()}
+	k := v.keyMap()
+	return [][]key.Binding{k.listHelp(),
+		{k.NewKey, k.ToggleKey, k.ScheduleDelete, k.CancelDelete, k.DataKey, k.EncryptFile, k.DecryptFile}}
 }
 
 // wheelDelta is the rows a wheel event scrolls.

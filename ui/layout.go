@@ -22,13 +22,14 @@ type layout struct {
 	compact                  bool // one secondary pane, chosen by focus
 }
 
-// Screen rows taken by the header, status and help lines.
-const chromeRows = 3
+// chromeRows is the screen rows taken by the header, status and help
+// lines at width w.
+func chromeRows(w int) int { return 2 + helpRows(w) }
 
 // computeLayout places the panes in w × h: four panes from 100 × 30, the
 // list beside (wide) or above (narrow) one secondary pane below that.
 func computeLayout(w, h int, secondary paneID) layout {
-	body := max(h-chromeRows, 6)
+	body := max(h-chromeRows(w), 6)
 	top := 1
 	var l layout
 	switch {

@@ -22,11 +22,11 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case m.quitAsk:
 		return m.answerQuit(msg)
-	case m.view == viewObjects && m.objects.filtering && m.focus == paneList:
+	case m.typingFilter():
 		var cmd tea.Cmd
 		m.objects, cmd = m.objects.Update(msg)
 		return cmd
-	case msg.String() == "ctrl+c" || key.Matches(msg, k.Quit):
+	case key.Matches(msg, k.Quit):
 		if m.jobs.running() > 0 {
 			m.quitAsk = true
 			return nil
@@ -41,7 +41,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // handleGlobalKey handles the keys that work in every view.
 func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
-	k := m.c.Keys
+	k := m.keyMap()
 	switch {
 	case key.Matches(msg, k.Help):
 		m.fullHelp = true
@@ -159,15 +159,15 @@ func (m *Model) step(fwd bool) {
 }
 
 func (m *Model) answerQuit(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "y", "enter":
+	switch k := m.c.Keys; {
+	case key.Matches(msg, k.Yes):
 		for _, j := range m.jobs.list {
 			if j.State == jobRunning {
 				m.worker.Cancel(j.ID)
 			}
 		}
 		return tea.Quit
-	case "n", "esc":
+	case key.Matches(msg, k.No):
 		m.quitAsk = false
 	}
 	return nil

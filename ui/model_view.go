@@ -42,7 +42,6 @@ func (m *Model) View() tea.View {
 
 // render is the screen as a string (what goldens hold).
 func (m *Model) render() string {
-	st := m.c.Styles
 	var panes []string
 	for _, p := range []paneID{paneList, paneFlow, paneDetails, paneLog} {
 		r := m.lay.rectOf(p)
@@ -56,8 +55,7 @@ func (m *Model) render() string {
 	case m.dialog != nil:
 		return overlay(screen, m.dialog.View(), m.w, m.h)
 	case m.fullHelp:
-		title := st.DialogTitle.Render("Help · "+viewNames[m.view]+" view") + st.Hint.Render("  (each view has its own keys: 1, 2, 3 switch)")
-		return overlay(screen, dialogBox(st, title+"\n\n"+m.help.FullHelpView(m.fullHelpGroups()), min(m.w-8, 110)), m.w, m.h)
+		return overlay(screen, m.fullHelpBox(), m.w, m.h)
 	}
 	return screen
 }
@@ -206,33 +204,28 @@ func (m *Model) placeLabel() string {
 
 func (m *Model) helpLine() string {
 	if m.dialog != nil {
-		return fit(m.help.ShortHelpView(m.dialog.ShortHelp()), m.w)
+		return m.fitHelp(m.dialog.ShortHelp(), nil)
 	}
-	k := m.c.Keys
+	k := m.keyMap()
+	switch {
+	case m.quitAsk:
+		return m.fitHelp([]key.Binding{brief(k.Yes, "quit, cancelling them"), brief(k.No, "keep running")}, nil)
+	case m.typingFilter():
+		return m.fitHelp(m.objects.ShortHelp(), nil) // every other key types into the filter
+	}
 	var hs []key.Binding
 	switch m.focus {
 	case paneFlow:
 		hs = []key.Binding{k.StepBack, k.StepFwd, k.FlowUp, k.FlowDown, k.PrevJob, k.NextJob, k.CancelJob}
 	case paneLog:
 		hs = []key.Binding{k.Up, k.Down, k.Copy}
+	case paneDetails: // the details pane takes no keys of its own
+		hs = []key.Binding{k.CancelJob}
 	default:
-		hs = m.childHelp()
+		hs = append(m.childHelp(), k.CancelJob) // esc: cancel the running job, or clear a kept filter
 	}
 	hs = append(hs, k.NextView, k.FocusNext)
 	return m.fitHelp(hs, []key.Binding{k.Help, k.Quit})
-}
-
-// fitHelp renders the bindings that fit in the width, always keeping tail
-// (help and quit) visible: what does not fit is one `?` away.
-func (m *Model) fitHelp(hs, tail []key.Binding) string {
-	end := m.help.ShortHelpView(tail)
-	for n := len(hs); n > 0; n-- {
-		line := m.help.ShortHelpView(hs[:n]) + m.help.ShortSeparator + end
-		if lipgloss.Width(line) <= m.w {
-			return fit(line, m.w)
-		}
-	}
-	return fit(end, m.w)
 }
 
 func (m *Model) childHelp() []key.Binding {
@@ -255,9 +248,9 @@ func (m *Model) fullHelpGroups() [][]key.Binding {
 	default:
 		g = m.objects.FullHelp()
 	}
-	k := m.c.Keys
+	k := m.keyMap()
 	return append(g, []key.Binding{k.NextView, k.PrevView, k.ViewKeys, k.ViewBuckets, k.ViewObjects, k.FocusNext, k.Refresh},
-		[]key.Binding{k.StepBack, k.StepFwd, k.FlowUp, k.FlowDown, k.PrevJob, k.NextJob, k.CancelJob, k.Copy, k.Help, k.Quit})
+		[]key.Binding{k.StepBack, k.StepFwd, k.FlowUp, k.FlowDown, k.PrevJob, k.NextJob, k.CancelJob}, []key.Binding{k.Copy, k.Help, k.Quit})
 }
 
 // overlay centres box over screen.

@@ -227,12 +227,13 @@ func (v objectsView) Update(msg tea.Msg) (objectsView, tea.Cmd) {
 }
 
 func (v objectsView) updateFilter(msg tea.KeyPressMsg) (objectsView, tea.Cmd) {
-	switch msg.String() {
-	case "esc":
+	k := v.c.Keys
+	switch {
+	case key.Matches(msg, k.FilterClear):
 		v.filter.SetValue("")
 		v.filtering = false
 		v.filter.Blur()
-	case "enter", "down", "up":
+	case key.Matches(msg, k.FilterKeep):
 		v.filtering = false
 		v.filter.Blur()
 	default:
@@ -245,11 +246,27 @@ func (v objectsView) updateFilter(msg tea.KeyPressMsg) (objectsView, tea.Cmd) {
 	return v, v.ensure()
 }
 
-func (v objectsView) handleAction(msg tea.KeyPressMsg) (objectsView, tea.Cmd) {
+// keyMap is the key map with the view's keys enabled for the place and
+// the selected row: nothing without a bucket; open on a folder; inspect
+// (i or enter), download and delete on an object.
+func (v objectsView) keyMap() KeyMap {
 	k := v.c.Keys
-	if v.bucket == "" {
-		return v, nil
+	open := v.bucket != ""
+	row, ok := v.selected()
+	file, folder := open && ok && !row.Folder, open && ok && row.Folder
+	k.Filter, k.Upload, k.Back = enable(k.Filter, open), enable(k.Upload, open), enable(k.Back, open)
+	if v.prefix == "" {
+		k.Back = brief(k.Back, "back to buckets")
 	}
+	k.Open = enable(k.Open, folder)
+	k.Inspect = enable(k.Inspect, file)
+	k.Inspect.SetKeys(append(k.Inspect.Keys(), k.Open.Keys()...)...) // enter on an object inspects it too
+	k.Download, k.DeleteObject = enable(k.Download, file), enable(k.DeleteObject, file)
+	return k
+}
+
+func (v objectsView) handleAction(msg tea.KeyPressMsg) (objectsView, tea.Cmd) {
+	k := v.keyMap()
 	switch {
 	case key.Matches(msg, k.Filter):
 		v.filtering = true
@@ -263,18 +280,13 @@ func (v objectsView) handleAction(msg tea.KeyPressMsg) (objectsView, tea.Cmd) {
 		b, p := v.bucket, v.prefix
 		return v, func() tea.Msg { return requestUploadMsg{bucket: b, prefix: p} }
 	}
-	row, ok := v.selected()
-	if !ok {
-		return v, nil
-	}
+	row, _ := v.selected()
 	switch {
-	case key.Matches(msg, k.Open) && row.Folder:
+	case key.Matches(msg, k.Open):
 		return v, v.open(v.bucket, row.Key)
-	case key.Matches(msg, k.Open), key.Matches(msg, k.Inspect):
+	case key.Matches(msg, k.Inspect):
 		b := v.bucket
 		return v, func() tea.Msg { return inspectMsg{bucket: b, key: row.Key} }
-	case row.Folder:
-		return v, nil
 	case key.Matches(msg, k.Download):
 		return v, openDialog(newDownloadForm(v.c, v.bucket, row))
 	case key.Matches(msg, k.DeleteObject):
@@ -369,11 +381,10 @@ func (v objectsView) Title() string {
 
 // ShortHelp lists the view's keys for the help bar.
 func (v objectsView) ShortHelp() []key.Binding {
-	k := v.c.Keys
 	if v.filtering {
-		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter"))}
+		return []key.Binding{v.c.Keys.FilterKeep, v.c.Keys.FilterClear}
 	}
+	k := v.keyMap()
 	return []key.Binding{k.Open, k.Back, k.Upload, k.Download, k.Inspect, k.DeleteObject, k.Filter}
 }
 

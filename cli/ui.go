@@ -53,7 +53,7 @@ func uiSandboxChild(g *Globals, getenv func(string) string) (*sandbox.ChildOptio
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, nil // the sandbox runs in-process, as it can anywhere
+		return nil, nil //nolint:nilerr // no path to re-run: the sandbox runs in-process, as it can anywhere
 	}
 	return &sandbox.ChildOptions{Nice: uiSandboxNice, Command: func(dir string) []string {
 		argv := []string{exe, "serve", "--data", dir, "--stop-with-stdin"}

@@ -206,7 +206,7 @@ type feed struct {
 // startFeed follows sb's trace stream until Close.
 func (sb *Sandbox) startFeed() error {
 	ctx, cancel := context.WithCancel(context.Background())
-	resp, err := sb.signedGet(ctx, "trace")
+	resp, err := sb.signedGet(ctx, "trace") //nolint:bodyclose // closed below, or by the goroutine that reads the stream
 	if err != nil {
 		cancel()
 		return fmt.Errorf("follow the sandbox trace: %w", err)

@@ -76,7 +76,8 @@ func startChild(ctx context.Context, opt Options, logw *os.File) (*Sandbox, erro
 	if len(argv) == 0 {
 		return nil, errors.New("no command to run")
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd := exec.Command(argv[0], argv[1:]...) //nolint:gosec // G204: the command is this program's own executable (os.Executable), built by the caller
+
 	stdinR, stdinW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -146,7 +147,7 @@ func startChild(ctx context.Context, opt Options, logw *os.File) (*Sandbox, erro
 		select {
 		case <-c.exited:
 			c.stdin.Close()
-			return nil, fmt.Errorf("%w (%v; its standard error is in the log)", err, c.err)
+			return nil, fmt.Errorf("%w (%w; its standard error is in the log)", err, c.err)
 		case <-time.After(time.Second):
 		}
 	}

@@ -27,7 +27,7 @@ func lowerPriority(pid, n int) error {
 	}
 	target := min(20-raw+n, 19) // the raw syscall answers 20 - nice
 	done := map[int]bool{}
-	for pass := 0; pass < 10; pass++ {
+	for range 10 { // threads the child starts meanwhile are caught by a later pass
 		tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 		if err != nil {
 			return err

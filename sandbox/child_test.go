@@ -133,7 +133,9 @@ func TestChildServesAtLowerPriorityAndStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got bytes.Buffer
-	got.ReadFrom(out.Body)
+	if _, err := got.ReadFrom(out.Body); err != nil {
+		t.Fatal(err)
+	}
 	out.Body.Close()
 	if got.String() != "served by the child" {
 		t.Fatalf("read back %q", got.String())

@@ -336,7 +336,8 @@ func (f *form) fieldView(fl *field, focused bool, w int) string {
 		marker = st.FieldFocused.Render("▸ ")
 	}
 	line := marker + label.Render(fit(fl.label, 16)) + " "
-	if fl.kind == fieldChoice {
+	switch {
+	case fl.kind == fieldChoice:
 		var opts []string
 		for j, o := range fl.options {
 			if j == fl.sel {
@@ -346,10 +347,10 @@ func (f *form) fieldView(fl *field, focused bool, w int) string {
 			}
 		}
 		line += wrapChoices(opts, w-19)
-	} else if focused && fl.selected {
+	case focused && fl.selected:
 		// Reverse video marks the selection without colour too.
 		line += st.FieldFocused.Reverse(true).Render(fit(fl.input.Value(), fl.input.Width()))
-	} else {
+	default:
 		line += fl.input.View()
 	}
 	h := fl.currentHint()

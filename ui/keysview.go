@@ -251,7 +251,3 @@ func openDialog(d dialog) tea.Cmd { return func() tea.Msg { return openDialogMsg
 func startJob(a actions.Action, meta jobMeta) tea.Cmd {
 	return func() tea.Msg { return startJobMsg{action: a, meta: meta} }
 }
-
-func status(text string, isErr bool) tea.Cmd {
-	return func() tea.Msg { return statusMsg{text: text, err: isErr} }
-}

@@ -83,7 +83,7 @@ func waitGone(pid int, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
 		if err := syscall.Kill(pid, 0); err != nil {
-			return nil
+			return nil //nolint:nilerr // the signal failing (ESRCH) is how a process that ended is told
 		}
 		if _, _, alive := procStat(pid); !alive {
 			return nil

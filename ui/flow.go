@@ -22,6 +22,9 @@ type flowView struct {
 	Err      error
 	// Scroll is the first body line shown; -1 follows the current step.
 	Scroll int
+	// KeyNames names KMS keys by ARN as the Keys view knows them, so the
+	// legend says the alias of the key S3 reported.
+	KeyNames map[string]string
 }
 
 // flowLayout is the flow panel cut into its parts: the lane header and

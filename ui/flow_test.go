@@ -96,3 +96,17 @@ func TestFlowTemplateMatch(t *testing.T) {
 		t.Fatalf("after reuse rest = %+v", rest)
 	}
 }
+
+// The legend names the key S3 reported by its alias when the Keys view
+// knows it, by its short ARN otherwise.
+func TestLegendNamesTheReportedKeyByAlias(t *testing.T) {
+	steps := kmsUploadSteps()
+	v := flowView{Spec: flowSpec{Mode: flowSSEKMS, Upload: true}, Steps: steps, Shown: len(steps), State: jobDone}
+	if got := ansi.Strip(flowChips(styles.New(true), v, 200)); !strings.Contains(got, "KMS key "+shortARN(demoARN)) {
+		t.Fatalf("without names: %s", got)
+	}
+	v.KeyNames = map[string]string{demoARN: "alias/demo"}
+	if got := ansi.Strip(flowChips(styles.New(true), v, 200)); !strings.Contains(got, "KMS key alias/demo") {
+		t.Fatalf("with the Keys view's names: %s", got)
+	}
+}

@@ -151,7 +151,7 @@ func kmsKeyName(v flowView, k keyState) string {
 	if v.Spec.KeyName != "" {
 		return v.Spec.KeyName
 	}
-	if n := shortARN(k.kmsARN); n != "" {
+	if n := keyLabel(k.kmsARN, v.KeyNames); n != "" {
 		return n
 	}
 	if m := v.Spec.Mode.mode(); m != nil && m.Key == modes.KeyCustomerKMS {

@@ -104,7 +104,7 @@ func wrap(s string, w int) string {
 	if w < 8 {
 		w = 8
 	}
-	return ansi.Wrap(s, w, " ,/")
+	return ansi.Wrap(s, w, " /") // not ",": ansi.Wrap lets a comma run one cell past w
 }
 
 // keyLabel names a key for display: its alias when the Keys list knows it,

@@ -37,3 +37,17 @@ func TestInspectUsesItsWidth(t *testing.T) {
 		}
 	}
 }
+
+// wrap never makes a line wider than asked (a comma break point did: the
+// stray line break in the key deletion dialog).
+func TestWrapKeepsToTheWidth(t *testing.T) {
+	s := "After the waiting period KMS deletes the key material for good: every object, data key and ciphertext " +
+		"encrypted under it becomes unreadable. arn:aws:kms:us-east-1:000000000000:key/1f2e3d4c-0000-4000-8000-000000000001"
+	for w := 20; w < 90; w++ {
+		for _, l := range strings.Split(wrap(s, w), "\n") {
+			if lipgloss.Width(l) > w {
+				t.Fatalf("at %d cells a line is %d wide: %q", w, lipgloss.Width(l), l)
+			}
+		}
+	}
+}

@@ -27,6 +27,17 @@
 # UI process's own share of the upload (TLS, checksums) next to its
 # renderer, and the machine's other load. Nice +19 measured no better.
 #
+# Figures on 2026-12-01 23:57 UTC, quiet machine (load 0.7-2.8), same binary,
+# runs alternated (3 each; first frame 10 runs):
+#                       child (nice 10)          in-process
+#   1 GiB upload        6.1 / 6.4 / 7.3 s        5.7 / 5.9 / 6.0 s
+#   key → screen p50    30 / 32 / 33 ms          43 / 49 / 43 ms
+#            p95        74 / 80 / 86 ms          80 / 90 / 87 ms
+#            max        127 / 119 / 116 ms       106 / 137 / 140 ms
+#   first frame, fresh  median 104 ms (93-110)   median 89 ms (78-112)
+# Quiet, the child lowers p50 but not the worst stall and costs ~8 % of the
+# upload: what stalls is the UI process's own share of the transfer.
+#
 # Figures on 2026-11-27, after blob directories became lazy (quiet machine):
 #   View() 10k objects 1.29 ms/op; first frame, fresh sandbox median 82.6 ms
 #   (min 66.6, max 87.6; lists loaded 86.8); existing sandbox 71.9 ms;

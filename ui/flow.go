@@ -25,6 +25,8 @@ type flowView struct {
 	// KeyNames names KMS keys by ARN as the Keys view knows them, so the
 	// legend says the alias of the key S3 reported.
 	KeyNames map[string]string
+	// Rows remembers drawn rows across frames (nil: draw them all).
+	Rows *rowCache
 }
 
 // flowLayout is the flow panel cut into its parts: the lane header and
@@ -64,7 +66,7 @@ func layoutFlow(st *styles.Styles, v flowView, frame, width, height int) flowLay
 		}
 		prev = len(f.body)
 		starts[prev] = true
-		f.body = append(f.body, drawRow(st, ln, r, width)...)
+		f.body = append(f.body, v.Rows.draw(st, ln, r, width)...)
 	}
 	if refused >= 0 {
 		cur = refused

@@ -64,8 +64,9 @@ type Model struct {
 	buckets   bucketsView
 	objects   objectsView
 	jobs      jobs
-	replay    int // steps shown of the selected job (-1: follow live)
-	flowTop   int // first flow body line shown (-1: follow the current step)
+	replay    int       // steps shown of the selected job (-1: follow live)
+	flowTop   int       // first flow body line shown (-1: follow the current step)
+	flowRows  *rowCache // the flow panel's drawn rows, kept across frames
 	frame     int
 	tickGen   int
 	ticking   bool
@@ -93,7 +94,7 @@ func New(opt Options) *Model {
 	}
 	c := &Common{Styles: styles.New(isDark), Keys: DefaultKeyMap(), Data: opt.Data, Backend: opt.Backend, Now: now}
 	m := &Model{c: c, worker: opt.Worker, themeSet: opt.IsDark != nil, view: viewBuckets, secondary: paneFlow,
-		keys: newKeysView(c), buckets: newBucketsView(c), objects: newObjectsView(c), jobs: newJobs(), replay: -1, flowTop: -1,
+		keys: newKeysView(c), buckets: newBucketsView(c), objects: newObjectsView(c), jobs: newJobs(), replay: -1, flowTop: -1, flowRows: &rowCache{},
 		help: help.New(), log: newLogPane(c)}
 	if opt.Start != 0 {
 		m.view = opt.Start

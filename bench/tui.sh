@@ -37,6 +37,8 @@
 #   first frame, fresh  median 104 ms (93-110)   median 89 ms (78-112)
 # Quiet, the child lowers p50 but not the worst stall and costs ~8 % of the
 # upload: what stalls is the UI process's own share of the transfer.
+# Then the flow panel stopped redrawing every row each frame (ui/flowcache.go):
+#   child, 2 runs: p50 31 / 27 ms, p95 63 / 63 ms, max 78 / 81 ms, upload 6.8 / 6.9 s
 #
 # Figures on 2026-11-27, after blob directories became lazy (quiet machine):
 #   View() 10k objects 1.29 ms/op; first frame, fresh sandbox median 82.6 ms

@@ -145,16 +145,20 @@ var (
 )
 
 // All returns every mode, in display order.
-func All() []*Mode {
+func All() []*Mode { return slices.Clone(snapshot()) }
+
+// snapshot is the table as it is now. Register replaces the slice rather
+// than changing it, so a snapshot can be read without a copy or a lock.
+func snapshot() []*Mode {
 	mu.RLock()
 	defer mu.RUnlock()
-	return slices.Clone(table)
+	return table
 }
 
 // Offered returns the modes you can ask for on upload, in display order.
 func Offered() []*Mode {
 	var out []*Mode
-	for _, m := range All() {
+	for _, m := range snapshot() {
 		if m.Offered {
 			out = append(out, m)
 		}
@@ -164,7 +168,7 @@ func Offered() []*Mode {
 
 // Get returns the mode id names, or nil.
 func Get(id ID) *Mode {
-	for _, m := range All() {
+	for _, m := range snapshot() {
 		if m.ID == id {
 			return m
 		}
@@ -203,7 +207,7 @@ func ByShort(short string, bucketKey bool) *Mode {
 // first that matches (a bucket key asked of a mode without one), else nil.
 func pick(match func(*Mode) bool, bucketKey bool) *Mode {
 	var first *Mode
-	for _, m := range All() {
+	for _, m := range snapshot() {
 		if !match(m) {
 			continue
 		}

@@ -135,31 +135,20 @@ func (sb *Sandbox) Subscribe(ctx context.Context) (<-chan keyflow.Event, error) 
 		}()
 		return out, nil
 	}
-	resp, err := sb.signedGet(ctx, "trace") //nolint:bodyclose // closed below, or by the goroutine that reads the stream
-	if err != nil {
-		return nil, fmt.Errorf("follow the sandbox trace: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
-		return nil, fmt.Errorf("follow the sandbox trace: %s", resp.Status)
-	}
-	go func() {
-		defer close(out)
-		defer resp.Body.Close()
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			var e keyflow.Event
-			if json.Unmarshal(sc.Bytes(), &e) != nil {
-				continue
-			}
-			select {
-			case out <- e:
-			case <-ctx.Done():
-				return
-			}
+	err := sb.followTrace(ctx, func(e keyflow.Event) bool {
+		if strings.HasPrefix(e.Job, traceMarkPrefix) {
+			return true // another reader's barrier, not a step
 		}
-	}()
+		select {
+		case out <- e:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}, func() { close(out) })
+	if err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -206,40 +195,52 @@ type feed struct {
 // startFeed follows sb's trace stream until Close.
 func (sb *Sandbox) startFeed() error {
 	ctx, cancel := context.WithCancel(context.Background())
-	resp, err := sb.signedGet(ctx, "trace") //nolint:bodyclose // closed below, or by the goroutine that reads the stream
+	f := &feed{bus: trace.NewBus(), cancel: cancel, ended: make(chan struct{}), waiters: map[string]chan struct{}{}}
+	err := sb.followTrace(ctx, func(e keyflow.Event) bool {
+		if strings.HasPrefix(e.Job, traceMarkPrefix) {
+			f.mu.Lock()
+			if ch, ok := f.waiters[e.Job]; ok {
+				close(ch)
+				delete(f.waiters, e.Job)
+			}
+			f.mu.Unlock()
+			return true
+		}
+		f.bus.Publish(e)
+		return true
+	}, func() { close(f.ended) })
 	if err != nil {
 		cancel()
+		return err
+	}
+	sb.feed, sb.bus = f, f.bus
+	return nil
+}
+
+// followTrace reads the serving process's trace stream in a goroutine,
+// handing each event to on until it returns false, ctx ends or the stream
+// does; then it calls done.
+func (sb *Sandbox) followTrace(ctx context.Context, on func(keyflow.Event) bool, done func()) error {
+	resp, err := sb.signedGet(ctx, "trace") //nolint:bodyclose // closed below, or by the goroutine that reads the stream
+	if err != nil {
 		return fmt.Errorf("follow the sandbox trace: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		resp.Body.Close()
-		cancel()
 		return fmt.Errorf("follow the sandbox trace: %s", resp.Status)
 	}
-	f := &feed{bus: trace.NewBus(), cancel: cancel, ended: make(chan struct{}), waiters: map[string]chan struct{}{}}
 	go func() {
-		defer close(f.ended)
+		defer done()
 		defer resp.Body.Close()
 		sc := bufio.NewScanner(resp.Body)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
-			var e trace.Event
-			if json.Unmarshal(sc.Bytes(), &e) != nil {
-				continue
+			var e keyflow.Event
+			if json.Unmarshal(sc.Bytes(), &e) == nil && !on(e) {
+				return
 			}
-			if strings.HasPrefix(e.Job, traceMarkPrefix) {
-				f.mu.Lock()
-				if ch, ok := f.waiters[e.Job]; ok {
-					close(ch)
-					delete(f.waiters, e.Job)
-				}
-				f.mu.Unlock()
-				continue
-			}
-			f.bus.Publish(e)
 		}
 	}()
-	sb.feed, sb.bus = f, f.bus
 	return nil
 }
 

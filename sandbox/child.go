@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -215,10 +214,10 @@ func stamp() string { return time.Now().Format("2006/01/02 15:04:05") }
 // serves opt.Dir, else start a child and attach to it, else serve
 // in-process (Fallback says why).
 func startWithChild(ctx context.Context, opt Options) (*Sandbox, error) {
+	inproc := opt
+	inproc.Child = nil
 	held, err := dirHeld(filepath.Join(opt.Dir, "data"))
 	if err != nil { // this platform cannot tell: as without a child
-		inproc := opt
-		inproc.Child = nil
 		return Start(ctx, inproc)
 	}
 	if held {
@@ -249,8 +248,6 @@ func startWithChild(ctx context.Context, opt Options) (*Sandbox, error) {
 			f.Close()
 		}
 	}
-	inproc := opt
-	inproc.Child = nil
 	sb, err = Start(ctx, inproc)
 	if err != nil {
 		return nil, err
@@ -271,5 +268,3 @@ func (sb *Sandbox) ChildPID() int {
 // Fallback says why the sandbox is served in-process although
 // Options.Child asked for a child process (nil otherwise).
 func (sb *Sandbox) Fallback() error { return sb.fallback }
-
-var _ io.Closer = (*Sandbox)(nil)

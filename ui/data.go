@@ -110,7 +110,7 @@ type sdkData struct{ env *actions.Env }
 // NewData returns the Data of backend b.
 func NewData(b *awsclient.Backend) Data { return sdkData{env: &actions.Env{Backend: b}} }
 
-// run runs a read-only action and returns its typed result.
+// runRead runs a read-only action and returns its typed result.
 func runRead[T any](ctx context.Context, d sdkData, a actions.Action) (T, error) {
 	var zero T
 	res, err := actions.RunRead(ctx, d.env, a, nil)

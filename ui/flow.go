@@ -27,6 +27,8 @@ type flowView struct {
 	KeyNames map[string]string
 	// Rows remembers drawn rows across frames (nil: draw them all).
 	Rows *rowCache
+	// KMS is the job's exact KMS request count, once it ended.
+	KMS *actions.KMSRequests
 }
 
 // flowLayout is the flow panel cut into its parts: the lane header and
@@ -199,12 +201,7 @@ func flowStatus(st *styles.Styles, v flowView, frame, w int) []string {
 	if v.State == jobRunning {
 		state = spinner[frame%len(spinner)] + " running"
 	}
-	kms := 0
-	for i, s := range v.Steps {
-		if i < v.Shown && (isS3KMSCall(s) || isOwnKMSCall(s)) {
-			kms++
-		}
-	}
+	kms := kmsCallsIn(v.Steps, v.Shown, v.KMS)
 	parts := []string{st.Dim.Render(fmt.Sprintf("step %d of %d", v.Shown, len(v.Steps))), st.Dim.Render("←/→ replay"),
 		st.KMS.Render(fmt.Sprintf("KMS calls %d", kms)), st.Dim.Render(state)}
 	if hasDrawn(v.Steps) {

@@ -65,14 +65,18 @@ type job struct {
 // kmsCalls counts the job's KMS requests up to step upto: exactly once
 // the job ended (and the whole flow is shown), else as its steps show them.
 func (j *job) kmsCalls(upto int) int {
-	if j.KMS != nil && upto >= len(j.Steps) {
-		return j.KMS.Total()
+	return kmsCallsIn(j.Steps, upto, j.KMS)
+}
+
+// kmsCallsIn counts the KMS requests among the first upto steps: the exact
+// count when it is known (the job ended) and every step is counted, else
+// the requests the steps show (yours to KMS, and S3's observed ones).
+func kmsCallsIn(steps []actions.Step, upto int, exact *actions.KMSRequests) int {
+	if exact != nil && upto >= len(steps) {
+		return exact.Total()
 	}
 	n := 0
-	for i, s := range j.Steps {
-		if i >= upto {
-			break
-		}
+	for _, s := range steps[:min(upto, len(steps))] {
 		if isS3KMSCall(s) || isOwnKMSCall(s) {
 			n++
 		}

@@ -14,6 +14,7 @@ import (
 type keysView struct {
 	c       *Common
 	rows    []KeyRow
+	byARN   map[string]string // the first alias of each key, by ARN (names)
 	cur     cursor
 	loading bool
 	err     error
@@ -40,7 +41,7 @@ func (v *keysView) setRows(rows []KeyRow, err error) {
 	if s, ok := v.selected(); ok {
 		sel = s.ID
 	}
-	v.rows = rows
+	v.rows, v.byARN = rows, aliasesByARN(rows)
 	v.want = reselect(&v.cur, rows, func(r KeyRow) string { return r.ID }, sel, v.want)
 }
 
@@ -53,9 +54,12 @@ func (v keysView) selected() (KeyRow, bool) {
 }
 
 // names maps key ARNs to their first alias, for labels elsewhere.
-func (v keysView) names() map[string]string {
-	m := make(map[string]string, len(v.rows))
-	for _, r := range v.rows {
+func (v keysView) names() map[string]string { return v.byARN }
+
+// aliasesByARN maps each key's ARN to its first alias.
+func aliasesByARN(rows []KeyRow) map[string]string {
+	m := make(map[string]string, len(rows))
+	for _, r := range rows {
 		if len(r.Aliases) > 0 && r.ARN != "" {
 			m[r.ARN] = r.Aliases[0]
 		}

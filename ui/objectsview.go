@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -260,7 +261,7 @@ func (v objectsView) keyMap() KeyMap {
 	}
 	k.Open = enable(k.Open, folder)
 	k.Inspect = enable(k.Inspect, file)
-	k.Inspect.SetKeys(append(k.Inspect.Keys(), k.Open.Keys()...)...) // enter on an object inspects it too
+	k.Inspect.SetKeys(slices.Concat(k.Inspect.Keys(), k.Open.Keys())...) // enter on an object inspects it too (a new slice: the KeyMap's is shared)
 	k.Download, k.DeleteObject = enable(k.Download, file), enable(k.DeleteObject, file)
 	return k
 }

@@ -114,15 +114,10 @@ func (p *PutSSEC) key(ctx context.Context, env *Env, r *Reporter) (*s3c.Key, s3c
 // ReadSSECKey reads an SSE-C key file (raw, base64 or hex), reports the
 // step and says how the file holds the key. Bad files get a clear error.
 func ReadSSECKey(op, path string, r *Reporter) (*s3c.Key, s3c.KeyEncoding, error) {
-	k, _, err := s3c.ReadKeyFile(path)
+	k, enc, _, err := s3c.ReadKeyFileEncoding(path)
 	if err != nil {
 		return nil, s3c.EncodingUnknown, &Error{Op: op, What: "cannot use " + path + " as an SSE-C key", Why: err.Error(),
 			Fix: "Give a file holding the 32-byte key (raw, base64 or hex)", Err: err}
-	}
-	enc := s3c.EncodingUnknown
-	if data, err := os.ReadFile(path); err == nil {
-		enc = s3c.DetectSSECKeyEncoding(data)
-		clear(data)
 	}
 	r.Step(Step{Actor: You, Op: OpKeyLoaded, Title: "SSE-C key read", Observed: true,
 		Detail: "you read the 32-byte key from " + path})

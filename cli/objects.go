@@ -57,25 +57,16 @@ func (f sseCFlags) load(g *Globals) (*actions.SSECKey, error) {
 	if f.SSECKey == "" {
 		return nil, nil
 	}
-	k, warn, err := s3c.ReadKeyFile(f.SSECKey)
+	// The encoding is for the aws command s3crypt shows: its fileb://
+	// needs the raw bytes.
+	k, enc, warn, err := s3c.ReadKeyFileEncoding(f.SSECKey)
 	if err != nil {
 		return nil, err
 	}
 	if warn != nil {
 		g.warn(warn.String())
 	}
-	return &actions.SSECKey{Key: k, File: f.SSECKey, Encoding: keyFileEncoding(f.SSECKey)}, nil
-}
-
-// keyFileEncoding tells how a key file holds its key (for the aws command
-// s3crypt shows, whose fileb:// needs raw bytes).
-func keyFileEncoding(path string) s3c.KeyEncoding {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return s3c.EncodingUnknown
-	}
-	defer clear(data)
-	return s3c.DetectSSECKeyEncoding(data)
+	return &actions.SSECKey{Key: k, File: f.SSECKey, Encoding: enc}, nil
 }
 
 // target parses an object URL and loads the SSE-C key, if one is given;

@@ -177,35 +177,42 @@ func (w *PermissionWarning) String() string {
 // key, together with a non-nil *PermissionWarning (never on Windows, where
 // mode bits do not describe access).
 func ReadKeyFile(path string) (*Key, *PermissionWarning, error) {
+	k, _, warn, err := ReadKeyFileEncoding(path)
+	return k, warn, err
+}
+
+// ReadKeyFileEncoding is ReadKeyFile that also says how the file holds
+// the key (raw bytes, base64 or hex text), from the same single read.
+func ReadKeyFileEncoding(path string) (*Key, KeyEncoding, *PermissionWarning, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read key file: %w", err)
+		return nil, EncodingUnknown, nil, fmt.Errorf("read key file: %w", err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, nil, fmt.Errorf("read key file: %w", err)
+		return nil, EncodingUnknown, nil, fmt.Errorf("read key file: %w", err)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("read key file %s: not a regular file", path)
+		return nil, EncodingUnknown, nil, fmt.Errorf("read key file %s: not a regular file", path)
 	}
 	// One fixed buffer, so no copy of the key is left behind by regrowth.
 	buf := make([]byte, maxKeyFileSize+1)
 	defer clear(buf)
 	n, err := io.ReadFull(f, buf)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return nil, nil, fmt.Errorf("read key file %s: %w", path, err)
+		return nil, EncodingUnknown, nil, fmt.Errorf("read key file %s: %w", path, err)
 	}
 	if n > maxKeyFileSize {
-		return nil, nil, fmt.Errorf("read key file %s: larger than %d bytes, not a key file", path, maxKeyFileSize)
+		return nil, EncodingUnknown, nil, fmt.Errorf("read key file %s: larger than %d bytes, not a key file", path, maxKeyFileSize)
 	}
-	k, err := ParseSSECKeyFile(buf[:n])
+	k, enc, err := parseSSECKey(buf[:n])
 	if err != nil {
-		return nil, nil, fmt.Errorf("read key file %s: %w", path, err)
+		return nil, EncodingUnknown, nil, fmt.Errorf("read key file %s: %w", path, err)
 	}
 	var warn *PermissionWarning
 	if runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
 		warn = &PermissionWarning{Path: path, Mode: st.Mode()}
 	}
-	return k, warn, nil
+	return k, enc, warn, nil
 }

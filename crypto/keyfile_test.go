@@ -5,6 +5,7 @@ package crypto
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"io/fs"
 	"os"
@@ -184,4 +185,23 @@ func octal(m fs.FileMode) string {
 	const digits = "01234567"
 	p := uint32(m.Perm())
 	return string([]byte{digits[p>>6&7], digits[p>>3&7], digits[p&7]})
+}
+
+func TestReadKeyFileEncodingSaysHowTheFileHoldsTheKey(t *testing.T) {
+	raw := bytes.Repeat([]byte{0xab}, 32)
+	dir := t.TempDir()
+	for enc, data := range map[KeyEncoding][]byte{
+		EncodingRaw:    raw,
+		EncodingBase64: []byte(base64.StdEncoding.EncodeToString(raw) + "\n"),
+		EncodingHex:    []byte(hex.EncodeToString(raw)),
+	} {
+		p := filepath.Join(dir, enc.String())
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		k, got, _, err := ReadKeyFileEncoding(p)
+		if err != nil || got != enc || !bytes.Equal(k.Bytes(), raw) {
+			t.Errorf("%s: encoding %v, err %v", p, got, err)
+		}
+	}
 }

@@ -198,8 +198,7 @@ func (m *MakeBucket) Run(ctx context.Context, env *Env, r *Reporter) (any, error
 	res := MakeBucketResult{Bucket: m.Bucket, Region: env.Backend.Region, Location: aws.ToString(out.Location)}
 	enc, err := getBucketEncryption(ctx, env, r, m.Bucket)
 	if err != nil {
-		code, msg, status := apiError(err)
-		res.EncryptionError = strings.TrimSpace(fmt.Sprintf("GetBucketEncryption: %d %s %s", status, code, msg))
+		res.EncryptionError = "GetBucketEncryption: " + apiErrorText(err)
 	}
 	res.Encryption = enc
 	detail := "S3 created the bucket; its default encryption: " + res.DefaultEncryption()
@@ -332,6 +331,7 @@ func (d *DeleteBucketEncryption) Run(ctx context.Context, env *Env, r *Reporter)
 		return nil, diagnoseBucket(d.Describe(), err, Hint{Bucket: d.Bucket})
 	}
 	var note, detail string
+	ignored := false
 	switch {
 	case enc == nil:
 		detail = "S3 deleted the rule; read back: " + NoDefaultEncryption
@@ -342,10 +342,11 @@ func (d *DeleteBucketEncryption) Run(ctx context.Context, env *Env, r *Reporter)
 	default:
 		detail = "S3 answered 204, but the read-back still shows " + enc.Summary()
 		note = "asked to delete the rule, the endpoint ignored it: the read-back rule is still " + enc.Summary()
+		ignored = true
 	}
 	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "204 No Content", Observed: true, Detail: detail})
 	res := BucketEncryptionResult{Bucket: d.Bucket, Encryption: enc, Notes: append([]string{note}, encryptionNotes(enc)...)}
-	if strings.HasPrefix(note, "asked") {
+	if ignored {
 		res.Ignored, res.Notes = []string{note}, res.Notes[1:]
 	}
 	return res, nil

@@ -40,9 +40,6 @@ func (c Command) Full() []string {
 	return append(append([]string{}, c.Args...), c.Global...)
 }
 
-// FullString is String (kept for callers of the old name).
-func (c Command) FullString() string { return c.String() }
-
 // Comment is the text shown under the command: which aws CLI it needs,
 // then its Note ("" when neither).
 func (c Command) Comment() string {

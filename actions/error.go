@@ -131,6 +131,13 @@ func apiError(err error) (code, msg string, status int) {
 	return code, msg, status
 }
 
+// apiErrorText is err as a server answered it: "403 AccessDenied the
+// message", the parts it has.
+func apiErrorText(err error) string {
+	code, msg, status := apiError(err)
+	return strings.TrimSpace(fmt.Sprintf("%d %s %s", status, code, msg))
+}
+
 // Diagnose explains err, the failure of op, in terms of its likely cause.
 // A bare AccessDenied or 400 is turned into what it means where the
 // request says enough to tell.

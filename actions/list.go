@@ -64,8 +64,7 @@ func (l *ListBuckets) Run(ctx context.Context, env *Env, r *Reporter) (any, erro
 		b := &res.Buckets[i]
 		enc, err := getBucketEncryption(ctx, env, r, b.Name)
 		if err != nil {
-			code, msg, status := apiError(err)
-			b.EncryptionError = strings.TrimSpace(fmt.Sprintf("%d %s %s", status, code, msg))
+			b.EncryptionError = apiErrorText(err)
 			return
 		}
 		b.Encryption = enc

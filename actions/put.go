@@ -251,9 +251,8 @@ func (p *Put) readBack(ctx context.Context, env *Env, r *Reporter, res *PutResul
 		Detail: "CompleteMultipartUpload's answer names no encryption: you ask S3 for the object's headers"})
 	out, err := env.Backend.S3.HeadObject(ctx, in, withJob(r))
 	if err != nil {
-		code, msg, status := apiError(err)
 		res.EncryptionUnknown = true
-		res.Notes = append(res.Notes, strings.TrimSpace(fmt.Sprintf("encryption not reported: CompleteMultipartUpload's answer named none and HeadObject failed (%d %s %s)", status, code, msg)))
+		res.Notes = append(res.Notes, "encryption not reported: CompleteMultipartUpload's answer named none and HeadObject failed ("+apiErrorText(err)+")")
 		return
 	}
 	res.Encryption = encryptionOfHead(out)

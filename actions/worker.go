@@ -220,6 +220,9 @@ func (r *Reporter) close() {
 	if r.observer != nil {
 		r.observer.close()
 	}
+	if r.recorder != nil {
+		r.recorder.ForgetJob(r.token) // counted by now: the map would grow with every job of a session
+	}
 }
 
 // Token is the X-S3crypt-Job value that ties this job's requests to the

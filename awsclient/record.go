@@ -163,6 +163,13 @@ func (r *Recorder) KMSForJob(job string) int {
 	return r.kmsJobs[job]
 }
 
+// ForgetJob drops job's KMS count once nobody will ask for it again.
+func (r *Recorder) ForgetJob(job string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.kmsJobs, job)
+}
+
 // KMSTotal is the number of KMS requests these clients made.
 func (r *Recorder) KMSTotal() int {
 	n := 0

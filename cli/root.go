@@ -62,8 +62,12 @@ func (g *Globals) errw() io.Writer {
 
 // backend opens the backend the flags select.
 func (g *Globals) backend(ctx context.Context) (*awsclient.Backend, error) {
-	return awsclient.Open(ctx, awsclient.Options{EndpointURL: g.EndpointURL, AWS: g.AWS, Profile: g.Profile,
-		Region: g.Region, DataDir: g.Data})
+	return awsclient.Open(ctx, g.backendOptions())
+}
+
+// backendOptions are the backend the global flags select.
+func (g *Globals) backendOptions() awsclient.Options {
+	return awsclient.Options{EndpointURL: g.EndpointURL, AWS: g.AWS, Profile: g.Profile, Region: g.Region, DataDir: g.Data}
 }
 
 // run executes a against the backend, reporting as the flags ask, and

@@ -31,8 +31,9 @@ func (UICmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	b, err := awsclient.Open(ctx, awsclient.Options{EndpointURL: g.EndpointURL, AWS: g.AWS, Profile: g.Profile,
-		Region: g.Region, DataDir: g.Data, SandboxChild: child})
+	opt := g.backendOptions()
+	opt.SandboxChild = child
+	b, err := awsclient.Open(ctx, opt)
 	if err != nil {
 		return err
 	}

@@ -70,8 +70,18 @@ func errorsAs(err error, ee **exec.ExitError) bool {
 // solveS3crypt does a lesson through its s3crypt lines (each step's setup
 // line first), with the test's backend holding the sandbox so that every
 // s3crypt process attaches to it.
-func solveS3crypt(t *testing.T, bin string, l learn.Lesson) *shell {
-	s := newShell(t, bin, "S3CRYPT_DATA="+learn.DataDir(l.ID))
+func solveS3crypt(t *testing.T, bin string, b *awsclient.Backend, l learn.Lesson) *shell {
+	// The sandbox's exports too, for steps only the aws CLI can do: the
+	// s3crypt lines still attach to the sandbox (AWS_ENDPOINT_URL is the
+	// one serving S3CRYPT_DATA).
+	env := []string{"S3CRYPT_DATA=" + learn.DataDir(l.ID)}
+	for _, line := range b.Sandbox.Env() {
+		env = append(env, strings.TrimPrefix(line, "export "))
+	}
+	s := newShell(t, bin, env...)
+	if hasDebianAWS() {
+		s.pre = `aws() { /usr/bin/aws --endpoint-url "$AWS_ENDPOINT_URL" "$@"; }` + "\n"
+	}
 	for i, st := range l.Steps {
 		line := st.Ways.S3crypt
 		if line == "" {
@@ -108,7 +118,7 @@ func TestLessonSolutions(t *testing.T) {
 					t.Errorf("fresh sandbox: step %d passed=%v why=%q", r.Step+1, r.Passed, r.Why)
 				}
 			}
-			s := solveS3crypt(t, bin, l)
+			s := solveS3crypt(t, bin, b, l)
 			failed := false
 			for _, r := range check(t, b, l) {
 				if !r.Passed {
@@ -288,5 +298,3 @@ func withoutAWS(env []string) []string {
 	}
 	return out
 }
-
-var _ = awsclient.Options{}

@@ -140,7 +140,7 @@ func TestLessonSolutions(t *testing.T) {
 func TestLessonThroughAWSCLI(t *testing.T) {
 	awsPath := testtool.Require(t, testtool.DebianAWS)
 	bin := testtool.BuildBinary(t)
-	for _, id := range []string{"02-kms-keys", "07-sse-kms-customer-key", "08-sse-c"} {
+	for _, id := range []string{"02-kms-keys", "07-sse-kms-customer-key", "04-kms-encrypt-decrypt"} {
 		l, ok := learn.Find(id)
 		if !ok {
 			t.Fatalf("no lesson %s", id)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,19 +53,11 @@ func (s *shell) run(line string) string {
 		s.t.Fatalf("%s: timed out", line)
 	}
 	var ee *exec.ExitError
-	if err != nil && !strings.Contains(err.Error(), "exit status") && !(errorsAs(err, &ee)) {
+	if err != nil && !errors.As(err, &ee) {
 		s.t.Fatalf("%s: %v", line, err)
 	}
 	s.logs.WriteString("$ " + line + "\n" + string(out))
 	return string(out)
-}
-
-func errorsAs(err error, ee **exec.ExitError) bool {
-	e, ok := err.(*exec.ExitError)
-	if ok {
-		*ee = e
-	}
-	return ok
 }
 
 // solveS3crypt does a lesson through its s3crypt lines (each step's setup

@@ -11,15 +11,9 @@ import (
 	"github.com/s3crypt/s3crypt/ui/styles"
 )
 
-// viewID is which list the main pane shows.
+// viewID is which view the main pane shows: an index in Model.views (the
+// views and their constants are in view.go).
 type viewID int
-
-// The views.
-const (
-	viewKeys viewID = iota
-	viewBuckets
-	viewObjects
-)
 
 // paneID is a pane of the screen.
 type paneID int
@@ -60,9 +54,12 @@ type Model struct {
 	view      viewID
 	focus     paneID
 	secondary paneID // the pane shown beside the list on small screens
-	keys      keysView
-	buckets   bucketsView
-	objects   objectsView
+	views     []view // the tabs of the main pane, in order (newViews)
+	// Typed handles on the views the tests read; the root itself reaches
+	// them only through views.
+	keys      *keysView
+	buckets   *bucketsView
+	objects   *objectsView
 	jobs      jobs
 	replay    int       // steps shown of the selected job (-1: follow live)
 	flowTop   int       // first flow body line shown (-1: follow the current step)
@@ -94,8 +91,8 @@ func New(opt Options) *Model {
 	}
 	c := &Common{Styles: styles.New(isDark), Keys: DefaultKeyMap(), Data: opt.Data, Backend: opt.Backend, Now: now}
 	m := &Model{c: c, worker: opt.Worker, themeSet: opt.IsDark != nil, view: viewBuckets, secondary: paneFlow,
-		keys: newKeysView(c), buckets: newBucketsView(c), objects: newObjectsView(c), jobs: newJobs(), replay: -1, flowTop: -1, flowRows: &rowCache{},
-		help: help.New(), log: newLogPane(c)}
+		jobs: newJobs(), replay: -1, flowTop: -1, flowRows: &rowCache{}, help: help.New(), log: newLogPane(c)}
+	m.newViews()
 	if opt.Start != 0 {
 		m.view = opt.Start
 	}
@@ -107,7 +104,7 @@ func New(opt Options) *Model {
 // Init loads the lists, asks the terminal's background and starts
 // listening to the worker.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.loadKeys(), m.loadBuckets(), m.loadIdentity(), m.waitForEvent()}
+	cmds := []tea.Cmd{m.refresh(refreshKeys | refreshBuckets | refreshObjects), m.loadIdentity(), m.waitForEvent()}
 	if !m.themeSet {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
@@ -130,10 +127,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.handleMouse(msg.(tea.MouseMsg))
 	case tea.PasteMsg:
 		return m, m.routeToInput(msg)
-	case openDialogMsg, closeDialogMsg, startJobMsg, statusMsg, openBucketMsg, backToBucketsMsg,
-		requestUploadMsg, inspectMsg, copyMsg:
+	case openDialogMsg, closeDialogMsg, startJobMsg, statusMsg, showViewMsg, requestUploadMsg, inspectMsg, copyMsg:
 		return m, m.handleIntent(msg)
-	case keysLoadedMsg, bucketsLoadedMsg, objectsLoadedMsg, encLoadedMsg, identityLoadedMsg, inspectedMsg:
+	case identityLoadedMsg, inspectedMsg:
 		return m, m.handleData(msg)
 	case workerEventMsg:
 		return m, tea.Batch(m.handleEvent(msg.ev), m.waitForEvent())
@@ -147,21 +143,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
-	return m, m.routeToInput(msg)
+	return m, m.broadcast(msg)
 }
 
-// routeToInput hands other messages (cursor blinks, file picker reads) to
-// whoever owns a text input or picker: the dialog, or the filter.
+// routeToInput hands a paste to whoever owns a text input: the dialog, or
+// a view typing into its own (the objects filter).
 func (m *Model) routeToInput(msg tea.Msg) tea.Cmd {
 	if m.dialog != nil {
 		var cmd tea.Cmd
 		m.dialog, cmd = m.dialog.Update(msg)
 		return cmd
 	}
-	if m.view == viewObjects && m.objects.filtering {
-		var cmd tea.Cmd
-		m.objects.filter, cmd = m.objects.filter.Update(msg)
-		return cmd
+	if m.capturing() {
+		return m.cur().Update(msg)
 	}
 	return nil
 }
@@ -185,26 +179,6 @@ func (m *Model) waitForEvent() tea.Cmd {
 			return workerClosedMsg{}
 		}
 		return workerEventMsg{ev: e}
-	}
-}
-
-func (m *Model) loadKeys() tea.Cmd {
-	d := m.c.Data
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		rows, err := d.ListKeys(ctx)
-		return keysLoadedMsg{rows: rows, err: err}
-	}
-}
-
-func (m *Model) loadBuckets() tea.Cmd {
-	d := m.c.Data
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		rows, err := d.ListBuckets(ctx)
-		return bucketsLoadedMsg{rows: rows, err: err}
 	}
 }
 

@@ -63,8 +63,8 @@ type flowTickMsg struct{ gen int }
 // handled by the root, dropped when gen is stale.
 type statusClearMsg struct{ gen int }
 
-// openBucketMsg asks the root to show a bucket's objects; sent by the
-// buckets view.
+// openBucketMsg asks for a bucket's objects; sent by the buckets view,
+// handled by the objects view (which asks the root to show it).
 type openBucketMsg struct{ bucket string }
 
 // startJobMsg asks the root to run an action on the worker; sent by

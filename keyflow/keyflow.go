@@ -126,3 +126,13 @@ type Region interface {
 	// everyone, since it started.
 	KMSCalls(ctx context.Context) (int, error)
 }
+
+// Journaled is a Region that keeps its trace on disk (the sandbox's
+// trace.ndjson), so that a later process can read what happened before it
+// started: a lesson's check after the learner acted through the aws CLI.
+type Journaled interface {
+	// Journal calls fn with each kept event, oldest first, until fn
+	// returns false. The oldest events may have been dropped (the
+	// journal is bounded).
+	Journal(ctx context.Context, fn func(Event) bool) error
+}

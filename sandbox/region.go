@@ -13,6 +13,16 @@ import (
 // The sandbox is the one local region s3crypt knows.
 var _ keyflow.Region = (*Sandbox)(nil)
 
+// The sandbox keeps its trace on disk too.
+var _ keyflow.Journaled = (*Sandbox)(nil)
+
+// Journal calls fn with every key-operation event the sandbox journaled in
+// its data directory (trace.ndjson, bounded), oldest first, whichever
+// process served it and whether it still runs: it reads the files.
+func (sb *Sandbox) Journal(ctx context.Context, fn func(keyflow.Event) bool) error {
+	return trace.ReadJournal(ctx, sb.dir, fn)
+}
+
 // Follow streams the sandbox's trace events. In-process the feed is the
 // bus itself, delivered before each response (Sync); attached, it follows
 // the serving process's trace stream, which lags a little.

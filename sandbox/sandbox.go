@@ -84,6 +84,7 @@ type Sandbox struct {
 	fallback     error  // why not a child, when Options.Child asked for one
 
 	bus        *trace.Bus
+	journal    *trace.Journal // the trace kept on disk, when this process serves
 	store      *store.Store
 	kms        *kms.KMS
 	s3         *s3.Server
@@ -198,13 +199,19 @@ func open(opt Options, st *store.Store) (*Sandbox, error) {
 		return nil, err
 	}
 	bus := trace.NewBus()
+	jrnl, err := trace.OpenJournal(opt.Dir, 0)
+	if err != nil {
+		return nil, err
+	}
+	bus.SetJournal(jrnl)
 	k, err := kms.New(st.DB(), kms.Options{Region: opt.Region, AccountID: AccountID, RootKey: rk.kms, Trace: bus})
 	if err != nil {
+		jrnl.Close()
 		return nil, fmt.Errorf("open sandbox KMS: %w", err)
 	}
 	srv := s3.New(s3.Options{Store: st, KMS: k, Trace: bus, Region: opt.Region, AccountID: AccountID, OwnedKey: rk.owned, Log: opt.ErrorLog})
 	return &Sandbox{dir: opt.Dir, region: opt.Region, creds: creds, caPool: pool, caFile: filepath.Join(opt.Dir, caCertFile),
-		bus: bus, store: st, kms: k, s3: srv, done: make(chan struct{}), fresh: map[net.Conn]struct{}{}}, nil
+		bus: bus, journal: jrnl, store: st, kms: k, s3: srv, done: make(chan struct{}), fresh: map[net.Conn]struct{}{}}, nil
 }
 
 // listen starts the HTTPS (and optional HTTP) listeners and records them
@@ -320,6 +327,8 @@ func (sb *Sandbox) close() error {
 	wg.Wait()
 	sb.wg.Wait()
 	os.Remove(filepath.Join(sb.dir, serverInfoFile))
+	sb.bus.SetJournal(nil)
+	sb.journal.Close()
 	if sb.store != nil {
 		return sb.store.Close()
 	}

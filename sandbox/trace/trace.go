@@ -28,6 +28,15 @@ type Bus struct {
 	subs   map[*Subscription]struct{}
 	counts map[CallKey]int
 	now    func() time.Time
+	jrnl   *Journal
+}
+
+// SetJournal makes the bus append every event it publishes to j (nil
+// stops it). Only the process that serves a data directory journals.
+func (b *Bus) SetJournal(j *Journal) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.jrnl = j
 }
 
 // CallKey identifies a KMS call counter: who called which operation.
@@ -61,6 +70,7 @@ func (b *Bus) Publish(e Event) Event {
 	if e.Time.IsZero() {
 		e.Time = b.now()
 	}
+	b.jrnl.Append(e) // before delivery: once a response is sent, its events are on disk
 	for s := range b.subs {
 		select {
 		case s.c <- e:

@@ -89,6 +89,8 @@ func (v *bucketsView) Update(msg tea.Msg) tea.Cmd {
 		v.cur.scroll(wheelDelta(msg))
 	case bucketsLoadedMsg:
 		v.setRows(msg.rows, msg.err)
+	case placeChangedMsg:
+		*v = bucketsView{c: v.c, loading: true, w: v.w, h: v.h, cur: cursor{height: v.cur.height}}
 	case backToBucketsMsg:
 		return showView(v)
 	case refreshMsg:
@@ -156,7 +158,8 @@ func (v bucketsView) View(focused bool) string {
 	case v.loading:
 		return st.Empty.Render("loading buckets…")
 	case len(v.rows) == 0:
-		return st.Empty.Render("no buckets yet — press n to create one")
+		return st.Empty.Render("no buckets yet — press n to create one") + "\n\n" +
+			st.Hint.Render(wrap("New to S3 encryption? Press 4 for guided lessons: each runs on a sandbox of its own and checks what you do.", v.w))
 	}
 	return renderTable(st, bucketColumns, v.cur, v.w, focused, func(i int) []string {
 		r := v.rows[i]

@@ -40,4 +40,7 @@ type BackendInfo struct {
 	// Credentials says where the aws commands' credentials are (one line,
 	// no secret): shown once atop the command log.
 	Credentials string
+	// Lesson names the lesson whose own sandbox this is ("lesson 2"), for
+	// the header's badge; "" on the learner's own backend.
+	Lesson string
 }

@@ -26,6 +26,10 @@ type KeyMap struct {
 	// Objects view.
 	Upload, Download, Inspect, DeleteObject, Filter key.Binding
 
+	// Learn view (Hint, NextStep, PrevStep and LeaveLesson work from every
+	// view while a lesson is open).
+	Hint, NextStep, PrevStep, LeaveLesson, ResetLesson key.Binding
+
 	// Dialogs.
 	Submit, Dismiss, NextField, PrevField, Browse key.Binding
 	// FormEnter moves to the next field, or runs the form on the last one.
@@ -89,6 +93,12 @@ func DefaultKeyMap() KeyMap {
 		Inspect:      b(ks("i"), "i", "inspect"),
 		DeleteObject: b(ks("x", "delete"), "x", "delete"),
 		Filter:       b(ks("/"), "/", "filter"),
+
+		Hint:        b(ks("H"), "H", "hint"),
+		NextStep:    b(ks("N"), "N", "next step"),
+		PrevStep:    b(ks("P"), "P", "previous step"),
+		LeaveLesson: b(ks("L"), "L", "leave lesson"),
+		ResetLesson: b(ks("R"), "R", "reset lesson"),
 
 		Submit:    b(ks("ctrl+s"), "ctrl+s", "run"),
 		Dismiss:   b(ks("esc"), "esc", "close"),

@@ -92,6 +92,8 @@ func (v *keysView) Update(msg tea.Msg) tea.Cmd {
 		v.cur.scroll(wheelDelta(msg))
 	case keysLoadedMsg:
 		v.setRows(msg.rows, msg.err)
+	case placeChangedMsg:
+		*v = keysView{c: v.c, loading: true, w: v.w, h: v.h, cur: cursor{height: v.cur.height}}
 	case refreshMsg:
 		if msg.what&refreshKeys != 0 {
 			return loadKeys(v.c.Data)
@@ -127,7 +129,10 @@ func (v keysView) keyMap() KeyMap {
 	}
 	k.ScheduleDelete = enable(k.ScheduleDelete, customer && !pending)
 	k.CancelDelete = enable(k.CancelDelete, customer && pending)
-	k.DataKey = enable(k.DataKey, usable && row.Symmetric())
+	// An asymmetric ENCRYPT_DECRYPT key is offered too: KMS refuses it a
+	// data key (InvalidKeyUsageException), which lesson 2 has the learner
+	// see, as the blog post's command does.
+	k.DataKey = enable(k.DataKey, usable && (row.Symmetric() || row.Usage == "ENCRYPT_DECRYPT"))
 	crypt := usable && row.Usage == "ENCRYPT_DECRYPT"
 	k.EncryptFile, k.DecryptFile = enable(k.EncryptFile, crypt), enable(k.DecryptFile, crypt)
 	return k

@@ -42,6 +42,12 @@ type Options struct {
 	IsDark  *bool            // fixed theme (tests); asked of the terminal when nil
 	// Start is the view to open on (Buckets when zero).
 	Start viewID
+	// Context is the session's: lesson workers run under it
+	// (context.Background when nil).
+	Context context.Context
+	// OpenSandbox opens a lesson's own sandbox; nil: lessons can be read
+	// but not started.
+	OpenSandbox OpenSandbox
 }
 
 // Model is the root of the UI: it routes messages to its children, runs
@@ -77,6 +83,13 @@ type Model struct {
 	quitAsk   bool
 	w, h      int
 	lay       layout
+	// Lessons: ctx and openSandbox open a lesson's sandbox; while one is
+	// shown, lessonPlace is it and home the learner's own, kept to go back.
+	ctx         context.Context
+	openSandbox OpenSandbox
+	home        *place
+	lessonPlace *place
+	tapWorker   func(Worker) Worker // tests: wraps a lesson's worker (see tappedWorker)
 }
 
 // New builds the root model.
@@ -95,6 +108,10 @@ func New(opt Options) *Model {
 	m.newViews()
 	if opt.Start != 0 {
 		m.view = opt.Start
+	}
+	m.ctx, m.openSandbox = opt.Context, opt.OpenSandbox
+	if m.ctx == nil {
+		m.ctx = context.Background()
 	}
 	m.help.Styles = c.Styles.Help
 	m.resize(120, 36)
@@ -132,7 +149,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case identityLoadedMsg, inspectedMsg:
 		return m, m.handleData(msg)
 	case workerEventMsg:
+		if msg.from != nil && msg.from != m.worker {
+			return m, waitForEvent(msg.from) // a place left behind: keep its one reader
+		}
 		return m, tea.Batch(m.handleEvent(msg.ev), m.waitForEvent())
+	case startLessonMsg, lessonOpenedMsg, leaveLessonMsg, resetLessonMsg:
+		return m, m.handleLesson(msg)
 	case workerClosedMsg:
 		return m, nil
 	case flowTickMsg:
@@ -168,17 +190,20 @@ func (m *Model) setTheme(isDark bool) {
 
 // waitForEvent is the bridge from the worker: it delivers one event and
 // is re-armed after each.
-func (m *Model) waitForEvent() tea.Cmd {
-	if m.worker == nil {
+func (m *Model) waitForEvent() tea.Cmd { return waitForEvent(m.worker) }
+
+// waitForEvent delivers w's next event, tagged with w.
+func waitForEvent(w Worker) tea.Cmd {
+	if w == nil {
 		return nil
 	}
-	ch := m.worker.Events()
+	ch := w.Events()
 	return func() tea.Msg {
 		e, ok := <-ch
 		if !ok {
 			return workerClosedMsg{}
 		}
-		return workerEventMsg{ev: e}
+		return workerEventMsg{ev: e, from: w}
 	}
 }
 

@@ -65,6 +65,9 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.StepBack), key.Matches(msg, k.StepFwd):
 		m.step(key.Matches(msg, k.StepFwd))
 	default:
+		if cmd, ok := m.globalKey(msg); ok {
+			return cmd, true
+		}
 		for i, b := range m.viewBindings() {
 			if key.Matches(msg, b) {
 				return m.switchView(viewID(i)), true
@@ -80,6 +83,9 @@ func (m *Model) routeKeyToFocus(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	switch m.focus {
 	case paneLog:
+		if s, _ := m.side(); s != nil {
+			return s.sideUpdate(msg)
+		}
 		m.log, cmd = m.log.Update(msg)
 	case paneList:
 		cmd = m.cur().Update(msg)
@@ -208,6 +214,9 @@ func (m *Model) wheel(p paneID, msg tea.MouseWheelMsg) tea.Cmd {
 	case paneList:
 		return m.cur().Update(msg)
 	case paneLog:
+		if s, _ := m.side(); s != nil {
+			return s.sideUpdate(msg)
+		}
 		var cmd tea.Cmd
 		m.log, cmd = m.log.Update(msg)
 		return cmd

@@ -96,6 +96,9 @@ func (m *Model) drawPaneAt(p paneID, r rect) string {
 	case paneDetails:
 		return drawPane(st, m.secondaryTitle(p, "Details"), m.cur().Details(iw), r, focused)
 	}
+	if s, title := m.side(); s != nil {
+		return drawPane(st, m.secondaryTitle(p, title), s.sideView(iw, ih), r, focused)
+	}
 	var sel uint64
 	if j := m.jobs.selected(); j != nil {
 		sel = uint64(j.ID)
@@ -108,7 +111,11 @@ func (m *Model) secondaryTitle(p paneID, title string) string {
 	if !m.lay.compact {
 		return title
 	}
-	return title + " · w: " + map[paneID]string{paneFlow: "details", paneDetails: "aws log", paneLog: "flow"}[p]
+	next := map[paneID]string{paneFlow: "details", paneDetails: "aws log", paneLog: "flow"}[p]
+	if s, _ := m.side(); s != nil && p == paneDetails {
+		next = "lesson"
+	}
+	return title + " · w: " + next
 }
 
 func (m *Model) listTitle() string {
@@ -148,7 +155,11 @@ func (m *Model) shownSteps(j *job) int {
 
 func (m *Model) header() string {
 	st := m.c.Styles
-	left := st.Logo.Render("s3crypt") + " " + st.HeaderText.Render(m.c.Backend.Label)
+	left := st.Logo.Render("s3crypt") + " "
+	if m.c.Backend.Lesson != "" {
+		left += st.LessonBadge.Render(m.c.Backend.Lesson+"'s own sandbox") + " "
+	}
+	left += st.HeaderText.Render(m.c.Backend.Label)
 	if m.identity != "" {
 		left += st.HeaderDim.Render(" · " + m.identity)
 	}
@@ -191,6 +202,9 @@ func (m *Model) helpLine() string {
 		hs = []key.Binding{k.StepBack, k.StepFwd, k.FlowUp, k.FlowDown, k.PrevJob, k.NextJob, k.CancelJob}
 	case paneLog:
 		hs = []key.Binding{k.Up, k.Down, k.Copy}
+		if s, _ := m.side(); s != nil {
+			hs = append([]key.Binding{k.Up, k.Down}, m.globalHelp()...)
+		}
 	case paneDetails: // the details pane takes no keys of its own
 		hs = []key.Binding{k.CancelJob}
 	default:
@@ -204,6 +218,10 @@ func (m *Model) fullHelpGroups() [][]key.Binding {
 	g := m.cur().FullHelp()
 	k := m.keyMap()
 	nav := append(append([]key.Binding{k.NextView, k.PrevView}, m.viewBindings()...), k.FocusNext, k.Refresh)
+	if _, own := m.cur().(globalKeyer); !own && len(m.globalHelp()) > 0 { // the view that has them lists them already
+		gh := m.globalHelp()
+		g = append(g, gh)
+	}
 	return append(g, nav,
 		[]key.Binding{k.StepBack, k.StepFwd, k.FlowUp, k.FlowDown, k.PrevJob, k.NextJob, k.CancelJob}, []key.Binding{k.Copy, k.Help, k.Quit})
 }

@@ -48,9 +48,14 @@ type inspectedMsg struct {
 	err error
 }
 
-// workerEventMsg is one event from the worker; sent by waitForEvent,
-// handled by the root (jobs, flow, log), which re-arms waitForEvent.
-type workerEventMsg struct{ ev actions.Event }
+// workerEventMsg is one event from a worker; sent by waitForEvent,
+// handled by the root (jobs, flow, log), which re-arms waitForEvent for
+// that worker. An event of a worker that is not the current place's
+// (from a place left behind) is dropped; nil from is the current worker.
+type workerEventMsg struct {
+	ev   actions.Event
+	from Worker
+}
 
 // workerClosedMsg says the worker's channel closed; sent by waitForEvent.
 type workerClosedMsg struct{}

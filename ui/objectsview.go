@@ -231,6 +231,9 @@ func (v *objectsView) Update(msg tea.Msg) tea.Cmd {
 		return v.addPage(msg)
 	case encLoadedMsg:
 		v.setEnc(msg)
+	case placeChangedMsg:
+		v.open("", "")
+		v.loading = false
 	case openBucketMsg:
 		return tea.Batch(showView(v), v.open(msg.bucket, ""))
 	case refreshMsg:

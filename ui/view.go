@@ -52,6 +52,19 @@ type (
 	clicker interface{ clickRow(y int) tea.Cmd }
 	// shower is a view told when it becomes the current one.
 	shower interface{ onShow() tea.Cmd }
+	// globalKeyer is a view with keys that work whatever view is shown
+	// (the open lesson's hint, next step, leave).
+	globalKeyer interface {
+		globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool)
+		globalHelp() []key.Binding
+	}
+	// sider is a view that, while side says so, shows a pane of its own in
+	// the aws log's place whatever view is shown (the open lesson's step).
+	sider interface {
+		side() (title string, ok bool)
+		sideView(w, h int) string
+		sideUpdate(msg tea.Msg) tea.Cmd
+	}
 )
 
 // The views, in tab order: their index in Model.views.
@@ -59,6 +72,7 @@ const (
 	viewKeys viewID = iota
 	viewBuckets
 	viewObjects
+	viewLearn
 )
 
 // newViews builds the views in tab order (the order of the viewID
@@ -66,7 +80,42 @@ const (
 func (m *Model) newViews() {
 	c := m.c
 	m.keys, m.buckets, m.objects = newKeysView(c), newBucketsView(c), newObjectsView(c)
-	m.views = []view{m.keys, m.buckets, m.objects}
+	m.views = []view{m.keys, m.buckets, m.objects, newLearnView(c)}
+}
+
+// side is the view showing a pane in the aws log's place, if any.
+func (m *Model) side() (sider, string) {
+	for _, v := range m.views {
+		if s, ok := v.(sider); ok {
+			if title, on := s.side(); on {
+				return s, title
+			}
+		}
+	}
+	return nil, ""
+}
+
+// globalKey offers a key to the views' keys that work everywhere.
+func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	for _, v := range m.views {
+		if g, ok := v.(globalKeyer); ok {
+			if cmd, ok := g.globalKey(msg); ok {
+				return cmd, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// globalHelp lists the views' keys that work everywhere.
+func (m *Model) globalHelp() []key.Binding {
+	var bs []key.Binding
+	for _, v := range m.views {
+		if g, ok := v.(globalKeyer); ok {
+			bs = append(bs, g.globalHelp()...)
+		}
+	}
+	return bs
 }
 
 // cur is the view shown.

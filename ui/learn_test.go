@@ -1,0 +1,275 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/s3crypt/s3crypt/actions"
+	"github.com/s3crypt/s3crypt/awsclient"
+	"github.com/s3crypt/s3crypt/learn"
+)
+
+// learnHome points HOME and the XDG directories at a fresh temporary home,
+// so lessons' sandboxes and progress land there (and read as ~/…).
+func learnHome(t *testing.T) string {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_DATA_HOME", "")
+	t.Setenv("XDG_STATE_HOME", "")
+	return home
+}
+
+// kmsLesson is lesson 2 (KMS keys), the first with steps.
+func kmsLesson(t *testing.T) learn.Lesson {
+	t.Helper()
+	l, ok := learn.Find("2")
+	if !ok || len(l.Steps) < 2 || l.Steps[1].Erratum == "" {
+		t.Fatalf("lesson 2 with an erratum on step 2 is missing: %+v", l)
+	}
+	return l
+}
+
+// cannedCheck passes the first n steps of l.
+func cannedCheck(n int) checkFunc {
+	return func(_ context.Context, l learn.Lesson) ([]learn.Result, error) {
+		rs := make([]learn.Result, len(l.Steps))
+		for i := range rs {
+			rs[i] = learn.Result{Step: i, Passed: i < n}
+			if i >= n {
+				rs[i].Why = fmt.Sprintf("step %d is not done yet", i+1)
+			}
+		}
+		return rs, nil
+	}
+}
+
+// openFakeLesson starts lesson l on a place of fake data whose checks
+// pass the first passed steps.
+func openFakeLesson(m *Model, l learn.Lesson, passed int) {
+	d := newFakeData(0)
+	d.buckets, d.keys = nil, nil
+	p := &place{data: d, worker: newFakeWorker(), jobs: newJobs(), check: cannedCheck(passed),
+		backend: BackendInfo{Label: "sandbox · us-east-1 · data ~/.local/share/s3crypt/lessons/" + l.ID, Sandbox: true,
+			Region: "us-east-1", Lesson: "lesson " + itoa(l.Number)}}
+	send(m, lessonOpenedMsg{lesson: l, place: p}, time.Second, 6)
+}
+
+// TestLearnScreens renders the Learn view at two sizes in both themes: the
+// list on first start, a lesson just started, a step passed, a hint shown
+// and an erratum explained (go test ./ui -run TestLearnScreens -update).
+func TestLearnScreens(t *testing.T) {
+	learnHome(t)
+	l := kmsLesson(t)
+	screens := []struct {
+		name  string
+		setup func(m *Model)
+	}{
+		{"learn_list", func(m *Model) { press(m, "4") }},
+		{"lesson_start", func(m *Model) { press(m, "4"); openFakeLesson(m, l, 0) }},
+		{"lesson_step_passed", func(m *Model) { press(m, "4"); openFakeLesson(m, l, 1) }},
+		{"lesson_hint", func(m *Model) { press(m, "4"); openFakeLesson(m, l, 0); press(m, "H") }},
+		{"lesson_erratum", func(m *Model) {
+			press(m, "4")
+			openFakeLesson(m, l, 2)
+			press(m, "N")
+			if m.lay.compact { // the card is short: focus it and scroll to the erratum
+				press(m, "w", "down", "down", "down", "down", "down")
+			}
+		}},
+		{"lesson_beside_keys", func(m *Model) { press(m, "4"); openFakeLesson(m, l, 0); press(m, "1") }},
+	}
+	for _, size := range [][2]int{{120, 36}, {80, 24}} {
+		for _, dark := range []bool{true, false} {
+			theme := map[bool]string{true: "dark", false: "light"}[dark]
+			for _, sc := range screens {
+				t.Run(fmt.Sprintf("%s_%dx%d_%s", sc.name, size[0], size[1], theme), func(t *testing.T) {
+					learnHome(t)
+					m := loaded(t, newFakeData(0), newFakeWorker(), size[0], size[1], dark)
+					sc.setup(m)
+					golden.RequireEqual(t, m.View().Content)
+				})
+			}
+		}
+	}
+}
+
+// TestLessonStepsAndProgress: a passed step is ticked and explained, the
+// erratum shows once its step passed, skipping ahead moves on, and the
+// progress survives a new model (a restart), which resumes where the
+// learner was.
+func TestLessonStepsAndProgress(t *testing.T) {
+	learnHome(t)
+	l := kmsLesson(t)
+	m := loaded(t, newFakeData(0), newFakeWorker(), 120, 36, true)
+	press(m, "4")
+	openFakeLesson(m, l, 1)
+	screen := stripWidth(m.View().Content)
+	for _, want := range []string{"lesson 2's own sandbox", "✓ passed", "What just happened", "Lesson 2 · step 1 of 3"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("after step 1 passed the screen lacks %q:\n%s", want, screen)
+		}
+	}
+	if strings.Contains(screen, "mistake") {
+		t.Errorf("step 1 has no erratum, yet one shows:\n%s", screen)
+	}
+	press(m, "N") // step 2, not passed: no explanation yet
+	screen = stripWidth(m.View().Content)
+	if !strings.Contains(screen, "step 2 is not done yet") || strings.Contains(screen, "What just happened") {
+		t.Errorf("step 2 not passed should say why and explain nothing:\n%s", screen)
+	}
+	press(m, "N") // skip ahead to step 3
+	p, err := learn.LoadProgress(l.ID)
+	if err != nil || len(p.Passed) < 1 || !p.Passed[0] || p.Current != 2 {
+		t.Fatalf("saved progress %+v (%v), want step 1 passed and current step 3 (skipped ahead)", p, err)
+	}
+
+	// A restart: a new model finds the progress in the list and resumes.
+	m2 := loaded(t, newFakeData(0), newFakeWorker(), 120, 36, true)
+	press(m2, "4")
+	send(m2, refreshMsg{what: refreshKeys}, time.Second, 2)
+	if screen := stripWidth(m2.View().Content); !strings.Contains(screen, "1/3") || !strings.Contains(screen, "resume lesson") {
+		t.Errorf("the restarted list should show 1/3 and offer to resume:\n%s", screen)
+	}
+	openFakeLesson(m2, l, 0) // the live check passes nothing: progress stays sticky
+	if got := m2.views[viewLearn].(*learnView).run; got == nil || got.step != 2 || !got.passed(0) {
+		t.Fatalf("resumed run %+v, want step 3 with step 1 passed", got)
+	}
+	press(m2, "L")
+	if m2.c.Backend.Lesson != "" || m2.lessonPlace != nil {
+		t.Fatalf("L should go back to the learner's own backend, header %q", m2.c.Backend.Label)
+	}
+}
+
+// TestLessonThroughTheTUI does lesson 2 with keystrokes on a real lesson
+// sandbox: the model opens learn.DataDir, the keys go through the real
+// worker, and learn.Check (the same check the CLI runs) passes every step.
+func TestLessonThroughTheTUI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("opens a sandbox")
+	}
+	home := learnHome(t)
+	l := kmsLesson(t)
+	var opened *awsclient.Backend
+	open := func(ctx context.Context, dir string) (*awsclient.Backend, error) {
+		if !strings.HasPrefix(dir, filepath.Join(home, ".local", "share")) {
+			t.Errorf("lesson sandbox opened on %s, outside the XDG data home", dir)
+		}
+		b, err := awsclient.Open(ctx, awsclient.Options{DataDir: dir, Getenv: func(string) string { return "" }})
+		opened = b
+		return b, err
+	}
+	mainB := sandboxBackend(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := actions.NewWorker(ctx, &actions.Env{Backend: mainB}, 2)
+	dark := true
+	m := New(Options{Data: NewData(mainB), Worker: w, IsDark: &dark, Now: func() time.Time { return fixedNow }, Context: ctx, OpenSandbox: open,
+		Backend: BackendInfo{Label: "sandbox", Sandbox: true, Region: mainB.Region}})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 36})
+	m.tapWorker = func(w Worker) Worker { return tappedWorker{w.(*actions.Worker)} }
+	defer m.closeLesson()
+
+	press(m, "4")
+	lw := m.views[viewLearn].(*learnView)
+	for i, x := range lw.lessons {
+		if x.ID == l.ID {
+			lw.cur.pos = i
+		}
+	}
+	send(m, keyPress("enter"), 10*time.Second, 6) // start lesson 2
+	if m.lessonPlace == nil || opened == nil {
+		t.Fatalf("no lesson sandbox open; status %q", m.status)
+	}
+	if lw.run == nil || lw.run.lesson.ID != l.ID {
+		t.Fatalf("lesson started: %+v", lw.run)
+	}
+	lessonW := m.worker.(tappedWorker).Worker
+	pump := func(cond func() bool) {
+		t.Helper()
+		deadline := time.After(60 * time.Second)
+		for !cond() {
+			select {
+			case ev := <-lessonW.Events():
+				send(m, workerEventMsg{ev: ev}, 1500*time.Millisecond, 6)
+			case <-time.After(100 * time.Millisecond):
+			case <-deadline:
+				t.Fatalf("timed out; status %q", m.status)
+			}
+		}
+	}
+	passed := func(i int) func() bool {
+		return func() bool {
+			// The check a job's end starts, run here so that none is lost
+			// to send's timeout.
+			for _, msg := range run(checkLesson(lw.gen, lw.run.check, lw.run.lesson), 20*time.Second) {
+				send(m, msg, time.Second, 2)
+			}
+			if !lw.run.passed(i) {
+				t.Logf("step %d: %s", i+1, lw.run.why(i))
+			}
+			return lw.run.passed(i)
+		}
+	}
+
+	// Step 1: a symmetric key with alias alias/lesson.
+	press(m, "1", "n", "down")
+	typeText(m, "lesson")
+	press(m, "ctrl+s")
+	pump(passed(0))
+	// Step 2: the blog post's RSA_2048 ENCRYPT_DECRYPT key, alias/lesson-rsa.
+	press(m, "n", "right", "down", "down")
+	typeText(m, "lesson-rsa")
+	press(m, "ctrl+s")
+	pump(passed(1))
+	// Step 3: ask the RSA key for a data key; KMS refuses.
+	pump(func() bool {
+		r, ok := m.keys.selected()
+		return ok && r.Name() == "alias/lesson-rsa" || selectKey(m, "alias/lesson-rsa")
+	})
+	press(m, "d", "ctrl+s")
+	pump(passed(2))
+
+	rs, err := learn.Check(context.Background(), opened, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		if !r.Passed {
+			t.Errorf("learn.Check step %d: %s", r.Step+1, r.Why)
+		}
+	}
+	if p, err := learn.LoadProgress(l.ID); err != nil || !p.Done(len(l.Steps)) {
+		t.Errorf("saved progress %+v (%v), want the lesson done", p, err)
+	}
+	// The learner's own sandbox saw none of it.
+	keys, err := NewData(mainB).ListKeys(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if k.Manager == "CUSTOMER" {
+			t.Errorf("the main sandbox has a customer key %v: the lesson leaked into it", k.Aliases)
+		}
+	}
+}
+
+// selectKey moves the keys cursor to the key named name and reports
+// whether it is there.
+func selectKey(m *Model, name string) bool {
+	for i, r := range m.keys.rows {
+		if r.Name() == name {
+			m.keys.cur.pos = i
+			m.keys.cur.clamp()
+			return true
+		}
+	}
+	return false
+}

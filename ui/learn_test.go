@@ -14,6 +14,7 @@ import (
 	"github.com/s3crypt/s3crypt/actions"
 	"github.com/s3crypt/s3crypt/awsclient"
 	"github.com/s3crypt/s3crypt/learn"
+	"github.com/s3crypt/s3crypt/modes"
 )
 
 // learnHome points HOME and the XDG directories at a fresh temporary home,
@@ -272,4 +273,45 @@ func selectKey(m *Model, name string) bool {
 		}
 	}
 	return false
+}
+
+// TestFormsExplainTheChosenMode: the upload form and the bucket encryption
+// dialog show, for each mode chosen, who holds the key, what it protects
+// against, its KMS requests and its cost with the date it was read, all
+// from the modes table.
+func TestFormsExplainTheChosenMode(t *testing.T) {
+	m := loaded(t, newFakeData(0), newFakeWorker(), 120, 36, true)
+	openObjects(m)
+	press(m, "u", "down", "down") // the Encryption field
+	seen := map[modes.ID]bool{}
+	for range len(modes.Offered()) + 1 {
+		press(m, "right")
+		f := m.dialog.(*form)
+		md := f.mode()
+		if md == nil {
+			t.Fatal("the upload form names no mode")
+		}
+		seen[md.ID] = true
+		screen := strings.Join(strings.Fields(stripWidth(m.View().Content)), " ")
+		for _, want := range []string{md.Holder[:20], md.Protects[:20], md.KMSRequests[:min(20, len(md.KMSRequests))], md.Cost[:20]} {
+			if !strings.Contains(strings.ReplaceAll(screen, "│ ", ""), strings.Join(strings.Fields(want), " ")) {
+				t.Errorf("upload form with %s lacks %q", md.ID, want)
+			}
+		}
+		if md.UsesKMS() && !strings.Contains(screen, modes.CostChecked) {
+			t.Errorf("upload form with %s does not say where and when its cost was read", md.ID)
+		}
+	}
+	for _, md := range modes.Offered() {
+		if !seen[md.ID] {
+			t.Errorf("cycling the upload form's modes never showed %s", md.ID)
+		}
+	}
+
+	m = loaded(t, newFakeData(0), newFakeWorker(), 80, 24, false)
+	press(m, "e") // my-bucket: SSE-KMS with a bucket key
+	screen := stripWidth(m.View().Content)
+	if !strings.Contains(screen, "up to 99%") || !strings.Contains(screen, modes.CostChecked) {
+		t.Errorf("the bucket encryption dialog at 80x24 lacks the bucket key's cost note:\n%s", screen)
+	}
 }

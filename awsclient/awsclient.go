@@ -5,6 +5,7 @@
 //     credential chain, AWS_CA_BUNDLE, path-style addressing;
 //  2. real AWS (--aws or --profile): the standard chain (AWS_PROFILE,
 //     AWS_REGION, SSO, config files);
+//     (unless that endpoint is the sandbox serving DataDir: then 3);
 //  3. otherwise the embedded sandbox, in-process on its data directory (or
 //     in a child process, Options.SandboxChild; or attached to the
 //     `s3crypt serve` that holds it), trusting the sandbox's CA explicitly
@@ -102,6 +103,12 @@ func Open(ctx context.Context, opt Options) (*Backend, error) {
 	endpoint := opt.EndpointURL
 	if endpoint == "" && !opt.AWS && opt.Profile == "" {
 		endpoint = getenv("AWS_ENDPOINT_URL")
+		if endpoint != "" && opt.DataDir != "" && sandbox.Serves(opt.DataDir, endpoint) {
+			// The exported endpoint is the sandbox serving --data (as in
+			// a shell set up by `s3crypt learn serve`): attach to it, and
+			// see its trace and at-rest view too.
+			endpoint = ""
+		}
 	}
 	rec := NewRecorder()
 	switch {

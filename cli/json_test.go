@@ -55,7 +55,7 @@ var pascalKey = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*$`)
 
 // dataMaps hold data keys (encryption contexts, metadata), not field names.
 var dataMaps = map[string]bool{"EncryptionContext": true, "Metadata": true, "MaterialDescription": true,
-	"UserEncryptionContext": true, "OtherChecksums": true}
+	"UserEncryptionContext": true, "OtherChecksums": true, "Args": true}
 
 func checkPascal(t *testing.T, what, path string, x any) {
 	t.Helper()
@@ -81,6 +81,8 @@ func checkPascal(t *testing.T, what, path string, x any) {
 // and that every key is PascalCase.
 func TestJSONEveryVerb(t *testing.T) {
 	dir, tmp := t.TempDir(), t.TempDir()
+	t.Setenv("XDG_DATA_HOME", t.TempDir()) // the lessons' sandboxes and progress
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	file := func(name string, data []byte) string {
 		p := filepath.Join(tmp, name)
 		if err := os.WriteFile(p, data, 0o600); err != nil {
@@ -125,6 +127,10 @@ func TestJSONEveryVerb(t *testing.T) {
 		{"kms schedule-key-deletion", []string{"kms", "schedule-key-deletion", "--key-id", "alias/j", "--pending-window-in-days", "7"}, keyState},
 		{"kms cancel-key-deletion", []string{"kms", "cancel-key-deletion", "--key-id", "alias/j"}, keyState},
 	}
+	cases = append(cases,
+		jsonCase{"learn list", []string{"learn", "list"}, "Lessons"},
+		jsonCase{"learn show", []string{"learn", "show", "2"}, "ID Number Title Text Steps Coming"},
+		jsonCase{"learn reset", []string{"learn", "reset", "2"}, "Lesson Reset"})
 	// ls without a URL lists buckets: run it while one exists.
 	cases = append(cases[:15], append([]jsonCase{{"ls", []string{"ls"}, "Buckets"}}, cases[15:]...)...)
 
@@ -162,6 +168,19 @@ func TestJSONEveryVerb(t *testing.T) {
 			t.Errorf("head under the bucket's SSE-KMS rule: %v", doc["ServerSideEncryption"])
 		}
 	}
+	// learn check exits 1 until every step passes: on a fresh lesson sandbox.
+	r := kmsCLI(t, dir, 1, "--json", "learn", "check", "2")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(r.Stdout), &doc); err != nil {
+		t.Fatalf("learn check --json: %v\n%s", err, r.Stdout)
+	}
+	for _, k := range []string{"Lesson", "Number", "Title", "Steps", "Passed", "Total"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("learn check --json lacks %s:\n%s", k, r.Stdout)
+		}
+	}
+	checkPascal(t, "learn check", "", doc)
+	covered["learn check"] = true
 	var missing []string
 	for _, v := range verbs(reflect.TypeOf(cli.Root{}), "") {
 		if !covered[v] {

@@ -24,7 +24,7 @@ import (
 
 // Globals are the flags every verb takes.
 type Globals struct {
-	Data        string `help:"Sandbox data directory (default: $XDG_DATA_HOME/s3crypt/sandbox)." placeholder:"DIR" type:"path"`
+	Data        string `help:"Sandbox data directory (default: $S3CRYPT_DATA, else $XDG_DATA_HOME/s3crypt/sandbox)." placeholder:"DIR" type:"path" env:"S3CRYPT_DATA"`
 	EndpointURL string `name:"endpoint-url" help:"Use this S3/KMS endpoint (default: $AWS_ENDPOINT_URL) instead of the sandbox." placeholder:"URL"`
 	AWS         bool   `name:"aws" help:"Use real AWS through the standard credential chain."`
 	Profile     string `help:"Use real AWS with this profile." placeholder:"NAME"`

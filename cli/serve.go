@@ -17,6 +17,8 @@ type ServeCmd struct {
 	// StopWithStdin is how the terminal UI's child sandbox follows the UI
 	// on every platform: the UI holds the other end of the pipe.
 	StopWithStdin bool `name:"stop-with-stdin" hidden:"" help:"Stop when standard input ends."`
+	// after are lines printed after the export lines (`learn serve`'s).
+	after []string `kong:"-"`
 }
 
 // Run implements the verb: it serves until ctx ends (SIGINT/SIGTERM).
@@ -42,6 +44,9 @@ func (c *ServeCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	if sb.HTTPEndpoint() != "" {
 		fmt.Fprintln(w, "# plain HTTP (no SSE-C): "+sb.HTTPEndpoint())
+	}
+	for _, line := range c.after {
+		fmt.Fprintln(w, line)
 	}
 	fmt.Fprintln(w, "# data: "+sb.Dir()+" · Ctrl+C stops the sandbox")
 	<-ctx.Done()

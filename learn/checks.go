@@ -40,7 +40,7 @@ var checks = map[string]check{
 	"atRest":        {fn: checkAtRest, required: []string{"bucket", "key"}, optional: []string{"layers", "wrapping", "ssecHmac"}},
 	"trace":         {fn: checkTrace, required: []string{"actor", "op"}, optional: traceArgs},
 	"noKMS":         {fn: checkNoKMS, required: []string{"bucket", "key"}},
-	"kmsCalls":      {fn: checkKMSCalls, required: []string{"bucket", "prefix"}, optional: []string{"min", "max"}},
+	"kmsCalls":      {fn: checkKMSCalls, required: []string{"bucket", "prefix"}, optional: []string{"uploads", "min", "max"}},
 }
 
 var traceArgs = []string{"caller", "bucket", "key", "mode", "err", "keySpec", "keyAlias", "context", "minBytes", "count", "say"}
@@ -460,6 +460,15 @@ func checkKMSCalls(ctx context.Context, s *state, a args) (bool, string, error) 
 	where := fmt.Sprintf("s3://%s/%s", a["bucket"], a["prefix"])
 	if len(stored) == 0 {
 		return false, "no uploads under " + where + " yet", nil
+	}
+	if u := a["uploads"]; u != "" {
+		want, err := strconv.Atoi(u)
+		if err != nil {
+			return false, "", fmt.Errorf("uploads %q: %w", u, err)
+		}
+		if len(stored) < want {
+			return false, fmt.Sprintf("%d of %d objects uploaded under %s so far", len(stored), want, where), nil
+		}
 	}
 	if m := a["min"]; m != "" {
 		lo, err := strconv.Atoi(m)

@@ -163,6 +163,12 @@ func (s *state) loadEvents(ctx context.Context) ([]keyflow.Event, error) {
 	}
 	for i, e := range evs {
 		if e.Actor == keyflow.KMS && e.Caller == "S3" && e.Bucket == "" {
+			// The encryption context names the object (or, with a bucket
+			// key, the bucket), even when S3 refused the request before
+			// it said anything of its own.
+			if arn, ok := strings.CutPrefix(e.Context["aws:s3:arn"], "arn:aws:s3:::"); ok {
+				evs[i].Bucket, evs[i].Key, _ = strings.Cut(arn, "/")
+			}
 			if o, ok := byReq[e.RequestID]; ok {
 				evs[i].Bucket, evs[i].Key = o.bucket, o.key
 			}

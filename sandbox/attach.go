@@ -67,6 +67,20 @@ func attach(ctx context.Context, dir string, pid int) (*Sandbox, error) {
 	return sb, nil
 }
 
+// Serves reports whether endpoint is the one the sandbox serving dir
+// recorded (server.json): then opening dir attaches to that same server.
+func Serves(dir, endpoint string) bool {
+	data, err := os.ReadFile(filepath.Join(dir, serverInfoFile))
+	if err != nil {
+		return false
+	}
+	var info serverInfo
+	if json.Unmarshal(data, &info) != nil || info.Endpoint == "" {
+		return false
+	}
+	return strings.TrimSuffix(info.Endpoint, "/") == strings.TrimSuffix(endpoint, "/")
+}
+
 // HTTPClient returns a client that trusts the sandbox CA and nothing else,
 // whatever AWS_CA_BUNDLE or SSL_CERT_FILE say.
 func (sb *Sandbox) HTTPClient() *http.Client {

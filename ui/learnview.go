@@ -50,8 +50,12 @@ type lessonRun struct {
 	check    checkFunc
 }
 
-func newLearnView(c *Common) *learnView {
-	v := &learnView{c: c, lessons: learn.Lessons(), progress: map[string]learn.Progress{}}
+// newLearnView offers lessons (learn.Lessons() when nil).
+func newLearnView(c *Common, lessons []learn.Lesson) *learnView {
+	if lessons == nil {
+		lessons = learn.Lessons()
+	}
+	v := &learnView{c: c, lessons: lessons, progress: map[string]learn.Progress{}}
 	v.cur.setLen(len(v.lessons))
 	return v
 }

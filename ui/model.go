@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/s3crypt/s3crypt/actions"
+	"github.com/s3crypt/s3crypt/learn"
 	"github.com/s3crypt/s3crypt/ui/styles"
 )
 
@@ -48,6 +49,9 @@ type Options struct {
 	// OpenSandbox opens a lesson's own sandbox; nil: lessons can be read
 	// but not started.
 	OpenSandbox OpenSandbox
+	// Lessons are the lessons the Learn view offers (learn.Lessons() when
+	// nil; goldens fix them).
+	Lessons []learn.Lesson
 }
 
 // Model is the root of the UI: it routes messages to its children, runs
@@ -105,7 +109,7 @@ func New(opt Options) *Model {
 	c := &Common{Styles: styles.New(isDark), Keys: DefaultKeyMap(), Data: opt.Data, Backend: opt.Backend, Now: now}
 	m := &Model{c: c, worker: opt.Worker, themeSet: opt.IsDark != nil, view: viewBuckets, secondary: paneFlow,
 		jobs: newJobs(), replay: -1, flowTop: -1, flowRows: &rowCache{}, help: help.New(), log: newLogPane(c)}
-	m.newViews()
+	m.newViews(opt.Lessons)
 	if opt.Start != 0 {
 		m.view = opt.Start
 	}

@@ -6,6 +6,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/s3crypt/s3crypt/learn"
 )
 
 // view is one tab of the main pane: Keys, Buckets, Objects, Learn. The
@@ -77,10 +79,10 @@ const (
 
 // newViews builds the views in tab order (the order of the viewID
 // constants). Registering a view is a line here.
-func (m *Model) newViews() {
+func (m *Model) newViews(lessons []learn.Lesson) {
 	c := m.c
 	m.keys, m.buckets, m.objects = newKeysView(c), newBucketsView(c), newObjectsView(c)
-	m.views = []view{m.keys, m.buckets, m.objects, newLearnView(c)}
+	m.views = []view{m.keys, m.buckets, m.objects, newLearnView(c, lessons)}
 }
 
 // side is the view showing a pane in the aws log's place, if any.

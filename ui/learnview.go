@@ -48,6 +48,7 @@ type lessonRun struct {
 	checkErr string
 	hint     bool
 	check    checkFunc
+	attached bool // the sandbox is the learner's `s3crypt learn serve`
 }
 
 // newLearnView offers lessons (learn.Lessons() when nil).
@@ -154,7 +155,7 @@ func (v *learnView) Update(msg tea.Msg) tea.Cmd {
 		}
 	case lessonStartedMsg:
 		v.gen++
-		v.run = &lessonRun{lesson: msg.lesson, check: msg.check, prog: learn.Progress{Lesson: msg.lesson.ID}}
+		v.run = &lessonRun{lesson: msg.lesson, check: msg.check, attached: msg.attached, prog: learn.Progress{Lesson: msg.lesson.ID}}
 		v.top, v.cardTop = 0, 0
 		return loadProgress(v.gen, []learn.Lesson{msg.lesson})
 	case lessonLeftMsg:
@@ -387,7 +388,7 @@ func (v *learnView) View(focused bool) string {
 	if len(v.lessons) == 0 {
 		return st.Empty.Render("no lessons in this build")
 	}
-	cols := []column{{title: "#", width: 2, right: true}, {title: "LESSON", width: 0}, {title: "PROGRESS", width: 12}}
+	cols := []column{{title: "#", width: 2, right: true}, {title: "LESSON", width: 0}, {title: "PROGRESS", width: 16}}
 	return renderTable(st, cols, v.cur, v.w, focused, func(i int) []string {
 		l := v.lessons[i]
 		if l.Coming {
@@ -423,14 +424,19 @@ func (v *learnView) lessonText() string {
 // scrollLines shows h of lines from *top (clamped), marking more above
 // and below.
 func scrollLines(st *styles.Styles, lines []string, top *int, h int) string {
+	return scrollLinesHow(st, lines, top, h, "↑", "↓")
+}
+
+// scrollLinesHow is scrollLines saying which keys scroll.
+func scrollLinesHow(st *styles.Styles, lines []string, top *int, h int, up, down string) string {
 	*top = max(0, min(*top, len(lines)-h))
 	end := min(len(lines), *top+h)
 	shown := append([]string(nil), lines[*top:end]...)
 	if *top > 0 && len(shown) > 0 {
-		shown[0] = st.ScrollMark.Render(styles.IconMoreAbove + " more above (↑)")
+		shown[0] = st.ScrollMark.Render(styles.IconMoreAbove + " more above (" + up + ")")
 	}
 	if end < len(lines) && len(shown) > 0 {
-		shown[len(shown)-1] = st.ScrollMark.Render(styles.IconMoreBelow + " more below (↓)")
+		shown[len(shown)-1] = st.ScrollMark.Render(styles.IconMoreBelow + " more below (" + down + ")")
 	}
 	return strings.Join(shown, "\n")
 }
@@ -466,7 +472,7 @@ func (v *learnView) Details(w int) string {
 		}
 		b.WriteString(fit(fmt.Sprintf("%s %d. %s", mark, i+1, goal), w) + "\n")
 	}
-	b.WriteString(st.Hint.Render(wrap("aws CLI: `s3crypt learn serve "+itoa(r.lesson.Number)+"` in another terminal prints the exports that point it here", w)))
+	b.WriteString(st.Hint.Render(wrap(v.awsNote(), w)))
 	return b.String()
 }
 
@@ -527,7 +533,7 @@ func (v *learnView) sideUpdate(msg tea.Msg) tea.Cmd {
 // sideView draws the step card in w × h: where the step stands, its
 // goal, the three ways, the hint on request, and once passed what just
 // happened and the blog post's mistake it teaches.
-func (v *learnView) sideView(w, h int) string {
+func (v *learnView) sideView(w, h int, focused bool) string {
 	st, r := v.c.Styles, v.run
 	if len(r.lesson.Steps) == 0 {
 		return st.Empty.Render("this lesson has no steps yet")
@@ -557,14 +563,38 @@ func (v *learnView) sideView(w, h int) string {
 		}
 		add(st.Hint.Render(wrap(v.cardKeys(), w)))
 		ways()
-		return scrollLines(st, lines, &v.cardTop, h)
+		return v.scrollCard(lines, h, focused)
 	}
 	if r.hint && s.Hint != "" {
 		add(st.Label.Render("hint") + "\n" + v.md.render(st.Markdown, st.IsDark, s.Hint, w))
 	}
 	ways()
+	if s.Ways.TUI == "" && s.Ways.S3crypt == "" {
+		add(st.Hint.Render(wrap(v.awsNote(), w)))
+	}
 	add(st.Hint.Render(wrap(v.cardKeys(), w)))
-	return scrollLines(st, lines, &v.cardTop, h)
+	return v.scrollCard(lines, h, focused)
+}
+
+// scrollCard shows the card's lines from cardTop; the marks say how to
+// scroll it (w focuses it first).
+func (v *learnView) scrollCard(lines []string, h int, focused bool) string {
+	if focused {
+		return scrollLinesHow(v.c.Styles, lines, &v.cardTop, h, "↑", "↓")
+	}
+	return scrollLinesHow(v.c.Styles, lines, &v.cardTop, h, "w, then ↑", "w, then ↓")
+}
+
+// awsNote says how the aws CLI reaches the lesson's sandbox: attached to
+// the learner's `s3crypt learn serve`, or how to get there (serve refuses a
+// directory the TUI's own sandbox holds).
+func (v *learnView) awsNote() string {
+	n := itoa(v.run.lesson.Number)
+	if v.run.attached {
+		return "aws CLI: this lesson runs on your `s3crypt learn serve " + n + "`: use the aws CLI where you pasted its export lines"
+	}
+	return "aws CLI: L leaves the lesson; run `s3crypt learn serve " + n + "` in another terminal and paste its export lines there; " +
+		"then start the lesson again here: it joins that sandbox"
 }
 
 // stepState is the card's first line: passed, not yet (and why), checking.
@@ -598,7 +628,9 @@ func (v *learnView) way(label, line string, w int) string {
 		return ""
 	}
 	const lw = 8
-	ls := strings.Split(ansi.Wrap(line, max(w-lw, 8), " "), "\n") // break at spaces only: a command stays copyable
+	// Break at spaces only, so a command stays copyable; one cell spare:
+	// ansi.Wrap lets a line end one past its limit at a breakpoint.
+	ls := strings.Split(ansi.Wrap(line, max(w-lw-1, 8), " "), "\n")
 	for i, l := range ls {
 		pre := strings.Repeat(" ", lw)
 		if i == 0 {

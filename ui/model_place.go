@@ -35,6 +35,9 @@ type place struct {
 	// when set, checks instead (tests).
 	b     *awsclient.Backend
 	check checkFunc
+	// attached: the sandbox is served by another process (the learner's
+	// `s3crypt learn serve`), which the aws CLI can reach.
+	attached bool
 	// close shuts the place's worker and backend (nil for the main place,
 	// which Run closes).
 	close func()
@@ -86,8 +89,9 @@ type lessonOpenedMsg struct {
 // lessonStartedMsg tells the views a lesson's sandbox is shown; sent by
 // the root, handled by the Learn view, which checks it with check.
 type lessonStartedMsg struct {
-	lesson learn.Lesson
-	check  checkFunc
+	lesson   learn.Lesson
+	check    checkFunc
+	attached bool // the sandbox is a `s3crypt learn serve` the UI joined
 }
 
 // lessonLeftMsg tells the views the lesson's sandbox is no longer shown;
@@ -134,7 +138,7 @@ func (m *Model) handleLesson(msg tea.Msg) tea.Cmd {
 		if b := msg.place.b; check == nil {
 			check = func(ctx context.Context, l learn.Lesson) ([]learn.Result, error) { return learn.Check(ctx, b, l) }
 		}
-		cmds = append(cmds, m.enter(msg.place), m.waitForEvent(), m.broadcast(lessonStartedMsg{lesson: msg.lesson, check: check}),
+		cmds = append(cmds, m.enter(msg.place), m.waitForEvent(), m.broadcast(lessonStartedMsg{lesson: msg.lesson, check: check, attached: msg.place.attached}),
 			m.setStatus("lesson "+itoa(msg.lesson.Number)+" runs on its own sandbox; L leaves it", false))
 		return tea.Batch(cmds...)
 	case leaveLessonMsg:
@@ -187,7 +191,7 @@ func openLesson(ctx context.Context, open OpenSandbox, tap func(Worker) Worker, 
 		if tap != nil {
 			uw = tap(w)
 		}
-		p := &place{data: NewData(b), backend: info, worker: uw, jobs: newJobs(), b: checker}
+		p := &place{data: NewData(b), backend: info, worker: uw, jobs: newJobs(), b: checker, attached: b.Sandbox.Attached()}
 		p.close = func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()

@@ -97,7 +97,7 @@ func (m *Model) drawPaneAt(p paneID, r rect) string {
 		return drawPane(st, m.secondaryTitle(p, "Details"), m.cur().Details(iw), r, focused)
 	}
 	if s, title := m.side(); s != nil {
-		return drawPane(st, m.secondaryTitle(p, title), s.sideView(iw, ih), r, focused)
+		return drawPane(st, m.secondaryTitle(p, title), s.sideView(iw, ih, focused), r, focused)
 	}
 	var sel uint64
 	if j := m.jobs.selected(); j != nil {

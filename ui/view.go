@@ -64,7 +64,7 @@ type (
 	// the aws log's place whatever view is shown (the open lesson's step).
 	sider interface {
 		side() (title string, ok bool)
-		sideView(w, h int) string
+		sideView(w, h int, focused bool) string
 		sideUpdate(msg tea.Msg) tea.Cmd
 	}
 )

@@ -38,7 +38,17 @@ func (UICmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	defer b.Close()
-	return ui.Run(ctx, b)
+	return ui.Run(ctx, b, func(ctx context.Context, dir string) (*awsclient.Backend, error) {
+		// A lesson's own sandbox: the same region and child process as the
+		// main one, but always the sandbox, whatever the main backend is.
+		return awsclient.Open(ctx, awsclient.Options{DataDir: dir, Region: opt.Region, SandboxChild: child,
+			Getenv: func(k string) string {
+				if k == "AWS_ENDPOINT_URL" {
+					return ""
+				}
+				return os.Getenv(k)
+			}})
+	})
 }
 
 // uiSandboxChild is how the UI starts its child sandbox: this binary's

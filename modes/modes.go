@@ -84,6 +84,16 @@ type Step struct {
 	Title, Detail string
 }
 
+// CostSource is where the Cost notes' figures come from, and when they
+// were read: KMS keys and requests from the AWS KMS pricing page ($1/month
+// per customer managed key, prorated hourly; $0.03 per 10,000 requests
+// after 20,000 free a month), bucket keys from the S3 User Guide ("reduce
+// AWS KMS request costs by up to 99 percent").
+const CostSource = "aws.amazon.com/kms/pricing and the S3 User Guide (bucket-key), read 2026-12-07"
+
+// CostChecked is CostSource in the few words a form has room for.
+const CostChecked = "AWS pricing, read 2026-12-07"
+
 // Mode is one way to encrypt an object.
 type Mode struct {
 	ID ID
@@ -109,9 +119,11 @@ type Mode struct {
 	// Chips are the legend's keys, in order.
 	Chips []Chip
 	// Explain says in one line what the mode is; Hint is what the upload
-	// form says when it is chosen; Protects says what it protects against;
-	// KMSRequests how many KMS requests it costs; Cost any other cost.
-	Explain, Hint, Protects, KMSRequests, Cost string
+	// form says when it is chosen; Holder says who holds the key;
+	// Protects says what it protects against; KMSRequests how many KMS
+	// requests a PUT and a GET cost; Cost is a one-line cost note, in the
+	// figures of CostSource.
+	Explain, Hint, Holder, Protects, KMSRequests, Cost string
 	// Tone is the colour family it is drawn in.
 	Tone Tone
 }

@@ -26,6 +26,9 @@ func TestEveryModeIsDescribed(t *testing.T) {
 		if m.Hint == "" || m.AWSFlags == "" || m.CLIFlags == "" || len(m.Headers) == 0 || m.KMSRequests == "" {
 			t.Errorf("%s is offered without hint, flags, headers or KMS cost", m.ID)
 		}
+		if m.Holder == "" || m.Cost == "" {
+			t.Errorf("%s is offered without saying who holds the key or what it costs (the forms show both)", m.ID)
+		}
 	}
 	for _, id := range []modes.ID{modes.None, modes.SSES3, modes.SSEKMS, modes.SSEKMSBucketKey, modes.DSSEKMS, modes.SSEC, modes.ClientSide} {
 		if !seen[id] {

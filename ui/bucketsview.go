@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"context"
+	"time"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
@@ -19,7 +22,17 @@ type bucketsView struct {
 	want    string // a bucket to select when it appears (just created)
 }
 
-func newBucketsView(c *Common) bucketsView { return bucketsView{c: c, loading: true} }
+func newBucketsView(c *Common) *bucketsView { return &bucketsView{c: c, loading: true} }
+
+// loadBuckets lists the buckets with their encryption.
+func loadBuckets(d Data) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		rows, err := d.ListBuckets(ctx)
+		return bucketsLoadedMsg{rows: rows, err: err}
+	}
+}
 
 // SetSize sets the body size.
 func (v *bucketsView) SetSize(w, h int) {
@@ -39,6 +52,19 @@ func (v *bucketsView) setRows(rows []BucketRow, err error) {
 	}
 	v.rows = rows
 	v.want = reselect(&v.cur, rows, func(r BucketRow) string { return r.Name }, sel, v.want)
+	v.publish()
+}
+
+// publish tells the other views the buckets and the selected one.
+func (v *bucketsView) publish() {
+	if v.c == nil {
+		return
+	}
+	v.c.Catalog.Buckets = v.rows
+	v.c.Catalog.Bucket = ""
+	if r, ok := v.selected(); ok {
+		v.c.Catalog.Bucket = r.Name
+	}
 }
 
 // selected returns the selected bucket.
@@ -49,28 +75,41 @@ func (v bucketsView) selected() (BucketRow, bool) {
 	return v.rows[v.cur.pos], true
 }
 
-// find returns the bucket named name.
-func (v bucketsView) find(name string) (BucketRow, bool) {
-	for _, r := range v.rows {
-		if r.Name == name {
-			return r, true
-		}
-	}
-	return BucketRow{}, false
-}
-
-// Update handles the view's keys and returns intents for the root.
-func (v bucketsView) Update(msg tea.Msg, keys []KeyRow) (bucketsView, tea.Cmd) {
+// Update handles the view's keys and its list, and returns intents for
+// the root.
+func (v *bucketsView) Update(msg tea.Msg) tea.Cmd {
+	defer v.publish()
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		if v.cur.handleKey(v.c.Keys, msg) {
-			return v, nil
+			return nil
 		}
-		return v, v.handleAction(msg, keys)
+		return v.handleAction(msg, v.c.Catalog.Keys)
 	case tea.MouseWheelMsg:
 		v.cur.scroll(wheelDelta(msg))
+	case bucketsLoadedMsg:
+		v.setRows(msg.rows, msg.err)
+	case placeChangedMsg:
+		*v = bucketsView{c: v.c, loading: true, w: v.w, h: v.h, cur: cursor{height: v.cur.height}}
+	case backToBucketsMsg:
+		return showView(v)
+	case refreshMsg:
+		if msg.what&refreshBuckets != 0 {
+			return loadBuckets(v.c.Data)
+		}
+	case jobEndedMsg:
+		if r, ok := msg.result.(actions.MakeBucketResult); ok {
+			v.want = r.Bucket // select the new bucket once the refresh brings it in
+		}
 	}
-	return v, nil
+	return nil
+}
+
+// clickRow selects the bucket clicked.
+func (v *bucketsView) clickRow(y int) tea.Cmd {
+	clickCursor(&v.cur, y, 1)
+	v.publish()
+	return nil
 }
 
 // keyMap is the key map with the keys on a bucket enabled only when one
@@ -111,15 +150,16 @@ var bucketColumns = []column{{title: "BUCKET", width: 0}, {title: "DEFAULT ENCRY
 	{title: "BUCKET KEY", width: 10}, {title: "SSE-C", width: 7}}
 
 // View draws the list.
-func (v bucketsView) View(focused bool, names map[string]string) string {
-	st := v.c.Styles
+func (v bucketsView) View(focused bool) string {
+	st, names := v.c.Styles, v.c.Catalog.Names
 	switch {
 	case v.err != nil:
 		return renderError(st, v.err, v.w)
 	case v.loading:
 		return st.Empty.Render("loading buckets…")
 	case len(v.rows) == 0:
-		return st.Empty.Render("no buckets yet — press n to create one")
+		return st.Empty.Render("no buckets yet — press n to create one") + "\n\n" +
+			st.Hint.Render(wrap("New to S3 encryption? Press 4 for guided lessons: each runs on a sandbox of its own and checks what you do.", v.w))
 	}
 	return renderTable(st, bucketColumns, v.cur, v.w, focused, func(i int) []string {
 		r := v.rows[i]
@@ -135,6 +175,20 @@ func (v bucketsView) View(focused bool, names map[string]string) string {
 		}
 		return []string{st.Bold.Render(r.Name), bucketEncBadge(st, r.Enc, names), bk, ssec}
 	})
+}
+
+// Tab names the view.
+func (v bucketsView) Tab() string { return "Buckets" }
+
+// Place is where the person is.
+func (v bucketsView) Place() string { return "buckets in " + v.c.Backend.Region }
+
+// Details describes the selected bucket.
+func (v bucketsView) Details(w int) string {
+	if r, ok := v.selected(); ok {
+		return bucketDetails(v.c.Styles, r, v.c.Catalog.Names, w)
+	}
+	return v.c.Styles.Empty.Render("nothing selected")
 }
 
 // Title is the pane title's detail.

@@ -15,6 +15,17 @@ type Common struct {
 	Backend BackendInfo
 	// Now is the clock views format times against; tests fix it.
 	Now func() time.Time
+	// Catalog is what views publish for each other.
+	Catalog Catalog
+}
+
+// Catalog is what views publish for each other; each field has one
+// writer, and the views read it instead of each other.
+type Catalog struct {
+	Keys    []KeyRow          // by Keys: the key list (forms' key pickers)
+	Names   map[string]string // by Keys: each key's first alias, by ARN
+	Buckets []BucketRow       // by Buckets: the bucket list (upload defaults)
+	Bucket  string            // by Buckets: the selected bucket (Objects opens it)
 }
 
 // BackendInfo describes where s3crypt is pointed, for the header.
@@ -29,4 +40,7 @@ type BackendInfo struct {
 	// Credentials says where the aws commands' credentials are (one line,
 	// no secret): shown once atop the command log.
 	Credentials string
+	// Lesson names the lesson whose own sandbox this is ("lesson 2"), for
+	// the header's badge; "" on the learner's own backend.
+	Lesson string
 }

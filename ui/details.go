@@ -14,26 +14,6 @@ import (
 	"github.com/s3crypt/s3crypt/ui/styles"
 )
 
-// details renders the details pane for the selection of the current view.
-func (m *Model) details(w int) string {
-	st := m.c.Styles
-	switch m.view {
-	case viewKeys:
-		if r, ok := m.keys.selected(); ok {
-			return keyDetails(st, r, w)
-		}
-	case viewBuckets:
-		if r, ok := m.buckets.selected(); ok {
-			return bucketDetails(st, r, m.keys.names(), w)
-		}
-	default:
-		if r, ok := m.objects.selected(); ok {
-			return objectDetails(st, m.objects.bucket, r, m.keys.names(), m.c.Backend.Sandbox, m.c.Now(), w)
-		}
-	}
-	return st.Empty.Render("nothing selected")
-}
-
 // kv renders label: value lines, skipping empty values.
 func kv(st *styles.Styles, w int, pairs ...string) string {
 	var lines []string

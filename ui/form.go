@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	"github.com/s3crypt/s3crypt/modes"
 	"github.com/s3crypt/s3crypt/ui/styles"
 )
 
@@ -34,6 +35,8 @@ type field struct {
 	file     bool        // ctrl+o browses for a file
 	show     func() bool // nil: always shown
 	selected bool        // the prefilled value is selected: typing replaces it
+	// factsInstead: the form's mode facts replace the choice's hints.
+	factsInstead bool
 }
 
 // currentHint is the hint for the field's current state: the selected
@@ -127,7 +130,11 @@ type form struct {
 	onPick  func(fl *field, path string) // a file was picked for fl
 	picker  *filePicker                  // browsing for pickFor's file, when set
 	pickFor *field
-	w, h    int
+	// mode, when set, is the encryption mode the form's fields choose now:
+	// its facts (who holds the key, what it protects against, KMS requests,
+	// cost) show below the fields.
+	mode func() *modes.Mode
+	w, h int
 }
 
 func newForm(c *Common, title, intro, button string) *form {
@@ -315,6 +322,7 @@ func (f *form) View() string {
 		}
 		b.WriteString(f.fieldView(fl, i == f.focus, w) + "\n")
 	}
+	b.WriteString(f.factsFitting(lipgloss.Height(b.String())+4, w))
 	b.WriteString("\n")
 	if f.err != "" {
 		b.WriteString(st.StatusError.Render(wrap(f.err, w)) + "\n")
@@ -354,6 +362,9 @@ func (f *form) fieldView(fl *field, focused bool, w int) string {
 		line += fl.input.View()
 	}
 	h := fl.currentHint()
+	if fl.factsInstead {
+		h = "" // the form's mode facts say it, and more
+	}
 	if focused && fl.selected {
 		h = strings.TrimPrefix(h+" · typing replaces the selected value, ←/→ edit it", " · ")
 	}
@@ -387,4 +398,49 @@ func wrapChoices(opts []string, w int) string {
 // dialogBox draws a bordered box around body, w cells inside.
 func dialogBox(st *styles.Styles, body string, w int) string {
 	return st.Dialog.Width(w + 4).Render(body)
+}
+
+// factsFitting is the chosen mode's facts when the form has one, as many
+// as fit beside used lines of the dialog on the screen: in full, one line
+// each, or none.
+func (f *form) factsFitting(used, w int) string {
+	if f.mode == nil {
+		return ""
+	}
+	m := f.mode()
+	if m == nil {
+		return ""
+	}
+	room := f.h - used - 1
+	for _, compact := range []bool{false, true} {
+		facts := modeFacts(f.c.Styles, m, w, compact)
+		if lipgloss.Height(facts) <= room {
+			return "\n" + facts + "\n"
+		}
+	}
+	return ""
+}
+
+// modeFacts says, for mode m, who holds the key, what it protects against,
+// the KMS requests per PUT and GET and what it costs (with where the
+// figures come from), from the modes table.
+// compact fits each on one line.
+func modeFacts(st *styles.Styles, m *modes.Mode, w int, compact bool) string {
+	cost := m.Cost
+	if m.UsesKMS() {
+		cost += " (" + modes.CostChecked + ")"
+	}
+	line := func(label, value string) string {
+		if compact {
+			return kv(st, w, label, value)
+		}
+		return kvWrapped(st, w, label, value)
+	}
+	head := st.Bold.Render(m.Name)
+	if m.Hint != "" && !compact { // the Hint starts with the mode's name
+		head = st.Hint.Render(wrap(m.Hint, w))
+	}
+	// The cost keeps its source and date even when compact.
+	return head + "\n" + line("key held by", m.Holder) + "\n" + line("protects", m.Protects) +
+		"\n" + line("KMS calls", m.KMSRequests) + "\n" + kvWrapped(st, w, "cost", cost)
 }

@@ -71,6 +71,7 @@ func newBucketEncryptionForm(c *Common, row BucketRow, keys []KeyRow) *form {
 	bucketKey := f.choice("Bucket key", []string{"on", "off"}, []string{"on", "off"}, bk,
 		"on: S3 caches a bucket-level key and calls KMS far less")
 	bucketKey.show = func() bool { m := modes.ByAPI(sse.value(), true); return m != nil && m.BucketKey }
+	f.mode = func() *modes.Mode { return modes.ByAPI(sse.value(), bucketKey.visible() && bucketKey.value() == "on") }
 	ssec := 1
 	if row.Enc.SSECBlocked {
 		ssec = 0

@@ -30,8 +30,14 @@ func newUploadForm(c *Common, bucket BucketRow, prefix string, keys []KeyRow) *f
 		labels, values, hints = append(labels, m.Name), append(values, string(m.ID)), append(hints, m.Hint)
 	}
 	mode := f.choice("Encryption", labels, values, 0, "")
-	mode.hints = hints
+	mode.hints, mode.factsInstead = hints, true
 	chosen := func() *modes.Mode { return modes.Get(modes.ID(mode.value())) }
+	f.mode = func() *modes.Mode {
+		if m := chosen(); m != nil {
+			return m
+		}
+		return def // the bucket default applies
+	}
 	needs := func(k modes.KeySource) func() bool {
 		return func() bool { m := chosen(); return m != nil && m.Key == k }
 	}

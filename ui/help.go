@@ -23,20 +23,21 @@ func (m *Model) keyMap() KeyMap {
 	k := m.c.Keys
 	j := m.jobs.selected()
 	_, logged := m.log.selected()
-	filtered := m.view == viewObjects && m.objects.filter.Value() != "" && m.focus == paneList && !m.typingFilter()
+	_, esc := m.viewEsc()
 	k.Copy = enable(k.Copy, logged)
-	k.CancelJob = enable(k.CancelJob, filtered || j != nil && j.State == jobRunning)
-	if filtered {
-		k.CancelJob = brief(k.CancelJob, "clear filter")
+	k.CancelJob = enable(k.CancelJob, esc != "" || j != nil && j.State == jobRunning)
+	if esc != "" {
+		k.CancelJob = brief(k.CancelJob, esc)
 	}
 	k.PrevJob, k.NextJob = enable(k.PrevJob, len(m.jobs.list) > 1), enable(k.NextJob, len(m.jobs.list) > 1)
 	k.StepBack, k.StepFwd = enable(k.StepBack, j != nil && len(j.Steps) > 0), enable(k.StepFwd, j != nil && len(j.Steps) > 0)
 	return k
 }
 
-// typingFilter reports whether keys go to the objects filter's input.
+// typingFilter reports whether keys go to the shown view's own input (the
+// objects filter).
 func (m *Model) typingFilter() bool {
-	return m.view == viewObjects && m.objects.filtering && m.focus == paneList
+	return m.capturing() && m.focus == paneList
 }
 
 // fitHelp lays the enabled bindings of hs out on the help bar's lines, in
@@ -102,8 +103,8 @@ func (m *Model) packHelp(items []string, tail string, rows int) ([]string, bool)
 func (m *Model) fullHelpBox() string {
 	st := m.c.Styles
 	w := min(m.w-8, 110)
-	title := st.DialogTitle.Render("Help · "+viewNames[m.view]+" view") +
-		st.Hint.Render("  (keys for the selection; 1, 2, 3 switch views)")
+	title := st.DialogTitle.Render("Help · "+m.cur().Tab()+" view") +
+		st.Hint.Render("  (keys for the selection; "+m.viewNumbers()+" switch views)")
 	const gap = "    "
 	var rows []string
 	cur := ""
@@ -124,4 +125,13 @@ func (m *Model) fullHelpBox() string {
 		rows = append(rows, cur)
 	}
 	return dialogBox(st, fit(title, w)+"\n\n"+strings.Join(rows, "\n\n"), w)
+}
+
+// viewNumbers lists the keys that show the views: "1, 2, 3".
+func (m *Model) viewNumbers() string {
+	ns := make([]string, len(m.views))
+	for i := range m.views {
+		ns[i] = itoa(i + 1)
+	}
+	return strings.Join(ns, ", ")
 }

@@ -6,9 +6,11 @@ import "charm.land/bubbles/v2/key"
 // text. Views pick the ones that apply to them for the help bar.
 type KeyMap struct {
 	// Global.
-	Quit, Help, NextView, PrevView, ViewKeys, ViewBuckets, ViewObjects key.Binding
-	FocusNext, Copy, Refresh, CancelJob, PrevJob, NextJob              key.Binding
-	StepBack, StepFwd                                                  key.Binding
+	// (The keys 1, 2, 3, … that show each view come from the views:
+	// Model.viewBindings.)
+	Quit, Help, NextView, PrevView                        key.Binding
+	FocusNext, Copy, Refresh, CancelJob, PrevJob, NextJob key.Binding
+	StepBack, StepFwd                                     key.Binding
 	// The flow panel (focused), besides the list keys pgup/pgdn/g/G.
 	FlowUp, FlowDown key.Binding
 
@@ -23,6 +25,10 @@ type KeyMap struct {
 
 	// Objects view.
 	Upload, Download, Inspect, DeleteObject, Filter key.Binding
+
+	// Learn view (Hint, NextStep, PrevStep and LeaveLesson work from every
+	// view while a lesson is open).
+	Hint, NextStep, PrevStep, LeaveLesson, ResetLesson key.Binding
 
 	// Dialogs.
 	Submit, Dismiss, NextField, PrevField, Browse key.Binding
@@ -46,23 +52,20 @@ func DefaultKeyMap() KeyMap {
 	}
 	ks := func(k ...string) []string { return k }
 	return KeyMap{
-		Quit:        b(ks("q", "ctrl+c"), "q", "quit"),
-		Help:        b(ks("?"), "?", "help"),
-		NextView:    b(ks("tab"), "tab", "next view"),
-		PrevView:    b(ks("shift+tab"), "shift+tab", "previous view"),
-		ViewKeys:    b(ks("1"), "1", "keys"),
-		ViewBuckets: b(ks("2"), "2", "buckets"),
-		ViewObjects: b(ks("3"), "3", "objects"),
-		FocusNext:   b(ks("w"), "w", "switch pane"),
-		Copy:        b(ks("c"), "c", "copy aws command"),
-		Refresh:     b(ks("r", "ctrl+r"), "r", "refresh"),
-		CancelJob:   b(ks("esc"), "esc", "cancel job"),
-		PrevJob:     b(ks("["), "[", "previous job"),
-		NextJob:     b(ks("]"), "]", "next job"),
-		StepBack:    b(ks("left"), "←", "step back"),
-		StepFwd:     b(ks("right"), "→", "step forward"),
-		FlowUp:      b(ks("up", "k"), "↑/k", "scroll up"),
-		FlowDown:    b(ks("down", "j"), "↓/j", "scroll down"),
+		Quit:      b(ks("q", "ctrl+c"), "q", "quit"),
+		Help:      b(ks("?"), "?", "help"),
+		NextView:  b(ks("tab"), "tab", "next view"),
+		PrevView:  b(ks("shift+tab"), "shift+tab", "previous view"),
+		FocusNext: b(ks("w"), "w", "switch pane"),
+		Copy:      b(ks("c"), "c", "copy aws command"),
+		Refresh:   b(ks("r", "ctrl+r"), "r", "refresh"),
+		CancelJob: b(ks("esc"), "esc", "cancel job"),
+		PrevJob:   b(ks("["), "[", "previous job"),
+		NextJob:   b(ks("]"), "]", "next job"),
+		StepBack:  b(ks("left"), "←", "step back"),
+		StepFwd:   b(ks("right"), "→", "step forward"),
+		FlowUp:    b(ks("up", "k"), "↑/k", "scroll up"),
+		FlowDown:  b(ks("down", "j"), "↓/j", "scroll down"),
 
 		Up:       b(ks("up", "k"), "↑/k", "up"),
 		Down:     b(ks("down", "j"), "↓/j", "down"),
@@ -90,6 +93,12 @@ func DefaultKeyMap() KeyMap {
 		Inspect:      b(ks("i"), "i", "inspect"),
 		DeleteObject: b(ks("x", "delete"), "x", "delete"),
 		Filter:       b(ks("/"), "/", "filter"),
+
+		Hint:        b(ks("H"), "H", "hint"),
+		NextStep:    b(ks("N"), "N", "next step"),
+		PrevStep:    b(ks("P"), "P", "previous step"),
+		LeaveLesson: b(ks("L"), "L", "leave lesson"),
+		ResetLesson: b(ks("R"), "R", "reset lesson"),
 
 		Submit:    b(ks("ctrl+s"), "ctrl+s", "run"),
 		Dismiss:   b(ks("esc"), "esc", "close"),

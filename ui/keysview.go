@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"context"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -22,7 +24,17 @@ type keysView struct {
 	want    string // a key id to select when it appears (just created)
 }
 
-func newKeysView(c *Common) keysView { return keysView{c: c, loading: true} }
+func newKeysView(c *Common) *keysView { return &keysView{c: c, loading: true} }
+
+// loadKeys lists the keys.
+func loadKeys(d Data) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		rows, err := d.ListKeys(ctx)
+		return keysLoadedMsg{rows: rows, err: err}
+	}
+}
 
 // SetSize sets the body size.
 func (v *keysView) SetSize(w, h int) {
@@ -43,6 +55,9 @@ func (v *keysView) setRows(rows []KeyRow, err error) {
 	}
 	v.rows, v.byARN = rows, aliasesByARN(rows)
 	v.want = reselect(&v.cur, rows, func(r KeyRow) string { return r.ID }, sel, v.want)
+	if v.c != nil {
+		v.c.Catalog.Keys, v.c.Catalog.Names = v.rows, v.byARN
+	}
 }
 
 // selected returns the selected key.
@@ -52,9 +67,6 @@ func (v keysView) selected() (KeyRow, bool) {
 	}
 	return v.rows[v.cur.pos], true
 }
-
-// names maps key ARNs to their first alias, for labels elsewhere.
-func (v keysView) names() map[string]string { return v.byARN }
 
 // aliasesByARN maps each key's ARN to its first alias.
 func aliasesByARN(rows []KeyRow) map[string]string {
@@ -67,18 +79,37 @@ func aliasesByARN(rows []KeyRow) map[string]string {
 	return m
 }
 
-// Update handles the view's keys and returns intents for the root.
-func (v keysView) Update(msg tea.Msg) (keysView, tea.Cmd) {
+// Update handles the view's keys and its list, and returns intents for
+// the root.
+func (v *keysView) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		if v.cur.handleKey(v.c.Keys, msg) {
-			return v, nil
+			return nil
 		}
-		return v, v.handleAction(msg)
+		return v.handleAction(msg)
 	case tea.MouseWheelMsg:
 		v.cur.scroll(wheelDelta(msg))
+	case keysLoadedMsg:
+		v.setRows(msg.rows, msg.err)
+	case placeChangedMsg:
+		*v = keysView{c: v.c, loading: true, w: v.w, h: v.h, cur: cursor{height: v.cur.height}}
+	case refreshMsg:
+		if msg.what&refreshKeys != 0 {
+			return loadKeys(v.c.Data)
+		}
+	case jobEndedMsg:
+		if r, ok := msg.result.(actions.CreateKeyResult); ok {
+			v.want = r.Key.KeyID // select the new key once the refresh brings it in
+		}
 	}
-	return v, nil
+	return nil
+}
+
+// clickRow selects the key clicked.
+func (v *keysView) clickRow(y int) tea.Cmd {
+	clickCursor(&v.cur, y, 1)
+	return nil
 }
 
 // keyMap is the key map with the view's keys enabled for what the
@@ -98,7 +129,10 @@ func (v keysView) keyMap() KeyMap {
 	}
 	k.ScheduleDelete = enable(k.ScheduleDelete, customer && !pending)
 	k.CancelDelete = enable(k.CancelDelete, customer && pending)
-	k.DataKey = enable(k.DataKey, usable && row.Symmetric())
+	// An asymmetric ENCRYPT_DECRYPT key is offered too: KMS refuses it a
+	// data key (InvalidKeyUsageException), which lesson 2 has the learner
+	// see, as the blog post's command does.
+	k.DataKey = enable(k.DataKey, usable && (row.Symmetric() || row.Usage == "ENCRYPT_DECRYPT"))
 	crypt := usable && row.Usage == "ENCRYPT_DECRYPT"
 	k.EncryptFile, k.DecryptFile = enable(k.EncryptFile, crypt), enable(k.DecryptFile, crypt)
 	return k
@@ -212,6 +246,20 @@ func (v keysView) View(focused bool) string {
 		}
 		return []string{name, shortSpec(r.Spec), shortUsage(r.Usage), state, shortManager(r.Manager), r.Rotation}
 	})
+}
+
+// Tab names the view.
+func (v keysView) Tab() string { return "Keys" }
+
+// Place is where the person is.
+func (v keysView) Place() string { return "KMS keys in " + v.c.Backend.Region }
+
+// Details describes the selected key.
+func (v keysView) Details(w int) string {
+	if r, ok := v.selected(); ok {
+		return keyDetails(v.c.Styles, r, w)
+	}
+	return v.c.Styles.Empty.Render("nothing selected")
 }
 
 // Title is the pane title's detail.

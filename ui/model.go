@@ -8,18 +8,13 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/s3crypt/s3crypt/actions"
+	"github.com/s3crypt/s3crypt/learn"
 	"github.com/s3crypt/s3crypt/ui/styles"
 )
 
-// viewID is which list the main pane shows.
+// viewID is which view the main pane shows: an index in Model.views (the
+// views and their constants are in view.go).
 type viewID int
-
-// The views.
-const (
-	viewKeys viewID = iota
-	viewBuckets
-	viewObjects
-)
 
 // paneID is a pane of the screen.
 type paneID int
@@ -48,6 +43,15 @@ type Options struct {
 	IsDark  *bool            // fixed theme (tests); asked of the terminal when nil
 	// Start is the view to open on (Buckets when zero).
 	Start viewID
+	// Context is the session's: lesson workers run under it
+	// (context.Background when nil).
+	Context context.Context
+	// OpenSandbox opens a lesson's own sandbox; nil: lessons can be read
+	// but not started.
+	OpenSandbox OpenSandbox
+	// Lessons are the lessons the Learn view offers (learn.Lessons() when
+	// nil; goldens fix them).
+	Lessons []learn.Lesson
 }
 
 // Model is the root of the UI: it routes messages to its children, runs
@@ -60,9 +64,12 @@ type Model struct {
 	view      viewID
 	focus     paneID
 	secondary paneID // the pane shown beside the list on small screens
-	keys      keysView
-	buckets   bucketsView
-	objects   objectsView
+	views     []view // the tabs of the main pane, in order (newViews)
+	// Typed handles on the views the tests read; the root itself reaches
+	// them only through views.
+	keys      *keysView
+	buckets   *bucketsView
+	objects   *objectsView
 	jobs      jobs
 	replay    int       // steps shown of the selected job (-1: follow live)
 	flowTop   int       // first flow body line shown (-1: follow the current step)
@@ -80,6 +87,13 @@ type Model struct {
 	quitAsk   bool
 	w, h      int
 	lay       layout
+	// Lessons: ctx and openSandbox open a lesson's sandbox; while one is
+	// shown, lessonPlace is it and home the learner's own, kept to go back.
+	ctx         context.Context
+	openSandbox OpenSandbox
+	home        *place
+	lessonPlace *place
+	tapWorker   func(Worker) Worker // tests: wraps a lesson's worker (see tappedWorker)
 }
 
 // New builds the root model.
@@ -94,10 +108,14 @@ func New(opt Options) *Model {
 	}
 	c := &Common{Styles: styles.New(isDark), Keys: DefaultKeyMap(), Data: opt.Data, Backend: opt.Backend, Now: now}
 	m := &Model{c: c, worker: opt.Worker, themeSet: opt.IsDark != nil, view: viewBuckets, secondary: paneFlow,
-		keys: newKeysView(c), buckets: newBucketsView(c), objects: newObjectsView(c), jobs: newJobs(), replay: -1, flowTop: -1, flowRows: &rowCache{},
-		help: help.New(), log: newLogPane(c)}
+		jobs: newJobs(), replay: -1, flowTop: -1, flowRows: &rowCache{}, help: help.New(), log: newLogPane(c)}
+	m.newViews(opt.Lessons)
 	if opt.Start != 0 {
 		m.view = opt.Start
+	}
+	m.ctx, m.openSandbox = opt.Context, opt.OpenSandbox
+	if m.ctx == nil {
+		m.ctx = context.Background()
 	}
 	m.help.Styles = c.Styles.Help
 	m.resize(120, 36)
@@ -107,7 +125,7 @@ func New(opt Options) *Model {
 // Init loads the lists, asks the terminal's background and starts
 // listening to the worker.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.loadKeys(), m.loadBuckets(), m.loadIdentity(), m.waitForEvent()}
+	cmds := []tea.Cmd{m.refresh(refreshKeys | refreshBuckets | refreshObjects), m.loadIdentity(), m.waitForEvent()}
 	if !m.themeSet {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
@@ -130,13 +148,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.handleMouse(msg.(tea.MouseMsg))
 	case tea.PasteMsg:
 		return m, m.routeToInput(msg)
-	case openDialogMsg, closeDialogMsg, startJobMsg, statusMsg, openBucketMsg, backToBucketsMsg,
-		requestUploadMsg, inspectMsg, copyMsg:
+	case openDialogMsg, closeDialogMsg, startJobMsg, statusMsg, showViewMsg, requestUploadMsg, inspectMsg, copyMsg:
 		return m, m.handleIntent(msg)
-	case keysLoadedMsg, bucketsLoadedMsg, objectsLoadedMsg, encLoadedMsg, identityLoadedMsg, inspectedMsg:
+	case identityLoadedMsg, inspectedMsg:
 		return m, m.handleData(msg)
 	case workerEventMsg:
+		if msg.from != nil && msg.from != m.worker {
+			return m, waitForEvent(msg.from) // a place left behind: keep its one reader
+		}
 		return m, tea.Batch(m.handleEvent(msg.ev), m.waitForEvent())
+	case startLessonMsg, lessonOpenedMsg, leaveLessonMsg, resetLessonMsg:
+		return m, m.handleLesson(msg)
 	case workerClosedMsg:
 		return m, nil
 	case flowTickMsg:
@@ -147,21 +169,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	}
-	return m, m.routeToInput(msg)
+	return m, m.broadcast(msg)
 }
 
-// routeToInput hands other messages (cursor blinks, file picker reads) to
-// whoever owns a text input or picker: the dialog, or the filter.
+// routeToInput hands a paste to whoever owns a text input: the dialog, or
+// a view typing into its own (the objects filter).
 func (m *Model) routeToInput(msg tea.Msg) tea.Cmd {
 	if m.dialog != nil {
 		var cmd tea.Cmd
 		m.dialog, cmd = m.dialog.Update(msg)
 		return cmd
 	}
-	if m.view == viewObjects && m.objects.filtering {
-		var cmd tea.Cmd
-		m.objects.filter, cmd = m.objects.filter.Update(msg)
-		return cmd
+	if m.capturing() {
+		return m.cur().Update(msg)
 	}
 	return nil
 }
@@ -174,37 +194,20 @@ func (m *Model) setTheme(isDark bool) {
 
 // waitForEvent is the bridge from the worker: it delivers one event and
 // is re-armed after each.
-func (m *Model) waitForEvent() tea.Cmd {
-	if m.worker == nil {
+func (m *Model) waitForEvent() tea.Cmd { return waitForEvent(m.worker) }
+
+// waitForEvent delivers w's next event, tagged with w.
+func waitForEvent(w Worker) tea.Cmd {
+	if w == nil {
 		return nil
 	}
-	ch := m.worker.Events()
+	ch := w.Events()
 	return func() tea.Msg {
 		e, ok := <-ch
 		if !ok {
 			return workerClosedMsg{}
 		}
-		return workerEventMsg{ev: e}
-	}
-}
-
-func (m *Model) loadKeys() tea.Cmd {
-	d := m.c.Data
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		rows, err := d.ListKeys(ctx)
-		return keysLoadedMsg{rows: rows, err: err}
-	}
-}
-
-func (m *Model) loadBuckets() tea.Cmd {
-	d := m.c.Data
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		rows, err := d.ListBuckets(ctx)
-		return bucketsLoadedMsg{rows: rows, err: err}
+		return workerEventMsg{ev: e, from: w}
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 // the scroll.
 func (m *Model) flowViewOf(j *job) flowView {
 	return flowView{Spec: j.Meta.Flow, Steps: j.Steps, Shown: m.shownSteps(j), State: j.State,
-		Transfer: j.Meta.Transfer, Progress: j.Progress, Err: j.Err, Scroll: m.flowTop, KeyNames: m.keys.names(), Rows: m.flowRows, KMS: j.KMS}
+		Transfer: j.Meta.Transfer, Progress: j.Progress, Err: j.Err, Scroll: m.flowTop, KeyNames: m.c.Catalog.Names, Rows: m.flowRows, KMS: j.KMS}
 }
 
 // flowKey scrolls the focused flow panel.

@@ -22,18 +22,19 @@ func (m *Model) handleIntent(msg tea.Msg) tea.Cmd {
 		return m.startJob(msg.action, msg.meta)
 	case statusMsg:
 		return m.setStatus(msg.text, msg.err)
-	case openBucketMsg:
-		m.view, m.focus = viewObjects, paneList
-		return m.objects.open(msg.bucket, "")
-	case backToBucketsMsg:
-		m.view = viewBuckets
+	case showViewMsg:
+		if i := m.indexOf(msg.v); i >= 0 {
+			return m.switchView(i)
+		}
 		return nil
 	case requestUploadMsg:
-		b, ok := m.buckets.find(msg.bucket)
-		if !ok {
-			b = BucketRow{Name: msg.bucket}
+		b := BucketRow{Name: msg.bucket}
+		for _, r := range m.c.Catalog.Buckets {
+			if r.Name == msg.bucket {
+				b = r
+			}
 		}
-		return m.handleIntent(openDialogMsg{d: newUploadForm(m.c, b, msg.prefix, m.keys.rows)})
+		return m.handleIntent(openDialogMsg{d: newUploadForm(m.c, b, msg.prefix, m.c.Catalog.Keys)})
 	case inspectMsg:
 		return tea.Batch(inspectCmd(m.c.Data, msg.bucket, msg.key), m.setStatus("inspecting s3://"+msg.bucket+"/"+msg.key+"…", false))
 	case copyMsg:
@@ -45,14 +46,6 @@ func (m *Model) handleIntent(msg tea.Msg) tea.Cmd {
 // handleData hands loaded data to its owner.
 func (m *Model) handleData(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case keysLoadedMsg:
-		m.keys.setRows(msg.rows, msg.err)
-	case bucketsLoadedMsg:
-		m.buckets.setRows(msg.rows, msg.err)
-	case objectsLoadedMsg:
-		return m.objects.addPage(msg)
-	case encLoadedMsg:
-		m.objects.setEnc(msg)
 	case identityLoadedMsg:
 		if msg.err == nil {
 			m.identity = msg.id
@@ -62,24 +55,17 @@ func (m *Model) handleData(msg tea.Msg) tea.Cmd {
 			return m.setStatus(shortError(msg.err), true)
 		}
 		m.status = ""
-		return m.handleIntent(openDialogMsg{d: newInspectInfo(m.c, msg.in, m.keys.names())})
+		return m.handleIntent(openDialogMsg{d: newInspectInfo(m.c, msg.in, m.c.Catalog.Names)})
 	}
 	return nil
 }
 
-// refresh reloads the lists r names.
+// refresh asks the views to reload the lists r names.
 func (m *Model) refresh(r refresh) tea.Cmd {
-	var cmds []tea.Cmd
-	if r&refreshKeys != 0 {
-		cmds = append(cmds, m.loadKeys())
+	if r == refreshNone {
+		return nil
 	}
-	if r&refreshBuckets != 0 {
-		cmds = append(cmds, m.loadBuckets())
-	}
-	if r&refreshObjects != 0 {
-		cmds = append(cmds, m.objects.reload())
-	}
-	return tea.Batch(cmds...)
+	return m.broadcast(refreshMsg{what: r})
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -66,7 +66,6 @@ func (m *Model) handleEvent(ev actions.Event) tea.Cmd {
 		m.log.add(j.ID, e.Command)
 	case actions.DoneEvent:
 		j.State, j.Result, j.KMS = jobDone, e.Result, &e.KMS
-		m.selectCreated(e.Result)
 		return m.jobEnded(j)
 	case actions.FailedEvent:
 		j.State, j.Err, j.KMS = jobFailed, e.Err, &e.KMS
@@ -78,21 +77,10 @@ func (m *Model) handleEvent(ev actions.Event) tea.Cmd {
 	return nil
 }
 
-// selectCreated asks the list to select what a job just created, once the
-// refresh brings it in.
-func (m *Model) selectCreated(res any) {
-	switch r := res.(type) {
-	case actions.CreateKeyResult:
-		m.keys.want = r.Key.KeyID
-	case actions.MakeBucketResult:
-		m.buckets.want = r.Bucket
-	}
-}
-
 // jobEnded refreshes what the job changed and says how it ended where the
 // person is looking: the status line (and the flow pane shows the error).
 func (m *Model) jobEnded(j *job) tea.Cmd {
-	cmds := []tea.Cmd{m.refresh(j.Meta.Refresh)}
+	cmds := []tea.Cmd{m.broadcast(jobEndedMsg{state: j.State, result: j.Result}), m.refresh(j.Meta.Refresh)}
 	switch j.State {
 	case jobDone:
 		cmds = append(cmds, m.setStatus(doneText(j), false))

@@ -23,9 +23,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case m.quitAsk:
 		return m.answerQuit(msg)
 	case m.typingFilter():
-		var cmd tea.Cmd
-		m.objects, cmd = m.objects.Update(msg)
-		return cmd
+		return m.cur().Update(msg)
 	case key.Matches(msg, k.Quit):
 		if m.jobs.running() > 0 {
 			m.quitAsk = true
@@ -46,15 +44,9 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.Help):
 		m.fullHelp = true
 	case key.Matches(msg, k.NextView):
-		return m.switchView((m.view + 1) % 3), true
+		return m.switchView((m.view + 1) % viewID(len(m.views))), true
 	case key.Matches(msg, k.PrevView):
-		return m.switchView((m.view + 2) % 3), true
-	case key.Matches(msg, k.ViewKeys):
-		return m.switchView(viewKeys), true
-	case key.Matches(msg, k.ViewBuckets):
-		return m.switchView(viewBuckets), true
-	case key.Matches(msg, k.ViewObjects):
-		return m.switchView(viewObjects), true
+		return m.switchView((m.view + viewID(len(m.views)) - 1) % viewID(len(m.views))), true
 	case key.Matches(msg, k.FocusNext):
 		m.cycleFocus()
 	case key.Matches(msg, k.Refresh):
@@ -73,6 +65,14 @@ func (m *Model) handleGlobalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.StepBack), key.Matches(msg, k.StepFwd):
 		m.step(key.Matches(msg, k.StepFwd))
 	default:
+		if cmd, ok := m.globalKey(msg); ok {
+			return cmd, true
+		}
+		for i, b := range m.viewBindings() {
+			if key.Matches(msg, b) {
+				return m.switchView(viewID(i)), true
+			}
+		}
 		return nil, false
 	}
 	return nil, true
@@ -83,9 +83,12 @@ func (m *Model) routeKeyToFocus(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	switch m.focus {
 	case paneLog:
+		if s, _ := m.side(); s != nil {
+			return s.sideUpdate(msg)
+		}
 		m.log, cmd = m.log.Update(msg)
 	case paneList:
-		cmd = m.updateList(msg)
+		cmd = m.cur().Update(msg)
 	case paneFlow:
 		if k, ok := msg.(tea.KeyPressMsg); ok {
 			m.flowKey(k)
@@ -94,27 +97,12 @@ func (m *Model) routeKeyToFocus(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-// updateList hands msg to the current view.
-func (m *Model) updateList(msg tea.Msg) tea.Cmd {
-	var cmd tea.Cmd
-	switch m.view {
-	case viewKeys:
-		m.keys, cmd = m.keys.Update(msg)
-	case viewBuckets:
-		m.buckets, cmd = m.buckets.Update(msg, m.keys.rows)
-	default:
-		m.objects, cmd = m.objects.Update(msg)
-	}
-	return cmd
-}
-
+// switchView shows view v, focused.
 func (m *Model) switchView(v viewID) tea.Cmd {
 	m.view = v
 	m.focus = paneList
-	if v == viewObjects && m.objects.bucket == "" {
-		if b, ok := m.buckets.selected(); ok {
-			return m.objects.open(b.Name, "")
-		}
+	if s, ok := m.cur().(shower); ok {
+		return s.onShow()
 	}
 	return nil
 }
@@ -182,10 +170,8 @@ func (m *Model) copySelected() tea.Cmd {
 }
 
 func (m *Model) cancelSelected() tea.Cmd {
-	if m.view == viewObjects && m.objects.filter.Value() != "" && m.focus == paneList {
-		m.objects.filter.SetValue("")
-		m.objects.applyFilter()
-		return m.objects.ensure()
+	if e, what := m.viewEsc(); what != "" {
+		return e.esc()
 	}
 	j := m.jobs.selected()
 	if j == nil || j.State != jobRunning {
@@ -226,8 +212,11 @@ func (m *Model) handleMouse(msg tea.MouseMsg) tea.Cmd {
 func (m *Model) wheel(p paneID, msg tea.MouseWheelMsg) tea.Cmd {
 	switch p {
 	case paneList:
-		return m.updateList(msg)
+		return m.cur().Update(msg)
 	case paneLog:
+		if s, _ := m.side(); s != nil {
+			return s.sideUpdate(msg)
+		}
 		var cmd tea.Cmd
 		m.log, cmd = m.log.Update(msg)
 		return cmd
@@ -239,24 +228,8 @@ func (m *Model) wheel(p paneID, msg tea.MouseWheelMsg) tea.Cmd {
 
 // clickRow selects the list row at body line y.
 func (m *Model) clickRow(y int) tea.Cmd {
-	var c *cursor
-	head := 1
-	switch m.view {
-	case viewKeys:
-		c = &m.keys.cur
-	case viewBuckets:
-		c = &m.buckets.cur
-	default:
-		c, head = &m.objects.cur, 2
-	}
-	row := c.offset + y - head
-	if y < head || row >= c.n {
-		return nil
-	}
-	c.pos = row
-	c.clamp()
-	if m.view == viewObjects {
-		return m.objects.ensure()
+	if c, ok := m.cur().(clicker); ok {
+		return c.clickRow(y)
 	}
 	return nil
 }

@@ -17,9 +17,9 @@ func (m *Model) resize(w, h int) {
 	m.lay = computeLayout(m.w, m.h, m.secondary)
 	in := func(r rect) (int, int) { return max(r.w-4, 1), max(r.h-2, 1) }
 	lw, lh := in(m.lay.list)
-	m.keys.SetSize(lw, lh)
-	m.buckets.SetSize(lw, lh)
-	m.objects.SetSize(lw, lh)
+	for _, v := range m.views {
+		v.SetSize(lw, lh)
+	}
 	m.log.SetSize(in(m.lay.log))
 	m.help.SetWidth(m.w)
 	if m.dialog != nil {
@@ -60,9 +60,6 @@ func (m *Model) render() string {
 	return screen
 }
 
-// viewNames name the views in the help.
-var viewNames = map[viewID]string{viewKeys: "Keys", viewBuckets: "Buckets", viewObjects: "Objects"}
-
 // placePanes joins the pane strings by their rects (rows of panes side by
 // side).
 func (m *Model) placePanes(panes []string) string {
@@ -92,12 +89,15 @@ func (m *Model) drawPaneAt(p paneID, r rect) string {
 	iw, ih := r.w-4, r.h-2
 	switch p {
 	case paneList:
-		return drawPane(st, m.listTitle(), m.listBody(focused), r, focused)
+		return drawPane(st, m.listTitle(), m.cur().View(focused), r, focused)
 	case paneFlow:
 		title, body := m.flowPane(iw, ih)
 		return drawPane(st, m.secondaryTitle(p, title), body, r, focused)
 	case paneDetails:
-		return drawPane(st, m.secondaryTitle(p, "Details"), m.details(iw), r, focused)
+		return drawPane(st, m.secondaryTitle(p, "Details"), m.cur().Details(iw), r, focused)
+	}
+	if s, title := m.side(); s != nil {
+		return drawPane(st, m.secondaryTitle(p, title), s.sideView(iw, ih, focused), r, focused)
 	}
 	var sel uint64
 	if j := m.jobs.selected(); j != nil {
@@ -111,32 +111,25 @@ func (m *Model) secondaryTitle(p paneID, title string) string {
 	if !m.lay.compact {
 		return title
 	}
-	return title + " · w: " + map[paneID]string{paneFlow: "details", paneDetails: "aws log", paneLog: "flow"}[p]
+	next := map[paneID]string{paneFlow: "details", paneDetails: "aws log", paneLog: "flow"}[p]
+	if s, _ := m.side(); s != nil && p == paneDetails {
+		next = "lesson"
+	}
+	return title + " · w: " + next
 }
 
 func (m *Model) listTitle() string {
 	st := m.c.Styles
-	tabs := []string{"1 Keys", "2 Buckets", "3 Objects"}
-	for i := range tabs {
+	tabs := make([]string, len(m.views))
+	for i, v := range m.views {
+		tab := itoa(i+1) + " " + v.Tab()
 		if viewID(i) == m.view {
-			tabs[i] = st.TabActive.Render(tabs[i])
+			tabs[i] = st.TabActive.Render(tab)
 		} else {
-			tabs[i] = st.Tab.Render(tabs[i])
+			tabs[i] = st.Tab.Render(tab)
 		}
 	}
-	detail := map[viewID]string{viewKeys: m.keys.Title(), viewBuckets: m.buckets.Title(), viewObjects: m.objects.Title()}[m.view]
-	return strings.Join(tabs, " ") + st.Dim.Render(" · "+detail)
-}
-
-func (m *Model) listBody(focused bool) string {
-	names := m.keys.names()
-	switch m.view {
-	case viewKeys:
-		return m.keys.View(focused)
-	case viewBuckets:
-		return m.buckets.View(focused, names)
-	}
-	return m.objects.View(focused, names)
+	return strings.Join(tabs, " ") + st.Dim.Render(" · "+m.cur().Title())
 }
 
 // flowPane is the flow of the selected job, at the replay position.
@@ -162,7 +155,11 @@ func (m *Model) shownSteps(j *job) int {
 
 func (m *Model) header() string {
 	st := m.c.Styles
-	left := st.Logo.Render("s3crypt") + " " + st.HeaderText.Render(m.c.Backend.Label)
+	left := st.Logo.Render("s3crypt") + " "
+	if m.c.Backend.Lesson != "" {
+		left += st.LessonBadge.Render(m.c.Backend.Lesson+"'s own sandbox") + " "
+	}
+	left += st.HeaderText.Render(m.c.Backend.Label)
 	if m.identity != "" {
 		left += st.HeaderDim.Render(" · " + m.identity)
 	}
@@ -185,21 +182,7 @@ func (m *Model) statusLine() string {
 	case m.status != "":
 		return fit(st.StatusOK.Render(m.status), m.w)
 	}
-	return fit(st.Status.Render(m.placeLabel()), m.w)
-}
-
-// placeLabel says where the person is, for the idle status line.
-func (m *Model) placeLabel() string {
-	switch m.view {
-	case viewKeys:
-		return "KMS keys in " + m.c.Backend.Region
-	case viewBuckets:
-		return "buckets in " + m.c.Backend.Region
-	}
-	if m.objects.bucket == "" {
-		return "no bucket open"
-	}
-	return "s3://" + m.objects.bucket + "/" + m.objects.prefix
+	return fit(st.Status.Render(m.cur().Place()), m.w)
 }
 
 func (m *Model) helpLine() string {
@@ -211,7 +194,7 @@ func (m *Model) helpLine() string {
 	case m.quitAsk:
 		return m.fitHelp([]key.Binding{brief(k.Yes, "quit, cancelling them"), brief(k.No, "keep running")}, nil)
 	case m.typingFilter():
-		return m.fitHelp(m.objects.ShortHelp(), nil) // every other key types into the filter
+		return m.fitHelp(m.cur().ShortHelp(), nil) // every other key types into the input
 	}
 	var hs []key.Binding
 	switch m.focus {
@@ -219,37 +202,27 @@ func (m *Model) helpLine() string {
 		hs = []key.Binding{k.StepBack, k.StepFwd, k.FlowUp, k.FlowDown, k.PrevJob, k.NextJob, k.CancelJob}
 	case paneLog:
 		hs = []key.Binding{k.Up, k.Down, k.Copy}
+		if s, _ := m.side(); s != nil {
+			hs = append([]key.Binding{k.Up, k.Down}, m.globalHelp()...)
+		}
 	case paneDetails: // the details pane takes no keys of its own
 		hs = []key.Binding{k.CancelJob}
 	default:
-		hs = append(m.childHelp(), k.CancelJob) // esc: cancel the running job, or clear a kept filter
+		hs = append(m.cur().ShortHelp(), k.CancelJob) // esc: cancel the running job, or the view's own (clear a kept filter)
 	}
 	hs = append(hs, k.NextView, k.FocusNext)
 	return m.fitHelp(hs, []key.Binding{k.Help, k.Quit})
 }
 
-func (m *Model) childHelp() []key.Binding {
-	switch m.view {
-	case viewKeys:
-		return m.keys.ShortHelp()
-	case viewBuckets:
-		return m.buckets.ShortHelp()
-	}
-	return m.objects.ShortHelp()
-}
-
 func (m *Model) fullHelpGroups() [][]key.Binding {
-	var g [][]key.Binding
-	switch m.view {
-	case viewKeys:
-		g = m.keys.FullHelp()
-	case viewBuckets:
-		g = m.buckets.FullHelp()
-	default:
-		g = m.objects.FullHelp()
-	}
+	g := m.cur().FullHelp()
 	k := m.keyMap()
-	return append(g, []key.Binding{k.NextView, k.PrevView, k.ViewKeys, k.ViewBuckets, k.ViewObjects, k.FocusNext, k.Refresh},
+	nav := append(append([]key.Binding{k.NextView, k.PrevView}, m.viewBindings()...), k.FocusNext, k.Refresh)
+	if _, own := m.cur().(globalKeyer); !own && len(m.globalHelp()) > 0 { // the view that has them lists them already
+		gh := m.globalHelp()
+		g = append(g, gh)
+	}
+	return append(g, nav,
 		[]key.Binding{k.StepBack, k.StepFwd, k.FlowUp, k.FlowDown, k.PrevJob, k.NextJob, k.CancelJob}, []key.Binding{k.Copy, k.Help, k.Quit})
 }
 

@@ -48,9 +48,14 @@ type inspectedMsg struct {
 	err error
 }
 
-// workerEventMsg is one event from the worker; sent by waitForEvent,
-// handled by the root (jobs, flow, log), which re-arms waitForEvent.
-type workerEventMsg struct{ ev actions.Event }
+// workerEventMsg is one event from a worker; sent by waitForEvent,
+// handled by the root (jobs, flow, log), which re-arms waitForEvent for
+// that worker. An event of a worker that is not the current place's
+// (from a place left behind) is dropped; nil from is the current worker.
+type workerEventMsg struct {
+	ev   actions.Event
+	from Worker
+}
 
 // workerClosedMsg says the worker's channel closed; sent by waitForEvent.
 type workerClosedMsg struct{}
@@ -63,8 +68,8 @@ type flowTickMsg struct{ gen int }
 // handled by the root, dropped when gen is stale.
 type statusClearMsg struct{ gen int }
 
-// openBucketMsg asks the root to show a bucket's objects; sent by the
-// buckets view.
+// openBucketMsg asks for a bucket's objects; sent by the buckets view,
+// handled by the objects view (which asks the root to show it).
 type openBucketMsg struct{ bucket string }
 
 // startJobMsg asks the root to run an action on the worker; sent by

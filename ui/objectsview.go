@@ -41,12 +41,12 @@ type objectsView struct {
 	w, h           int
 }
 
-func newObjectsView(c *Common) objectsView {
+func newObjectsView(c *Common) *objectsView {
 	in := textinput.New()
 	in.Prompt = "/ "
 	in.Placeholder = "filter loaded names"
 	in.SetStyles(textinput.DefaultStyles(c.Styles.IsDark))
-	return objectsView{c: c, filter: in}
+	return &objectsView{c: c, filter: in}
 }
 
 // SetSize sets the body size.
@@ -209,22 +209,80 @@ func parent(prefix string) string {
 	return p + "/"
 }
 
-// Update handles the view's keys and returns intents for the root.
-func (v objectsView) Update(msg tea.Msg) (objectsView, tea.Cmd) {
+// Update handles the view's keys, its pages and the filter's input, and
+// returns intents for the root.
+func (v *objectsView) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
+		var cmd tea.Cmd
 		if v.filtering {
-			return v.updateFilter(msg)
+			*v, cmd = v.updateFilter(msg)
+			return cmd
 		}
 		if v.cur.handleKey(v.c.Keys, msg) {
-			return v, v.ensure()
+			return v.ensure()
 		}
-		return v.handleAction(msg)
+		*v, cmd = v.handleAction(msg)
+		return cmd
 	case tea.MouseWheelMsg:
 		v.cur.scroll(wheelDelta(msg))
-		return v, v.ensure()
+		return v.ensure()
+	case objectsLoadedMsg:
+		return v.addPage(msg)
+	case encLoadedMsg:
+		v.setEnc(msg)
+	case placeChangedMsg:
+		v.open("", "")
+		v.loading = false
+	case openBucketMsg:
+		return tea.Batch(showView(v), v.open(msg.bucket, ""))
+	case refreshMsg:
+		if msg.what&refreshObjects != 0 {
+			return v.reload()
+		}
+	default:
+		if v.filtering {
+			var cmd tea.Cmd
+			v.filter, cmd = v.filter.Update(msg) // the input's cursor blinks, a paste
+			return cmd
+		}
 	}
-	return v, nil
+	return nil
+}
+
+// capturing reports whether the filter is being typed: every key goes to
+// it.
+func (v *objectsView) capturing() bool { return v.filtering }
+
+// escDesc is what esc does: clear a kept filter.
+func (v *objectsView) escDesc() string {
+	if v.filter.Value() != "" {
+		return "clear filter"
+	}
+	return ""
+}
+
+// esc clears the kept filter.
+func (v *objectsView) esc() tea.Cmd {
+	v.filter.SetValue("")
+	v.applyFilter()
+	return v.ensure()
+}
+
+// onShow opens the bucket selected in Buckets when none is open yet.
+func (v *objectsView) onShow() tea.Cmd {
+	if v.bucket == "" && v.c.Catalog.Bucket != "" {
+		return v.open(v.c.Catalog.Bucket, "")
+	}
+	return nil
+}
+
+// clickRow selects the object clicked (below the breadcrumb and header).
+func (v *objectsView) clickRow(y int) tea.Cmd {
+	if clickCursor(&v.cur, y, 2) {
+		return v.ensure()
+	}
+	return nil
 }
 
 func (v objectsView) updateFilter(msg tea.KeyPressMsg) (objectsView, tea.Cmd) {
@@ -300,8 +358,9 @@ func (v objectsView) handleAction(msg tea.KeyPressMsg) (objectsView, tea.Cmd) {
 	return v, nil
 }
 
-// backToBucketsMsg asks the root to show the buckets; sent by the objects
-// view at a bucket's root.
+// backToBucketsMsg asks for the buckets; sent by the objects view at a
+// bucket's root, handled by the buckets view (which asks the root to show
+// it).
 type backToBucketsMsg struct{}
 
 // requestUploadMsg asks the root to open the upload dialog (it knows the
@@ -314,7 +373,8 @@ var objectColumns = []column{{title: "NAME", width: 0}, {title: "SIZE", width: 9
 var objectColumnsNarrow = []column{{title: "NAME", width: 0}, {title: "SIZE", width: 9, right: true}, {title: "ENCRYPTION", width: 24}}
 
 // View draws the breadcrumb, filter and the visible rows.
-func (v objectsView) View(focused bool, names map[string]string) string {
+func (v objectsView) View(focused bool) string {
+	names := v.c.Catalog.Names
 	st := v.c.Styles
 	if v.bucket == "" {
 		return st.Empty.Render("no bucket open — pick one in Buckets (2) and press enter")
@@ -370,6 +430,25 @@ func (v objectsView) countLabel() string {
 		more += " loading…"
 	}
 	return fmt.Sprintf("%d%s", len(v.rows), more)
+}
+
+// Tab names the view.
+func (v objectsView) Tab() string { return "Objects" }
+
+// Place is where the person is.
+func (v objectsView) Place() string {
+	if v.bucket == "" {
+		return "no bucket open"
+	}
+	return "s3://" + v.bucket + "/" + v.prefix
+}
+
+// Details describes the selected object or folder.
+func (v objectsView) Details(w int) string {
+	if r, ok := v.selected(); ok {
+		return objectDetails(v.c.Styles, v.bucket, r, v.c.Catalog.Names, v.c.Backend.Sandbox, v.c.Now(), w)
+	}
+	return v.c.Styles.Empty.Render("nothing selected")
 }
 
 // Title is the pane title's detail.

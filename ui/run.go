@@ -18,9 +18,10 @@ import (
 )
 
 // Run opens the terminal UI on backend b until the person quits or ctx
-// ends. Nothing is printed while it runs: the standard logger writes to
-// a file under the user's cache directory.
-func Run(ctx context.Context, b *awsclient.Backend) error {
+// ends; open opens a lesson's own sandbox (nil: lessons cannot be
+// started). Nothing is printed while it runs: the standard logger writes
+// to a file under the user's cache directory.
+func Run(ctx context.Context, b *awsclient.Backend, open OpenSandbox) error {
 	closeLog := redirectLog()
 	defer closeLog()
 	w := actions.NewWorker(ctx, workerEnv(b), 4)
@@ -31,8 +32,10 @@ func Run(ctx context.Context, b *awsclient.Backend) error {
 			log.Printf("ui: %v", err)
 		}
 	}()
-	m := New(Options{Data: NewData(b), Worker: w, Backend: BackendInfoOf(b)})
-	if _, err := tea.NewProgram(m, tea.WithContext(ctx)).Run(); err != nil && ctx.Err() == nil {
+	m := New(Options{Data: NewData(b), Worker: w, Backend: BackendInfoOf(b), Context: ctx, OpenSandbox: open})
+	_, err := tea.NewProgram(m, tea.WithContext(ctx)).Run()
+	m.closeLesson()
+	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("terminal UI: %w", err)
 	}
 	return nil

@@ -13,6 +13,8 @@ import (
 	"image/color"
 
 	"charm.land/bubbles/v2/help"
+	"charm.land/glamour/v2/ansi"
+	gstyles "charm.land/glamour/v2/styles"
 	"charm.land/lipgloss/v2"
 )
 
@@ -112,6 +114,13 @@ type Styles struct {
 
 	// Jobs.
 	JobRunning, JobDone, JobFailed lipgloss.Style
+
+	// Lessons: the header's badge while a lesson's sandbox is open, a
+	// passed step, the blog post's mistake a step explains.
+	LessonBadge, Passed, Erratum lipgloss.Style
+	// Markdown is the style lesson text is rendered with (glamour's dark
+	// or light one, without its document margin: panes have their own).
+	Markdown ansi.StyleConfig
 }
 
 // New builds the styles for a dark or light background.
@@ -201,5 +210,23 @@ func New(isDark bool) *Styles {
 	s.JobRunning = fg(p.Primary)
 	s.JobDone = fg(p.Success)
 	s.JobFailed = fg(p.Error)
+
+	s.LessonBadge = n().Bold(true).Foreground(p.Surface).Background(p.Warning).Padding(0, 1)
+	s.Passed = n().Bold(true).Foreground(p.Success)
+	s.Erratum = n().Bold(true).Foreground(p.Warning)
+	s.Markdown = markdownStyle(isDark)
 	return s
+}
+
+// markdownStyle is glamour's style for the background, with no document
+// margin.
+func markdownStyle(isDark bool) ansi.StyleConfig {
+	cfg := gstyles.LightStyleConfig
+	if isDark {
+		cfg = gstyles.DarkStyleConfig
+	}
+	zero := uint(0)
+	cfg.Document.Margin = &zero
+	cfg.Document.BlockPrefix, cfg.Document.BlockSuffix = "", ""
+	return cfg
 }

@@ -42,7 +42,8 @@ type ClientSideResult struct {
 	Decrypted bool `json:"decrypted"`
 }
 
-// Label names the client-side layer as listings do: "client-side v3".
+// Label names the client-side layer as listings do: "client-side S3EC V3"
+// (the object format, not the version of an S3 Encryption Client).
 func (c *ClientSideResult) Label() string { return clientSideLabel(c.Format) }
 
 // Summary says in a few words what the client side did.
@@ -54,7 +55,9 @@ func (c *ClientSideResult) Summary() string {
 	return s
 }
 
-func clientSideLabel(format int) string { return fmt.Sprintf("client-side v%d", format) }
+func clientSideLabel(format int) string {
+	return "client-side " + s3c.FormatKind{Format: format}.Label()
+}
 
 // errNeedKMSKey is the refusal of a client-side upload without a key.
 const errNeedKMSKey = "client-side encryption needs --kms-key (a symmetric KMS key you can use; aws/s3 cannot be used by clients)"

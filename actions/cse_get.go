@@ -130,6 +130,13 @@ func (g *Get) envelope(obj string, meta map[string]string) (s3c.Envelope, error)
 			Why: "s3crypt unwraps data keys with KMS (kms+context) only; raw AES and RSA keyrings keep their key outside KMS", Fix: noDecrypt}
 	}
 	if err := s3c.CheckContext(e.MatDesc, g.Context, e.Format); err != nil {
+		if errors.Is(err, s3c.ErrCEKAlgMismatch) {
+			return e, &Error{Op: g.Describe(), Err: err,
+				What: obj + "'s envelope contradicts itself: its stored encryption context does not name its content algorithm",
+				Why: err.Error() + ". S3 Encryption Clients bind the wrapped data key to the content algorithm " +
+					"(aws:x-amz-cek-alg) so an object cannot be downgraded; s3crypt did not ask KMS to unwrap it",
+				Fix: "Restore the object from a version you trust; " + noDecrypt}
+		}
 		return e, &Error{Op: g.Describe(), What: obj + " was written with another encryption context than --context gives", Why: err.Error(), Err: err,
 			Fix: "Pass the context the object was written with (--context K=V, repeatable; s3crypt head shows it), or leave --context out"}
 	}

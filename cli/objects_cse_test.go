@@ -65,7 +65,7 @@ func TestClientSideVerbs(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "out.bin")
 		r = sandboxtest.CLI(t, "--data", dir, "--trace", "--show-aws", "get", "s3://files/"+format, out, "--context", "team=blue")
 		outputs.WriteString(r.Stdout + r.Stderr)
-		if got, _ := os.ReadFile(out); r.Code != 0 || !bytes.Equal(got, data) || !strings.Contains(r.Stdout, "client-side "+format) {
+		if got, _ := os.ReadFile(out); r.Code != 0 || !bytes.Equal(got, data) || !strings.Contains(r.Stdout, "client-side S3EC V"+format[1:]) {
 			t.Fatalf("get %s: code %d, bytes equal %v\n%s%s", format, r.Code, bytes.Equal(got, data), r.Stdout, r.Stderr)
 		}
 		raw := filepath.Join(t.TempDir(), "raw.bin")
@@ -74,12 +74,13 @@ func TestClientSideVerbs(t *testing.T) {
 			t.Fatalf("get --no-decrypt %s: code %d, %d bytes\n%s%s", format, r.Code, len(got), r.Stdout, r.Stderr)
 		}
 		r = sandboxtest.CLI(t, "--data", dir, "head", "s3://files/"+format)
-		if r.Code != 0 || !strings.Contains(r.Stdout, "client-side "+format+", then SSE-S3") {
+		if r.Code != 0 || !strings.Contains(r.Stdout, "client-side S3EC V"+format[1:]+", then SSE-S3") ||
+			!strings.Contains(r.Stdout, "readable by S3 Encryption Client Go v3.2+") || !strings.Contains(r.Stdout, "wrapped with kms+context") {
 			t.Fatalf("head %s:\n%s%s", format, r.Stdout, r.Stderr)
 		}
 	}
 	r := sandboxtest.CLI(t, "--data", dir, "ls", "s3://files/")
-	if r.Code != 0 || !strings.Contains(r.Stdout, "v2  client-side v2") || !strings.Contains(r.Stdout, "v3  client-side v3") {
+	if r.Code != 0 || !strings.Contains(r.Stdout, "v2  client-side S3EC V2") || !strings.Contains(r.Stdout, "v3  client-side S3EC V3") {
 		t.Fatalf("ls:\n%s%s", r.Stdout, r.Stderr)
 	}
 	// put ran with --json (steps and commands as JSON lines), get without.

@@ -3,6 +3,7 @@ package crypto
 import (
 	"errors"
 	"maps"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -184,8 +185,8 @@ func TestCheckContext(t *testing.T) {
 		}
 	}
 	err := CheckContext(stored, nil, FormatV2)
-	want := `encryption context mismatch: stored aws:x-amz-cek-alg is "115" but the object's content algorithm is "AES/GCM/NoPadding"; the object may be altered or corrupted`
-	if !errors.Is(err, ErrContextMismatch) || err.Error() != want {
+	want := `encryption context mismatch: aws:x-amz-cek-alg does not match the content algorithm: stored "115", content "AES/GCM/NoPadding"; the envelope was altered or corrupted`
+	if !errors.Is(err, ErrContextMismatch) || !errors.Is(err, ErrCEKAlgMismatch) || err.Error() != want {
 		t.Fatalf("downgrade error = %q", err)
 	}
 	err = CheckContext(stored, map[string]string{"department": "secret-value"}, FormatV3)
@@ -248,5 +249,36 @@ func TestEveryEnvelopeFieldIsExplained(t *testing.T) {
 	}
 	if EnvelopeFieldMeaning("purpose") != "" {
 		t.Error("a user's own metadata key is explained as part of the envelope")
+	}
+}
+
+// TestParseEnvelopeOfficialV4 reads the metadata exactly as S3EC Go v4.0.0
+// stores it for a KMS-wrapped V3 object: every key canonical-cased, x-amz-m
+// and x-amz-unencrypted-content-length present but empty (v4 never sets
+// them for kms+context). Both mean "absent".
+func TestParseEnvelopeOfficialV4(t *testing.T) {
+	e := a4Envelope(t, FormatV3, 11)
+	m := map[string]string{}
+	for k, v := range e.Metadata() {
+		m[http.CanonicalHeaderKey("x-amz-meta-"+k)] = v
+	}
+	m["X-Amz-Meta-X-Amz-M"] = ""
+	m["X-Amz-Meta-X-Amz-Unencrypted-Content-Length"] = ""
+	got, err := ParseEnvelope(m)
+	if err != nil {
+		t.Fatalf("v4 metadata: %v", err)
+	}
+	if got.UnencryptedLength != -1 || !maps.Equal(got.MatDesc, e.MatDesc) || got.WrapAlg != WrapAlgKMSContext {
+		t.Fatalf("v4 metadata parsed as %+v", got)
+	}
+	// A raw keyring's empty x-amz-m is an empty material description.
+	m["X-Amz-Meta-X-Amz-W"] = "02"
+	if got, err := ParseEnvelope(m); err != nil || len(got.MatDesc) != 0 || got.MatDesc == nil {
+		t.Fatalf("empty x-amz-m: %+v, %v", got, err)
+	}
+	// A length that is there must still be a byte count, and say so.
+	m["X-Amz-Meta-X-Amz-Unencrypted-Content-Length"] = "eleven"
+	if _, err := ParseEnvelope(m); !errors.Is(err, ErrBadEnvelope) || !strings.Contains(err.Error(), "not a byte count") {
+		t.Fatalf("bad length: %v", err)
 	}
 }

@@ -237,13 +237,17 @@ func TestInteropTampering(t *testing.T) {
 		"tag only":    func(b []byte, _ map[string]string) []byte { return b[len(b)-16:] },
 	}
 	v2 := map[string]alter{
-		"iv":             set("x-amz-iv", b64(make([]byte, 12))),
-		"wrapped key":    set("x-amz-key-v2", b64([]byte("not a kms ciphertext blob"))),
-		"context":        set("x-amz-matdesc", `{"aws:x-amz-cek-alg":"AES/GCM/NoPadding","team":"red"}`),
-		"downgrade":      set("x-amz-matdesc", `{"aws:x-amz-cek-alg":"115"}`),
-		"cbc":            set("x-amz-cek-alg", s3c.CEKAlgAESCBC),
-		"legacy kms":     set("x-amz-wrap-alg", "kms"),
-		"v1 key":         func(b []byte, m map[string]string) []byte { m["x-amz-key"] = m["x-amz-key-v2"]; delete(m, "x-amz-key-v2"); return b },
+		"iv":          set("x-amz-iv", b64(make([]byte, 12))),
+		"wrapped key": set("x-amz-key-v2", b64([]byte("not a kms ciphertext blob"))),
+		"context":     set("x-amz-matdesc", `{"aws:x-amz-cek-alg":"AES/GCM/NoPadding","team":"red"}`),
+		"downgrade":   set("x-amz-matdesc", `{"aws:x-amz-cek-alg":"115"}`),
+		"cbc":         set("x-amz-cek-alg", s3c.CEKAlgAESCBC),
+		"legacy kms":  set("x-amz-wrap-alg", "kms"),
+		"v1 key": func(b []byte, m map[string]string) []byte {
+			m["x-amz-key"] = m["x-amz-key-v2"]
+			delete(m, "x-amz-key-v2")
+			return b
+		},
 		"length":         set("x-amz-unencrypted-content-length", "99999"),
 		"tag length":     set("x-amz-tag-len", "96"),
 		"no matdesc key": func(b []byte, m map[string]string) []byte { delete(m, "x-amz-matdesc"); return b },

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -143,30 +142,13 @@ func (g *Get) envelope(obj string, meta map[string]string) (s3c.Envelope, error)
 	return e, nil
 }
 
-// decrypt writes the plaintext to g.File only once it authenticates; for
-// standard output it decrypts into a private temporary file first, so no
-// unauthenticated byte is ever released.
+// decrypt writes the plaintext to g.File only once it authenticates (an
+// anonymous file linked into place, see s3c.DecryptToFile); for standard
+// output it decrypts into an anonymous file in TMPDIR first, so no
+// unauthenticated byte is ever released or left behind.
 func (g *Get) decrypt(body io.Reader, key *s3c.Key, e s3c.Envelope) (int64, error) {
 	if g.File != "-" {
 		return s3c.DecryptToFile(g.File, body, key, e)
 	}
-	dir, err := os.MkdirTemp("", "s3crypt-get-")
-	if err != nil {
-		return 0, fmt.Errorf("decrypt: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "plaintext")
-	n, err := s3c.DecryptToFile(path, body, key, e)
-	if err != nil {
-		return 0, err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, fmt.Errorf("decrypt: %w", err)
-	}
-	defer f.Close()
-	if _, err := io.CopyBuffer(os.Stdout, f, make([]byte, 1<<20)); err != nil {
-		return 0, fmt.Errorf("write standard output: %w", err)
-	}
-	return n, nil
+	return s3c.DecryptVerifiedTo(os.Stdout, "", body, key, e)
 }

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 )
 
 // decryptChunk is how much ciphertext DecryptTo handles at a time.
@@ -68,33 +66,4 @@ func DecryptTo(dst io.Writer, src io.Reader, dataKey *Key, e Envelope) (int64, e
 			ErrLengthMismatch, total, e.UnencryptedLength)
 	}
 	return total, nil
-}
-
-// DecryptToFile decrypts like DecryptTo into a temporary file (mode 0600)
-// beside path, syncs it and renames it to path only if the body
-// authenticates; on any error the temporary file is removed and path is
-// untouched. An existing file at path is replaced.
-func DecryptToFile(path string, src io.Reader, dataKey *Key, e Envelope) (int64, error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".partial-*")
-	if err != nil {
-		return 0, fmt.Errorf("decrypt to %s: %w", path, err)
-	}
-	tmp := f.Name()
-	n, err := DecryptTo(f, src, dataKey, e)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return 0, fmt.Errorf("decrypt to %s: %w", path, err)
-	}
-	syncDir(dir)
-	return n, nil
 }

@@ -27,5 +27,7 @@
 // end of the object has been checked. [DecryptTo] therefore writes to a
 // destination the caller must treat as uncommitted until DecryptTo returns
 // nil (for example a temporary file that is removed on error);
-// [DecryptToFile] does that for files.
+// [DecryptToFile] does that for files, with a pending file that has no name
+// (Linux O_TMPFILE) until the tag verifies, and [DecryptVerifiedTo] for
+// streams such as standard output.
 package crypto

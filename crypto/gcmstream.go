@@ -3,6 +3,7 @@ package crypto
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"encoding/binary"
 	"errors"
 	"fmt"
 )
@@ -15,17 +16,21 @@ const (
 	// the counter starts at nonce‖2 and needs at most 2^32-2 blocks, so its
 	// low 32 bits never wrap.
 	gcmMaxPlaintext = 1<<36 - 32
+	// ghashSegment is how much ciphertext one standard-library GHASH call
+	// covers; a whole number of blocks.
+	ghashSegment       = 64 << 10
+	ghashSegmentBlocks = ghashSegment / 16
 )
 
 // ErrTooLong is returned when content exceeds what one AES-GCM message may hold.
 var ErrTooLong = errors.New("content longer than AES-GCM allows (2^36-32 bytes)")
 
-// gcmStream is one AES-GCM message processed incrementally: AES-CTR for the
-// keystream, ghash for the tag. Output is identical to crypto/cipher's GCM
-// with a 12-byte nonce and 16-byte tag.
+// gcmStream is one AES-GCM message processed incrementally: crypto/cipher's
+// AES-CTR for the keystream and gcmHash for the tag. Output is identical
+// to crypto/cipher's GCM with a 12-byte nonce and 16-byte tag.
 type gcmStream struct {
 	ctr     cipher.Stream
-	gh      *ghash
+	gh      *gcmHash
 	tagMask [16]byte // E_K(J0)
 	aadLen  uint64
 	n       uint64 // bytes of ciphertext processed
@@ -42,20 +47,20 @@ func newGCMStream(key, nonce, aad []byte) (*gcmStream, error) {
 	if err != nil {
 		return nil, fmt.Errorf("aes: %w", err)
 	}
-	var h [16]byte
-	block.Encrypt(h[:], h[:])
-	s := &gcmStream{gh: newGHASH(&h), aadLen: uint64(len(aad))}
-	clear(h[:])
-
+	gh, err := newGCMHash(block)
+	if err != nil {
+		return nil, err
+	}
+	s := &gcmStream{gh: gh, aadLen: uint64(len(aad))}
 	var j0 [16]byte
 	copy(j0[:], nonce)
 	j0[15] = 1
 	block.Encrypt(s.tagMask[:], j0[:])
 	j0[15] = 2
 	s.ctr = cipher.NewCTR(block, j0[:])
-
-	s.gh.write(aad)
-	s.gh.pad()
+	if len(aad) > 0 {
+		s.gh.segment(aad)
+	}
 	return s, nil
 }
 
@@ -110,4 +115,135 @@ func (s *gcmStream) wipe() {
 	}
 	clear(s.tagMask[:])
 	s.ctr = nil
+}
+
+// gcmHash is GHASH over a stream, computed by the standard library's own
+// GCM (hardware GHASH where the CPU has it) in 64 KiB segments.
+//
+// GCM's tag over additional data A and an empty plaintext is
+// T = GHASH(A ‖ pad ‖ len(A) ‖ 0) ⊕ E_K(J0'), with J0' from the nonce. With
+// P(S) the GHASH state after absorbing a segment S of m blocks from zero,
+// GHASH(S ‖ L) = P(S)·H ⊕ L·H, so Seal(nil, nonce, nil, S) gives
+// Q(S) = P(S)·H = T ⊕ E_K(J0') ⊕ L·H. GHASH is linear: the state after
+// segments S1…Sk is Y = Σ P(Sj)·H^(blocks after Sj), so Z = Y·H is kept
+// by Horner's rule, Z ← Z·H^m ⊕ Q(S), and the message's GHASH is
+// (Y ⊕ L)·H = Z ⊕ L·H. Each segment costs one Seal and two constant-time
+// software multiplications (ghash.go); no table look-ups, no
+// data-dependent branches. Only a message's last segment may end
+// mid-block: its zero padding is GCM's own padding of A.
+type gcmHash struct {
+	aead   cipher.AEAD // GCM under the message key: same H
+	h      [16]byte    // H = E_K(0)
+	mulH   *ghash      // ·H
+	mulSeg *ghash      // ·H^ghashSegmentBlocks
+	mask0  [16]byte    // E_K(J0') for the all-zero nonce
+	lhSeg  [16]byte    // L(ghashSegment)·H
+	z      [16]byte    // Y·H so far
+	buf    []byte      // a partial segment
+	t      [16]byte    // Seal's output
+}
+
+// zeroNonce is the nonce of the GHASH-only Seal calls (they encrypt nothing).
+var zeroNonce = make([]byte, gcmNonceSize)
+
+func newGCMHash(block cipher.Block) (*gcmHash, error) {
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("gcm: %w", err)
+	}
+	g := &gcmHash{aead: aead, buf: make([]byte, 0, ghashSegment)}
+	block.Encrypt(g.h[:], g.h[:])
+	var j0 [16]byte
+	j0[15] = 1
+	block.Encrypt(g.mask0[:], j0[:])
+	g.mulH = newGHASH(&g.h)
+	hSeg := gfPow(&g.h, ghashSegmentBlocks)
+	g.mulSeg = newGHASH(&hSeg)
+	clear(hSeg[:])
+	l := lengthBlock(ghashSegment, 0)
+	g.lhSeg = g.mulH.mul(&l)
+	return g, nil
+}
+
+// lengthBlock is GCM's final block: the bit lengths of A and C.
+func lengthBlock(aadLen, ctLen uint64) [16]byte {
+	var l [16]byte
+	binary.BigEndian.PutUint64(l[0:8], aadLen*8)
+	binary.BigEndian.PutUint64(l[8:16], ctLen*8)
+	return l
+}
+
+// write absorbs ciphertext, whole segments straight from p.
+func (g *gcmHash) write(p []byte) {
+	if len(g.buf) > 0 {
+		n := min(len(p), ghashSegment-len(g.buf))
+		g.buf = append(g.buf, p[:n]...)
+		p = p[n:]
+		if len(g.buf) < ghashSegment {
+			return
+		}
+		g.fullSegment(g.buf)
+		g.buf = g.buf[:0]
+	}
+	for len(p) >= ghashSegment {
+		g.fullSegment(p[:ghashSegment])
+		p = p[ghashSegment:]
+	}
+	g.buf = append(g.buf, p...)
+}
+
+// fullSegment absorbs ghashSegment bytes.
+func (g *gcmHash) fullSegment(s []byte) {
+	t := g.aead.Seal(g.t[:0], zeroNonce, nil, s)
+	var q [16]byte
+	for i := range q {
+		q[i] = t[i] ^ g.mask0[i] ^ g.lhSeg[i]
+	}
+	g.z = g.mulSeg.mul(&g.z)
+	for i := range q {
+		g.z[i] ^= q[i]
+	}
+}
+
+// segment absorbs s of any non-zero length, zero-padded to a whole block:
+// the additional data, or the last piece of ciphertext.
+func (g *gcmHash) segment(s []byte) {
+	m := uint64(len(s)+15) / 16
+	hm := gfPow(&g.h, m)
+	l := lengthBlock(uint64(len(s)), 0)
+	lh := g.mulH.mul(&l)
+	t := g.aead.Seal(g.t[:0], zeroNonce, nil, s)
+	g.z = gfMul(&g.z, &hm)
+	for i := range g.z {
+		g.z[i] ^= t[i] ^ g.mask0[i] ^ lh[i]
+	}
+	clear(hm[:])
+}
+
+// sum absorbs what is buffered and the length block and returns GHASH.
+func (g *gcmHash) sum(aadLen, ctLen uint64) [16]byte {
+	if len(g.buf) > 0 {
+		g.segment(g.buf)
+		g.buf = g.buf[:0]
+	}
+	l := lengthBlock(aadLen, ctLen)
+	out := g.mulH.mul(&l)
+	for i := range out {
+		out[i] ^= g.z[i]
+	}
+	return out
+}
+
+// wipe zeroes what this package holds of the hash key.
+func (g *gcmHash) wipe() {
+	clear(g.h[:])
+	clear(g.mask0[:])
+	clear(g.lhSeg[:])
+	clear(g.z[:])
+	clear(g.t[:])
+	if g.mulH != nil {
+		g.mulH.wipe()
+		g.mulSeg.wipe()
+	}
+	g.aead = nil
 }

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"golang.org/x/sync/errgroup"
 
 	s3c "github.com/s3crypt/s3crypt/crypto"
 )
@@ -42,6 +44,14 @@ func (g *Get) probe(ctx context.Context, env *Env, r *Reporter) (*s3.HeadObjectO
 func (g *Get) runClientSide(ctx context.Context, env *Env, r *Reporter, head *s3.HeadObjectOutput, start time.Time) (any, error) {
 	in := g.input()
 	in.IfMatch = head.ETag // the object the HEAD saw, not one written since
+	// A large object to a file comes in parallel ranges; the first range's
+	// response carries the envelope like a whole GET.
+	headLen := aws.ToInt64(head.ContentLength)
+	parallel := g.File != "-" && headLen >= threshold(env) && headLen > partSize(env)
+	if parallel {
+		in.Range = aws.String(fmt.Sprintf("bytes=0-%d", partSize(env)-1))
+		in.ChecksumMode = ""
+	}
 	out, err := env.Backend.S3.GetObject(ctx, in, withJob(r))
 	if err != nil {
 		return nil, g.fail(ctx, err)
@@ -53,6 +63,9 @@ func (g *Get) runClientSide(ctx context.Context, env *Env, r *Reporter, head *s3
 		return nil, err
 	}
 	ctLen := aws.ToInt64(out.ContentLength)
+	if parallel {
+		ctLen = headLen
+	}
 	enc := encryptionOfGet(out)
 	if !r.Observing() {
 		for _, s := range drawnSteps(modeOf(enc), false) {
@@ -81,7 +94,12 @@ func (g *Get) runClientSide(ctx context.Context, env *Env, r *Reporter, head *s3
 	arn := aws.ToString(kout.KeyId)
 	kmsResponse(r, "plaintext data key", fmt.Sprintf("KMS unwrapped the data key (%d bytes, kept in memory) under %s", key.Len(), arn), arn)
 	var done atomic.Int64
-	n, err := g.decrypt(&countingReader{r: out.Body, done: &done, total: ctLen, rep: r}, key, e)
+	var n int64
+	if parallel {
+		n, err = g.decryptRanges(ctx, env, r, out.Body, key, e, ctLen, aws.ToString(head.ETag))
+	} else {
+		n, err = g.decrypt(&countingReader{r: out.Body, done: &done, total: ctLen, rep: r}, key, e)
+	}
 	key.Wipe()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -152,3 +170,123 @@ func (g *Get) decrypt(body io.Reader, key *s3c.Key, e s3c.Envelope) (int64, erro
 	}
 	return s3c.DecryptVerifiedTo(os.Stdout, "", body, key, e)
 }
+
+// decryptRanges downloads a large client-side object in parallel ranged
+// GETs (first is the body of the first range, already requested), each
+// written at its offset into an anonymous pending file beside g.File,
+// while this goroutine decrypts the file in place, in order, behind the
+// downloads. The file gets its name only once the tag verifies. Memory
+// stays at a few buffers; the ciphertext never has a name either.
+func (g *Get) decryptRanges(ctx context.Context, env *Env, r *Reporter, first io.Reader, key *s3c.Key, e s3c.Envelope, size int64, etag string) (int64, error) {
+	if size < cseTagSize {
+		return 0, fmt.Errorf("decrypt: %w", s3c.ErrTruncated)
+	}
+	d, err := s3c.NewDecrypter(key, e)
+	if err != nil {
+		return 0, err
+	}
+	defer d.Wipe()
+	p, err := s3c.NewPendingFile(filepath.Dir(g.File), filepath.Base(g.File))
+	if err != nil {
+		return 0, fmt.Errorf("decrypt to %s: %w", g.File, err)
+	}
+	defer p.Discard()
+	ps := partSize(env)
+	parts := int((size + ps - 1) / ps)
+	done := make([]chan struct{}, parts)
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var progress atomic.Int64
+	fetch := func(i int, body io.Reader) error {
+		off, end := int64(i)*ps, min(int64(i+1)*ps, size)
+		n, err := io.CopyBuffer(io.NewOffsetWriter(p.File, off), &countingReader{r: body, done: &progress, total: size, rep: r},
+			make([]byte, 256<<10))
+		if err == nil && n != end-off {
+			err = fmt.Errorf("range %d-%d: got %d bytes", off, end-1, n)
+		}
+		if err == nil {
+			close(done[i])
+		}
+		return err
+	}
+	eg, gctx := errgroup.WithContext(ctx)
+	sem := make(chan struct{}, concurrency(env))
+	eg.Go(func() error { return fetch(0, first) })
+	eg.Go(func() error {
+		for i := 1; i < parts; i++ {
+			select {
+			case sem <- struct{}{}:
+			case <-gctx.Done():
+				return nil
+			}
+			eg.Go(func() error {
+				defer func() { <-sem }()
+				in := g.input()
+				in.ChecksumMode = ""
+				in.Range = aws.String(fmt.Sprintf("bytes=%d-%d", int64(i)*ps, min(int64(i+1)*ps, size)-1))
+				in.IfMatch = aws.String(etag)
+				out, err := env.Backend.S3.GetObject(gctx, in, withJob(r))
+				if err != nil {
+					return err
+				}
+				defer out.Body.Close()
+				return fetch(i, out.Body)
+			})
+		}
+		return nil
+	})
+	ptLen := size - cseTagSize
+	derr := func() error {
+		buf := make([]byte, 1<<20)
+		for i := range parts {
+			select {
+			case <-done[i]:
+			case <-gctx.Done():
+				return nil // the download's error says why
+			}
+			for off, end := int64(i)*ps, min(int64(i+1)*ps, ptLen); off < end; {
+				chunk := buf[:min(int64(len(buf)), end-off)]
+				if _, err := p.ReadAt(chunk, off); err != nil {
+					return fmt.Errorf("decrypt: %w", err)
+				}
+				if err := d.Open(chunk); err != nil {
+					return err
+				}
+				if _, err := p.WriteAt(chunk, off); err != nil {
+					return fmt.Errorf("decrypt: write plaintext: %w", err)
+				}
+				off += int64(len(chunk))
+			}
+		}
+		tag := make([]byte, cseTagSize)
+		if _, err := p.ReadAt(tag, ptLen); err != nil {
+			return fmt.Errorf("decrypt: %w", err)
+		}
+		return d.Verify(tag)
+	}()
+	if derr != nil {
+		cancel(derr)
+	}
+	err = eg.Wait()
+	switch {
+	case derr != nil:
+		return 0, derr
+	case ctx.Err() != nil:
+		return 0, context.Cause(ctx)
+	case err != nil:
+		return 0, err
+	}
+	if err := p.Truncate(ptLen); err != nil {
+		return 0, fmt.Errorf("decrypt to %s: %w", g.File, err)
+	}
+	if err := p.Commit(g.File); err != nil {
+		return 0, fmt.Errorf("decrypt to %s: %w", g.File, err)
+	}
+	return ptLen, nil
+}
+
+// cseTagSize is the GCM tag at the end of every S3EC body.
+const cseTagSize = 16

@@ -22,7 +22,7 @@ import (
 // maxCSEConcurrency bounds the parts of a client-side multipart upload in
 // flight. Ciphertext is produced in order (one GCM message over the whole
 // object), so each part in flight holds a part-sized buffer.
-const maxCSEConcurrency = 4
+const maxCSEConcurrency = 2
 
 // runClientSide is Put.Run for p.ClientSide: GenerateDataKey, set up the
 // local cipher, wipe the plaintext key, upload the ciphertext with the

@@ -275,6 +275,11 @@ func TestClientSideTampering(t *testing.T) {
 		{"v3 length", 3, 1000, func(_ []byte, m map[string]string) { m["x-amz-unencrypted-content-length"] = "999" },
 			s3c.ErrLengthMismatch, "wrong length"},
 		{"v2 truncated", 2, 1000, nil, s3c.ErrAuthentication, "failed authentication"},
+		// Downloaded in parallel ranges (over the 6 MiB threshold, 5 MiB parts).
+		{"v2 big truncated", 2, 13 << 20, nil, s3c.ErrAuthentication, "failed authentication"},
+		{"v3 big tag", 3, 13<<20 + 5, func(b []byte, _ map[string]string) { b[len(b)-3] ^= 1 }, s3c.ErrAuthentication, "failed authentication"},
+		{"v3 big tag across parts", 3, 15<<20 - 8, func(b []byte, _ map[string]string) { b[len(b)-12] ^= 1 }, s3c.ErrAuthentication, "failed authentication"},
+		{"v2 big last part", 2, 12 << 20, func(b []byte, _ map[string]string) { b[11<<20] ^= 1 }, s3c.ErrAuthentication, "failed authentication"},
 		// The context names V3's algorithm on a V2 object: a downgrade, and
 		// no --context was given, so the error must not blame one.
 		{"v2 downgraded", 2, 10, func(_ []byte, m map[string]string) {

@@ -67,3 +67,63 @@ func DecryptTo(dst io.Writer, src io.Reader, dataKey *Key, e Envelope) (int64, e
 	}
 	return total, nil
 }
+
+// Decrypter decrypts one S3EC body in pieces the caller reads itself (for
+// example ranges downloaded in parallel): Open each piece of ciphertext
+// in order, then Verify the tag. Everything Open returns is
+// unauthenticated until Verify returns nil.
+type Decrypter struct {
+	s    *gcmStream
+	e    Envelope
+	n    int64
+	done bool
+}
+
+// NewDecrypter starts decrypting a body under e; for V3 it checks the key
+// commitment first (ErrCommitment). The data key is not retained.
+func NewDecrypter(dataKey *Key, e Envelope) (*Decrypter, error) {
+	s, err := contentStream(dataKey, e)
+	if err != nil {
+		return nil, fmt.Errorf("decrypt: %w", err)
+	}
+	return &Decrypter{s: s, e: e}, nil
+}
+
+// Open decrypts the next piece of ciphertext (the body without its last 16
+// bytes, the tag) in place.
+func (d *Decrypter) Open(p []byte) error {
+	if d.done {
+		return errors.New("decrypt: Open after Verify")
+	}
+	if d.e.UnencryptedLength >= 0 && d.n+int64(len(p)) > d.e.UnencryptedLength {
+		return fmt.Errorf("decrypt: %w: content longer than %d bytes", ErrLengthMismatch, d.e.UnencryptedLength)
+	}
+	if err := d.s.open(p, p); err != nil {
+		return fmt.Errorf("decrypt: %w", err)
+	}
+	d.n += int64(len(p))
+	return nil
+}
+
+// Verify checks the body's 16-byte tag, in constant time, and the length
+// against the envelope. The Decrypter cannot be used afterwards.
+func (d *Decrypter) Verify(tag []byte) error {
+	if d.done {
+		return errors.New("decrypt: Verify twice")
+	}
+	d.done = true
+	want := d.s.tag()
+	if len(tag) != gcmTagSize {
+		return fmt.Errorf("decrypt: %w", ErrTruncated)
+	}
+	if subtle.ConstantTimeCompare(want[:], tag) != 1 {
+		return fmt.Errorf("decrypt: %w", ErrAuthentication)
+	}
+	if d.e.UnencryptedLength >= 0 && d.n != d.e.UnencryptedLength {
+		return fmt.Errorf("decrypt: %w: content is %d bytes, envelope says %d", ErrLengthMismatch, d.n, d.e.UnencryptedLength)
+	}
+	return nil
+}
+
+// Wipe drops the Decrypter's key material (Verify does it too).
+func (d *Decrypter) Wipe() { d.s.wipe() }

@@ -8,23 +8,24 @@ import (
 	"path/filepath"
 )
 
-// pendingFile holds plaintext that is not yet authenticated. Where the
+// PendingFile holds plaintext that is not yet authenticated. Where the
 // system allows it (Linux O_TMPFILE) it is an anonymous file: it has no
 // name, so no other process can open it, and it vanishes with the process
-// however that ends (SIGKILL, a crash, a power cut). commit gives it its
+// however that ends (SIGKILL, a crash, a power cut). Commit gives it its
 // name only once the caller has verified the tag. Elsewhere it is a hidden
-// 0600 file beside the target, removed by discard on every exit path the
+// 0600 file beside the target, removed by Discard on every exit path the
 // process lives through.
-type pendingFile struct {
+type PendingFile struct {
 	*os.File
 	dir  string
 	temp string // the hidden file's name; "" for an anonymous file
 }
 
-// newPendingFile creates a pending file in dir.
-func newPendingFile(dir, base string) (*pendingFile, error) {
+// NewPendingFile creates a pending file in dir for a target named base
+// (the hidden fallback file is named after it).
+func NewPendingFile(dir, base string) (*PendingFile, error) {
 	if f, err := openAnonymous(dir); err == nil {
-		return &pendingFile{File: f, dir: dir}, nil
+		return &PendingFile{File: f, dir: dir}, nil
 	} else if !errors.Is(err, errNoAnonymous) {
 		return nil, err
 	}
@@ -32,18 +33,19 @@ func newPendingFile(dir, base string) (*pendingFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pendingFile{File: f, dir: dir, temp: f.Name()}, nil
+	return &PendingFile{File: f, dir: dir, temp: f.Name()}, nil
 }
 
 // anonymous reports whether the file has no name (O_TMPFILE).
-func (p *pendingFile) anonymous() bool { return p.temp == "" }
+func (p *PendingFile) anonymous() bool { return p.temp == "" }
 
-// commit syncs the file and gives it the name path, replacing any file
-// there, then closes it. Call it only once the content is authenticated.
-func (p *pendingFile) commit(path string) error {
-	if err := p.Sync(); err != nil {
-		return err
-	}
+// Commit gives the file the name path, replacing any file there, then
+// closes it. Call it only once the content is authenticated. It does not
+// fsync, as s3crypt's other downloads do not (flushing 1 GiB halved their
+// throughput): the name appears only after authentication whatever
+// happens to the process, and the object is still in S3 after a power
+// loss.
+func (p *PendingFile) Commit(path string) error {
 	var err error
 	if p.anonymous() {
 		err = linkAnonymous(p.File, path)
@@ -61,9 +63,9 @@ func (p *pendingFile) commit(path string) error {
 	return nil
 }
 
-// discard drops the content: the anonymous file is freed on close, the
-// hidden one is removed. Safe to call after commit (it does nothing then).
-func (p *pendingFile) discard() {
+// Discard drops the content: the anonymous file is freed on close, the
+// hidden one is removed. Safe to call after Commit (it does nothing then).
+func (p *PendingFile) Discard() {
 	_ = p.Close()
 	if p.temp != "" {
 		_ = os.Remove(p.temp)
@@ -79,14 +81,14 @@ func (p *pendingFile) discard() {
 // mid-download leaves nothing behind. Elsewhere it is a hidden 0600 file
 // removed on every error.
 func DecryptToFile(path string, src io.Reader, dataKey *Key, e Envelope) (int64, error) {
-	p, err := newPendingFile(filepath.Dir(path), filepath.Base(path))
+	p, err := NewPendingFile(filepath.Dir(path), filepath.Base(path))
 	if err != nil {
 		return 0, fmt.Errorf("decrypt to %s: %w", path, err)
 	}
-	defer p.discard()
+	defer p.Discard()
 	n, err := DecryptTo(p, src, dataKey, e)
 	if err == nil {
-		err = p.commit(path)
+		err = p.Commit(path)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("decrypt to %s: %w", path, err)
@@ -104,11 +106,11 @@ func DecryptVerifiedTo(dst io.Writer, tmpDir string, src io.Reader, dataKey *Key
 	if tmpDir == "" {
 		tmpDir = os.TempDir()
 	}
-	p, err := newPendingFile(tmpDir, "s3crypt-plaintext")
+	p, err := NewPendingFile(tmpDir, "s3crypt-plaintext")
 	if err != nil {
 		return 0, fmt.Errorf("decrypt: pending file in %s: %w", tmpDir, err)
 	}
-	defer p.discard()
+	defer p.Discard()
 	n, err := DecryptTo(p, src, dataKey, e)
 	if err != nil {
 		return 0, err

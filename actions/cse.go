@@ -40,6 +40,10 @@ type ClientSideResult struct {
 	// Decrypted is true when a download was decrypted locally, false when
 	// the ciphertext was kept as stored (--no-decrypt).
 	Decrypted bool `json:"decrypted"`
+	// Range is the plaintext range a ranged download decrypted, and
+	// Unauthenticated says that nothing verified those bytes (AES-CTR).
+	Range           string `json:"range,omitempty"`
+	Unauthenticated bool   `json:"unauthenticated,omitempty"`
 }
 
 // Label names the client-side layer as listings do: "client-side S3EC V3"
@@ -171,7 +175,11 @@ func (g *Get) cseCommands(env *Env, e s3c.Envelope) []Command {
 	if g.VersionID != "" {
 		obj = append(obj, "--version-id", g.VersionID)
 	}
-	cmds, main := sseCSequence(env, g.SSEC, append([]string{"s3api", "get-object"}, obj...), out+".s3ec")
+	get := append([]string{"s3api", "get-object"}, obj...)
+	if g.wireRange != "" {
+		get = append(get, "--range", g.wireRange)
+	}
+	cmds, main := sseCSequence(env, g.SSEC, get, out+".s3ec")
 	cmds[main].Note = "the aws CLI cannot decrypt client-side: this saves the ciphertext as stored, with its envelope in Metadata"
 	meta := s3c.MetaV3Key
 	if e.Format == s3c.FormatV2 {

@@ -79,20 +79,11 @@ func (g *Get) runClientSide(ctx context.Context, env *Env, r *Reporter, head *s3
 	for _, c := range g.cseCommands(env, e) {
 		r.Command(c)
 	}
-	kmsRequest(r, "Decrypt", fmt.Sprintf("you send KMS the %d-byte encrypted data key with the context stored in the envelope", len(e.WrappedKey)))
-	kin := &kms.DecryptInput{CiphertextBlob: e.WrappedKey, EncryptionContext: e.MatDesc}
-	if g.KMSKey != "" {
-		kin.KeyId = &g.KMSKey
-	}
-	kout, err := env.Backend.KMS.Decrypt(ctx, kin, withKMSJob(r))
+	key, arn, err := g.unwrap(ctx, env, r, e)
 	if err != nil {
-		return nil, failed(ctx, g.Describe(), err, keyOrDefault(g.KMSKey, "KEY"), cseKMSRefine(g.KMSKey))
+		return nil, err
 	}
-	key := s3c.NewKey(kout.Plaintext)
-	clear(kout.Plaintext)
 	defer key.Wipe()
-	arn := aws.ToString(kout.KeyId)
-	kmsResponse(r, "plaintext data key", fmt.Sprintf("KMS unwrapped the data key (%d bytes, kept in memory) under %s", key.Len(), arn), arn)
 	var done atomic.Int64
 	var n int64
 	if parallel {
@@ -290,3 +281,22 @@ func (g *Get) decryptRanges(ctx context.Context, env *Env, r *Reporter, first io
 
 // cseTagSize is the GCM tag at the end of every S3EC body.
 const cseTagSize = 16
+
+// unwrap asks KMS to decrypt the envelope's data key, under the stored
+// context (and --kms-key when given).
+func (g *Get) unwrap(ctx context.Context, env *Env, r *Reporter, e s3c.Envelope) (*s3c.Key, string, error) {
+	kmsRequest(r, "Decrypt", fmt.Sprintf("you send KMS the %d-byte encrypted data key with the context stored in the envelope", len(e.WrappedKey)))
+	kin := &kms.DecryptInput{CiphertextBlob: e.WrappedKey, EncryptionContext: e.MatDesc}
+	if g.KMSKey != "" {
+		kin.KeyId = &g.KMSKey
+	}
+	kout, err := env.Backend.KMS.Decrypt(ctx, kin, withKMSJob(r))
+	if err != nil {
+		return nil, "", failed(ctx, g.Describe(), err, keyOrDefault(g.KMSKey, "KEY"), cseKMSRefine(g.KMSKey))
+	}
+	key := s3c.NewKey(kout.Plaintext)
+	clear(kout.Plaintext)
+	arn := aws.ToString(kout.KeyId)
+	kmsResponse(r, "plaintext data key", fmt.Sprintf("KMS unwrapped the data key (%d bytes, kept in memory) under %s", key.Len(), arn), arn)
+	return key, arn, nil
+}

@@ -129,7 +129,7 @@ func TestInteropS3cryptToOfficial(t *testing.T) {
 			if err != nil {
 				t.Fatalf("put %s: %v", key, err)
 			}
-			if size == 11<<20 && res.(actions.PutResult).Parts == 0 {
+			if size == 11<<20 && res.(actions.PutResult).Parts < 2 {
 				t.Fatalf("%s was not a multipart upload: %+v", key, res)
 			}
 			for _, rd := range readers {

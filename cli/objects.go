@@ -240,6 +240,10 @@ type GetCmd struct {
 	NoDecrypt bool              `name:"no-decrypt" help:"Client-side encrypted objects: keep the ciphertext as stored instead of decrypting it."`
 	Context   map[string]string `name:"context" type:"context" help:"Client-side encrypted objects: the encryption context the object must carry, checked before KMS is asked: K=V, K=V,K2=V2 or {\"K\":\"V\"} (repeatable)." placeholder:"K=V"`
 	KMSKey    string            `name:"kms-key" help:"Client-side encrypted objects: the KMS key the data key must be wrapped under (default: the key the wrapped data key names)." placeholder:"KEY"`
+	Range     string            `name:"range" help:"Only these bytes, as aws s3api get-object --range: bytes=FIRST-LAST, bytes=FIRST- or bytes=-COUNT. Of a client-side object only with --allow-unauthenticated-range." placeholder:"bytes=A-B"`
+	// AllowUnauthenticatedRange is the opt-in the S3 Encryption Client
+	// specification asks of ranged reads.
+	AllowUnauthenticatedRange bool `name:"allow-unauthenticated-range" help:"Client-side objects: accept a --range decrypted with AES-CTR, which nothing authenticates (the AES-GCM tag covers the whole object)."`
 	sseCFlags
 }
 
@@ -251,14 +255,16 @@ func (c *GetCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	defer wipeSSEC(ssec)
 	a := &actions.Get{Bucket: bucket, Key: key, File: c.File, VersionID: c.VersionID, SSEC: ssec,
-		NoDecrypt: c.NoDecrypt, Context: c.Context, KMSKey: c.KMSKey}
+		NoDecrypt: c.NoDecrypt, Context: c.Context, KMSKey: c.KMSKey, Range: c.Range, AllowUnauthenticatedRange: c.AllowUnauthenticatedRange}
 	return g.run(ctx, a, func(w io.Writer, res any) {
 		if c.File == "-" {
 			return
 		}
 		r := res.(actions.GetResult)
 		fmt.Fprintf(w, "download: s3://%s/%s to %s\n", r.Bucket, r.Key, r.File)
-		if cs := r.ClientSide; cs != nil && cs.Decrypted {
+		if cs := r.ClientSide; cs != nil && cs.Unauthenticated {
+			fmt.Fprintf(w, "  %s, %s decrypted locally with AES-CTR: NOT authenticated (--allow-unauthenticated-range)\n", cs.Summary(), cs.Range)
+		} else if cs != nil && cs.Decrypted {
 			fmt.Fprintf(w, "  %s, decrypted locally; the tag verified before the file was written\n", cs.Summary())
 		} else if cs != nil {
 			fmt.Fprintf(w, "  %s: kept as stored, %s of ciphertext (--no-decrypt)\n", cs.Label(), humanSize(r.Size))

@@ -169,3 +169,41 @@ func TestClientSideVerbErrors(t *testing.T) {
 		t.Fatalf("failed downloads left %v", entries)
 	}
 }
+
+// TestClientSideRangeVerb: get --range of a client-side object is refused
+// without --allow-unauthenticated-range (saying why), and with it writes
+// exactly that slice, to a file or standard output, and says the bytes are
+// not authenticated.
+func TestClientSideRangeVerb(t *testing.T) {
+	dir := cseSandbox(t)
+	src, data := objectsFile(t, 70000)
+	if r := sandboxtest.CLI(t, "--data", dir, "put", src, "s3://files/c", "--client-side", "--kms-key", "alias/cse"); r.Code != 0 {
+		t.Fatalf("put: %s", r.Stderr)
+	}
+	out := filepath.Join(t.TempDir(), "o")
+	r := sandboxtest.CLI(t, "--data", dir, "get", "s3://files/c", out, "--range", "bytes=100-199")
+	if r.Code != 1 || !strings.Contains(r.Stderr, "--allow-unauthenticated-range") || !strings.Contains(r.Stderr, "cannot be authenticated") {
+		t.Fatalf("without the opt-in: code %d\n%s", r.Code, r.Stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("a refused range wrote the file")
+	}
+	r = sandboxtest.CLI(t, "--data", dir, "--show-aws", "get", "s3://files/c", out, "--range", "bytes=100-199", "--allow-unauthenticated-range")
+	if got, _ := os.ReadFile(out); r.Code != 0 || !bytes.Equal(got, data[100:200]) || !strings.Contains(r.Stdout, "bytes=100-199 decrypted locally with AES-CTR: NOT authenticated") ||
+		!strings.Contains(r.Stdout+r.Stderr, "--range bytes=96-199") {
+		t.Fatalf("with the opt-in: code %d, %d bytes\n%s%s", r.Code, len(got), r.Stdout, r.Stderr)
+	}
+	// Standard output gets the slice and nothing else.
+	f, err := os.Create(filepath.Join(t.TempDir(), "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = f
+	r = sandboxtest.CLI(t, "--data", dir, "get", "s3://files/c", "-", "--range", "bytes=-17", "--allow-unauthenticated-range")
+	os.Stdout = stdout
+	f.Close()
+	if got, _ := os.ReadFile(f.Name()); r.Code != 0 || !bytes.Equal(got, data[len(data)-17:]) {
+		t.Fatalf("get - --range: code %d, %d bytes\n%s", r.Code, len(got), r.Stderr)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -104,7 +105,7 @@ func (g *Get) runClientSide(ctx context.Context, env *Env, r *Reporter, head *s3
 	r.Step(Step{Actor: You, Op: OpLocalWipe, Title: "plaintext key wiped", Observed: true, Detail: "you wiped the plaintext data key from memory"})
 	res := GetResult{Bucket: g.Bucket, Key: g.Key, File: g.File, VersionID: aws.ToString(out.VersionId), Size: n, Encryption: enc,
 		Duration: time.Since(start), KMSCalls: -1,
-		ClientSide: &ClientSideResult{Format: e.Format, KMSKeyARN: arn, Context: e.MatDesc, CiphertextSize: ctLen, Decrypted: true}}
+		ClientSide: &ClientSideResult{Format: e.Format, KMSKeyARN: arn, Context: e.MatDesc, CiphertextSize: ctLen, Decrypted: true, WrapAlg: e.WrapAlg}}
 	if r.Observing() {
 		r.syncTrace(ctx)
 		res.KMSCalls = s3KMS
@@ -133,9 +134,17 @@ func (g *Get) envelope(obj string, meta map[string]string) (s3c.Envelope, error)
 		}
 		return e, &Error{Op: g.Describe(), What: obj + " has S3 Encryption Client metadata s3crypt cannot decrypt", Why: why, Fix: noDecrypt, Err: err}
 	}
-	if e.WrapAlg != s3c.WrapAlgKMSContext {
-		return e, &Error{Op: g.Describe(), What: obj + "'s data key is wrapped with " + e.WrapAlg + ", not a KMS key",
-			Why: "s3crypt unwraps data keys with KMS (kms+context) only; raw AES and RSA keyrings keep their key outside KMS", Fix: noDecrypt}
+	switch {
+	case e.WrapAlg == s3c.WrapAlgAESGCM && g.AESWrappingKey == nil:
+		return e, &Error{Op: g.Describe(), What: obj + "'s data key is wrapped with a raw AES key (AES/GCM), not a KMS key",
+			Why: "a raw keyring keeps its wrapping key outside KMS: only the holder of that AES-256 key can unwrap the data key",
+			Fix: "Pass the wrapping key: --wrapping-key FILE; or " + strings.ToLower(noDecrypt[:1]) + noDecrypt[1:]}
+	case e.WrapAlg == s3c.WrapAlgRSAOAEP && g.RSAPrivateKey == nil:
+		return e, &Error{Op: g.Describe(), What: obj + "'s data key is wrapped with a raw RSA key (RSA-OAEP-SHA1), not a KMS key",
+			Why: "a raw keyring keeps its wrapping key outside KMS: only the holder of the RSA private key can unwrap the data key",
+			Fix: "Pass the private key: --rsa-key FILE.pem; or " + strings.ToLower(noDecrypt[:1]) + noDecrypt[1:]}
+	case e.WrapAlg != s3c.WrapAlgKMSContext:
+		return e, nil // a raw keyring: its binding to the content algorithm is checked when it unwraps
 	}
 	if err := s3c.CheckContext(e.MatDesc, g.Context, e.Format); err != nil {
 		if errors.Is(err, s3c.ErrCEKAlgMismatch) {
@@ -285,6 +294,9 @@ const cseTagSize = 16
 // unwrap asks KMS to decrypt the envelope's data key, under the stored
 // context (and --kms-key when given).
 func (g *Get) unwrap(ctx context.Context, env *Env, r *Reporter, e s3c.Envelope) (*s3c.Key, string, error) {
+	if e.WrapAlg == s3c.WrapAlgAESGCM || e.WrapAlg == s3c.WrapAlgRSAOAEP {
+		return g.unwrapRaw(r, e)
+	}
 	kmsRequest(r, "Decrypt", fmt.Sprintf("you send KMS the %d-byte encrypted data key with the context stored in the envelope", len(e.WrappedKey)))
 	kin := &kms.DecryptInput{CiphertextBlob: e.WrappedKey, EncryptionContext: e.MatDesc}
 	if g.KMSKey != "" {
@@ -299,4 +311,24 @@ func (g *Get) unwrap(ctx context.Context, env *Env, r *Reporter, e s3c.Envelope)
 	arn := aws.ToString(kout.KeyId)
 	kmsResponse(r, "plaintext data key", fmt.Sprintf("KMS unwrapped the data key (%d bytes, kept in memory) under %s", key.Len(), arn), arn)
 	return key, arn, nil
+}
+
+// unwrapRaw opens a data key a raw keyring wrapped, locally.
+func (g *Get) unwrapRaw(r *Reporter, e s3c.Envelope) (*s3c.Key, string, error) {
+	var key *s3c.Key
+	var err error
+	what := "your AES-256 wrapping key (AES/GCM)"
+	if e.WrapAlg == s3c.WrapAlgAESGCM {
+		key, err = s3c.UnwrapAESGCM(g.AESWrappingKey, e.WrappedKey, e.Format)
+	} else {
+		what = "your RSA private key (RSA-OAEP-SHA1)"
+		key, err = s3c.UnwrapRSAOAEP(g.RSAPrivateKey, e.WrappedKey, e.Format)
+	}
+	if err != nil {
+		return nil, "", &Error{Op: g.Describe(), Err: err, What: fmt.Sprintf("s3://%s/%s's data key could not be unwrapped with %s", g.Bucket, g.Key, what),
+			Why: err.Error(), Fix: "Use the key the object was written with (s3crypt head shows its material description); nothing was written"}
+	}
+	r.Step(Step{Actor: You, Op: OpLocalDecrypt, Title: "data key unwrapped", Bytes: int64(key.Len()), Observed: true,
+		Detail: fmt.Sprintf("you unwrapped the %d-byte data key from the envelope with %s; no KMS request", len(e.WrappedKey), what)})
+	return key, "", nil
 }

@@ -139,7 +139,7 @@ func (g *Get) runClientSideRange(ctx context.Context, env *Env, r *Reporter, hea
 	r.Step(Step{Actor: You, Op: OpLocalWipe, Title: "plaintext key wiped", Observed: true, Detail: "you wiped the plaintext data key from memory"})
 	res := GetResult{Bucket: g.Bucket, Key: g.Key, File: g.File, VersionID: aws.ToString(out.VersionId), Size: n, Encryption: enc,
 		Duration: time.Since(start), KMSCalls: -1,
-		ClientSide: &ClientSideResult{Format: e.Format, KMSKeyARN: arn, Context: e.MatDesc, CiphertextSize: ptLen + cseTagSize, Decrypted: true,
+		ClientSide: &ClientSideResult{Format: e.Format, KMSKeyARN: arn, Context: e.MatDesc, CiphertextSize: ptLen + cseTagSize, Decrypted: true, WrapAlg: e.WrapAlg,
 			Range: fmt.Sprintf("bytes=%d-%d", first, last), Unauthenticated: true}}
 	if r.Observing() {
 		r.syncTrace(ctx)

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"crypto/rsa"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"golang.org/x/sync/errgroup"
+
+	s3c "github.com/s3crypt/s3crypt/crypto"
 )
 
 // Get downloads an object to a local file ("-" for standard output).
@@ -36,6 +39,10 @@ type Get struct {
 	// is refused unless AllowUnauthenticatedRange is set.
 	Range                     string
 	AllowUnauthenticatedRange bool
+	// AESWrappingKey / RSAPrivateKey unwrap data keys that a raw keyring
+	// wrapped (x-amz-w AES/GCM / RSA-OAEP-SHA1) instead of KMS.
+	AESWrappingKey *s3c.Key
+	RSAPrivateKey  *rsa.PrivateKey
 
 	wireRange string // the ciphertext range a client-side ranged read asked S3 for
 }

@@ -348,6 +348,7 @@ type clientSideJSON struct {
 	Decrypted         bool              `json:"Decrypted"`
 	Range             string            `json:"Range,omitempty"`
 	Unauthenticated   bool              `json:"Unauthenticated,omitempty"`
+	WrapAlgorithm     string            `json:"WrapAlgorithm,omitempty"`
 }
 
 func clientSideOf(c *actions.ClientSideResult) *clientSideJSON {
@@ -355,7 +356,7 @@ func clientSideOf(c *actions.ClientSideResult) *clientSideJSON {
 		return nil
 	}
 	return &clientSideJSON{Format: c.Format, KMSKeyArn: c.KMSKeyARN, EncryptionContext: c.Context,
-		CiphertextSize: c.CiphertextSize, Decrypted: c.Decrypted, Range: c.Range, Unauthenticated: c.Unauthenticated}
+		CiphertextSize: c.CiphertextSize, Decrypted: c.Decrypted, Range: c.Range, Unauthenticated: c.Unauthenticated, WrapAlgorithm: c.WrapAlg}
 }
 
 // putJSON is put's output: PutObject's response (ETag, VersionId, Size,

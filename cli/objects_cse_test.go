@@ -3,9 +3,13 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	crand "crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,5 +209,58 @@ func TestClientSideRangeVerb(t *testing.T) {
 	f.Close()
 	if got, _ := os.ReadFile(f.Name()); r.Code != 0 || !bytes.Equal(got, data[len(data)-17:]) {
 		t.Fatalf("get - --range: code %d, %d bytes\n%s", r.Code, len(got), r.Stderr)
+	}
+}
+
+// TestClientSideRawKeyringVerbs: put --client-side --wrapping-key FILE and
+// --rsa-key FILE.pem, get with the same files, no --kms-key anywhere; get
+// without the key says which flag it needs; a public-only PEM cannot get.
+func TestClientSideRawKeyringVerbs(t *testing.T) {
+	dir := cseSandbox(t)
+	src, data := objectsFile(t, 70000)
+	keys := t.TempDir()
+	aesFile := filepath.Join(keys, "wrap.key")
+	raw := make([]byte, 32)
+	_, _ = crand.Read(raw)
+	if err := os.WriteFile(aesFile, []byte(hex.EncodeToString(raw)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	priv, err := rsa.GenerateKey(crand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	privFile, pubFile := filepath.Join(keys, "rsa.pem"), filepath.Join(keys, "rsa.pub.pem")
+	pkix, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	_ = os.WriteFile(privFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(priv)}), 0o600)
+	_ = os.WriteFile(pubFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pkix}), 0o600)
+	for _, c := range []struct{ name, putFlag, putFile, getFile, need string }{
+		{"aes", "--wrapping-key", aesFile, aesFile, "--wrapping-key FILE"},
+		{"rsa", "--rsa-key", pubFile, privFile, "--rsa-key FILE.pem"},
+	} {
+		r := sandboxtest.CLI(t, "--data", dir, "put", src, "s3://files/"+c.name, "--client-side", c.putFlag, c.putFile, "--context", "owner=me")
+		if r.Code != 0 || !strings.Contains(r.Stdout, "data key wrapped with your") {
+			t.Fatalf("put %s: code %d\n%s%s", c.name, r.Code, r.Stdout, r.Stderr)
+		}
+		out := filepath.Join(t.TempDir(), "o")
+		r = sandboxtest.CLI(t, "--data", dir, "get", "s3://files/"+c.name, out)
+		if r.Code != 1 || !strings.Contains(r.Stderr, c.need) {
+			t.Fatalf("get %s without its key: code %d\n%s", c.name, r.Code, r.Stderr)
+		}
+		r = sandboxtest.CLI(t, "--data", dir, "get", "s3://files/"+c.name, out, c.putFlag, c.getFile)
+		if got, _ := os.ReadFile(out); r.Code != 0 || !bytes.Equal(got, data) {
+			t.Fatalf("get %s: code %d\n%s%s", c.name, r.Code, r.Stdout, r.Stderr)
+		}
+		r = sandboxtest.CLI(t, "--data", dir, "head", "s3://files/"+c.name)
+		if r.Code != 0 || !strings.Contains(r.Stdout, "owner") {
+			t.Fatalf("head %s:\n%s", c.name, r.Stdout)
+		}
+	}
+	r := sandboxtest.CLI(t, "--data", dir, "get", "s3://files/rsa", filepath.Join(t.TempDir(), "o"), "--rsa-key", pubFile)
+	if r.Code != 2 || !strings.Contains(r.Stderr, "needs the private key") {
+		t.Fatalf("get with a public key: code %d\n%s", r.Code, r.Stderr)
+	}
+	r = sandboxtest.CLI(t, "--data", dir, "put", src, "s3://files/x", "--client-side", "--kms-key", "alias/cse", "--wrapping-key", aesFile)
+	if r.Code != 2 || !strings.Contains(r.Stderr, "give one way to wrap the data key") {
+		t.Fatalf("two keyrings: code %d\n%s", r.Code, r.Stderr)
 	}
 }

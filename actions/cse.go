@@ -33,6 +33,9 @@ type ClientSide struct {
 	// is then made with crypto/rand and no KMS request is made.
 	AESWrappingKey *s3c.Key
 	RSAPublicKey   *rsa.PublicKey
+	// InstructionFile stores the envelope (V3: its wrapped key part) in a
+	// separate object KEY.instruction instead of the object's metadata.
+	InstructionFile bool
 }
 
 // rawWrapAlg is the raw keyring's wrapping algorithm, or "" for KMS.
@@ -226,6 +229,10 @@ func (g *Get) cseCommands(env *Env, e s3c.Envelope) []Command {
 	}
 	cmds, main := sseCSequence(env, g.SSEC, get, out+".s3ec")
 	cmds[main].Note = "the aws CLI cannot decrypt client-side: this saves the ciphertext as stored, with its envelope in Metadata"
+	if g.instrMeta != nil {
+		cmds[main].Note = "the aws CLI cannot decrypt client-side: this saves the ciphertext as stored; its envelope is in " + g.Key + s3c.InstructionSuffix
+		return cmds
+	}
 	if e.WrapAlg != s3c.WrapAlgKMSContext {
 		cmds[main].Note += "; its data key is wrapped with your own " + e.WrapAlg + " key, which never reaches AWS, so no aws command can unwrap it"
 		return cmds

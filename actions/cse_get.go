@@ -27,12 +27,17 @@ func (g *Get) probe(ctx context.Context, env *Env, r *Reporter) (*s3.HeadObjectO
 	if err != nil {
 		return nil, nil, refineHeadError(ctx, env, g.Describe(), g.Bucket, err)
 	}
-	f := clientSideFormat(head.Metadata)
+	if s3c.NeedsInstruction(head.Metadata) || g.InstructionFile && clientSideFormat(head.Metadata) == 0 {
+		if err := g.loadInstruction(ctx, env, r, head.Metadata); err != nil {
+			return nil, nil, err
+		}
+	}
+	f := clientSideFormat(g.metadata(head.Metadata))
 	if f == 0 {
 		return head, nil, nil
 	}
 	cse := &ClientSideResult{Format: f, CiphertextSize: aws.ToInt64(head.ContentLength)}
-	if e, err := s3c.ParseEnvelope(head.Metadata); err == nil {
+	if e, err := s3c.ParseEnvelope(g.metadata(head.Metadata)); err == nil {
 		cse.Context = e.MatDesc
 	}
 	return head, cse, nil
@@ -126,11 +131,11 @@ func (g *Get) fail(ctx context.Context, err error) error {
 // (anti-downgrade, and --context when given).
 func (g *Get) envelope(obj string, meta map[string]string) (s3c.Envelope, error) {
 	noDecrypt := "Download the ciphertext as stored with --no-decrypt"
-	e, err := s3c.ParseEnvelope(meta)
+	e, err := s3c.ParseEnvelope(g.metadata(meta))
 	if err != nil {
 		why := err.Error()
 		if errors.Is(err, s3c.ErrNoEnvelope) {
-			why = "part of its envelope is missing: it may be in an instruction file (" + g.Key + ".instruction), which s3crypt does not read"
+			why = "part of its envelope is missing: it may be in an instruction file (" + g.Key + ".instruction); add --instruction-file to read it"
 		}
 		return e, &Error{Op: g.Describe(), What: obj + " has S3 Encryption Client metadata s3crypt cannot decrypt", Why: why, Fix: noDecrypt, Err: err}
 	}
@@ -331,4 +336,46 @@ func (g *Get) unwrapRaw(r *Reporter, e s3c.Envelope) (*s3c.Key, string, error) {
 	r.Step(Step{Actor: You, Op: OpLocalDecrypt, Title: "data key unwrapped", Bytes: int64(key.Len()), Observed: true,
 		Detail: fmt.Sprintf("you unwrapped the %d-byte data key from the envelope with %s; no KMS request", len(e.WrappedKey), what)})
 	return key, "", nil
+}
+
+// metadata is the object's metadata with its instruction file's keys, when
+// one was read.
+func (g *Get) metadata(meta map[string]string) map[string]string {
+	if g.instrMeta != nil {
+		return g.instrMeta
+	}
+	return meta
+}
+
+// loadInstruction reads KEY.instruction and merges it into the object's
+// metadata (g.instrMeta).
+func (g *Get) loadInstruction(ctx context.Context, env *Env, r *Reporter, meta map[string]string) error {
+	key := g.Key + s3c.InstructionSuffix
+	obj := fmt.Sprintf("s3://%s/%s", g.Bucket, g.Key)
+	out, err := env.Backend.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: &g.Bucket, Key: &key}, withJob(r))
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		e := Diagnose(g.Describe(), err, g.hint())
+		var ae *Error
+		if errors.As(e, &ae) {
+			ae.What = obj + "'s envelope should be in its instruction file " + key + ", which could not be read: " + ae.What
+		}
+		return e
+	}
+	defer out.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(out.Body, 1<<20))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", key, err)
+	}
+	merged, err := s3c.MergeInstruction(meta, body)
+	if err != nil {
+		return &Error{Op: g.Describe(), What: obj + "'s instruction file " + key + " does not hold a usable envelope", Why: err.Error(), Err: err,
+			Fix: "Download the ciphertext as stored with --no-decrypt, and the instruction file itself, to examine them"}
+	}
+	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "instruction file", Bytes: int64(len(body)), Observed: true,
+		Detail: fmt.Sprintf("the envelope's wrapped key and its description come from %s (%d bytes of JSON), not the object's metadata", key, len(body))})
+	g.instrMeta = merged
+	return nil
 }

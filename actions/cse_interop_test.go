@@ -323,3 +323,87 @@ func TestInteropTampering(t *testing.T) {
 	}
 	t.Logf("%d altered objects refused", cases)
 }
+
+// TestInteropInstructionFile writes V2 and V3 objects with their envelope
+// in an instruction file (KEY.instruction) and reads them with s3crypt and
+// with official v3.2.0 and v4.0.0 (which read instruction files but cannot
+// write them). The official clients load the instruction file through the
+// default AWS configuration, so the test points the environment at the
+// sandbox.
+func TestInteropInstructionFile(t *testing.T) {
+	env := xferEnv(t)
+	xferBucket(t, env.Backend, "instr", false)
+	kmsKey := cseKey(t, env)
+	ctx := context.Background()
+	b := env.Backend
+	creds, err := b.Config.Credentials.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Endpoint == "" {
+		t.Fatal("the sandbox backend has no endpoint")
+	}
+	t.Setenv("AWS_ENDPOINT_URL", b.Endpoint)
+	t.Setenv("AWS_CA_BUNDLE", b.CAFile)
+	t.Setenv("AWS_ACCESS_KEY_ID", creds.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", creds.SecretAccessKey)
+	t.Setenv("AWS_SESSION_TOKEN", creds.SessionToken)
+	t.Setenv("AWS_REGION", b.Region)
+	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	readers := []officialClient{
+		officialV3(t, env, kmsKey),
+		officialV4(t, env, kmsKey, policyPtr(commitv4.REQUIRE_ENCRYPT_ALLOW_DECRYPT)),
+		officialV4(t, env, kmsKey, nil),
+	}
+	for _, format := range []int{s3c.FormatV2, s3c.FormatV3} {
+		for _, size := range []int{0, 17, 11 << 20} {
+			src, data := xferFile(t, size)
+			key := fmt.Sprintf("v%d-%d", format, size)
+			if _, err, _ := collect(t, env, &actions.Put{File: src, Bucket: "instr", Key: key,
+				ClientSide: &actions.ClientSide{KMSKey: kmsKey, Format: format, InstructionFile: true}}); err != nil {
+				t.Fatalf("put %s: %v", key, err)
+			}
+			_, meta := rawObject(t, env, "instr", key)
+			if _, ok := meta["x-amz-3"]; ok || meta["x-amz-key-v2"] != "" {
+				t.Fatalf("%s: the wrapped key is in the object's metadata: %v", key, meta)
+			}
+			body, imeta := rawObject(t, env, "instr", key+".instruction")
+			if _, ok := imeta["x-amz-crypto-instr-file"]; !ok || !bytes.Contains(body, []byte(`"x-amz-`)) {
+				t.Fatalf("%s.instruction: %s %v", key, body, imeta)
+			}
+			for _, rd := range readers {
+				got, err := rd.get(ctx, &s3.GetObjectInput{Bucket: aws.String("instr"), Key: &key})
+				refuses := format == s3c.FormatV2 && strings.Contains(rd.name, "REQUIRE_ENCRYPT_REQUIRE_DECRYPT")
+				switch {
+				case refuses && err == nil:
+					t.Fatalf("%s read the V2 object %s", rd.name, key)
+				case refuses:
+				case err != nil:
+					t.Fatalf("%s cannot read %s: %v", rd.name, key, err)
+				case !bytes.Equal(got, data):
+					t.Fatalf("%s read %s wrong", rd.name, key)
+				}
+			}
+			dst := filepath.Join(t.TempDir(), "out")
+			g := &actions.Get{Bucket: "instr", Key: key, File: dst, InstructionFile: format == s3c.FormatV2}
+			if _, err, _ := collect(t, env, g); err != nil {
+				t.Fatalf("s3crypt get %s: %v", key, err)
+			}
+			if got, _ := os.ReadFile(dst); !bytes.Equal(got, data) {
+				t.Fatalf("s3crypt read %s wrong", key)
+			}
+		}
+	}
+	// A V2 instruction-file object without --instruction-file looks plain:
+	// s3crypt keeps the ciphertext, as any S3 client would.
+	// A V3 one is recognised from x-amz-c/x-amz-i alone; with its
+	// instruction file gone, the error says where the envelope should be.
+	if _, err := b.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("instr"), Key: aws.String("v3-17.instruction")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err, _ = collect(t, env, &actions.Get{Bucket: "instr", Key: "v3-17", File: filepath.Join(t.TempDir(), "x")})
+	if err == nil || !strings.Contains(err.Error(), "v3-17.instruction") {
+		t.Fatalf("missing instruction file: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"golang.org/x/sync/errgroup"
 
@@ -64,6 +66,12 @@ func (p *Put) runClientSide(ctx context.Context, env *Env, r *Reporter, f *os.Fi
 	r.Step(Step{Actor: You, Op: OpLocalWipe, Title: "plaintext key wiped", Observed: true,
 		Detail: "you wiped the plaintext data key; only the running cipher's AES key schedule remains until the last byte, and only the encrypted key is stored"})
 	meta := e.Metadata()
+	var instruction []byte
+	if p.ClientSide.InstructionFile {
+		if meta, instruction, err = e.SplitInstruction(); err != nil {
+			return nil, &Error{Op: p.Describe(), What: "cannot prepare the instruction file", Why: err.Error(), Err: err}
+		}
+	}
 	for _, c := range p.cseCommands(env, multipart) {
 		r.Command(c)
 	}
@@ -85,6 +93,11 @@ func (p *Put) runClientSide(ctx context.Context, env *Env, r *Reporter, f *os.Fi
 			return nil, ctx.Err()
 		}
 		return nil, Diagnose(p.Describe(), err, p.hint())
+	}
+	if instruction != nil {
+		if err := p.putInstruction(ctx, env, r, instruction); err != nil {
+			return nil, err
+		}
 	}
 	res.Bucket, res.Key, res.Size, res.Duration, res.KMSCalls = p.Bucket, p.Key, size, time.Since(start), -1
 	res.ClientSide = &ClientSideResult{Format: format, KMSKeyARN: arn, Context: kctx, CiphertextSize: ctLen, WrapAlg: e.WrapAlg}
@@ -229,4 +242,28 @@ func (p *Put) dataKey(ctx context.Context, env *Env, r *Reporter, kctx map[strin
 			"KMS returned the data key twice: in plaintext (%d bytes, kept in memory) and encrypted under the KMS key (%d bytes, to store)",
 			key.Len(), len(out.CiphertextBlob))})
 	return key, out.CiphertextBlob, arn, nil
+}
+
+// putInstruction stores the envelope's instruction file beside the object
+// (KEY.instruction, marked x-amz-crypto-instr-file). If S3 refuses it, the
+// object, unreadable without it, is deleted again.
+func (p *Put) putInstruction(ctx context.Context, env *Env, r *Reporter, body []byte) error {
+	key := p.Key + s3c.InstructionSuffix
+	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "PutObject " + key, Bytes: int64(len(body)), Observed: true,
+		Detail: fmt.Sprintf("you store the envelope's wrapped key and its description in the instruction file %s (%d bytes of JSON), as you asked", key, len(body))})
+	_, err := env.Backend.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: &p.Bucket, Key: &key, Body: bytes.NewReader(body),
+		ContentLength: aws.Int64(int64(len(body))), Metadata: map[string]string{s3c.InstructionFileMetadata: ""}}, withJob(r))
+	if err == nil {
+		return nil
+	}
+	_, _ = env.Backend.S3.DeleteObject(context.WithoutCancel(ctx), &s3.DeleteObjectInput{Bucket: &p.Bucket, Key: &p.Key}, withJob(r))
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	e := Diagnose(p.Describe(), err, p.hint())
+	var ae *Error
+	if errors.As(e, &ae) {
+		ae.What = "the instruction file " + key + " could not be stored, so the object was deleted again: " + ae.What
+	}
+	return e
 }

@@ -43,6 +43,11 @@ type Get struct {
 	// wrapped (x-amz-w AES/GCM / RSA-OAEP-SHA1) instead of KMS.
 	AESWrappingKey *s3c.Key
 	RSAPrivateKey  *rsa.PrivateKey
+	// InstructionFile looks for the envelope in KEY.instruction when the
+	// object's metadata has none (a V3 object whose metadata has only
+	// x-amz-c/d/i is looked up without being asked).
+	InstructionFile bool
+	instrMeta       map[string]string // the object's metadata merged with its instruction file
 
 	wireRange string // the ciphertext range a client-side ranged read asked S3 for
 }

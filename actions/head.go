@@ -173,6 +173,9 @@ func headResult(h *Head, out *s3.HeadObjectOutput) HeadResult {
 		cs := &ClientSideInfo{Format: k.Format, Description: k.Description(), Legacy: k.Legacy}
 		if env, err := s3c.ParseEnvelope(out.Metadata); err != nil {
 			cs.Error = err.Error()
+			if s3c.NeedsInstruction(out.Metadata) {
+				cs.Error = "the wrapped data key and its description are in the object's instruction file (" + h.Key + s3c.InstructionSuffix + "); s3crypt get reads it"
+			}
 		} else {
 			cs.WrapAlg, cs.CEKAlg, cs.WrappedKey, cs.Context = env.WrapAlg, env.CEKAlg, len(env.WrappedKey), env.MatDesc
 		}

@@ -104,6 +104,8 @@ type PutCmd struct {
 	ContentType string            `name:"content-type" help:"Content-Type to store."`
 	ClientSide  bool              `name:"client-side" help:"Encrypt on your side before upload, as the S3 Encryption Client does: a KMS data key, AES-256-GCM locally, the envelope in x-amz-meta-*. S3 then adds its own encryption (--sse, or the bucket default)."`
 	CSEFormat   string            `name:"cse-format" help:"Client-side format: v3 (key commitment, S3 Encryption Client Go v4's default) or v2 (Go v3's). Default v3." enum:",v3,v2" default:""`
+	// InstructionFile is the S3 Encryption Client's opt-in instruction file.
+	InstructionFile bool `name:"instruction-file" help:"Client-side: store the envelope (V3: its wrapped key, algorithm and description) in a separate object KEY.instruction instead of the object's metadata, as S3 Encryption Clients can."`
 	rawKeyFlags
 	sseCFlags
 }
@@ -271,6 +273,8 @@ func (c *PutCmd) clientSide(p *actions.Put) error {
 			return usage("--cse-format needs --client-side")
 		case c.rawKeyFlags.given():
 			return usage("--wrapping-key and --rsa-key are client-side keyrings: add --client-side")
+		case c.InstructionFile:
+			return usage("--instruction-file needs --client-side")
 		}
 		return nil
 	}
@@ -281,7 +285,7 @@ func (c *PutCmd) clientSide(p *actions.Put) error {
 	case c.KMSKey != "" && c.rawKeyFlags.given():
 		return usage("give one way to wrap the data key: --kms-key, --wrapping-key or --rsa-key")
 	}
-	p.ClientSide = &actions.ClientSide{KMSKey: c.KMSKey, Context: c.Context, Format: s3c.FormatV3}
+	p.ClientSide = &actions.ClientSide{KMSKey: c.KMSKey, Context: c.Context, Format: s3c.FormatV3, InstructionFile: c.InstructionFile}
 	if c.CSEFormat == "v2" {
 		p.ClientSide.Format = s3c.FormatV2
 	}
@@ -298,7 +302,8 @@ type GetCmd struct {
 	Context   map[string]string `name:"context" type:"context" help:"Client-side encrypted objects: the encryption context the object must carry, checked before KMS is asked: K=V, K=V,K2=V2 or {\"K\":\"V\"} (repeatable)." placeholder:"K=V"`
 	KMSKey    string            `name:"kms-key" help:"Client-side encrypted objects: the KMS key the data key must be wrapped under (default: the key the wrapped data key names)." placeholder:"KEY"`
 	rawKeyFlags
-	Range string `name:"range" help:"Only these bytes, as aws s3api get-object --range: bytes=FIRST-LAST, bytes=FIRST- or bytes=-COUNT. Of a client-side object only with --allow-unauthenticated-range." placeholder:"bytes=A-B"`
+	InstructionFile bool   `name:"instruction-file" help:"Client-side objects: read the envelope from KEY.instruction when the object's metadata has none (a V3 object's instruction file is found without it)."`
+	Range           string `name:"range" help:"Only these bytes, as aws s3api get-object --range: bytes=FIRST-LAST, bytes=FIRST- or bytes=-COUNT. Of a client-side object only with --allow-unauthenticated-range." placeholder:"bytes=A-B"`
 	// AllowUnauthenticatedRange is the opt-in the S3 Encryption Client
 	// specification asks of ranged reads.
 	AllowUnauthenticatedRange bool `name:"allow-unauthenticated-range" help:"Client-side objects: accept a --range decrypted with AES-CTR, which nothing authenticates (the AES-GCM tag covers the whole object)."`
@@ -324,7 +329,7 @@ func (c *GetCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	a := &actions.Get{Bucket: bucket, Key: key, File: c.File, VersionID: c.VersionID, SSEC: ssec,
 		NoDecrypt: c.NoDecrypt, Context: c.Context, KMSKey: c.KMSKey, Range: c.Range, AllowUnauthenticatedRange: c.AllowUnauthenticatedRange,
-		AESWrappingKey: aesKey, RSAPrivateKey: priv}
+		AESWrappingKey: aesKey, RSAPrivateKey: priv, InstructionFile: c.InstructionFile}
 	return g.run(ctx, a, func(w io.Writer, res any) {
 		if c.File == "-" {
 			return

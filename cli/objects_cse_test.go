@@ -264,3 +264,34 @@ func TestClientSideRawKeyringVerbs(t *testing.T) {
 		t.Fatalf("two keyrings: code %d\n%s", r.Code, r.Stderr)
 	}
 }
+
+// TestClientSideInstructionFileVerbs: put --instruction-file writes
+// KEY.instruction; get reads a V3 one by itself and a V2 one with
+// --instruction-file; head says where a V3 object's wrapped key is.
+func TestClientSideInstructionFileVerbs(t *testing.T) {
+	dir := cseSandbox(t)
+	src, data := objectsFile(t, 5000)
+	for _, f := range []string{"v3", "v2"} {
+		r := sandboxtest.CLI(t, "--data", dir, "put", src, "s3://files/"+f, "--client-side", "--kms-key", "alias/cse", "--cse-format", f, "--instruction-file")
+		if r.Code != 0 {
+			t.Fatalf("put %s: %s", f, r.Stderr)
+		}
+		out := filepath.Join(t.TempDir(), "o")
+		args := []string{"--data", dir, "get", "s3://files/" + f, out}
+		if f == "v2" {
+			args = append(args, "--instruction-file")
+		}
+		r = sandboxtest.CLI(t, args...)
+		if got, _ := os.ReadFile(out); r.Code != 0 || !bytes.Equal(got, data) {
+			t.Fatalf("get %s: code %d\n%s%s", f, r.Code, r.Stdout, r.Stderr)
+		}
+	}
+	r := sandboxtest.CLI(t, "--data", dir, "head", "s3://files/v3")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "v3.instruction") {
+		t.Fatalf("head:\n%s%s", r.Stdout, r.Stderr)
+	}
+	r = sandboxtest.CLI(t, "--data", dir, "put", src, "s3://files/x", "--instruction-file")
+	if r.Code != 2 || !strings.Contains(r.Stderr, "--instruction-file needs --client-side") {
+		t.Fatalf("without --client-side: %d %s", r.Code, r.Stderr)
+	}
+}

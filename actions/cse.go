@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -24,8 +25,28 @@ type ClientSide struct {
 	// default when zero) or s3c.FormatV2 (what S3EC Go v3 writes).
 	Format int
 	// Context is the user part of the KMS encryption context; s3crypt adds
-	// aws:x-amz-cek-alg, as S3EC does.
+	// aws:x-amz-cek-alg, as S3EC does. With a raw keyring it is the
+	// material description stored beside the wrapped key.
 	Context map[string]string
+	// AESWrappingKey or RSAPublicKey, instead of KMSKey, wraps the data key
+	// locally (raw keyrings: x-amz-w AES/GCM or RSA-OAEP-SHA1); the data key
+	// is then made with crypto/rand and no KMS request is made.
+	AESWrappingKey *s3c.Key
+	RSAPublicKey   *rsa.PublicKey
+	// InstructionFile stores the envelope (V3: its wrapped key part) in a
+	// separate object KEY.instruction instead of the object's metadata.
+	InstructionFile bool
+}
+
+// rawWrapAlg is the raw keyring's wrapping algorithm, or "" for KMS.
+func (c *ClientSide) rawWrapAlg() string {
+	switch {
+	case c.AESWrappingKey != nil:
+		return s3c.WrapAlgAESGCM
+	case c.RSAPublicKey != nil:
+		return s3c.WrapAlgRSAOAEP
+	}
+	return ""
 }
 
 // ClientSideResult is what client-side encryption did for one object.
@@ -33,31 +54,47 @@ type ClientSideResult struct {
 	Format    int    `json:"format"`              // 2 or 3
 	KMSKeyARN string `json:"kmsKeyArn,omitempty"` // the key that wraps the data key
 	// Context is the full KMS encryption context stored in the envelope,
-	// aws:x-amz-cek-alg included.
+	// aws:x-amz-cek-alg included (a raw keyring's material description).
 	Context map[string]string `json:"encryptionContext"`
+	// WrapAlg is how the data key is wrapped: kms+context, AES/GCM or
+	// RSA-OAEP-SHA1.
+	WrapAlg string `json:"wrapAlgorithm,omitempty"`
 	// CiphertextSize is the object's size in S3: plaintext + 16-byte tag.
 	CiphertextSize int64 `json:"ciphertextSize"`
 	// Decrypted is true when a download was decrypted locally, false when
 	// the ciphertext was kept as stored (--no-decrypt).
 	Decrypted bool `json:"decrypted"`
+	// Range is the plaintext range a ranged download decrypted, and
+	// Unauthenticated says that nothing verified those bytes (AES-CTR).
+	Range           string `json:"range,omitempty"`
+	Unauthenticated bool   `json:"unauthenticated,omitempty"`
 }
 
-// Label names the client-side layer as listings do: "client-side v3".
+// Label names the client-side layer as listings do: "client-side S3EC V3"
+// (the object format, not the version of an S3 Encryption Client).
 func (c *ClientSideResult) Label() string { return clientSideLabel(c.Format) }
 
 // Summary says in a few words what the client side did.
 func (c *ClientSideResult) Summary() string {
 	s := c.Label()
-	if c.KMSKeyARN != "" {
+	switch {
+	case c.KMSKeyARN != "":
 		s += " under " + c.KMSKeyARN
+	case c.WrapAlg == s3c.WrapAlgAESGCM:
+		s += ", data key wrapped with your AES key (AES/GCM)"
+	case c.WrapAlg == s3c.WrapAlgRSAOAEP:
+		s += ", data key wrapped with your RSA key (RSA-OAEP-SHA1)"
 	}
 	return s
 }
 
-func clientSideLabel(format int) string { return fmt.Sprintf("client-side v%d", format) }
+func clientSideLabel(format int) string {
+	return "client-side " + s3c.FormatKind{Format: format}.Label()
+}
 
 // errNeedKMSKey is the refusal of a client-side upload without a key.
-const errNeedKMSKey = "client-side encryption needs --kms-key (a symmetric KMS key you can use; aws/s3 cannot be used by clients)"
+const errNeedKMSKey = "client-side encryption needs --kms-key (a symmetric KMS key you can use; aws/s3 cannot be used by clients), " +
+	"or a raw keyring: --wrapping-key FILE (AES-256) or --rsa-key FILE.pem"
 
 // format is the S3EC format to write.
 func (c *ClientSide) format() int {
@@ -69,6 +106,20 @@ func (c *ClientSide) format() int {
 
 // kmsContext validates the request and returns the full KMS context.
 func (c *ClientSide) kmsContext() (map[string]string, error) {
+	if raw := c.rawWrapAlg(); raw != "" {
+		switch {
+		case c.KMSKey != "" || c.AESWrappingKey != nil && c.RSAPublicKey != nil:
+			return nil, errors.New("give one way to wrap the data key: --kms-key, --wrapping-key or --rsa-key")
+		case c.format() != s3c.FormatV2 && c.format() != s3c.FormatV3:
+			return nil, fmt.Errorf("unknown client-side format %d: use v3 (key commitment) or v2", c.Format)
+		}
+		for _, k := range []string{s3c.ContextKeyCEKAlg, s3c.ContextKeyCMKID} {
+			if _, ok := c.Context[k]; ok {
+				return nil, fmt.Errorf("material description key %s is reserved for the S3 Encryption Client and cannot be set", k)
+			}
+		}
+		return nil, nil
+	}
 	switch {
 	case c.KMSKey == "":
 		return nil, errors.New(errNeedKMSKey)
@@ -149,9 +200,13 @@ func (p *Put) cseCommands(env *Env, multipart bool) []Command {
 	if multipart {
 		how = "a multipart upload"
 	}
+	key := "a KMS data key"
+	if raw := p.ClientSide.rawWrapAlg(); raw != "" {
+		key = "a data key wrapped with your own key (" + raw + ")"
+	}
 	cmds[main].Note = fmt.Sprintf("the aws CLI cannot encrypt client-side: s3crypt encrypted %s locally (S3 Encryption Client format V%d, AES-256-GCM%s) "+
-		"under a KMS data key and sent only the ciphertext in %s, with the envelope as x-amz-meta-* metadata; once it is done, this shows what S3 stored",
-		p.File, p.ClientSide.format(), map[bool]string{true: ", HKDF-SHA512 key commitment", false: ""}[p.ClientSide.format() == s3c.FormatV3], how)
+		"under %s and sent only the ciphertext in %s, with the envelope as x-amz-meta-* metadata; once it is done, this shows what S3 stored",
+		p.File, p.ClientSide.format(), map[bool]string{true: ", HKDF-SHA512 key commitment", false: ""}[p.ClientSide.format() == s3c.FormatV3], key, how)
 	return cmds
 }
 
@@ -168,8 +223,20 @@ func (g *Get) cseCommands(env *Env, e s3c.Envelope) []Command {
 	if g.VersionID != "" {
 		obj = append(obj, "--version-id", g.VersionID)
 	}
-	cmds, main := sseCSequence(env, g.SSEC, append([]string{"s3api", "get-object"}, obj...), out+".s3ec")
+	get := append([]string{"s3api", "get-object"}, obj...)
+	if g.wireRange != "" {
+		get = append(get, "--range", g.wireRange)
+	}
+	cmds, main := sseCSequence(env, g.SSEC, get, out+".s3ec")
 	cmds[main].Note = "the aws CLI cannot decrypt client-side: this saves the ciphertext as stored, with its envelope in Metadata"
+	if g.instrMeta != nil {
+		cmds[main].Note = "the aws CLI cannot decrypt client-side: this saves the ciphertext as stored; its envelope is in " + g.Key + s3c.InstructionSuffix
+		return cmds
+	}
+	if e.WrapAlg != s3c.WrapAlgKMSContext {
+		cmds[main].Note += "; its data key is wrapped with your own " + e.WrapAlg + " key, which never reaches AWS, so no aws command can unwrap it"
+		return cmds
+	}
 	meta := s3c.MetaV3Key
 	if e.Format == s3c.FormatV2 {
 		meta = s3c.MetaKeyV2

@@ -7,12 +7,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"golang.org/x/sync/errgroup"
 
 	s3c "github.com/s3crypt/s3crypt/crypto"
 )
@@ -25,12 +27,17 @@ func (g *Get) probe(ctx context.Context, env *Env, r *Reporter) (*s3.HeadObjectO
 	if err != nil {
 		return nil, nil, refineHeadError(ctx, env, g.Describe(), g.Bucket, err)
 	}
-	f := clientSideFormat(head.Metadata)
+	if s3c.NeedsInstruction(head.Metadata) || g.InstructionFile && clientSideFormat(head.Metadata) == 0 {
+		if err := g.loadInstruction(ctx, env, r, head.Metadata); err != nil {
+			return nil, nil, err
+		}
+	}
+	f := clientSideFormat(g.metadata(head.Metadata))
 	if f == 0 {
 		return head, nil, nil
 	}
 	cse := &ClientSideResult{Format: f, CiphertextSize: aws.ToInt64(head.ContentLength)}
-	if e, err := s3c.ParseEnvelope(head.Metadata); err == nil {
+	if e, err := s3c.ParseEnvelope(g.metadata(head.Metadata)); err == nil {
 		cse.Context = e.MatDesc
 	}
 	return head, cse, nil
@@ -43,6 +50,14 @@ func (g *Get) probe(ctx context.Context, env *Env, r *Reporter) (*s3.HeadObjectO
 func (g *Get) runClientSide(ctx context.Context, env *Env, r *Reporter, head *s3.HeadObjectOutput, start time.Time) (any, error) {
 	in := g.input()
 	in.IfMatch = head.ETag // the object the HEAD saw, not one written since
+	// A large object to a file comes in parallel ranges; the first range's
+	// response carries the envelope like a whole GET.
+	headLen := aws.ToInt64(head.ContentLength)
+	parallel := g.File != "-" && headLen >= threshold(env) && headLen > partSize(env)
+	if parallel {
+		in.Range = aws.String(fmt.Sprintf("bytes=0-%d", partSize(env)-1))
+		in.ChecksumMode = ""
+	}
 	out, err := env.Backend.S3.GetObject(ctx, in, withJob(r))
 	if err != nil {
 		return nil, g.fail(ctx, err)
@@ -54,6 +69,9 @@ func (g *Get) runClientSide(ctx context.Context, env *Env, r *Reporter, head *s3
 		return nil, err
 	}
 	ctLen := aws.ToInt64(out.ContentLength)
+	if parallel {
+		ctLen = headLen
+	}
 	enc := encryptionOfGet(out)
 	if !r.Observing() {
 		for _, s := range drawnSteps(modeOf(enc), false) {
@@ -67,22 +85,18 @@ func (g *Get) runClientSide(ctx context.Context, env *Env, r *Reporter, head *s3
 	for _, c := range g.cseCommands(env, e) {
 		r.Command(c)
 	}
-	kmsRequest(r, "Decrypt", fmt.Sprintf("you send KMS the %d-byte encrypted data key with the context stored in the envelope", len(e.WrappedKey)))
-	kin := &kms.DecryptInput{CiphertextBlob: e.WrappedKey, EncryptionContext: e.MatDesc}
-	if g.KMSKey != "" {
-		kin.KeyId = &g.KMSKey
-	}
-	kout, err := env.Backend.KMS.Decrypt(ctx, kin, withKMSJob(r))
+	key, arn, err := g.unwrap(ctx, env, r, e)
 	if err != nil {
-		return nil, failed(ctx, g.Describe(), err, keyOrDefault(g.KMSKey, "KEY"), cseKMSRefine(g.KMSKey))
+		return nil, err
 	}
-	key := s3c.NewKey(kout.Plaintext)
-	clear(kout.Plaintext)
 	defer key.Wipe()
-	arn := aws.ToString(kout.KeyId)
-	kmsResponse(r, "plaintext data key", fmt.Sprintf("KMS unwrapped the data key (%d bytes, kept in memory) under %s", key.Len(), arn), arn)
 	var done atomic.Int64
-	n, err := g.decrypt(&countingReader{r: out.Body, done: &done, total: ctLen, rep: r}, key, e)
+	var n int64
+	if parallel {
+		n, err = g.decryptRanges(ctx, env, r, out.Body, key, e, ctLen, aws.ToString(head.ETag))
+	} else {
+		n, err = g.decrypt(&countingReader{r: out.Body, done: &done, total: ctLen, rep: r}, key, e)
+	}
 	key.Wipe()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -96,7 +110,7 @@ func (g *Get) runClientSide(ctx context.Context, env *Env, r *Reporter, head *s3
 	r.Step(Step{Actor: You, Op: OpLocalWipe, Title: "plaintext key wiped", Observed: true, Detail: "you wiped the plaintext data key from memory"})
 	res := GetResult{Bucket: g.Bucket, Key: g.Key, File: g.File, VersionID: aws.ToString(out.VersionId), Size: n, Encryption: enc,
 		Duration: time.Since(start), KMSCalls: -1,
-		ClientSide: &ClientSideResult{Format: e.Format, KMSKeyARN: arn, Context: e.MatDesc, CiphertextSize: ctLen, Decrypted: true}}
+		ClientSide: &ClientSideResult{Format: e.Format, KMSKeyARN: arn, Context: e.MatDesc, CiphertextSize: ctLen, Decrypted: true, WrapAlg: e.WrapAlg}}
 	if r.Observing() {
 		r.syncTrace(ctx)
 		res.KMSCalls = s3KMS
@@ -117,49 +131,251 @@ func (g *Get) fail(ctx context.Context, err error) error {
 // (anti-downgrade, and --context when given).
 func (g *Get) envelope(obj string, meta map[string]string) (s3c.Envelope, error) {
 	noDecrypt := "Download the ciphertext as stored with --no-decrypt"
-	e, err := s3c.ParseEnvelope(meta)
+	e, err := s3c.ParseEnvelope(g.metadata(meta))
 	if err != nil {
 		why := err.Error()
 		if errors.Is(err, s3c.ErrNoEnvelope) {
-			why = "part of its envelope is missing: it may be in an instruction file (" + g.Key + ".instruction), which s3crypt does not read"
+			why = "part of its envelope is missing: it may be in an instruction file (" + g.Key + ".instruction); add --instruction-file to read it"
 		}
 		return e, &Error{Op: g.Describe(), What: obj + " has S3 Encryption Client metadata s3crypt cannot decrypt", Why: why, Fix: noDecrypt, Err: err}
 	}
-	if e.WrapAlg != s3c.WrapAlgKMSContext {
-		return e, &Error{Op: g.Describe(), What: obj + "'s data key is wrapped with " + e.WrapAlg + ", not a KMS key",
-			Why: "s3crypt unwraps data keys with KMS (kms+context) only; raw AES and RSA keyrings keep their key outside KMS", Fix: noDecrypt}
+	switch {
+	case e.WrapAlg == s3c.WrapAlgAESGCM && g.AESWrappingKey == nil:
+		return e, &Error{Op: g.Describe(), What: obj + "'s data key is wrapped with a raw AES key (AES/GCM), not a KMS key",
+			Why: "a raw keyring keeps its wrapping key outside KMS: only the holder of that AES-256 key can unwrap the data key",
+			Fix: "Pass the wrapping key: --wrapping-key FILE; or " + strings.ToLower(noDecrypt[:1]) + noDecrypt[1:]}
+	case e.WrapAlg == s3c.WrapAlgRSAOAEP && g.RSAPrivateKey == nil:
+		return e, &Error{Op: g.Describe(), What: obj + "'s data key is wrapped with a raw RSA key (RSA-OAEP-SHA1), not a KMS key",
+			Why: "a raw keyring keeps its wrapping key outside KMS: only the holder of the RSA private key can unwrap the data key",
+			Fix: "Pass the private key: --rsa-key FILE.pem; or " + strings.ToLower(noDecrypt[:1]) + noDecrypt[1:]}
+	case e.WrapAlg != s3c.WrapAlgKMSContext:
+		return e, nil // a raw keyring: its binding to the content algorithm is checked when it unwraps
 	}
 	if err := s3c.CheckContext(e.MatDesc, g.Context, e.Format); err != nil {
+		if errors.Is(err, s3c.ErrCEKAlgMismatch) {
+			return e, &Error{Op: g.Describe(), Err: err,
+				What: obj + "'s envelope contradicts itself: its stored encryption context does not name its content algorithm",
+				Why: err.Error() + ". S3 Encryption Clients bind the wrapped data key to the content algorithm " +
+					"(aws:x-amz-cek-alg) so an object cannot be downgraded; s3crypt did not ask KMS to unwrap it",
+				Fix: "Restore the object from a version you trust; " + noDecrypt}
+		}
 		return e, &Error{Op: g.Describe(), What: obj + " was written with another encryption context than --context gives", Why: err.Error(), Err: err,
 			Fix: "Pass the context the object was written with (--context K=V, repeatable; s3crypt head shows it), or leave --context out"}
 	}
 	return e, nil
 }
 
-// decrypt writes the plaintext to g.File only once it authenticates; for
-// standard output it decrypts into a private temporary file first, so no
-// unauthenticated byte is ever released.
+// decrypt writes the plaintext to g.File only once it authenticates (an
+// anonymous file linked into place, see s3c.DecryptToFile); for standard
+// output it decrypts into an anonymous file in TMPDIR first, so no
+// unauthenticated byte is ever released or left behind.
 func (g *Get) decrypt(body io.Reader, key *s3c.Key, e s3c.Envelope) (int64, error) {
 	if g.File != "-" {
 		return s3c.DecryptToFile(g.File, body, key, e)
 	}
-	dir, err := os.MkdirTemp("", "s3crypt-get-")
-	if err != nil {
-		return 0, fmt.Errorf("decrypt: %w", err)
+	return s3c.DecryptVerifiedTo(os.Stdout, "", body, key, e)
+}
+
+// decryptRanges downloads a large client-side object in parallel ranged
+// GETs (first is the body of the first range, already requested), each
+// written at its offset into an anonymous pending file beside g.File,
+// while this goroutine decrypts the file in place, in order, behind the
+// downloads. The file gets its name only once the tag verifies. Memory
+// stays at a few buffers; the ciphertext never has a name either.
+func (g *Get) decryptRanges(ctx context.Context, env *Env, r *Reporter, first io.Reader, key *s3c.Key, e s3c.Envelope, size int64, etag string) (int64, error) {
+	if size < cseTagSize {
+		return 0, fmt.Errorf("decrypt: %w", s3c.ErrTruncated)
 	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "plaintext")
-	n, err := s3c.DecryptToFile(path, body, key, e)
+	d, err := s3c.NewDecrypter(key, e)
 	if err != nil {
 		return 0, err
 	}
-	f, err := os.Open(path)
+	defer d.Wipe()
+	p, err := s3c.NewPendingFile(filepath.Dir(g.File), filepath.Base(g.File))
 	if err != nil {
-		return 0, fmt.Errorf("decrypt: %w", err)
+		return 0, fmt.Errorf("decrypt to %s: %w", g.File, err)
 	}
-	defer f.Close()
-	if _, err := io.CopyBuffer(os.Stdout, f, make([]byte, 1<<20)); err != nil {
-		return 0, fmt.Errorf("write standard output: %w", err)
+	defer p.Discard()
+	ps := partSize(env)
+	parts := int((size + ps - 1) / ps)
+	done := make([]chan struct{}, parts)
+	for i := range done {
+		done[i] = make(chan struct{})
 	}
-	return n, nil
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var progress atomic.Int64
+	fetch := func(i int, body io.Reader) error {
+		off, end := int64(i)*ps, min(int64(i+1)*ps, size)
+		n, err := io.CopyBuffer(io.NewOffsetWriter(p.File, off), &countingReader{r: body, done: &progress, total: size, rep: r},
+			make([]byte, 256<<10))
+		if err == nil && n != end-off {
+			err = fmt.Errorf("range %d-%d: got %d bytes", off, end-1, n)
+		}
+		if err == nil {
+			close(done[i])
+		}
+		return err
+	}
+	eg, gctx := errgroup.WithContext(ctx)
+	sem := make(chan struct{}, concurrency(env))
+	eg.Go(func() error { return fetch(0, first) })
+	eg.Go(func() error {
+		for i := 1; i < parts; i++ {
+			select {
+			case sem <- struct{}{}:
+			case <-gctx.Done():
+				return nil
+			}
+			eg.Go(func() error {
+				defer func() { <-sem }()
+				in := g.input()
+				in.ChecksumMode = ""
+				in.Range = aws.String(fmt.Sprintf("bytes=%d-%d", int64(i)*ps, min(int64(i+1)*ps, size)-1))
+				in.IfMatch = aws.String(etag)
+				out, err := env.Backend.S3.GetObject(gctx, in, withJob(r))
+				if err != nil {
+					return err
+				}
+				defer out.Body.Close()
+				return fetch(i, out.Body)
+			})
+		}
+		return nil
+	})
+	ptLen := size - cseTagSize
+	derr := func() error {
+		buf := make([]byte, 1<<20)
+		for i := range parts {
+			select {
+			case <-done[i]:
+			case <-gctx.Done():
+				return nil // the download's error says why
+			}
+			for off, end := int64(i)*ps, min(int64(i+1)*ps, ptLen); off < end; {
+				chunk := buf[:min(int64(len(buf)), end-off)]
+				if _, err := p.ReadAt(chunk, off); err != nil {
+					return fmt.Errorf("decrypt: %w", err)
+				}
+				if err := d.Open(chunk); err != nil {
+					return err
+				}
+				if _, err := p.WriteAt(chunk, off); err != nil {
+					return fmt.Errorf("decrypt: write plaintext: %w", err)
+				}
+				off += int64(len(chunk))
+			}
+		}
+		tag := make([]byte, cseTagSize)
+		if _, err := p.ReadAt(tag, ptLen); err != nil {
+			return fmt.Errorf("decrypt: %w", err)
+		}
+		return d.Verify(tag)
+	}()
+	if derr != nil {
+		cancel(derr)
+	}
+	err = eg.Wait()
+	switch {
+	case derr != nil:
+		return 0, derr
+	case ctx.Err() != nil:
+		return 0, context.Cause(ctx)
+	case err != nil:
+		return 0, err
+	}
+	if err := p.Truncate(ptLen); err != nil {
+		return 0, fmt.Errorf("decrypt to %s: %w", g.File, err)
+	}
+	if err := p.Commit(g.File); err != nil {
+		return 0, fmt.Errorf("decrypt to %s: %w", g.File, err)
+	}
+	return ptLen, nil
+}
+
+// cseTagSize is the GCM tag at the end of every S3EC body.
+const cseTagSize = 16
+
+// unwrap asks KMS to decrypt the envelope's data key, under the stored
+// context (and --kms-key when given).
+func (g *Get) unwrap(ctx context.Context, env *Env, r *Reporter, e s3c.Envelope) (*s3c.Key, string, error) {
+	if e.WrapAlg == s3c.WrapAlgAESGCM || e.WrapAlg == s3c.WrapAlgRSAOAEP {
+		return g.unwrapRaw(r, e)
+	}
+	kmsRequest(r, "Decrypt", fmt.Sprintf("you send KMS the %d-byte encrypted data key with the context stored in the envelope", len(e.WrappedKey)))
+	kin := &kms.DecryptInput{CiphertextBlob: e.WrappedKey, EncryptionContext: e.MatDesc}
+	if g.KMSKey != "" {
+		kin.KeyId = &g.KMSKey
+	}
+	kout, err := env.Backend.KMS.Decrypt(ctx, kin, withKMSJob(r))
+	if err != nil {
+		return nil, "", failed(ctx, g.Describe(), err, keyOrDefault(g.KMSKey, "KEY"), cseKMSRefine(g.KMSKey))
+	}
+	key := s3c.NewKey(kout.Plaintext)
+	clear(kout.Plaintext)
+	arn := aws.ToString(kout.KeyId)
+	kmsResponse(r, "plaintext data key", fmt.Sprintf("KMS unwrapped the data key (%d bytes, kept in memory) under %s", key.Len(), arn), arn)
+	return key, arn, nil
+}
+
+// unwrapRaw opens a data key a raw keyring wrapped, locally.
+func (g *Get) unwrapRaw(r *Reporter, e s3c.Envelope) (*s3c.Key, string, error) {
+	var key *s3c.Key
+	var err error
+	what := "your AES-256 wrapping key (AES/GCM)"
+	if e.WrapAlg == s3c.WrapAlgAESGCM {
+		key, err = s3c.UnwrapAESGCM(g.AESWrappingKey, e.WrappedKey, e.Format)
+	} else {
+		what = "your RSA private key (RSA-OAEP-SHA1)"
+		key, err = s3c.UnwrapRSAOAEP(g.RSAPrivateKey, e.WrappedKey, e.Format)
+	}
+	if err != nil {
+		return nil, "", &Error{Op: g.Describe(), Err: err, What: fmt.Sprintf("s3://%s/%s's data key could not be unwrapped with %s", g.Bucket, g.Key, what),
+			Why: err.Error(), Fix: "Use the key the object was written with (s3crypt head shows its material description); nothing was written"}
+	}
+	r.Step(Step{Actor: You, Op: OpLocalDecrypt, Title: "data key unwrapped", Bytes: int64(key.Len()), Observed: true,
+		Detail: fmt.Sprintf("you unwrapped the %d-byte data key from the envelope with %s; no KMS request", len(e.WrappedKey), what)})
+	return key, "", nil
+}
+
+// metadata is the object's metadata with its instruction file's keys, when
+// one was read.
+func (g *Get) metadata(meta map[string]string) map[string]string {
+	if g.instrMeta != nil {
+		return g.instrMeta
+	}
+	return meta
+}
+
+// loadInstruction reads KEY.instruction and merges it into the object's
+// metadata (g.instrMeta).
+func (g *Get) loadInstruction(ctx context.Context, env *Env, r *Reporter, meta map[string]string) error {
+	key := g.Key + s3c.InstructionSuffix
+	obj := fmt.Sprintf("s3://%s/%s", g.Bucket, g.Key)
+	out, err := env.Backend.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: &g.Bucket, Key: &key}, withJob(r))
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		e := Diagnose(g.Describe(), err, g.hint())
+		var ae *Error
+		if errors.As(e, &ae) {
+			ae.What = obj + "'s envelope should be in its instruction file " + key + ", which could not be read: " + ae.What
+		}
+		return e
+	}
+	defer out.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(out.Body, 1<<20))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", key, err)
+	}
+	merged, err := s3c.MergeInstruction(meta, body)
+	if err != nil {
+		return &Error{Op: g.Describe(), What: obj + "'s instruction file " + key + " does not hold a usable envelope", Why: err.Error(), Err: err,
+			Fix: "Download the ciphertext as stored with --no-decrypt, and the instruction file itself, to examine them"}
+	}
+	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "instruction file", Bytes: int64(len(body)), Observed: true,
+		Detail: fmt.Sprintf("the envelope's wrapped key and its description come from %s (%d bytes of JSON), not the object's metadata", key, len(body))})
+	g.instrMeta = merged
+	return nil
 }

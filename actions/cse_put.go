@@ -3,6 +3,8 @@ package actions
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"golang.org/x/sync/errgroup"
 
@@ -22,7 +25,7 @@ import (
 // maxCSEConcurrency bounds the parts of a client-side multipart upload in
 // flight. Ciphertext is produced in order (one GCM message over the whole
 // object), so each part in flight holds a part-sized buffer.
-const maxCSEConcurrency = 4
+const maxCSEConcurrency = 2
 
 // runClientSide is Put.Run for p.ClientSide: GenerateDataKey, set up the
 // local cipher, wipe the plaintext key, upload the ciphertext with the
@@ -36,22 +39,18 @@ func (p *Put) runClientSide(ctx context.Context, env *Env, r *Reporter, f *os.Fi
 	format := p.ClientSide.format()
 	ctLen := s3c.EncryptedLength(size)
 	multipart := ctLen >= threshold(env)
-	kmsRequest(r, "GenerateDataKey", "you ask KMS for a new AES_256 data key under "+p.ClientSide.KMSKey+
-		", bound to the context (aws:x-amz-cek-alg = "+kctx[s3c.ContextKeyCEKAlg]+")")
-	out, err := env.Backend.KMS.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: &p.ClientSide.KMSKey,
-		KeySpec: kmstypes.DataKeySpecAes256, EncryptionContext: kctx}, withKMSJob(r))
+	key, wrapped, arn, err := p.dataKey(ctx, env, r, kctx)
 	if err != nil {
-		return nil, failed(ctx, p.Describe(), err, p.ClientSide.KMSKey, cseKMSRefine(p.ClientSide.KMSKey))
+		return nil, err
 	}
-	key := s3c.NewKey(out.Plaintext)
-	clear(out.Plaintext)
 	defer key.Wipe()
-	arn := aws.ToString(out.KeyId)
-	r.Step(Step{Actor: KMS, To: You, Op: OpResponse, Title: "plaintext + encrypted key", KeyARN: arn, Context: kctx,
-		Bytes: int64(key.Len()), Observed: true, Detail: fmt.Sprintf(
-			"KMS returned the data key twice: in plaintext (%d bytes, kept in memory) and encrypted under the KMS key (%d bytes, to store)",
-			key.Len(), len(out.CiphertextBlob))})
-	e, err := s3c.NewEnvelope(format, key, out.CiphertextBlob, kctx, size)
+	var e s3c.Envelope
+	if raw := p.ClientSide.rawWrapAlg(); raw != "" {
+		e, err = s3c.NewRawEnvelope(format, raw, key, wrapped, p.ClientSide.Context, size)
+		kctx = e.MatDesc
+	} else {
+		e, err = s3c.NewEnvelope(format, key, wrapped, kctx, size)
+	}
 	if err != nil {
 		return nil, &Error{Op: p.Describe(), What: "cannot prepare the client-side envelope", Why: err.Error(), Err: err}
 	}
@@ -67,6 +66,12 @@ func (p *Put) runClientSide(ctx context.Context, env *Env, r *Reporter, f *os.Fi
 	r.Step(Step{Actor: You, Op: OpLocalWipe, Title: "plaintext key wiped", Observed: true,
 		Detail: "you wiped the plaintext data key; only the running cipher's AES key schedule remains until the last byte, and only the encrypted key is stored"})
 	meta := e.Metadata()
+	var instruction []byte
+	if p.ClientSide.InstructionFile {
+		if meta, instruction, err = e.SplitInstruction(); err != nil {
+			return nil, &Error{Op: p.Describe(), What: "cannot prepare the instruction file", Why: err.Error(), Err: err}
+		}
+	}
 	for _, c := range p.cseCommands(env, multipart) {
 		r.Command(c)
 	}
@@ -89,8 +94,13 @@ func (p *Put) runClientSide(ctx context.Context, env *Env, r *Reporter, f *os.Fi
 		}
 		return nil, Diagnose(p.Describe(), err, p.hint())
 	}
+	if instruction != nil {
+		if err := p.putInstruction(ctx, env, r, instruction); err != nil {
+			return nil, err
+		}
+	}
 	res.Bucket, res.Key, res.Size, res.Duration, res.KMSCalls = p.Bucket, p.Key, size, time.Since(start), -1
-	res.ClientSide = &ClientSideResult{Format: format, KMSKeyARN: arn, Context: kctx, CiphertextSize: ctLen}
+	res.ClientSide = &ClientSideResult{Format: format, KMSKeyARN: arn, Context: kctx, CiphertextSize: ctLen, WrapAlg: e.WrapAlg}
 	if multipart {
 		p.readBack(ctx, env, r, &res)
 	}
@@ -187,4 +197,73 @@ func (p *Put) cseParts(ctx context.Context, env *Env, r *Reporter, body io.Reade
 	}
 	sort.Slice(parts, func(i, j int) bool { return *parts[i].PartNumber < *parts[j].PartNumber })
 	return parts, nil
+}
+
+// dataKey makes the object's data key and its wrapped form: from KMS
+// GenerateDataKey under the context, or with crypto/rand and wrapped
+// locally by a raw keyring. arn is the KMS key ("" for a raw keyring).
+func (p *Put) dataKey(ctx context.Context, env *Env, r *Reporter, kctx map[string]string) (key *s3c.Key, wrapped []byte, arn string, err error) {
+	c := p.ClientSide
+	if raw := c.rawWrapAlg(); raw != "" {
+		pdk := make([]byte, 32)
+		if _, err := rand.Read(pdk); err != nil {
+			return nil, nil, "", &Error{Op: p.Describe(), What: "cannot make a data key", Why: err.Error(), Err: err}
+		}
+		key = s3c.NewKey(pdk)
+		clear(pdk)
+		what := "your AES-256 wrapping key (AES/GCM)"
+		if raw == s3c.WrapAlgAESGCM {
+			wrapped, err = s3c.WrapAESGCM(c.AESWrappingKey, key, c.format())
+		} else {
+			what = "your RSA public key (RSA-OAEP-SHA1)"
+			wrapped, err = s3c.WrapRSAOAEP(c.RSAPublicKey, key, c.format())
+		}
+		if err != nil {
+			key.Wipe()
+			return nil, nil, "", &Error{Op: p.Describe(), What: "cannot wrap the data key", Why: err.Error(), Err: err}
+		}
+		r.Step(Step{Actor: You, Op: OpLocalEncrypt, Title: "data key made and wrapped", Bytes: int64(key.Len()), Observed: true,
+			Detail: fmt.Sprintf("you made a random %d-byte data key and wrapped it with %s into %d bytes, bound to the content algorithm; no KMS request",
+				key.Len(), what, len(wrapped))})
+		return key, wrapped, "", nil
+	}
+	kmsRequest(r, "GenerateDataKey", "you ask KMS for a new AES_256 data key under "+c.KMSKey+
+		", bound to the context (aws:x-amz-cek-alg = "+kctx[s3c.ContextKeyCEKAlg]+")")
+	out, err := env.Backend.KMS.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: &c.KMSKey,
+		KeySpec: kmstypes.DataKeySpecAes256, EncryptionContext: kctx}, withKMSJob(r))
+	if err != nil {
+		return nil, nil, "", failed(ctx, p.Describe(), err, c.KMSKey, cseKMSRefine(c.KMSKey))
+	}
+	key = s3c.NewKey(out.Plaintext)
+	clear(out.Plaintext)
+	arn = aws.ToString(out.KeyId)
+	r.Step(Step{Actor: KMS, To: You, Op: OpResponse, Title: "plaintext + encrypted key", KeyARN: arn, Context: kctx,
+		Bytes: int64(key.Len()), Observed: true, Detail: fmt.Sprintf(
+			"KMS returned the data key twice: in plaintext (%d bytes, kept in memory) and encrypted under the KMS key (%d bytes, to store)",
+			key.Len(), len(out.CiphertextBlob))})
+	return key, out.CiphertextBlob, arn, nil
+}
+
+// putInstruction stores the envelope's instruction file beside the object
+// (KEY.instruction, marked x-amz-crypto-instr-file). If S3 refuses it, the
+// object, unreadable without it, is deleted again.
+func (p *Put) putInstruction(ctx context.Context, env *Env, r *Reporter, body []byte) error {
+	key := p.Key + s3c.InstructionSuffix
+	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "PutObject " + key, Bytes: int64(len(body)), Observed: true,
+		Detail: fmt.Sprintf("you store the envelope's wrapped key and its description in the instruction file %s (%d bytes of JSON), as you asked", key, len(body))})
+	_, err := env.Backend.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: &p.Bucket, Key: &key, Body: bytes.NewReader(body),
+		ContentLength: aws.Int64(int64(len(body))), Metadata: map[string]string{s3c.InstructionFileMetadata: ""}}, withJob(r))
+	if err == nil {
+		return nil
+	}
+	_, _ = env.Backend.S3.DeleteObject(context.WithoutCancel(ctx), &s3.DeleteObjectInput{Bucket: &p.Bucket, Key: &p.Key}, withJob(r))
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	e := Diagnose(p.Describe(), err, p.hint())
+	var ae *Error
+	if errors.As(e, &ae) {
+		ae.What = "the instruction file " + key + " could not be stored, so the object was deleted again: " + ae.What
+	}
+	return e
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -150,6 +151,26 @@ func TestClientSideLabels(t *testing.T) {
 			t.Fatalf("head v%d: %+v", f, h.ClientSide)
 		}
 	}
+	// Legacy objects are marked as such, not listed as plain V2.
+	body, meta := rawObject(t, env, "labels", "v2")
+	cbc := maps.Clone(meta)
+	cbc["x-amz-cek-alg"] = s3c.CEKAlgAESCBC
+	v1 := maps.Clone(meta)
+	v1["x-amz-key"] = v1["x-amz-key-v2"]
+	delete(v1, "x-amz-key-v2")
+	for k, m := range map[string]map[string]string{"w-cbc": cbc, "w-v1": v1} {
+		if _, err := env.Backend.S3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("labels"), Key: aws.String(k),
+			Body: bytes.NewReader(body), Metadata: m}); err != nil {
+			t.Fatal(err)
+		}
+		res, err, _ := collect(t, env, &actions.Head{Bucket: "labels", Key: k})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h := res.(actions.HeadResult); h.ClientSide == nil || h.ClientSide.Legacy == "" || !strings.Contains(h.ClientSide.Description, "legacy") {
+			t.Fatalf("head %s: %+v", k, h.ClientSide)
+		}
+	}
 	res, err, _ := collect(t, env, &actions.ListObjects{Bucket: "labels"})
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +179,7 @@ func TestClientSideLabels(t *testing.T) {
 	for _, o := range res.(actions.ListObjectsResult).Objects {
 		labels = append(labels, o.Key+"="+o.Label)
 	}
-	if got := strings.Join(labels, " "); got != "v2=client-side v2 v3=client-side v3" {
+	if got := strings.Join(labels, " "); got != "v2=client-side S3EC V2 v3=client-side S3EC V3 w-cbc=client-side S3EC V2 legacy CBC w-v1=client-side S3EC V1 legacy" {
 		t.Fatalf("labels %q", got)
 	}
 }
@@ -254,6 +275,17 @@ func TestClientSideTampering(t *testing.T) {
 		{"v3 length", 3, 1000, func(_ []byte, m map[string]string) { m["x-amz-unencrypted-content-length"] = "999" },
 			s3c.ErrLengthMismatch, "wrong length"},
 		{"v2 truncated", 2, 1000, nil, s3c.ErrAuthentication, "failed authentication"},
+		// Downloaded in parallel ranges (over the 6 MiB threshold, 5 MiB parts).
+		{"v2 big truncated", 2, 13 << 20, nil, s3c.ErrAuthentication, "failed authentication"},
+		{"v3 big tag", 3, 13<<20 + 5, func(b []byte, _ map[string]string) { b[len(b)-3] ^= 1 }, s3c.ErrAuthentication, "failed authentication"},
+		{"v3 big tag across parts", 3, 15<<20 - 8, func(b []byte, _ map[string]string) { b[len(b)-12] ^= 1 }, s3c.ErrAuthentication, "failed authentication"},
+		{"v2 big last part", 2, 12 << 20, func(b []byte, _ map[string]string) { b[11<<20] ^= 1 }, s3c.ErrAuthentication, "failed authentication"},
+		// The context names V3's algorithm on a V2 object: a downgrade, and
+		// no --context was given, so the error must not blame one.
+		{"v2 downgraded", 2, 10, func(_ []byte, m map[string]string) {
+			m["x-amz-matdesc"] = strings.Replace(m["x-amz-matdesc"], "AES/GCM/NoPadding", "115", 1)
+		},
+			s3c.ErrCEKAlgMismatch, "envelope contradicts itself"},
 	}
 	for _, c := range cases {
 		src, _ := xferFile(t, c.size)
@@ -277,7 +309,8 @@ func TestClientSideTampering(t *testing.T) {
 		_, err, _ := collect(t, env, &actions.Get{Bucket: "tamper", Key: key, File: dst})
 		var ae *actions.Error
 		if !errors.As(err, &ae) || !errors.Is(err, c.is) || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "Nothing was written") &&
-			!strings.Contains(err.Error(), "nothing was decrypted") {
+			!strings.Contains(err.Error(), "nothing was decrypted") && !strings.Contains(err.Error(), "did not ask KMS") ||
+			strings.Contains(err.Error(), "--context gives") {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		if entries, _ := os.ReadDir(dir); len(entries) != 0 {

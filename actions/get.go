@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"crypto/rsa"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"golang.org/x/sync/errgroup"
+
+	s3c "github.com/s3crypt/s3crypt/crypto"
 )
 
 // Get downloads an object to a local file ("-" for standard output).
@@ -30,6 +33,23 @@ type Get struct {
 	KMSKey    string
 	// NoOverwrite refuses to replace an existing local file.
 	NoOverwrite bool
+	// Range, when set, downloads only these bytes ("bytes=A-B", "bytes=A-"
+	// or "bytes=-N", as HTTP Range). Of a client-side object that is only
+	// possible unauthenticated (the GCM tag covers the whole object), so it
+	// is refused unless AllowUnauthenticatedRange is set.
+	Range                     string
+	AllowUnauthenticatedRange bool
+	// AESWrappingKey / RSAPrivateKey unwrap data keys that a raw keyring
+	// wrapped (x-amz-w AES/GCM / RSA-OAEP-SHA1) instead of KMS.
+	AESWrappingKey *s3c.Key
+	RSAPrivateKey  *rsa.PrivateKey
+	// InstructionFile looks for the envelope in KEY.instruction when the
+	// object's metadata has none (a V3 object whose metadata has only
+	// x-amz-c/d/i is looked up without being asked).
+	InstructionFile bool
+	instrMeta       map[string]string // the object's metadata merged with its instruction file
+
+	wireRange string // the ciphertext range a client-side ranged read asked S3 for
 }
 
 // GetResult is what a download produced.
@@ -74,6 +94,9 @@ func (g *Get) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 			map[bool]string{true: ", sending the SSE-C key again with each request", false: ""}[g.SSEC != nil]})
 	head, cse, err := g.probe(ctx, env, r)
 	if err == nil && cse != nil && !g.NoDecrypt {
+		if g.Range != "" {
+			return g.runClientSideRange(ctx, env, r, head, start) // reports its own commands
+		}
 		return g.runClientSide(ctx, env, r, head, start) // reports its own commands
 	}
 	for _, c := range g.commands(env) {
@@ -117,6 +140,9 @@ func (g *Get) input() *s3.GetObjectInput {
 	in := &s3.GetObjectInput{Bucket: &g.Bucket, Key: &g.Key, ChecksumMode: s3types.ChecksumModeEnabled}
 	if g.VersionID != "" {
 		in.VersionId = &g.VersionID
+	}
+	if g.Range != "" {
+		in.Range = &g.Range
 	}
 	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = g.SSEC.headers()
 	return in
@@ -162,7 +188,7 @@ func (g *Get) toFile(ctx context.Context, env *Env, r *Reporter, head *s3.HeadOb
 	}()
 	size := aws.ToInt64(head.ContentLength)
 	var res GetResult
-	if size < threshold(env) {
+	if size < threshold(env) || g.Range != "" {
 		res, err = g.stream(ctx, env, r, tmp)
 	} else {
 		res, err = g.ranges(ctx, env, r, tmp, size, aws.ToString(head.ETag))
@@ -255,6 +281,9 @@ func (g *Get) commands(env *Env) []Command {
 	args := []string{"s3api", "get-object", "--bucket", g.Bucket, "--key", g.Key}
 	if g.VersionID != "" {
 		args = append(args, "--version-id", g.VersionID)
+	}
+	if g.Range != "" {
+		args = append(args, "--range", g.Range)
 	}
 	file := g.File
 	if file == "-" {

@@ -44,12 +44,15 @@ type KMSKeyInfo struct {
 // ClientSideInfo is the S3 Encryption Client envelope in an object's
 // metadata.
 type ClientSideInfo struct {
-	Format     int               `json:"format"`
-	WrapAlg    string            `json:"wrapAlgorithm,omitempty"`
-	CEKAlg     string            `json:"contentAlgorithm,omitempty"`
-	WrappedKey int               `json:"wrappedKeyBytes,omitempty"`
-	Context    map[string]string `json:"materialDescription,omitempty"`
-	Error      string            `json:"error,omitempty"` // the envelope is malformed
+	Format int `json:"format"`
+	// Description says what the format is and who reads it.
+	Description string            `json:"description"`
+	Legacy      string            `json:"legacy,omitempty"` // the legacy part, if any
+	WrapAlg     string            `json:"wrapAlgorithm,omitempty"`
+	CEKAlg      string            `json:"contentAlgorithm,omitempty"`
+	WrappedKey  int               `json:"wrappedKeyBytes,omitempty"`
+	Context     map[string]string `json:"materialDescription,omitempty"`
+	Error       string            `json:"error,omitempty"` // the envelope is malformed
 }
 
 // HeadResult is everything s3crypt can tell about an object's encryption.
@@ -166,10 +169,13 @@ func headResult(h *Head, out *s3.HeadObjectOutput) HeadResult {
 			res.Checksums[alg] = *v
 		}
 	}
-	if f := clientSideFormat(out.Metadata); f > 0 {
-		cs := &ClientSideInfo{Format: f}
+	if k := s3c.DetectFormat(out.Metadata); k.Format > 0 {
+		cs := &ClientSideInfo{Format: k.Format, Description: k.Description(), Legacy: k.Legacy}
 		if env, err := s3c.ParseEnvelope(out.Metadata); err != nil {
 			cs.Error = err.Error()
+			if s3c.NeedsInstruction(out.Metadata) {
+				cs.Error = "the wrapped data key and its description are in the object's instruction file (" + h.Key + s3c.InstructionSuffix + "); s3crypt get reads it"
+			}
 		} else {
 			cs.WrapAlg, cs.CEKAlg, cs.WrappedKey, cs.Context = env.WrapAlg, env.CEKAlg, len(env.WrappedKey), env.MatDesc
 		}
@@ -231,7 +237,7 @@ func headNotes(res HeadResult) []string {
 	e := res.Encryption
 	switch {
 	case res.ClientSide != nil:
-		n = append(n, fmt.Sprintf("client-side encrypted (S3 Encryption Client format V%d): S3 stores ciphertext it cannot read, and its own %s on top", res.ClientSide.Format, e.Mode()))
+		n = append(n, fmt.Sprintf("%s: S3 stores ciphertext it cannot read, and its own %s on top", res.ClientSide.Description, e.Mode()))
 	case e.SSECKeyMD5 != "":
 		if res.AtRest != nil && res.AtRest.SSECHMAC != "" {
 			n = append(n, "SSE-C: S3 checked your key against the salted HMAC it keeps (shown at rest); it never stores the key")

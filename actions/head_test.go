@@ -70,7 +70,7 @@ func TestHeadOtherModes(t *testing.T) {
 	}
 	res, _ = mustRun(t, f.env, &actions.Head{Bucket: "mix", Key: "cse-v2.bin"})
 	if r := res.(actions.HeadResult); r.ClientSide == nil || r.ClientSide.Format != 2 || r.ClientSide.WrapAlg != "kms+context" ||
-		r.ClientSide.CEKAlg != "AES/GCM/NoPadding" || r.Mode != "SSE-S3" || !strings.Contains(strings.Join(r.Notes, " "), "client-side encrypted") {
+		r.ClientSide.CEKAlg != "AES/GCM/NoPadding" || r.Mode != "SSE-S3" || !strings.Contains(strings.Join(r.Notes, " "), "client-side, S3EC format V2 (AES-256-GCM, no key commitment), readable by") {
 		t.Fatalf("client-side %+v %+v", r.ClientSide, r.Notes)
 	}
 

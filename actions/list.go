@@ -123,6 +123,9 @@ type ObjectEntry struct {
 	// ClientSide is the S3 Encryption Client format (2, 3) when the
 	// object's metadata shows one; S3's encryption then wraps ciphertext.
 	ClientSide int `json:"clientSideFormat,omitempty"`
+	// ClientSideLegacy names the legacy part of a client-side object that
+	// S3 Encryption Clients read only when told to ("" when none).
+	ClientSideLegacy string `json:"clientSideLegacy,omitempty"`
 	// SSECKeyRequired: HEAD without a key answered the bare 400 S3 gives
 	// for SSE-C objects.
 	SSECKeyRequired bool   `json:"sseCustomerKeyRequired,omitempty"`
@@ -293,7 +296,8 @@ func headEntry(ctx context.Context, env *Env, r *Reporter, bucket string, e *Obj
 	switch {
 	case err == nil:
 		e.Encryption = encryptionOfHead(out)
-		e.ClientSide = clientSideFormat(out.Metadata)
+		k := s3c.DetectFormat(out.Metadata)
+		e.ClientSide, e.ClientSideLegacy = k.Format, k.Legacy
 	case isSSECHeadRefusal(err):
 		e.SSECKeyRequired = true
 		if sb := env.Backend.Local; sb != nil {
@@ -325,25 +329,7 @@ func encryptionOfHead(out *s3.HeadObjectOutput) ObjectEncryption {
 
 // clientSideFormat is the S3 Encryption Client format the user metadata
 // shows (SSE-SPEC 6.2), or 0.
-func clientSideFormat(meta map[string]string) int {
-	has := func(k string) bool {
-		for m := range meta {
-			if strings.EqualFold(strings.TrimPrefix(strings.ToLower(m), "x-amz-meta-"), k) {
-				return true
-			}
-		}
-		return false
-	}
-	switch {
-	case has(s3c.MetaV3Key) || has(s3c.MetaV3CEKAlg) && has(s3c.MetaV3MessageID):
-		return 3
-	case has(s3c.MetaKeyV2):
-		return 2
-	case has(s3c.MetaKeyV1):
-		return 1
-	}
-	return 0
-}
+func clientSideFormat(meta map[string]string) int { return s3c.DetectFormat(meta).Format }
 
 // labelEntries resolves KMS key aliases (one ListAliases for the whole
 // listing) and sets each entry's label; it returns notes for the listing.
@@ -387,7 +373,7 @@ func entryLabel(e *ObjectEntry) string {
 	case e.HeadError != "":
 		return "? " + e.HeadError
 	case e.ClientSide > 0:
-		return fmt.Sprintf("client-side v%d", e.ClientSide)
+		return "client-side " + s3c.FormatKind{Format: e.ClientSide, Legacy: e.ClientSideLegacy}.Label()
 	case enc.SSECKeyMD5 != "":
 		return "SSE-C md5 " + shorten(enc.SSECKeyMD5, 4)
 	case e.SSECKeyRequired:

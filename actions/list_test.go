@@ -101,8 +101,8 @@ func TestListObjectsShowsEachEncryption(t *testing.T) {
 		keys = append(keys, o.Key)
 	}
 	want := map[string]string{
-		"cse-v2.bin":  "client-side v2",
-		"cse-v3.bin":  "client-side v3",
+		"cse-v2.bin":  "client-side S3EC V2",
+		"cse-v3.bin":  "client-side S3EC V3",
 		"dsse.txt":    "DSSE-KMS alias/demo",
 		"kms-bk.txt":  "SSE-KMS alias/demo B",
 		"managed.txt": "SSE-KMS alias/aws/s3",

@@ -171,7 +171,7 @@ func printHead(w io.Writer, r actions.HeadResult) {
 	fmt.Fprintf(w, "s3://%s/%s\n", r.Bucket, r.Key)
 	layers := "" // a client-side layer comes first: S3 encrypts its ciphertext
 	if cs := r.ClientSide; cs != nil {
-		layers = fmt.Sprintf("client-side v%d, then ", cs.Format)
+		layers = fmt.Sprintf("client-side S3EC V%d, then ", cs.Format)
 	}
 	switch {
 	case e.SSECKeyMD5 != "":
@@ -196,7 +196,7 @@ func printHead(w io.Writer, r actions.HeadResult) {
 	}
 	field(w, "sse-c md5", e.SSECKeyMD5)
 	if cs := r.ClientSide; cs != nil {
-		field(w, "client-side", fmt.Sprintf("S3 Encryption Client format V%d, %s, content %s, wrapped key %d bytes", cs.Format, cs.WrapAlg, cs.CEKAlg, cs.WrappedKey))
+		field(w, "client-side", clientSideLine(cs))
 		field(w, "  context", contextText(cs.Context))
 		field(w, "  problem", cs.Error)
 	}
@@ -356,4 +356,15 @@ func printBucketEncryption(w io.Writer, res any) {
 	for _, n := range r.Notes {
 		fmt.Fprintln(w, "note: "+n)
 	}
+}
+
+// clientSideLine is head's client-side line: what the format is, then the
+// envelope's parts as far as they parsed (a malformed envelope shows its
+// problem on the next line instead of empty fields).
+func clientSideLine(cs *actions.ClientSideInfo) string {
+	s := cs.Description
+	if cs.Error == "" {
+		s += fmt.Sprintf("; data key wrapped with %s (%d bytes), content %s", cs.WrapAlg, cs.WrappedKey, cs.CEKAlg)
+	}
+	return s
 }

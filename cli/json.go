@@ -346,6 +346,9 @@ type clientSideJSON struct {
 	EncryptionContext map[string]string `json:"EncryptionContext"`
 	CiphertextSize    int64             `json:"CiphertextSize"`
 	Decrypted         bool              `json:"Decrypted"`
+	Range             string            `json:"Range,omitempty"`
+	Unauthenticated   bool              `json:"Unauthenticated,omitempty"`
+	WrapAlgorithm     string            `json:"WrapAlgorithm,omitempty"`
 }
 
 func clientSideOf(c *actions.ClientSideResult) *clientSideJSON {
@@ -353,7 +356,7 @@ func clientSideOf(c *actions.ClientSideResult) *clientSideJSON {
 		return nil
 	}
 	return &clientSideJSON{Format: c.Format, KMSKeyArn: c.KMSKeyARN, EncryptionContext: c.Context,
-		CiphertextSize: c.CiphertextSize, Decrypted: c.Decrypted}
+		CiphertextSize: c.CiphertextSize, Decrypted: c.Decrypted, Range: c.Range, Unauthenticated: c.Unauthenticated, WrapAlgorithm: c.WrapAlg}
 }
 
 // putJSON is put's output: PutObject's response (ETag, VersionId, Size,
@@ -411,6 +414,7 @@ type objectJSON struct {
 	objectEncryptionJSON
 	KMSKeyAlias            string `json:"KMSKeyAlias,omitempty"`
 	ClientSideFormat       int    `json:"ClientSideFormat,omitempty"`
+	ClientSideLegacy       string `json:"ClientSideLegacy,omitempty"`
 	SSECustomerKeyRequired bool   `json:"SSECustomerKeyRequired,omitempty"`
 	HeadError              string `json:"HeadError,omitempty"`
 	Label                  string `json:"Label"`
@@ -444,7 +448,7 @@ func listObjectsOf(r actions.ListObjectsResult) listObjectsJSON {
 	for _, o := range r.Objects {
 		out.Contents = append(out.Contents, objectJSON{Key: o.Key, LastModified: o.LastModified, ETag: o.ETag, Size: o.Size,
 			StorageClass: o.StorageClass, objectEncryptionJSON: objectEncryptionOf(o.Encryption), KMSKeyAlias: o.KMSAlias,
-			ClientSideFormat: o.ClientSide, SSECustomerKeyRequired: o.SSECKeyRequired, HeadError: o.HeadError, Label: o.Label})
+			ClientSideFormat: o.ClientSide, ClientSideLegacy: o.ClientSideLegacy, SSECustomerKeyRequired: o.SSECKeyRequired, HeadError: o.HeadError, Label: o.Label})
 	}
 	return out
 }
@@ -466,6 +470,8 @@ type kmsKeyJSON struct {
 // object's metadata (x-amz-wrap-alg, x-amz-cek-alg, x-amz-matdesc …).
 type clientSideEnvelopeJSON struct {
 	Format                     int               `json:"Format"`
+	Description                string            `json:"Description"`
+	Legacy                     string            `json:"Legacy,omitempty"`
 	WrapAlgorithm              string            `json:"WrapAlgorithm,omitempty"`
 	ContentEncryptionAlgorithm string            `json:"ContentEncryptionAlgorithm,omitempty"`
 	WrappedKeyBytes            int               `json:"WrappedKeyBytes,omitempty"`
@@ -583,7 +589,7 @@ func headOf(r actions.HeadResult) headJSON {
 		}
 	}
 	if c := r.ClientSide; c != nil {
-		out.ClientSide = &clientSideEnvelopeJSON{Format: c.Format, WrapAlgorithm: c.WrapAlg, ContentEncryptionAlgorithm: c.CEKAlg,
+		out.ClientSide = &clientSideEnvelopeJSON{Format: c.Format, Description: c.Description, Legacy: c.Legacy, WrapAlgorithm: c.WrapAlg, ContentEncryptionAlgorithm: c.CEKAlg,
 			WrappedKeyBytes: c.WrappedKey, MaterialDescription: c.Context, Error: c.Error}
 	}
 	if a := r.AtRest; a != nil {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/rsa"
 	"fmt"
 	"io"
 	"os"
@@ -103,8 +104,49 @@ type PutCmd struct {
 	ContentType string            `name:"content-type" help:"Content-Type to store."`
 	ClientSide  bool              `name:"client-side" help:"Encrypt on your side before upload, as the S3 Encryption Client does: a KMS data key, AES-256-GCM locally, the envelope in x-amz-meta-*. S3 then adds its own encryption (--sse, or the bucket default)."`
 	CSEFormat   string            `name:"cse-format" help:"Client-side format: v3 (key commitment, S3 Encryption Client Go v4's default) or v2 (Go v3's). Default v3." enum:",v3,v2" default:""`
+	// InstructionFile is the S3 Encryption Client's opt-in instruction file.
+	InstructionFile bool `name:"instruction-file" help:"Client-side: store the envelope (V3: its wrapped key, algorithm and description) in a separate object KEY.instruction instead of the object's metadata, as S3 Encryption Clients can."`
+	rawKeyFlags
 	sseCFlags
 }
+
+// rawKeyFlags name a raw keyring's key: the data key is then wrapped
+// locally, offline, instead of by KMS.
+type rawKeyFlags struct {
+	WrappingKey string `name:"wrapping-key" help:"Client-side objects: a raw AES keyring instead of KMS: the AES-256 wrapping key file (32 raw bytes, or its base64 or hex text) that wraps the data key locally (x-amz-w AES/GCM)." placeholder:"FILE" type:"existingfile"`
+	RSAKey      string `name:"rsa-key" help:"Client-side objects: a raw RSA keyring instead of KMS: an RSA key in PEM (put: public or private, get: private) that wraps the data key with RSA-OAEP-SHA1." placeholder:"FILE.pem" type:"existingfile"`
+}
+
+// loadRaw reads the raw keyring's key, if one is given.
+func (f rawKeyFlags) loadRaw(g *Globals) (aesKey *s3c.Key, priv *rsa.PrivateKey, pub *rsa.PublicKey, err error) {
+	switch {
+	case f.WrappingKey != "" && f.RSAKey != "":
+		return nil, nil, nil, usage("--wrapping-key and --rsa-key are exclusive: give one raw keyring")
+	case f.WrappingKey != "":
+		k, warn, err := s3c.ReadKeyFile(f.WrappingKey)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if warn != nil {
+			g.warn(warn.String())
+		}
+		return k, nil, nil, nil
+	case f.RSAKey != "":
+		data, err := os.ReadFile(f.RSAKey)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		priv, pub, err := s3c.ParseRSAKeyPEM(data)
+		clear(data)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("--rsa-key %s: %w", f.RSAKey, err)
+		}
+		return nil, priv, pub, nil
+	}
+	return nil, nil, nil, nil
+}
+
+func (f rawKeyFlags) given() bool { return f.WrappingKey != "" || f.RSAKey != "" }
 
 // Run implements the verb.
 func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
@@ -125,6 +167,16 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	if err := c.clientSide(p); err != nil {
 		return err
+	}
+	if p.ClientSide != nil && c.rawKeyFlags.given() {
+		aesKey, _, pub, err := c.rawKeyFlags.loadRaw(g)
+		if err != nil {
+			return err
+		}
+		if aesKey != nil {
+			defer aesKey.Wipe()
+		}
+		p.ClientSide.AESWrappingKey, p.ClientSide.RSAPublicKey = aesKey, pub
 	}
 	var a actions.Action = p
 	switch {
@@ -216,15 +268,24 @@ func (c *PutCmd) awsNames() error {
 // its default key.
 func (c *PutCmd) clientSide(p *actions.Put) error {
 	if !c.ClientSide {
-		if c.CSEFormat != "" {
+		switch {
+		case c.CSEFormat != "":
 			return usage("--cse-format needs --client-side")
+		case c.rawKeyFlags.given():
+			return usage("--wrapping-key and --rsa-key are client-side keyrings: add --client-side")
+		case c.InstructionFile:
+			return usage("--instruction-file needs --client-side")
 		}
 		return nil
 	}
-	if c.KMSKey == "" {
-		return usage("client-side encryption needs --kms-key (a symmetric KMS key you can use; aws/s3 cannot be used by clients)")
+	switch {
+	case c.KMSKey == "" && !c.rawKeyFlags.given():
+		return usage("client-side encryption needs --kms-key (a symmetric KMS key you can use; aws/s3 cannot be used by clients), " +
+			"or a raw keyring: --wrapping-key FILE (AES-256) or --rsa-key FILE.pem")
+	case c.KMSKey != "" && c.rawKeyFlags.given():
+		return usage("give one way to wrap the data key: --kms-key, --wrapping-key or --rsa-key")
 	}
-	p.ClientSide = &actions.ClientSide{KMSKey: c.KMSKey, Context: c.Context, Format: s3c.FormatV3}
+	p.ClientSide = &actions.ClientSide{KMSKey: c.KMSKey, Context: c.Context, Format: s3c.FormatV3, InstructionFile: c.InstructionFile}
 	if c.CSEFormat == "v2" {
 		p.ClientSide.Format = s3c.FormatV2
 	}
@@ -240,6 +301,12 @@ type GetCmd struct {
 	NoDecrypt bool              `name:"no-decrypt" help:"Client-side encrypted objects: keep the ciphertext as stored instead of decrypting it."`
 	Context   map[string]string `name:"context" type:"context" help:"Client-side encrypted objects: the encryption context the object must carry, checked before KMS is asked: K=V, K=V,K2=V2 or {\"K\":\"V\"} (repeatable)." placeholder:"K=V"`
 	KMSKey    string            `name:"kms-key" help:"Client-side encrypted objects: the KMS key the data key must be wrapped under (default: the key the wrapped data key names)." placeholder:"KEY"`
+	rawKeyFlags
+	InstructionFile bool   `name:"instruction-file" help:"Client-side objects: read the envelope from KEY.instruction when the object's metadata has none (a V3 object's instruction file is found without it)."`
+	Range           string `name:"range" help:"Only these bytes, as aws s3api get-object --range: bytes=FIRST-LAST, bytes=FIRST- or bytes=-COUNT. Of a client-side object only with --allow-unauthenticated-range." placeholder:"bytes=A-B"`
+	// AllowUnauthenticatedRange is the opt-in the S3 Encryption Client
+	// specification asks of ranged reads.
+	AllowUnauthenticatedRange bool `name:"allow-unauthenticated-range" help:"Client-side objects: accept a --range decrypted with AES-CTR, which nothing authenticates (the AES-GCM tag covers the whole object)."`
 	sseCFlags
 }
 
@@ -250,15 +317,28 @@ func (c *GetCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	defer wipeSSEC(ssec)
+	aesKey, priv, pub, err := c.rawKeyFlags.loadRaw(g)
+	if err != nil {
+		return err
+	}
+	if aesKey != nil {
+		defer aesKey.Wipe()
+	}
+	if pub != nil && priv == nil {
+		return usage("--rsa-key %s holds only a public key: unwrapping a data key needs the private key", c.RSAKey)
+	}
 	a := &actions.Get{Bucket: bucket, Key: key, File: c.File, VersionID: c.VersionID, SSEC: ssec,
-		NoDecrypt: c.NoDecrypt, Context: c.Context, KMSKey: c.KMSKey}
+		NoDecrypt: c.NoDecrypt, Context: c.Context, KMSKey: c.KMSKey, Range: c.Range, AllowUnauthenticatedRange: c.AllowUnauthenticatedRange,
+		AESWrappingKey: aesKey, RSAPrivateKey: priv, InstructionFile: c.InstructionFile}
 	return g.run(ctx, a, func(w io.Writer, res any) {
 		if c.File == "-" {
 			return
 		}
 		r := res.(actions.GetResult)
 		fmt.Fprintf(w, "download: s3://%s/%s to %s\n", r.Bucket, r.Key, r.File)
-		if cs := r.ClientSide; cs != nil && cs.Decrypted {
+		if cs := r.ClientSide; cs != nil && cs.Unauthenticated {
+			fmt.Fprintf(w, "  %s, %s decrypted locally with AES-CTR: NOT authenticated (--allow-unauthenticated-range)\n", cs.Summary(), cs.Range)
+		} else if cs != nil && cs.Decrypted {
 			fmt.Fprintf(w, "  %s, decrypted locally; the tag verified before the file was written\n", cs.Summary())
 		} else if cs != nil {
 			fmt.Fprintf(w, "  %s: kept as stored, %s of ciphertext (--no-decrypt)\n", cs.Label(), humanSize(r.Size))

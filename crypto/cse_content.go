@@ -1,9 +1,12 @@
 package crypto
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/sha512"
 	"crypto/subtle"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -177,4 +180,41 @@ func Encrypt(dst io.Writer, src io.Reader, dataKey *Key, e Envelope) (int64, err
 		return 0, err
 	}
 	return io.Copy(dst, r)
+}
+
+// NewRangeStream returns the AES-CTR keystream of an S3EC body's content
+// starting at plaintext byte offset (a multiple of 16): the CTR twin of
+// the object's GCM suite that S3 Encryption Clients use for ranged reads
+// (SSE-SPEC §6.6). XOR it over the ciphertext bytes from offset on to get
+// the plaintext. Nothing authenticates that plaintext: the GCM tag covers
+// the whole body. The V3 key commitment is still checked first
+// (ErrCommitment). The data key is not retained.
+func NewRangeStream(dataKey *Key, e Envelope, offset int64) (cipher.Stream, error) {
+	if offset < 0 || offset%16 != 0 || offset >= gcmMaxPlaintext {
+		return nil, fmt.Errorf("range: offset %d is not a block boundary within an AES-GCM message", offset)
+	}
+	s, err := contentStream(dataKey, e)
+	if err != nil {
+		return nil, fmt.Errorf("range: %w", err)
+	}
+	s.wipe()
+	key, nonce := dataKey.Bytes(), e.IV
+	if e.Format == FormatV3 {
+		_, derived, err := deriveV3(dataKey.Bytes(), e.MessageID)
+		if err != nil {
+			return nil, fmt.Errorf("range: %w", err)
+		}
+		defer clear(derived)
+		key, nonce = derived, v3Nonce
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("range: aes: %w", err)
+	}
+	// GCM's first content block uses counter nonce‖2; block j uses
+	// nonce‖(2+j), never wrapping 32 bits within GCM's limit.
+	var ctr [16]byte
+	copy(ctr[:], nonce)
+	binary.BigEndian.PutUint32(ctr[12:], uint32(2+offset/16))
+	return cipher.NewCTR(block, ctr[:]), nil
 }

@@ -23,6 +23,12 @@ const (
 // caller expects.
 var ErrContextMismatch = errors.New("encryption context mismatch")
 
+// ErrCEKAlgMismatch (which also matches ErrContextMismatch) is the
+// anti-downgrade failure: the stored context lacks aws:x-amz-cek-alg or
+// names another content algorithm than the object's envelope. It says
+// nothing about the context the caller expects.
+var ErrCEKAlgMismatch = fmt.Errorf("%w: %s does not match the content algorithm", ErrContextMismatch, ContextKeyCEKAlg)
+
 // KMSContext returns the encryption context to pass to KMS GenerateDataKey
 // (and to store as the envelope's MatDesc) for content format 2 or 3: a
 // copy of user plus aws:x-amz-cek-alg. The user context may not contain
@@ -59,11 +65,11 @@ func CheckContext(stored, expected map[string]string, format int) error {
 	}
 	got, ok := stored[ContextKeyCEKAlg]
 	if !ok {
-		return fmt.Errorf("%w: stored context lacks the required key %s", ErrContextMismatch, ContextKeyCEKAlg)
+		return fmt.Errorf("%w: the stored context lacks it", ErrCEKAlgMismatch)
 	}
 	if got != alg {
-		return fmt.Errorf("%w: stored %s is %q but the object's content algorithm is %q; the object may be altered or corrupted",
-			ErrContextMismatch, ContextKeyCEKAlg, got, alg)
+		return fmt.Errorf("%w: stored %q, content %q; the envelope was altered or corrupted",
+			ErrCEKAlgMismatch, got, alg)
 	}
 	if expected == nil {
 		return nil

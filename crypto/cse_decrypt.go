@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 )
 
 // decryptChunk is how much ciphertext DecryptTo handles at a time.
@@ -70,31 +68,62 @@ func DecryptTo(dst io.Writer, src io.Reader, dataKey *Key, e Envelope) (int64, e
 	return total, nil
 }
 
-// DecryptToFile decrypts like DecryptTo into a temporary file (mode 0600)
-// beside path, syncs it and renames it to path only if the body
-// authenticates; on any error the temporary file is removed and path is
-// untouched. An existing file at path is replaced.
-func DecryptToFile(path string, src io.Reader, dataKey *Key, e Envelope) (int64, error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".partial-*")
-	if err != nil {
-		return 0, fmt.Errorf("decrypt to %s: %w", path, err)
-	}
-	tmp := f.Name()
-	n, err := DecryptTo(f, src, dataKey, e)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return 0, fmt.Errorf("decrypt to %s: %w", path, err)
-	}
-	syncDir(dir)
-	return n, nil
+// Decrypter decrypts one S3EC body in pieces the caller reads itself (for
+// example ranges downloaded in parallel): Open each piece of ciphertext
+// in order, then Verify the tag. Everything Open returns is
+// unauthenticated until Verify returns nil.
+type Decrypter struct {
+	s    *gcmStream
+	e    Envelope
+	n    int64
+	done bool
 }
+
+// NewDecrypter starts decrypting a body under e; for V3 it checks the key
+// commitment first (ErrCommitment). The data key is not retained.
+func NewDecrypter(dataKey *Key, e Envelope) (*Decrypter, error) {
+	s, err := contentStream(dataKey, e)
+	if err != nil {
+		return nil, fmt.Errorf("decrypt: %w", err)
+	}
+	return &Decrypter{s: s, e: e}, nil
+}
+
+// Open decrypts the next piece of ciphertext (the body without its last 16
+// bytes, the tag) in place.
+func (d *Decrypter) Open(p []byte) error {
+	if d.done {
+		return errors.New("decrypt: Open after Verify")
+	}
+	if d.e.UnencryptedLength >= 0 && d.n+int64(len(p)) > d.e.UnencryptedLength {
+		return fmt.Errorf("decrypt: %w: content longer than %d bytes", ErrLengthMismatch, d.e.UnencryptedLength)
+	}
+	if err := d.s.open(p, p); err != nil {
+		return fmt.Errorf("decrypt: %w", err)
+	}
+	d.n += int64(len(p))
+	return nil
+}
+
+// Verify checks the body's 16-byte tag, in constant time, and the length
+// against the envelope. The Decrypter cannot be used afterwards.
+func (d *Decrypter) Verify(tag []byte) error {
+	if d.done {
+		return errors.New("decrypt: Verify twice")
+	}
+	d.done = true
+	want := d.s.tag()
+	if len(tag) != gcmTagSize {
+		return fmt.Errorf("decrypt: %w", ErrTruncated)
+	}
+	if subtle.ConstantTimeCompare(want[:], tag) != 1 {
+		return fmt.Errorf("decrypt: %w", ErrAuthentication)
+	}
+	if d.e.UnencryptedLength >= 0 && d.n != d.e.UnencryptedLength {
+		return fmt.Errorf("decrypt: %w: content is %d bytes, envelope says %d", ErrLengthMismatch, d.n, d.e.UnencryptedLength)
+	}
+	return nil
+}
+
+// Wipe drops the Decrypter's key material (Verify does it too).
+func (d *Decrypter) Wipe() { d.s.wipe() }

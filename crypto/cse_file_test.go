@@ -3,9 +3,11 @@ package crypto
 import (
 	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -47,5 +49,74 @@ func TestDecryptToFile(t *testing.T) {
 	}
 	if _, err := DecryptToFile(filepath.Join(dir, "missing", "x"), bytes.NewReader(body), a4PDK(), e); err == nil {
 		t.Fatal("missing directory accepted")
+	}
+}
+
+// dirWatcher is a body reader that lists a directory at every read, to see
+// what the decryption has put there while it runs.
+type dirWatcher struct {
+	r    io.Reader
+	dirs []string
+	seen []string
+}
+
+func (w *dirWatcher) Read(p []byte) (int, error) {
+	for _, d := range w.dirs {
+		entries, _ := os.ReadDir(d)
+		for _, e := range entries {
+			w.seen = append(w.seen, filepath.Join(d, e.Name()))
+		}
+	}
+	return w.r.Read(p)
+}
+
+// TestPendingPlaintextHasNoName decrypts 1 MiB (so many chunks reach the
+// pending file before the tag is read): while it runs, neither the target
+// directory nor the temporary directory shows any file. Linux only: other
+// systems use a hidden 0600 file.
+func TestPendingPlaintextHasNoName(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("O_TMPFILE is Linux only")
+	}
+	key := a4PDK()
+	e, err := newEnvelope(bytes.NewReader(bytes.Repeat([]byte{7}, 64)), FormatV3, key, []byte("wrapped"), map[string]string{ContextKeyCEKAlg: CEKAlgCommitKey}, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt := bytes.Repeat([]byte("plaintext!"), 1<<20/10)
+	pt = append(pt, make([]byte, 1<<20-len(pt))...)
+	var body bytes.Buffer
+	if _, err := Encrypt(&body, bytes.NewReader(pt), key, e); err != nil {
+		t.Fatal(err)
+	}
+	dir, tmp := t.TempDir(), t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	w := &dirWatcher{r: bytes.NewReader(body.Bytes()), dirs: []string{dir, tmp}}
+	if _, err := DecryptToFile(filepath.Join(dir, "out"), w, key, e); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	w2 := &dirWatcher{r: bytes.NewReader(body.Bytes()), dirs: []string{tmp}}
+	if _, err := DecryptVerifiedTo(&out, "", w2, key, e); err != nil || !bytes.Equal(out.Bytes(), pt) {
+		t.Fatalf("DecryptVerifiedTo: %v", err)
+	}
+	if len(w.seen)+len(w2.seen) != 0 {
+		t.Fatalf("pending plaintext was visible: %v %v", w.seen, w2.seen)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "out")); !bytes.Equal(got, pt) {
+		t.Fatal("committed file differs")
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, "out")); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v", fi.Mode())
+	}
+	// A forged body: nothing reaches the writer, nothing stays anywhere.
+	forged := bytes.Clone(body.Bytes())
+	forged[len(forged)-1] ^= 1
+	out.Reset()
+	if _, err := DecryptVerifiedTo(&out, "", bytes.NewReader(forged), key, e); !errors.Is(err, ErrAuthentication) || out.Len() != 0 {
+		t.Fatalf("forged: %v, %d bytes released", err, out.Len())
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		t.Fatalf("TMPDIR holds %v", entries)
 	}
 }

@@ -1,9 +1,12 @@
 package crypto
 
 import (
+	"encoding/json"
 	"errors"
 	"maps"
+	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -184,8 +187,8 @@ func TestCheckContext(t *testing.T) {
 		}
 	}
 	err := CheckContext(stored, nil, FormatV2)
-	want := `encryption context mismatch: stored aws:x-amz-cek-alg is "115" but the object's content algorithm is "AES/GCM/NoPadding"; the object may be altered or corrupted`
-	if !errors.Is(err, ErrContextMismatch) || err.Error() != want {
+	want := `encryption context mismatch: aws:x-amz-cek-alg does not match the content algorithm: stored "115", content "AES/GCM/NoPadding"; the envelope was altered or corrupted`
+	if !errors.Is(err, ErrContextMismatch) || !errors.Is(err, ErrCEKAlgMismatch) || err.Error() != want {
 		t.Fatalf("downgrade error = %q", err)
 	}
 	err = CheckContext(stored, map[string]string{"department": "secret-value"}, FormatV3)
@@ -248,5 +251,86 @@ func TestEveryEnvelopeFieldIsExplained(t *testing.T) {
 	}
 	if EnvelopeFieldMeaning("purpose") != "" {
 		t.Error("a user's own metadata key is explained as part of the envelope")
+	}
+}
+
+// TestParseEnvelopeOfficialV4 reads the metadata exactly as S3EC Go v4.0.0
+// stores it for a KMS-wrapped V3 object: every key canonical-cased, x-amz-m
+// and x-amz-unencrypted-content-length present but empty (v4 never sets
+// them for kms+context). Both mean "absent".
+func TestParseEnvelopeOfficialV4(t *testing.T) {
+	e := a4Envelope(t, FormatV3, 11)
+	m := map[string]string{}
+	for k, v := range e.Metadata() {
+		m[http.CanonicalHeaderKey("x-amz-meta-"+k)] = v
+	}
+	m["X-Amz-Meta-X-Amz-M"] = ""
+	m["X-Amz-Meta-X-Amz-Unencrypted-Content-Length"] = ""
+	got, err := ParseEnvelope(m)
+	if err != nil {
+		t.Fatalf("v4 metadata: %v", err)
+	}
+	if got.UnencryptedLength != -1 || !maps.Equal(got.MatDesc, e.MatDesc) || got.WrapAlg != WrapAlgKMSContext {
+		t.Fatalf("v4 metadata parsed as %+v", got)
+	}
+	// A raw keyring's empty x-amz-m is an empty material description.
+	m["X-Amz-Meta-X-Amz-W"] = "02"
+	if got, err := ParseEnvelope(m); err != nil || len(got.MatDesc) != 0 || got.MatDesc == nil {
+		t.Fatalf("empty x-amz-m: %+v, %v", got, err)
+	}
+	// A length that is there must still be a byte count, and say so.
+	m["X-Amz-Meta-X-Amz-Unencrypted-Content-Length"] = "eleven"
+	if _, err := ParseEnvelope(m); !errors.Is(err, ErrBadEnvelope) || !strings.Contains(err.Error(), "not a byte count") {
+		t.Fatalf("bad length: %v", err)
+	}
+}
+
+// TestInstructionFileSplitAndMerge: V2 puts the whole envelope in the
+// instruction file, V3 keeps x-amz-c/d/i on the object; merging gives back
+// an envelope that parses to the same thing; misplaced or duplicated keys
+// are refused; a JSON-number length is accepted.
+func TestInstructionFileSplitAndMerge(t *testing.T) {
+	for _, format := range []int{FormatV2, FormatV3} {
+		e := a4Envelope(t, format, 11)
+		obj, instr, err := e.SplitInstruction()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[int][]string{FormatV2: {"x-amz-unencrypted-content-length"},
+			FormatV3: {"x-amz-c", "x-amz-d", "x-amz-i", "x-amz-unencrypted-content-length"}}[format]
+		if got := slices.Sorted(maps.Keys(obj)); !slices.Equal(got, want) {
+			t.Fatalf("V%d object keys %v", format, got)
+		}
+		if NeedsInstruction(obj) != (format == FormatV3) {
+			t.Fatalf("V%d NeedsInstruction wrong", format)
+		}
+		m, err := MergeInstruction(obj, instr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ParseEnvelope(m)
+		if err != nil || !reflect.DeepEqual(back, e) {
+			t.Fatalf("V%d round trip: %+v, %v", format, back, err)
+		}
+	}
+	e := a4Envelope(t, FormatV3, 11)
+	obj, _, _ := e.SplitInstruction()
+	full := e.Metadata()
+	bad, _ := json.Marshal(full) // x-amz-c/d/i in the instruction file too
+	if _, err := MergeInstruction(map[string]string{}, bad); !errors.Is(err, ErrBadEnvelope) {
+		t.Fatalf("V3 keys in the instruction file: %v", err)
+	}
+	if _, err := MergeInstruction(full, []byte(`{"x-amz-3":"AAAA"}`)); !errors.Is(err, ErrBadEnvelope) {
+		t.Fatalf("duplicate key: %v", err)
+	}
+	if _, err := MergeInstruction(obj, []byte(`not json`)); !errors.Is(err, ErrBadEnvelope) {
+		t.Fatalf("garbage: %v", err)
+	}
+	v2 := a4Envelope(t, FormatV2, 11).Metadata()
+	delete(v2, MetaUnencryptedLen)
+	j, _ := json.Marshal(v2)
+	j = append(j[:len(j)-1], []byte(`,"x-amz-unencrypted-content-length":11}`)...)
+	if m, err := MergeInstruction(nil, j); err != nil || m[MetaUnencryptedLen] != "11" {
+		t.Fatalf("number length: %v %v", m, err)
 	}
 }

@@ -161,10 +161,11 @@ func decodeMetaB64(m map[string]string, key string, size int) ([]byte, error) {
 	return b, nil
 }
 
-// decodeMatDesc parses a JSON string map; an absent key means {}.
+// decodeMatDesc parses a JSON string map; an absent or empty value means
+// {} (S3EC Go v4 writes x-amz-m "" beside x-amz-t for kms+context).
 func decodeMatDesc(m map[string]string, key string) (map[string]string, error) {
-	v, ok := m[key]
-	if !ok {
+	v := strings.TrimSpace(m[key])
+	if v == "" {
 		return map[string]string{}, nil
 	}
 	var md map[string]string
@@ -181,15 +182,18 @@ func decodeMatDesc(m map[string]string, key string) (map[string]string, error) {
 	return md, nil
 }
 
-// decodeLength reads x-amz-unencrypted-content-length; absent means -1.
+// decodeLength reads x-amz-unencrypted-content-length; absent or empty
+// means -1, unknown (S3EC Go v4 writes it empty for every V3 object: the
+// length is optional and the body's own length, less the tag, is the
+// truth).
 func decodeLength(m map[string]string) (int64, error) {
-	v, ok := m[MetaUnencryptedLen]
-	if !ok {
+	v := strings.TrimSpace(m[MetaUnencryptedLen])
+	if v == "" {
 		return -1, nil
 	}
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%w: %s is %q, not a length", ErrBadEnvelope, MetaUnencryptedLen, v)
+		return 0, fmt.Errorf("%w: %s is %q, which is not a byte count", ErrBadEnvelope, MetaUnencryptedLen, v)
 	}
 	return n, nil
 }

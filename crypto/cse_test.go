@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	crand "crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1" //nolint:gosec // the RSA-OAEP-SHA1 keyring's hash
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -100,17 +105,75 @@ func TestAppendixA4Bodies(t *testing.T) {
 	}
 }
 
-// TestAppendixA4AESGCMWrap checks the raw AES keyring vector with stdlib GCM
-// (this package does not implement that keyring; the vector checks the spec).
+// TestAppendixA4AESGCMWrap checks the raw AES keyring against the
+// Appendix A.4 vector (wrapping key 42×32, IV 24×12, V2's AAD).
 func TestAppendixA4AESGCMWrap(t *testing.T) {
-	block, _ := aes.NewCipher(bytes.Repeat([]byte{0x42}, 32))
-	g, _ := cipher.NewGCM(block)
-	iv := bytes.Repeat([]byte{0x24}, 12)
-	got := hex.EncodeToString(append(iv, g.Seal(nil, iv, a4PDK().Bytes(), []byte(CEKAlgAESGCM))...))
+	wk := NewKey(bytes.Repeat([]byte{0x42}, 32))
+	got, err := wrapAESGCM(bytes.NewReader(bytes.Repeat([]byte{0x24}, 12)), wk, a4PDK(), FormatV2)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := "242424242424242424242424" +
 		"1590c642edc3c0392ee128a1b13f9da97cea2163a2be467aa8bdd6414ad8f90ce3eca409714b4de9155b51584d122c15"
-	if got != want {
-		t.Fatalf("wrap = %s", got)
+	if hex.EncodeToString(got) != want {
+		t.Fatalf("wrap = %x", got)
+	}
+	k, err := UnwrapAESGCM(wk, got, FormatV2)
+	if err != nil || !bytes.Equal(k.Bytes(), a4PDK().Bytes()) {
+		t.Fatalf("unwrap: %v", err)
+	}
+	// Bound to the format: V2's wrapped key does not open as V3's.
+	if _, err := UnwrapAESGCM(wk, got, FormatV3); !errors.Is(err, ErrUnwrap) {
+		t.Fatalf("V2 key opened as V3: %v", err)
+	}
+	if _, err := UnwrapAESGCM(NewKey(bytes.Repeat([]byte{0x43}, 32)), got, FormatV2); !errors.Is(err, ErrUnwrap) {
+		t.Fatalf("wrong wrapping key: %v", err)
+	}
+	// V3's AAD is the suite id "115", as S3EC Java's AesKeyring uses.
+	v3, _ := wrapAESGCM(bytes.NewReader(bytes.Repeat([]byte{0x24}, 12)), wk, a4PDK(), FormatV3)
+	block, _ := aes.NewCipher(wk.Bytes())
+	g, _ := cipher.NewGCM(block)
+	if pt, err := g.Open(nil, v3[:12], v3[12:], []byte("115")); err != nil || !bytes.Equal(pt, a4PDK().Bytes()) {
+		t.Fatalf("V3 AAD: %v", err)
+	}
+}
+
+// TestRSAOAEPKeyring wraps and unwraps with a fresh 2048-bit key and
+// checks the pseudo data key (length ‖ key ‖ algorithm name) by opening
+// it with the standard library.
+func TestRSAOAEPKeyring(t *testing.T) {
+	priv, err := rsa.GenerateKey(crand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for format, alg := range map[int]string{FormatV2: CEKAlgAESGCM, FormatV3: CEKAlgCommitKey} {
+		w, err := WrapRSAOAEP(&priv.PublicKey, a4PDK(), format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pseudo, err := rsa.DecryptOAEP(sha1.New(), nil, priv, w, nil)
+		if err != nil || pseudo[0] != 32 || !bytes.Equal(pseudo[1:33], a4PDK().Bytes()) || string(pseudo[33:]) != alg {
+			t.Fatalf("V%d pseudo data key %x, %v", format, pseudo, err)
+		}
+		k, err := UnwrapRSAOAEP(priv, w, format)
+		if err != nil || !bytes.Equal(k.Bytes(), a4PDK().Bytes()) {
+			t.Fatalf("unwrap: %v", err)
+		}
+		if _, err := UnwrapRSAOAEP(priv, w, 5-format); !errors.Is(err, ErrUnwrap) {
+			t.Fatalf("V%d key opened as the other format: %v", format, err)
+		}
+	}
+	der := x509.MarshalPKCS1PrivateKey(priv)
+	p, pub, err := ParseRSAKeyPEM(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: der}))
+	if err != nil || p == nil || pub.N.Cmp(priv.N) != 0 {
+		t.Fatalf("PKCS#1 PEM: %v", err)
+	}
+	pkix, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if p, pub, err := ParseRSAKeyPEM(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pkix})); err != nil || p != nil || pub == nil {
+		t.Fatalf("public PEM: %v", err)
+	}
+	if _, _, err := ParseRSAKeyPEM([]byte("not pem")); err == nil {
+		t.Fatal("garbage accepted")
 	}
 }
 
@@ -373,6 +436,53 @@ func BenchmarkEncryptV3(b *testing.B) {
 	for b.Loop() {
 		if _, err := Encrypt(io.Discard, bytes.NewReader(buf), k, e); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestRangeStream decrypts every kind of range of V2 and V3 bodies with the
+// CTR twin and compares it with the plaintext: first byte, last byte,
+// block edges, a segment edge, the whole content.
+func TestRangeStream(t *testing.T) {
+	key := a4PDK()
+	pt := make([]byte, 200000+7)
+	for i := range pt {
+		pt[i] = byte(i * 7)
+	}
+	for _, format := range []int{FormatV2, FormatV3} {
+		ctx, _ := KMSContext(nil, format)
+		e, err := NewEnvelope(format, key, []byte("w"), ctx, int64(len(pt)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body bytes.Buffer
+		if _, err := Encrypt(&body, bytes.NewReader(pt), key, e); err != nil {
+			t.Fatal(err)
+		}
+		ct := body.Bytes()
+		last := int64(len(pt) - 1)
+		for _, r := range [][2]int64{{0, 0}, {last, last}, {0, last}, {15, 16}, {16, 31}, {17, 17}, {31, 48},
+			{ghashSegment - 1, ghashSegment}, {100, 199999}, {last - 20, last}} {
+			off := r[0] / 16 * 16
+			s, err := NewRangeStream(key, e, off)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := bytes.Clone(ct[off : r[1]+1])
+			s.XORKeyStream(got, got)
+			if !bytes.Equal(got[r[0]-off:], pt[r[0]:r[1]+1]) {
+				t.Fatalf("V%d range %d-%d differs", format, r[0], r[1])
+			}
+		}
+		if _, err := NewRangeStream(key, e, 5); err == nil {
+			t.Fatal("unaligned offset accepted")
+		}
+		if format == FormatV3 {
+			bad := e
+			bad.Commitment = make([]byte, commitmentSize)
+			if _, err := NewRangeStream(key, bad, 0); !errors.Is(err, ErrCommitment) {
+				t.Fatalf("commitment not checked: %v", err)
+			}
 		}
 	}
 }

@@ -16,16 +16,25 @@
 // it directly would need the whole object in memory, as the official Go S3EC
 // does. s3crypt must stream multi-GiB objects in bounded memory, and no
 // well-kept library offers a streaming GCM, so this package builds one from
-// stdlib parts: the keystream is crypto/cipher's AES-CTR started at GCM's
-// counter block inc32(J0) (identical to GCM's inc32 for every message length
-// GCM allows), and the tag uses a hand-written constant-time GHASH (ghash.go,
-// the carry-less multiply of BearSSL's ghash_ctmul64). The result is checked
-// byte for byte against crypto/cipher's GCM on random inputs of many sizes in
-// the tests.
+// stdlib parts (gcmstream.go): the keystream is crypto/cipher's AES-CTR
+// (hardware AES) started at GCM's counter block inc32(J0) (identical to
+// GCM's inc32 for every message length GCM allows), and GHASH is taken
+// from crypto/cipher's own GCM (hardware carry-less multiply): a Seal with
+// the ciphertext as additional data and no plaintext yields each 64 KiB
+// segment's GHASH, and segments are chained by linearity with a few
+// constant-time software multiplications in GF(2^128) (ghash.go, the
+// carry-less multiply of BearSSL's ghash_ctmul64) per segment. Encryption
+// goes further: it runs crypto/cipher's fused GCM Seal itself over runs of
+// whole blocks, with a 16-byte nonce computed so that GCM's J0 lands on the
+// run's counter block (J0 = nonce·H² ⊕ L·H, solved with H⁻²). The result
+// is checked byte for byte against crypto/cipher's GCM on random sizes up to
+// 3 MiB and on the Wycheproof AES-GCM vectors in the tests.
 //
 // Streaming decryption necessarily releases plaintext before the tag at the
 // end of the object has been checked. [DecryptTo] therefore writes to a
 // destination the caller must treat as uncommitted until DecryptTo returns
 // nil (for example a temporary file that is removed on error);
-// [DecryptToFile] does that for files.
+// [DecryptToFile] does that for files, with a pending file that has no name
+// (Linux O_TMPFILE) until the tag verifies, and [DecryptVerifiedTo] for
+// streams such as standard output.
 package crypto

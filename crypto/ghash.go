@@ -5,7 +5,10 @@ import (
 	"math/bits"
 )
 
-// ghash is an incremental GHASH (NIST SP 800-38D §6.4) in constant time.
+// ghash is GCM's field multiplication by a fixed element H (NIST SP
+// 800-38D §6.3) in constant time, in software. The streaming GCM hashes
+// the bulk of its data with the standard library's GCM (see gcmstream.go)
+// and needs only a few multiplications per 64 KiB segment from here.
 //
 // It is a Go rendering of BearSSL's ghash_ctmul64 (Thomas Pornin, MIT
 // licence): carry-less 64×64 multiplication done with ordinary integer
@@ -19,21 +22,22 @@ type ghash struct {
 	h0, h1, h2    uint64 // H: low word, high word, and their XOR
 	h0r, h1r, h2r uint64 // the same, bit-reversed
 	y0, y1        uint64 // accumulator: low word (bytes 8..15), high word (bytes 0..7)
-	buf           [16]byte
-	nbuf          int
 }
 
-// newGHASH returns a GHASH keyed by the 16-byte hash subkey h.
+// newGHASH returns a multiplier by h.
 func newGHASH(h *[16]byte) *ghash {
-	g := &ghash{
-		h1: binary.BigEndian.Uint64(h[0:8]),
-		h0: binary.BigEndian.Uint64(h[8:16]),
-	}
+	g := new(ghash)
+	g.init(h)
+	return g
+}
+
+// init makes g a multiplier by h.
+func (g *ghash) init(h *[16]byte) {
+	*g = ghash{h1: binary.BigEndian.Uint64(h[0:8]), h0: binary.BigEndian.Uint64(h[8:16])}
 	g.h2 = g.h0 ^ g.h1
 	g.h0r = bits.Reverse64(g.h0)
 	g.h1r = bits.Reverse64(g.h1)
 	g.h2r = g.h0r ^ g.h1r
-	return g
 }
 
 // bmul64 returns the low 64 bits of the carry-less product of x and y.
@@ -81,51 +85,54 @@ func (g *ghash) block(b []byte) {
 	g.y0, g.y1 = v2, v3
 }
 
-// write absorbs p, buffering any partial block.
-func (g *ghash) write(p []byte) {
-	if g.nbuf > 0 {
-		n := copy(g.buf[g.nbuf:], p)
-		g.nbuf += n
-		p = p[n:]
-		if g.nbuf < len(g.buf) {
-			return
-		}
-		g.block(g.buf[:])
-		g.nbuf = 0
-	}
-	for len(p) >= 16 {
-		g.block(p[:16])
-		p = p[16:]
-	}
-	g.nbuf = copy(g.buf[:], p)
-}
-
-// pad zero-pads and absorbs a buffered partial block, ending a GHASH input
-// section (the AAD, or the ciphertext).
-func (g *ghash) pad() {
-	if g.nbuf == 0 {
-		return
-	}
-	clear(g.buf[g.nbuf:])
-	g.block(g.buf[:])
-	g.nbuf = 0
-}
-
-// sum absorbs the length block (AAD and ciphertext lengths in bits) and
-// returns the GHASH value. The ghash must not be used afterwards.
-func (g *ghash) sum(aadLen, ctLen uint64) [16]byte {
-	g.pad()
-	var lens [16]byte
-	binary.BigEndian.PutUint64(lens[0:8], aadLen*8)
-	binary.BigEndian.PutUint64(lens[8:16], ctLen*8)
-	g.block(lens[:])
+// mul returns x·H in GF(2^128), GCM's bit order, in constant time.
+func (g *ghash) mul(x *[16]byte) [16]byte {
+	g.y0, g.y1 = 0, 0
+	g.block(x[:])
 	var out [16]byte
 	binary.BigEndian.PutUint64(out[0:8], g.y1)
 	binary.BigEndian.PutUint64(out[8:16], g.y0)
+	g.y0, g.y1 = 0, 0
 	return out
 }
 
-// wipe zeroes the hash subkey and state.
+// gfMul returns x·y in GF(2^128), GCM's bit order, in constant time.
+func gfMul(x, y *[16]byte) [16]byte {
+	var g ghash
+	g.init(y)
+	out := g.mul(x)
+	g.wipe()
+	return out
+}
+
+// gfInv returns h^-1 = h^(2^128-2) (0 for 0), in constant time.
+func gfInv(h *[16]byte) [16]byte {
+	s := gfMul(h, h) // h^2
+	r := s
+	for range 126 { // r = h^(2+4+…+2^127)
+		s = gfMul(&s, &s)
+		r = gfMul(&r, &s)
+	}
+	clear(s[:])
+	return r
+}
+
+// gfPow returns h^n (n >= 1). n is public (a block count); the operations
+// done depend on it, never on h.
+func gfPow(h *[16]byte, n uint64) [16]byte {
+	result, base := *h, *h
+	n--
+	for n > 0 {
+		if n&1 == 1 {
+			result = gfMul(&result, &base)
+		}
+		base = gfMul(&base, &base)
+		n >>= 1
+	}
+	return result
+}
+
+// wipe zeroes the multiplier and state.
 func (g *ghash) wipe() {
 	*g = ghash{}
 }

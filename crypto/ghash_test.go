@@ -34,8 +34,13 @@ func streamSeal(t *testing.T, rng *rand.Rand, key, nonce, pt, aad []byte) []byte
 	out := make([]byte, len(pt))
 	for off := 0; off < len(pt); {
 		n := 1 + rng.IntN(min(len(pt)-off, 100))
-		if rng.IntN(4) == 0 {
+		switch rng.IntN(8) {
+		case 0, 1:
 			n = min(len(pt)-off, 1+rng.IntN(5000))
+		case 2, 3:
+			n = min(len(pt)-off, 1+rng.IntN(300<<10)) // whole 64 KiB segments straight from the input
+		case 4:
+			n = min(len(pt)-off, ghashSegment*(1+rng.IntN(3)))
 		}
 		if err := s.seal(out[off:off+n], pt[off:off+n]); err != nil {
 			t.Fatal(err)
@@ -48,17 +53,24 @@ func streamSeal(t *testing.T, rng *rand.Rand, key, nonce, pt, aad []byte) []byte
 
 // TestGCMStreamMatchesStdlib compares the streaming GCM to crypto/cipher's
 // GCM byte for byte on random keys, nonces, AAD and plaintexts of many sizes
-// fed in random pieces.
+// (0 to 3 MiB) fed in random pieces.
 func TestGCMStreamMatchesStdlib(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	sizes := []int{0, 1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255, 256, 257, 4095, 4096, 4097, 65536 + 7}
 	for range 200 {
 		sizes = append(sizes, rng.IntN(20000))
 	}
+	// Random sizes up to 3 MiB, and the segment edges.
+	for _, n := range []int{ghashSegment - 1, ghashSegment, ghashSegment + 1, 2 * ghashSegment, 3<<20 - 1, 3 << 20} {
+		sizes = append(sizes, n)
+	}
+	for range 24 {
+		sizes = append(sizes, rng.IntN(3<<20+1))
+	}
 	for i, size := range sizes {
 		key := randBytes(rng, []int{16, 24, 32}[i%3])
 		nonce := randBytes(rng, 12)
-		aad := randBytes(rng, []int{0, 2, 13, 16, 40}[i%5])
+		aad := randBytes(rng, []int{0, 2, 13, 16, 40, 70000}[i%6])
 		pt := randBytes(rng, size)
 		want := stdSeal(t, key, nonce, pt, aad)
 		got := streamSeal(t, rng, key, nonce, pt, aad)
@@ -81,19 +93,37 @@ func TestGCMStreamMatchesStdlib(t *testing.T) {
 	}
 }
 
-// TestGHASHKnownAnswer checks GHASH against the GCM specification's test
-// case 2 (McGrew & Viega): H = 66e94bd4ef8a2c3b884cfa59ca342b2e, one block
-// of ciphertext 0388dace60b6a392f328c2b971b2fe78, no AAD.
+// TestGHASHKnownAnswer checks the software multiply against the GCM
+// specification's test case 2 (McGrew & Viega): H =
+// 66e94bd4ef8a2c3b884cfa59ca342b2e, one block of ciphertext
+// 0388dace60b6a392f328c2b971b2fe78, no AAD: GHASH = (C·H ⊕ L)·H.
 func TestGHASHKnownAnswer(t *testing.T) {
-	var h [16]byte
+	var h, c [16]byte
 	copy(h[:], mustHex(t, "66e94bd4ef8a2c3b884cfa59ca342b2e"))
-	g := newGHASH(&h)
-	g.write(mustHex(t, "0388dace60b6a392f328c2b971b2fe78"))
-	got := g.sum(0, 16)
+	copy(c[:], mustHex(t, "0388dace60b6a392f328c2b971b2fe78"))
+	y := gfMul(&c, &h)
+	l := lengthBlock(0, 16)
+	for i := range y {
+		y[i] ^= l[i]
+	}
+	got := gfMul(&y, &h)
 	if want := "f38cbb1ad69223dcc3457ae5b6b0f885"; hex.EncodeToString(got[:]) != want {
 		t.Fatalf("GHASH = %x, want %s", got, want)
 	}
+	if p := gfPow(&h, 3); p != gfMul(&h, ptr(gfMul(&h, &h))) {
+		t.Fatalf("H^3 = %x", p)
+	}
+	// The field's one is x^0: the first bit in GCM's reflected order.
+	one := [16]byte{0x80}
+	for _, x := range [][16]byte{h, c, {1}, {0x80}, {15: 1}} {
+		inv := gfInv(&x)
+		if p := gfMul(&x, &inv); p != one {
+			t.Fatalf("%x · its inverse = %x", x, p)
+		}
+	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func TestGCMStreamRejectsBadNonce(t *testing.T) {
 	if _, err := newGCMStream(make([]byte, 32), make([]byte, 16), nil); err == nil {

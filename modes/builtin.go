@@ -162,7 +162,7 @@ func builtin() []*Mode {
 			Headers: []string{"x-amz-meta-x-amz-c / x-amz-3 / x-amz-w … (S3 Encryption Client V3 envelope)",
 				"or x-amz-meta-x-amz-key-v2 / x-amz-cek-alg / x-amz-matdesc … (V2)"},
 			AWSFlags: "(the aws CLI cannot encrypt client-side: it can only send the ciphertext s3crypt made, with the envelope as --metadata)",
-			CLIFlags: "--client-side --kms-key KEY [--cse-format v3|v2]",
+			CLIFlags: "--client-side --kms-key KEY (or a raw keyring: --wrapping-key FILE, --rsa-key FILE.pem) [--cse-format v3|v2]",
 			Upload: []Step{
 				kmsForYou(keyflow.OpGenerateDataKey, "you ask KMS for a data key under your customer managed key; it returns it in plaintext and encrypted"),
 				yours(keyflow.OpLocalEncrypt, "encrypt locally", "you encrypt the file with AES-256-GCM before it leaves your machine"),
@@ -179,7 +179,7 @@ func builtin() []*Mode {
 				yours(keyflow.OpLocalWipe, "wipe", "you wipe the plaintext data key")},
 			Chips:       []Chip{ChipKMSKey, ChipDataKey, ChipWrappedKey, ChipCiphertext, ChipPlaintextOut},
 			Explain:     "you encrypt before upload (the S3 Encryption Client's format, a KMS data key); S3 only ever sees ciphertext",
-			Hint:        "client-side: the S3 Encryption Client's V3 format under a KMS data key; S3 adds its own layer on top",
+			Hint:        "client-side: S3EC format V3 (key-committing) under a KMS data key; S3 adds its own layer on top",
 			Holder:      "you encrypt; KMS holds the key that wraps your data keys",
 			Protects:    "everything on the server side, S3 included: only holders of kms:Decrypt on your key read it",
 			KMSRequests: "1 per upload and 1 per download, made by you",

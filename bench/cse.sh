@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Bench for client-side encryption (issue 10), in one run on one machine:
+#  1. AES-256-GCM MB/s on one core: s3crypt's streaming GCM (seal, open)
+#     beside the standard library's one-shot GCM (go test -bench, -cpu 1)
+#     and `openssl speed -evp aes-256-gcm` (16 KiB blocks, one process);
+#  2. a SIZE_MIB (default 1024) `s3crypt put --client-side` and `get` beside
+#     the same file with SSE-S3, against one `s3crypt serve`, with peak RSS
+#     (GNU time's maximum resident set size).
+# The machine may be shared: load is printed before and after, and every
+# figure is the median of RUNS runs (default 3) with its min–max spread.
+#
+#   bench/cse.sh [SIZE_MIB] [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size_mib=${1:-1024}
+runs=${2:-3}
+[ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install -y time" >&2; exit 1; }
+command -v openssl >/dev/null || { echo "needs openssl: apt-get install -y openssl" >&2; exit 1; }
+
+work=$(mktemp -d)
+serve_pid=
+cleanup() { [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+# stats prints "median (min–max)" of the numbers on stdin, one a line.
+stats() { sort -n | awk '{ v[NR] = $1 } END { printf "%.0f (%.0f–%.0f)", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+
+# 1. GCM on one core.
+go test -run '^$' -bench 'GCM(Stdlib|Stream)(Seal|Open)$' -cpu 1 -count "$runs" ./crypto/ >"$work/gcm.txt"
+gcm() { awk -v b="Benchmark$1" '$1 == b { print $(NF-1) }' "$work/gcm.txt"; }
+for b in GCMStdlibSeal GCMStreamSeal GCMStdlibOpen GCMStreamOpen; do gcm "$b" | median >"$work/$b"; done
+for _ in $(seq "$runs"); do
+	openssl speed -evp aes-256-gcm -bytes 16384 -seconds 2 2>/dev/null | awk '/^AES-256-GCM|^aes-256-gcm/ { v = $NF; sub(/k$/, "", v); printf "%.0f\n", v / 1000 }'
+done >"$work/openssl"
+printf '%-34s %s\n' "AES-256-GCM, 1 core, MB/s" "median (min–max) of $runs"
+printf '%-34s %s\n' "  openssl speed (16 KiB)" "$(stats <"$work/openssl")"
+printf '%-34s %s\n' "  Go stdlib one-shot Seal (1 MiB)" "$(gcm GCMStdlibSeal | stats)"
+printf '%-34s %s   %.2fx stdlib\n' "  s3crypt streaming seal" "$(gcm GCMStreamSeal | stats)" "$(awk -v a="$(cat "$work/GCMStreamSeal")" -v b="$(cat "$work/GCMStdlibSeal")" 'BEGIN { print a / b }')"
+printf '%-34s %s\n' "  Go stdlib one-shot Open (1 MiB)" "$(gcm GCMStdlibOpen | stats)"
+printf '%-34s %s   %.2fx stdlib\n' "  s3crypt streaming open" "$(gcm GCMStreamOpen | stats)" "$(awk -v a="$(cat "$work/GCMStreamOpen")" -v b="$(cat "$work/GCMStdlibOpen")" 'BEGIN { print a / b }')"
+
+# 2. 1 GiB client-side against SSE-S3.
+go build -o "$work/s3crypt" .
+s3c=("$work/s3crypt" --data "$work/data")
+"${s3c[@]}" serve >"$work/serve.env" 2>"$work/serve.err" &
+serve_pid=$!
+for _ in $(seq 100); do grep -q AWS_REGION "$work/serve.env" 2>/dev/null && break; sleep 0.1; done
+"${s3c[@]}" mb s3://bench >/dev/null
+"${s3c[@]}" kms create-key --alias alias/bench >/dev/null
+head -c "$((size_mib << 20))" /dev/urandom >"$work/big"
+
+# timed CMD… runs CMD under GNU time and appends "seconds maxrss_kib" to $work/$label.
+timed() {
+	local label=$1
+	shift
+	/usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/cmd.err" || { cat "$work/cmd.err" >&2; exit 1; }
+	cat "$work/time" >>"$work/$label"
+}
+for _ in $(seq "$runs"); do
+	timed sse-put "${s3c[@]}" put "$work/big" s3://bench/sse --sse AES256
+	timed cse-put "${s3c[@]}" put "$work/big" s3://bench/cse --client-side --kms-key alias/bench
+	timed sse-get "${s3c[@]}" get s3://bench/sse "$work/out"
+	cmp "$work/big" "$work/out"
+	rm -f "$work/out"
+	timed cse-get "${s3c[@]}" get s3://bench/cse "$work/out"
+	cmp "$work/big" "$work/out"
+	rm -f "$work/out"
+done
+mbps() { awk -v n="$size_mib" '{ printf "%.0f\n", n * 1.048576 / $1 }' "$work/$1"; }
+rss() { awk '{ printf "%.0f\n", $2 / 1024 }' "$work/$1" | sort -n | tail -1; }
+printf '\n%-34s %-22s %-22s %s\n' "$size_mib MiB, MB/s" "SSE-S3" "client-side (V3)" "client-side / SSE-S3 (medians)"
+for op in put get; do
+	printf '%-34s %-22s %-22s %.2fx\n' "  s3crypt $op" "$(mbps sse-$op | stats)" "$(mbps cse-$op | stats)" \
+		"$(awk -v a="$(mbps cse-$op | median)" -v b="$(mbps sse-$op | median)" 'BEGIN { print a / b }')"
+done
+printf '%-34s SSE-S3 put %s / get %s MiB; client-side put %s / get %s MiB\n' "  peak RSS (max of runs)" \
+	"$(rss sse-put)" "$(rss sse-get)" "$(rss cse-put)" "$(rss cse-get)"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

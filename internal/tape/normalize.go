@@ -14,17 +14,25 @@ var normalizers = []struct {
 }{
 	// The replay's directory (/tmp/s3t-<8 hex>) and mktemp's names, where
 	// Run.Scrub did not already replace them.
-	{regexp.MustCompile(`/tmp/s3t-[0-9a-f]{8}`), "<root>"},
-	{regexp.MustCompile(`tmp\.[A-Za-z0-9]{10}`), "tmp.<rand>"},
+	{regexp.MustCompile(`/tmp/s3t-[0-9a-fX]{8}`), "<root>"},
 	// Dates and times.
 	{regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}| UTC| [+-]\d{4} UTC)?`), "<time>"},
 	{regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`), "<date>"},
 	{regexp.MustCompile(`\b\d{2}:\d{2}:\d{2}(\.\d+)?\b`), "<clock>"},
 	{regexp.MustCompile(`\b\d{1,2}:\d{2}\b`), "<hh:mm>"},
+	// KMS key ids: whole, cut short ("…"), or in the pieces a wrapped
+	// line leaves (a head ending in "-", a tail of 4-hex groups and the
+	// last 12), whatever digits and letters the random id has.
+	{regexp.MustCompile(`\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`), "<id>"},
+	{regexp.MustCompile(`\b[0-9a-f]{8}(-[0-9a-f]{0,4}){0,4}…`), "<id>…"},
+	{regexp.MustCompile(`\b[0-9a-f]{8}(-[0-9a-f]{4}){0,3}-`), "<id>"},
+	{regexp.MustCompile(`\b([0-9a-f]{4}-){1,3}[0-9a-f]{12}\b`), "<id>"},
+	{regexp.MustCompile(`\b[0-9a-f]{12}\b`), "<id>"},
 	// Ports.
 	{regexp.MustCompile(`(127\.0\.0\.1|localhost):\d+`), "$1:<port>"},
 	// Random bytes shown as hex pairs, base64 blobs, access key ids.
 	{regexp.MustCompile(`\b[0-9a-f]{2}( [0-9a-f]{2}){5,}`), "<bytes>"},
+	{regexp.MustCompile(`(?i)(md5:? +)[A-Za-z0-9+/]{2,}={0,2}…?`), "${1}<md5>"}, // an SSE-C key's MD5, often cut short
 	{regexp.MustCompile(`AKIA[A-Z0-9]{12,}`), "<access-key>"},
 	{regexp.MustCompile(`[A-Za-z0-9+/]{20,}={0,2}`), "<base64>"},
 	// Rates and durations.

@@ -84,19 +84,49 @@ type Run struct {
 }
 
 // Scrub replaces in text the random parts of the replay's own paths
-// (the root's suffix, the names mktemp made in TMPDIR) with as many X's,
-// which keeps them recognisable even where a program wrapped a path
-// across lines.
+// (the root's suffix, the names mktemp made in TMPDIR) with as many X's:
+// whole, and the pieces of them a wrapped line or an overlapping dialog
+// leaves (the tail of a name just before its "/", the head of one after
+// "s3t-" or "tmp."). It also tags key ids and the pieces of ones the
+// screen showed whole.
 func (r *Run) Scrub(text string) string {
-	pairs := []string{strings.TrimPrefix(filepath.Base(r.Root), "s3t-"), "XXXXXXXX"}
+	rands := []string{strings.TrimPrefix(filepath.Base(r.Root), "s3t-")}
 	if entries, err := os.ReadDir(filepath.Join(r.Root, "t")); err == nil {
 		for _, e := range entries {
 			if rnd, ok := strings.CutPrefix(e.Name(), "tmp."); ok && len(rnd) >= 6 {
-				pairs = append(pairs, rnd, strings.Repeat("X", len(rnd)))
+				rands = append(rands, rnd)
 			}
 		}
 	}
+	pairs := make([]string, 0, 2*len(rands))
+	for _, rnd := range rands {
+		pairs = append(pairs, rnd, strings.Repeat("X", len(rnd)))
+	}
 	text = strings.NewReplacer(pairs...).Replace(text)
+	xs := func(s string) string { return strings.Repeat("X", len(s)) }
+	text = pathTail.ReplaceAllStringFunc(text, func(m string) string {
+		tok := strings.TrimSuffix(m, "/")
+		i := len(tok)
+		for i > 0 && isAlnum(tok[i-1]) {
+			i--
+		}
+		lead, tok := tok[:i], tok[i:]
+		for _, rnd := range rands {
+			if strings.HasSuffix(rnd, tok) {
+				return lead + xs(tok) + "/"
+			}
+		}
+		return m
+	})
+	text = pathHead.ReplaceAllStringFunc(text, func(m string) string {
+		i := strings.IndexAny(m, "-.") + 1
+		for _, rnd := range rands {
+			if strings.HasPrefix(rnd, m[i:]) {
+				return m[:i] + xs(m[i:])
+			}
+		}
+		return m
+	})
 	// Key ids: remember every whole one the screen showed, then tag the
 	// pieces of them a wrapped line or an overlapping dialog left.
 	for _, id := range uuidRe.FindAllString(text, -1) {
@@ -113,6 +143,18 @@ func (r *Run) Scrub(text string) string {
 		}
 		return s
 	})
+}
+
+// pathTail is a path element's tail before its "/", with the character
+// before it; pathHead the start of a random name after its fixed prefix.
+var (
+	pathTail = regexp.MustCompile(`(^|[^A-Za-z0-9.])[A-Za-z0-9]{1,10}/`)
+	pathHead = regexp.MustCompile(`(s3t-|tmp\.)[A-Za-z0-9]{1,10}`)
+)
+
+// isAlnum reports whether c is an ASCII letter or digit.
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // uuidRe is a whole UUID (KMS key ids).

@@ -32,13 +32,29 @@ var normalizers = []struct {
 	{regexp.MustCompile(`(127\.0\.0\.1|localhost):\d+`), "$1:<port>"},
 	// Random bytes shown as hex pairs, base64 blobs, access key ids.
 	{regexp.MustCompile(`\b[0-9a-f]{2}( [0-9a-f]{2}){5,}`), "<bytes>"},
-	{regexp.MustCompile(`(?i)(md5:? +)[A-Za-z0-9+/]{2,}={0,2}…?`), "${1}<md5>"}, // an SSE-C key's MD5, often cut short
 	{regexp.MustCompile(`AKIA[A-Z0-9]{12,}`), "<access-key>"},
-	{regexp.MustCompile(`[A-Za-z0-9+/]{20,}={0,2}`), "<base64>"},
+	{regexp.MustCompile(`\b[0-9a-f]{32}\b`), "<md5>"}, // ETags, blob names
 	// Rates and durations.
 	{regexp.MustCompile(`\d+(\.\d+)? ?[KMGT]?i?B/s`), "<rate>"},
 	{regexp.MustCompile(`\b\d+(\.\d+)?m\d+(\.\d+)?s\b`), "<dur>"},
 	{regexp.MustCompile(`\b\d+(\.\d+)?(ns|µs|us|ms|s|m)\b`), "<dur>"},
+}
+
+// md5Value is an SSE-C key's MD5 after "md5", often cut short: a value
+// with a digit, a base64 sign or mixed case ("MD5 of your key" stays).
+var md5Value = regexp.MustCompile(`(?i:md5):? +[A-Za-z0-9+/]{2,}={0,2}…?`)
+
+// base64Run is a long run of base64 characters: a blob (data keys,
+// ciphertext, checksums of random data) when it mixes digits and
+// letters; a word ("ServerSideEncryption") stays.
+var base64Run = regexp.MustCompile(`[A-Za-z0-9+/]{20,}={0,2}`)
+
+// base64Tag replaces a base64 run that is a blob.
+func base64Tag(s string) string {
+	if strings.ContainsAny(s, "0123456789") && strings.IndexFunc(s, func(r rune) bool { return r >= 'A' && r <= 'z' }) >= 0 {
+		return "<base64>"
+	}
+	return s
 }
 
 // hexRun is a run of hex digits and hyphens: key ids and UUIDs (whole,
@@ -75,6 +91,14 @@ func Normalize(screen string) string {
 	for _, n := range normalizers {
 		screen = n.re.ReplaceAllString(screen, n.tag)
 	}
+	screen = md5Value.ReplaceAllStringFunc(screen, func(m string) string {
+		i := strings.LastIndexByte(m, ' ') + 1
+		if v := m[i:]; strings.ContainsAny(v, "0123456789+/=…") || strings.ToLower(v) != v && strings.ToUpper(v) != v {
+			return m[:i] + "<md5>"
+		}
+		return m
+	})
+	screen = base64Run.ReplaceAllStringFunc(screen, base64Tag)
 	screen = hexRun.ReplaceAllStringFunc(screen, idTag)
 	lines := strings.Split(screen, "\n")
 	for i, l := range lines {

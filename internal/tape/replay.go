@@ -81,6 +81,11 @@ type Run struct {
 	ids         map[string]bool // key ids seen on screen (Scrub)
 	hidden      atomic.Bool     // between Hide and Show; read by the frame sampler
 	clipboard   string
+	// inputGen is the screen's generation when input was last sent: a
+	// Wait+Line only reads screens written after it, or a prompt still
+	// showing before the shell echoed a command typed at once would
+	// match at once.
+	inputGen uint64
 }
 
 // Scrub replaces in text the random parts of the replay's own paths
@@ -483,6 +488,7 @@ func (r *Run) speed(opt string) time.Duration {
 // typeText types s: at once when replaying, one character each typing
 // interval when recording.
 func (r *Run) typeText(ctx context.Context, s, opt string) error {
+	r.inputGen = r.term.generation()
 	if r.opts.Recorder == nil {
 		r.term.sendText(s)
 		return nil
@@ -499,6 +505,7 @@ func (r *Run) typeText(ctx context.Context, s, opt string) error {
 
 // press sends k n times.
 func (r *Run) press(ctx context.Context, k vt.KeyPressEvent, n int, opt string) error {
+	r.inputGen = r.term.generation()
 	for range n {
 		r.term.sendKey(k)
 		d := time.Duration(0)
@@ -545,7 +552,7 @@ func (r *Run) wait(ctx context.Context, scope string, re *regexp.Regexp, timeout
 		if scope == "Screen" {
 			last = s.Text()
 		}
-		if re.MatchString(last) {
+		if re.MatchString(last) && (scope == "Screen" || s.Gen > r.inputGen) {
 			return nil
 		}
 		select {

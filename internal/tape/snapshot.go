@@ -25,6 +25,8 @@ type Snapshot struct {
 	Cells            [][]Cell
 	CursorX, CursorY int
 	CursorHidden     bool
+	// Gen counts the program's writes to the screen up to this snapshot.
+	Gen uint64
 }
 
 // Lines is the screen as text, one string a row with trailing spaces

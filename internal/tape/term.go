@@ -108,7 +108,7 @@ func (t *term) snapshot() *Snapshot {
 	defer t.mu.Unlock()
 	em := t.em
 	w, h := em.Width(), em.Height()
-	s := &Snapshot{Cols: w, Rows: h, Cells: make([][]Cell, h)}
+	s := &Snapshot{Cols: w, Rows: h, Cells: make([][]Cell, h), Gen: t.gen}
 	pos := em.CursorPosition()
 	s.CursorX, s.CursorY, s.CursorHidden = pos.X, pos.Y, em.CursorHidden()
 	defFg, defBg := em.ForegroundColor(), em.BackgroundColor()

@@ -51,10 +51,10 @@ var tools = map[string]string{"aws": testtool.DebianAWS}
 // TestTapesReplay replays every tape against the built binary and
 // compares each Screenshot and the final screen with its golden.
 func TestTapesReplay(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("replays the tapes against the built binary")
 	}
-	t.Parallel()
 	bin := testtool.BuildBinary(t)
 	for _, p := range tapes(t) {
 		t.Run(p, func(t *testing.T) {

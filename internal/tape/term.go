@@ -48,6 +48,10 @@ func startTerm(argv []string, dir string, env []string, cols, rows int) (*term, 
 	// master from ever reading EOF.
 	_ = p.Slave().Close()
 	em := vt.NewEmulator(cols, rows)
+	// VHS's default theme's background and foreground (a dark terminal:
+	// what the emulator answers a program that asks).
+	em.SetDefaultBackgroundColor(color.RGBA{R: 0x17, G: 0x17, B: 0x17, A: 0xff})
+	em.SetDefaultForegroundColor(color.RGBA{R: 0xdd, G: 0xdd, B: 0xdd, A: 0xff})
 	t := &term{pty: p, cmd: cmd, em: em, changed: make(chan struct{}, 1), exited: make(chan struct{})}
 	go t.readOutput()
 	// What the emulator answers (device attributes, colours, cursor

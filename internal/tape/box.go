@@ -63,3 +63,30 @@ func drawBox(m *image.Alpha, c rune) bool {
 	}
 	return true
 }
+
+// brailleDots are the dot of each bit of a braille pattern (U+2800 plus
+// the bits): column and row in a 2×4 grid.
+var brailleDots = [8][2]int{{0, 0}, {0, 1}, {0, 2}, {1, 0}, {1, 1}, {1, 2}, {0, 3}, {1, 3}}
+
+// drawBraille draws a braille pattern (the job spinner) as dots and
+// reports whether c is one.
+func drawBraille(m *image.Alpha, c rune) bool {
+	if c < 0x2800 || c > 0x28ff {
+		return false
+	}
+	b := m.Bounds()
+	dot := max(1, b.Dx()/5)
+	for bit, p := range brailleDots {
+		if (c-0x2800)&(1<<bit) == 0 {
+			continue
+		}
+		x0 := b.Dx()/4 + p[0]*b.Dx()/2 - dot/2
+		y0 := b.Dy()/8 + p[1]*b.Dy()/4 + b.Dy()/16 - dot/2
+		for y := y0; y < y0+dot; y++ {
+			for x := x0; x < x0+dot; x++ {
+				m.SetAlpha(x, y, color.Alpha{A: 0xff})
+			}
+		}
+	}
+	return true
+}

@@ -296,7 +296,7 @@ func (r *Renderer) draw(img *image.Paletted, pal *palette, s *Snapshot, cells im
 // substitutes are drawn for the symbols Go Mono lacks.
 var substitutes = map[rune]rune{
 	'◉': '●', '✓': '√', '✔': '√', '✗': '×', '✘': '×', '▸': '►', '▶': '►', '◀': '◄', '◂': '◄',
-	'⌫': '«', '⏵': '►', '▾': '▼', '▴': '▲', '✦': '*', '⚠': '!',
+	'⌫': '«', '⏵': '►', '▾': '▼', '▴': '▲', '✦': '*', '⚠': '!', '◫': '□', '⚿': '¤', '⊘': 'Ø',
 }
 
 // glyph returns the alpha mask of s in a box w cells wide.
@@ -307,7 +307,7 @@ func (r *Renderer) glyph(s string, bold bool, w int) *image.Alpha {
 	}
 	m := image.NewAlpha(image.Rect(0, 0, w*r.cw, r.ch))
 	rs := []rune(s)
-	if len(rs) == 1 && drawBox(m, rs[0]) {
+	if len(rs) == 1 && (drawBox(m, rs[0]) || drawBraille(m, rs[0])) {
 		r.masks[k] = m
 		return m
 	}

@@ -159,7 +159,11 @@ func (t *term) close() error {
 	<-t.exited
 	_ = t.cmd.Wait()
 	killSession(pid, syscall.SIGKILL)
-	_ = t.em.Close()
+	// End the copier by closing the emulator's input pipe (Emulator.Close
+	// would write a flag its Read reads unguarded).
+	if pw, ok := t.em.InputPipe().(io.Closer); ok {
+		_ = pw.Close()
+	}
 	if err != nil && !errors.Is(err, os.ErrClosed) {
 		return fmt.Errorf("close the pseudo-terminal: %w", err)
 	}

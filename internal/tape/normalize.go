@@ -24,7 +24,7 @@ var normalizers = []struct {
 	// line leaves (a head ending in "-", a tail of 4-hex groups and the
 	// last 12), whatever digits and letters the random id has.
 	{regexp.MustCompile(`\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`), "<id>"},
-	{regexp.MustCompile(`\b[0-9a-f]{8}(-[0-9a-f]{0,4}){0,4}…`), "<id>…"},
+	{regexp.MustCompile(`\b[0-9a-f]*[0-9][0-9a-f]*(-[0-9a-f]{0,12}){0,4}…`), "<id>…"},
 	{regexp.MustCompile(`\b[0-9a-f]{8}(-[0-9a-f]{4}){0,3}-`), "<id>"},
 	{regexp.MustCompile(`\b([0-9a-f]{4}-){1,3}[0-9a-f]{12}\b`), "<id>"},
 	{regexp.MustCompile(`\b[0-9a-f]{12}\b`), "<id>"},

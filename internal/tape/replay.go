@@ -79,6 +79,7 @@ type Run struct {
 	waitTimeout time.Duration
 	waitPattern *regexp.Regexp
 	ids         map[string]bool // key ids seen on screen (Scrub)
+	ports       map[string]bool // loopback ports seen on screen (Scrub)
 	hidden      atomic.Bool     // between Hide and Show; read by the frame sampler
 	clipboard   string
 	// inputGen is the screen's generation when input was last sent: a
@@ -132,6 +133,20 @@ func (r *Run) Scrub(text string) string {
 		}
 		return m
 	})
+	// Ports: the tail of one cut off by a dialog, before its " --flag".
+	for _, m := range portRe.FindAllStringSubmatch(text, -1) {
+		r.ports[m[1]] = true
+	}
+	text = portTail.ReplaceAllStringFunc(text, func(m string) string {
+		i := strings.IndexAny(m, "0123456789")
+		digits := strings.TrimSuffix(m[i:], " --")
+		for p := range r.ports {
+			if strings.HasSuffix(p, digits) {
+				return m[:i] + "<port> --"
+			}
+		}
+		return m
+	})
 	// Key ids: remember every whole one the screen showed, then tag the
 	// pieces of them a wrapped line or an overlapping dialog left.
 	for _, id := range uuidRe.FindAllString(text, -1) {
@@ -162,6 +177,13 @@ func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
+// portRe is a loopback port; portTail digits before " --" that follow
+// neither a digit, a dot nor a colon (a port's tail, cut at its left).
+var (
+	portRe   = regexp.MustCompile(`(?:127\.0\.0\.1|localhost):(\d{2,5})\b`)
+	portTail = regexp.MustCompile(`(^|[^0-9.:])\d{1,4} --`)
+)
+
 // uuidRe is a whole UUID (KMS key ids).
 var uuidRe = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 
@@ -191,7 +213,7 @@ func Replay(ctx context.Context, t *Tape, opts Options) (err error) {
 	if err != nil {
 		return err
 	}
-	r := &Run{tape: t, opts: opts, Root: root, ids: map[string]bool{}, typingSpeed: defaultTypingSpeed,
+	r := &Run{tape: t, opts: opts, Root: root, ids: map[string]bool{}, ports: map[string]bool{}, typingSpeed: defaultTypingSpeed,
 		waitTimeout: defaultWaitTimeout, waitPattern: regexp.MustCompile(defaultWaitPattern)}
 	shell := []string{"/bin/bash", "--norc", "--noprofile", "-i"}
 	r.term, err = startTerm(shell, filepath.Join(root, "home"), env, g.Cols, g.Rows)

@@ -3,8 +3,12 @@ package vhs
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image/gif"
+	"image/png"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -103,5 +107,78 @@ func checkGIF(t *testing.T, what string, b []byte) {
 	}
 	if s := float64(total) / 100; s < 15 || s > 60 {
 		t.Errorf("%s plays %.1f s, want a tour of 15–60 s", what, s)
+	}
+}
+
+// TestTapeRenderVerb runs `s3crypt tape render` on a small tape: it
+// writes the GIF and the Screenshot's PNG; without a GIF to write it is a
+// usage error; a tape whose Wait fails writes nothing.
+func TestTapeRenderVerb(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("runs the built binary")
+	}
+	bin := testtool.BuildBinary(t)
+	dir := t.TempDir()
+	shot := filepath.Join(dir, "shots", "ls.png")
+	src := `Require s3crypt
+Set Shell bash
+Set FontSize 15
+Set Width 840
+Set Height 420
+Type 'D="$(mktemp -d)" && s3crypt mb s3://demo --data "$D"'
+Enter
+Wait
+Screenshot "` + shot + "\"\n"
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ok := write("ok.tape", src)
+	out := filepath.Join(dir, "ok.gif")
+	run := func(args ...string) (int, string) {
+		cmd := exec.Command(bin, args...)
+		b, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		return cmd.ProcessState.ExitCode(), string(b)
+	}
+	if code, msg := run("tape", "render", ok, "-o", out); code != 0 {
+		t.Fatalf("tape render: exit %d: %s", code, msg)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := gif.DecodeAll(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("the GIF does not decode: %v", err)
+	}
+	if w, h := 80*9+24, 20*18+24; g.Config.Width != w || g.Config.Height != h || len(g.Image) < 2 {
+		t.Errorf("GIF %dx%d with %d frames, want %dx%d and frames", g.Config.Width, g.Config.Height, len(g.Image), w, h)
+	}
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatalf("no screenshot: %v", err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Errorf("the screenshot does not decode: %v", err)
+	}
+	if code, msg := run("tape", "render", ok); code != 2 || !strings.Contains(msg, "-o FILE.gif") {
+		t.Errorf("no GIF to write: exit %d, %q; want a usage error", code, msg)
+	}
+	bad := write("bad.tape", strings.Replace(src, "Wait\n", "Wait+Screen@1s /never shown/\n", 1))
+	badOut := filepath.Join(dir, "bad.gif")
+	if code, msg := run("tape", "render", bad, "-o", badOut); code != 1 || !strings.Contains(msg, "never shown") {
+		t.Errorf("a failing Wait: exit %d, %q; want exit 1 naming the pattern", code, msg)
+	}
+	if _, err := os.Stat(badOut); err == nil {
+		t.Error("a failed replay wrote a GIF")
 	}
 }

@@ -15,6 +15,8 @@ var normalizers = []struct {
 	// The replay's directory (/tmp/s3t-<8 hex>) and mktemp's names, where
 	// Run.Scrub did not already replace them.
 	{regexp.MustCompile(`/tmp/s3t-[0-9a-fX]{8}`), "<root>"},
+	// Blob files, named after random ids.
+	{regexp.MustCompile(`/blobs/[0-9a-f]{2}/[0-9a-f]+`), "/blobs/<blob>"},
 	// Dates and times.
 	{regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}| UTC| [+-]\d{4} UTC)?`), "<time>"},
 	{regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`), "<date>"},

@@ -166,9 +166,10 @@ func (r *Run) Scrub(text string) string {
 }
 
 // pathTail is a path element's tail before its "/", with the character
-// before it; pathHead the start of a random name after its fixed prefix.
+// before it, which is no "/" (a whole element, such as the root's "t",
+// is no piece); pathHead the start of a random name after its fixed prefix.
 var (
-	pathTail = regexp.MustCompile(`(^|[^A-Za-z0-9.])[A-Za-z0-9]{1,10}/`)
+	pathTail = regexp.MustCompile(`(^|[^A-Za-z0-9./])[A-Za-z0-9]{1,10}/`)
 	pathHead = regexp.MustCompile(`(s3t-|tmp\.)[A-Za-z0-9]{1,10}`)
 )
 

@@ -27,6 +27,7 @@ type Root struct {
 	Rm               RmCmd               `cmd:"" help:"Delete an object (or one version of it)."`
 	BucketEncryption BucketEncryptionCmd `cmd:"" name:"bucket-encryption" help:"Get, put or delete a bucket's default encryption and SSE-C blocking."`
 	UI               UICmd               `cmd:"" default:"1" hidden:"" help:"Open the terminal UI."`
+	Worker           WorkerCmd           `cmd:"" hidden:"" help:"Run the terminal UI's transfers (reads jobs on standard input)."`
 }
 
 // Main parses args, runs the verb and returns the exit code.

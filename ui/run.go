@@ -19,11 +19,16 @@ import (
 
 // Run opens the terminal UI on backend b until the person quits or ctx
 // ends. Nothing is printed while it runs: the standard logger writes to
-// a file under the user's cache directory.
-func Run(ctx context.Context, b *awsclient.Backend) error {
+// a file under the user's cache directory. With remote set, uploads and
+// downloads run in its helper process (see actions.Remote), so that this
+// process only draws.
+func Run(ctx context.Context, b *awsclient.Backend, remote *actions.Remote) error {
 	closeLog := redirectLog()
 	defer closeLog()
 	w := actions.NewWorker(ctx, workerEnv(b), 4)
+	if remote != nil {
+		w.OffloadTo(remote)
+	}
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -31,7 +36,11 @@ func Run(ctx context.Context, b *awsclient.Backend) error {
 			log.Printf("ui: %v", err)
 		}
 	}()
-	m := New(Options{Data: NewData(b), Worker: w, Backend: BackendInfoOf(b)})
+	info := BackendInfoOf(b)
+	if own := info.OwnKMS; own != nil && remote != nil {
+		info.OwnKMS = func() int { return own() + remote.KMSRequests() }
+	}
+	m := New(Options{Data: NewData(b), Worker: w, Backend: info})
 	if _, err := tea.NewProgram(m, tea.WithContext(ctx)).Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("terminal UI: %w", err)
 	}
@@ -48,10 +57,14 @@ func Run(ctx context.Context, b *awsclient.Backend) error {
 func workerEnv(b *awsclient.Backend) *actions.Env {
 	env := &actions.Env{Backend: b}
 	if b.Sandbox != nil {
-		env.Concurrency = max(2, runtime.GOMAXPROCS(0))
+		env.Concurrency = TransferConcurrency()
 	}
 	return env
 }
+
+// TransferConcurrency is how many parts of a transfer the UI sends at
+// once on the sandbox (its helper process too): one per core.
+func TransferConcurrency() int { return max(2, runtime.GOMAXPROCS(0)) }
 
 // BackendInfoOf describes b for the header.
 func BackendInfoOf(b *awsclient.Backend) BackendInfo {
@@ -62,6 +75,16 @@ func BackendInfoOf(b *awsclient.Backend) BackendInfo {
 	return info
 }
 
+// LogFile is the UI's log, $XDG_CACHE_HOME/s3crypt/ui.log ("" when there
+// is no cache directory).
+func LogFile() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "s3crypt", "ui.log")
+}
+
 // redirectLog sends the standard and structured loggers to
 // $XDG_CACHE_HOME/s3crypt/ui.log (or discards them) and returns a function
 // that restores them.
@@ -70,11 +93,8 @@ func redirectLog() func() {
 	prevSlog := slog.Default()
 	out := io.Discard
 	var f *os.File
-	if dir, err := os.UserCacheDir(); err == nil {
-		dir = filepath.Join(dir, "s3crypt")
-		if os.MkdirAll(dir, 0o700) == nil {
-			f, _ = os.OpenFile(filepath.Join(dir, "ui.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-		}
+	if p := LogFile(); p != "" && os.MkdirAll(filepath.Dir(p), 0o700) == nil {
+		f, _ = os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	}
 	if f != nil {
 		out = f

@@ -286,7 +286,6 @@ func TestRemoteHelperGoneFailsJobs(t *testing.T) {
 	w := actions.NewWorker(context.Background(), &actions.Env{}, 2)
 	w.OffloadTo(remote)
 	first := w.Submit(&actions.Get{Bucket: "b", Key: "k", File: filepath.Join(t.TempDir(), "out")})
-	time.Sleep(50 * time.Millisecond) // the request is on its way
 	evW.CloseWithError(errors.New("helper killed"))
 	for _, id := range []actions.JobID{first, w.Submit(&actions.Put{File: "x", Bucket: "b", Key: "k"})} {
 		select {

@@ -48,6 +48,8 @@ type Worker struct {
 	shutting bool // Shutdown was called: Submit refuses new jobs
 	// closeEvents closes events once, after the last job ended.
 	closeEvents sync.Once
+	// remote runs the jobs it takes in a helper process (OffloadTo).
+	remote *Remote
 }
 
 // NewWorker returns a worker running at most parallel actions at once,
@@ -60,6 +62,11 @@ func NewWorker(ctx context.Context, env *Env, parallel int) *Worker {
 	return &Worker{env: env, root: root, stop: stop, sem: make(chan struct{}, parallel),
 		events: make(chan Event, 1024), jobs: map[JobID]context.CancelFunc{}}
 }
+
+// OffloadTo has r run the jobs it takes (uploads and downloads) in its
+// helper process, at a lower priority than this one; the rest run here.
+// Call it before the first Submit.
+func (w *Worker) OffloadTo(r *Remote) { w.remote = r }
 
 // Events is the channel every job reports on.
 func (w *Worker) Events() <-chan Event { return w.events }
@@ -90,6 +97,10 @@ func (w *Worker) run(ctx context.Context, id JobID, a Action) {
 		defer func() { <-w.sem }()
 	case <-ctx.Done():
 		w.send(CancelledEvent{Job: id})
+		return
+	}
+	if w.remote.Takes(a) {
+		w.remote.run(ctx, id, a, w.send)
 		return
 	}
 	r := newReporter(id, w.env, w.send)

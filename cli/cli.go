@@ -29,6 +29,7 @@ type Root struct {
 	Learn            LearnCmd            `cmd:"" help:"Guided lessons on S3 encryption, each step checked against its own sandbox."`
 	Tape             TapeCmd             `cmd:"" help:"Demo tapes (vhs/*.tape): render one to a GIF without a browser."`
 	UI               UICmd               `cmd:"" default:"1" hidden:"" help:"Open the terminal UI."`
+	Worker           WorkerCmd           `cmd:"" hidden:"" help:"Run the terminal UI's transfers (reads jobs on standard input)."`
 }
 
 // Main parses args, runs the verb and returns the exit code.

@@ -3,8 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log"
 	"os"
+	"path/filepath"
+	"strconv"
+	"time"
 
+	"github.com/s3crypt/s3crypt/actions"
 	"github.com/s3crypt/s3crypt/awsclient"
 	"github.com/s3crypt/s3crypt/sandbox"
 	"github.com/s3crypt/s3crypt/ui"
@@ -38,6 +43,17 @@ func (UICmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	defer b.Close()
+	remote, err := uiTransferHelper(g, b, os.Getenv)
+	if err != nil {
+		return err
+	}
+	if remote != nil {
+		defer func() {
+			if err := remote.Close(); err != nil {
+				log.Printf("ui: %v", err)
+			}
+		}()
+	}
 	return ui.Run(ctx, b, func(ctx context.Context, dir string) (*awsclient.Backend, error) {
 		// A lesson's own sandbox: the same region and child process as the
 		// main one, but always the sandbox, whatever the main backend is.
@@ -48,7 +64,85 @@ func (UICmd) Run(ctx context.Context, g *Globals) error {
 				}
 				return os.Getenv(k)
 			}})
-	})
+	}, remote)
+}
+
+// UIJobsEnv chooses where the terminal UI runs uploads and downloads on
+// the sandbox: "process" (the default) in a helper `s3crypt worker` at a
+// lower priority, "in-process" in the UI's own process.
+const UIJobsEnv = "S3CRYPT_UI_JOBS"
+
+// uiTransferHelper starts the UI's transfer helper when the sandbox is
+// served by another process (the UI's child `serve`, or one it attached
+// to), which the helper then attaches to as well: the reading, checksums
+// and TLS of a large transfer run at the helper's lower priority, and the
+// UI process only draws (bench/tui.sh). Nil means the UI's process runs
+// them: UIJobsEnv=in-process, another backend, an in-process sandbox, or
+// a helper that did not start (logged).
+func uiTransferHelper(g *Globals, b *awsclient.Backend, getenv func(string) string) (*actions.Remote, error) {
+	switch v := getenv(UIJobsEnv); v {
+	case "", "process":
+	case "in-process":
+		return nil, nil
+	default:
+		return nil, fmt.Errorf("%s=%q: use process (a helper s3crypt worker, the default) or in-process", UIJobsEnv, v)
+	}
+	if b.Sandbox == nil || (b.Sandbox.ChildPID() == 0 && !b.Sandbox.Attached()) {
+		return nil, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, nil //nolint:nilerr // no path to re-run: the UI's process runs its transfers, as it can anywhere
+	}
+	argv := []string{exe, "--data", b.Sandbox.Dir()}
+	if g.Region != "" {
+		argv = append(argv, "--region", g.Region)
+	}
+	argv = append(argv, "worker", "--concurrency", strconv.Itoa(ui.TransferConcurrency()))
+	var logw *os.File
+	if p := ui.LogFile(); p != "" && os.MkdirAll(filepath.Dir(p), 0o700) == nil {
+		logw, _ = os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	}
+	logf := func(format string, a ...any) {
+		if logw != nil {
+			fmt.Fprintf(logw, time.Now().Format("2006/01/02 15:04:05 ")+format+"\n", a...)
+		}
+	}
+	if logw != nil {
+		defer logw.Close() // the helper has its own descriptor
+	}
+	r, err := actions.StartRemote(actions.RemoteOptions{Command: argv, Nice: uiSandboxNice, Stderr: logw})
+	if err != nil {
+		logf("s3crypt: %v; the UI's process runs its transfers instead", err)
+		return nil, nil //nolint:nilerr // the UI's process can run them: logged, not fatal
+	}
+	logf("s3crypt: transfer helper process %d runs the UI's uploads and downloads for process %d, niced by %d", r.PID(), os.Getpid(), uiSandboxNice)
+	return r, nil
+}
+
+// WorkerCmd is the terminal UI's transfer helper (hidden): it runs the
+// uploads and downloads the UI sends on standard input against the
+// sandbox that serves --data, and writes their events to standard output
+// (actions.ServeRemote), until standard input ends.
+type WorkerCmd struct {
+	Concurrency int `help:"Parts of a transfer sent at once." default:"2"`
+	Parallel    int `help:"Jobs run at once." default:"4"`
+}
+
+// Run implements the verb.
+func (c *WorkerCmd) Run(ctx context.Context, g *Globals) error {
+	b, err := g.backend(ctx)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if b.Sandbox != nil && !b.Sandbox.Attached() {
+		// It would have started a sandbox of its own, which nobody sees.
+		return fmt.Errorf("no process serves the sandbox in %s: the worker runs beside the UI's sandbox", b.Sandbox.Dir())
+	}
+	env := g.Tuning
+	env.Backend, env.Concurrency = b, c.Concurrency
+	return actions.ServeRemote(ctx, &env, c.Parallel, os.Stdin, g.out())
 }
 
 // uiSandboxChild is how the UI starts its child sandbox: this binary's

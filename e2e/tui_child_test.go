@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -172,23 +173,41 @@ func childrenOf(t testing.TB, pid int) []int {
 	return out
 }
 
-// sandboxChildOf is the UI's one child process, checked to be `s3crypt
-// serve` on dataDir.
+// sandboxChildOf is the UI's one `s3crypt serve` child process, checked
+// to serve dataDir. (Its other child, if any, is the transfer helper:
+// workerChildOf.)
 func sandboxChildOf(t testing.TB, ui int, dataDir string) int {
 	t.Helper()
+	return childRunning(t, ui, "serve", dataDir)
+}
+
+// childRunning is the UI's one child process running `s3crypt … verb` on
+// dataDir.
+func childRunning(t testing.TB, ui int, verb, dataDir string) int {
+	t.Helper()
 	kids := childrenOf(t, ui)
-	if len(kids) != 1 {
-		t.Fatalf("the UI %d should have one child process, the sandbox; it has %v", ui, kids)
+	var found []int
+	var all [][]string
+	for _, k := range kids {
+		args := cmdlineOf(k)
+		all = append(all, args)
+		if slices.Contains(args, verb) && strings.Contains(strings.Join(args, " "), "--data "+dataDir) {
+			found = append(found, k)
+		}
 	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", kids[0]))
-	if err != nil {
-		t.Fatal(err)
+	if len(found) != 1 {
+		t.Fatalf("the UI %d should have one child running s3crypt %s on %s; its children: %q", ui, verb, dataDir, all)
 	}
-	args := strings.Split(strings.TrimRight(string(cmdline), "\x00"), "\x00")
-	if len(args) < 4 || args[1] != "serve" || !strings.Contains(strings.Join(args, " "), "--data "+dataDir) {
-		t.Fatalf("the UI's child is not s3crypt serve on %s: %q", dataDir, args)
+	return found[0]
+}
+
+// cmdlineOf is process pid's argv (nil once it is gone).
+func cmdlineOf(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || len(b) == 0 {
+		return nil
 	}
-	return kids[0]
+	return strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
 }
 
 type stat struct {

@@ -8,10 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/s3crypt/s3crypt/internal/childproc"
 )
 
 // ChildOptions make Start serve the sandbox from a child process (an
@@ -61,10 +62,8 @@ var errChildExited = errors.New("it exited before it served")
 
 // child is a sandbox process this one started and stops.
 type child struct {
-	cmd    *exec.Cmd
-	stdin  *os.File // the write end of the child's standard input
-	exited chan struct{}
-	err    error // how it exited, set before exited is closed
+	proc  *childproc.Proc
+	stdin *os.File // the write end of the child's standard input
 }
 
 // startChild starts the child for opt.Dir, waits until it serves and
@@ -88,12 +87,12 @@ func startChild(ctx context.Context, opt Options, logw *os.File) (*Sandbox, erro
 		return nil, err
 	}
 	cmd.Stdin, cmd.Stderr = stdinR, logw
-	cmd.SysProcAttr = childProcAttr()
-	c := &child{cmd: cmd, stdin: stdinW, exited: make(chan struct{})}
-	if err := c.start(); err != nil {
+	proc, err := childproc.Start(cmd)
+	if err != nil {
 		stdinW.Close()
 		return nil, fmt.Errorf("run %s: %w", argv[0], err)
 	}
+	c := &child{proc: proc, stdin: stdinW}
 	ready := make(chan error, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -134,7 +133,7 @@ func startChild(ctx context.Context, opt Options, logw *os.File) (*Sandbox, erro
 			how := "at the caller's priority"
 			if co.Nice > 0 {
 				how = fmt.Sprintf("niced by %d", co.Nice)
-				if perr := lowerPriority(cmd.Process.Pid, co.Nice); perr != nil {
+				if perr := childproc.Lower(cmd.Process.Pid, co.Nice); perr != nil {
 					how = fmt.Sprintf("at the caller's priority (lowering it failed: %v)", perr)
 				}
 			}
@@ -144,9 +143,9 @@ func startChild(ctx context.Context, opt Options, logw *os.File) (*Sandbox, erro
 	}
 	if errors.Is(err, errChildExited) { // its output ended: so does it, in a moment
 		select {
-		case <-c.exited:
+		case <-c.proc.Exited():
 			c.stdin.Close()
-			return nil, fmt.Errorf("%w (%w; its standard error is in the log)", err, c.err)
+			return nil, fmt.Errorf("%w (%w; its standard error is in the log)", err, c.proc.Err())
 		case <-time.After(time.Second):
 		}
 	}
@@ -154,38 +153,20 @@ func startChild(ctx context.Context, opt Options, logw *os.File) (*Sandbox, erro
 	return nil, err
 }
 
-// start starts the process from a goroutine locked to its OS thread until
-// the process has exited: on Linux the child's parent-death signal fires
-// when the thread that started it ends, not the process.
-func (c *child) start() error {
-	started := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
-		if err := c.cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		c.err = c.cmd.Wait()
-		close(c.exited)
-	}()
-	return <-started
-}
-
 // stop asks the child to stop (its standard input ends, SIGTERM) and
 // waits for it, killing it after childStopTimeout.
 func (c *child) stop() error {
 	c.stdin.Close()
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	_ = c.proc.Cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-c.exited:
+	case <-c.proc.Exited():
 	case <-time.After(childStopTimeout):
 		c.kill()
-		return fmt.Errorf("the sandbox process %d did not stop within %v; killed", c.cmd.Process.Pid, childStopTimeout)
+		return fmt.Errorf("the sandbox process %d did not stop within %v; killed", c.proc.PID(), childStopTimeout)
 	}
 	var ee *exec.ExitError
-	if errors.As(c.err, &ee) {
-		return fmt.Errorf("the sandbox process %d: %w", c.cmd.Process.Pid, c.err)
+	if errors.As(c.proc.Err(), &ee) {
+		return fmt.Errorf("the sandbox process %d: %w", c.proc.PID(), c.proc.Err())
 	}
 	return nil
 }
@@ -193,8 +174,7 @@ func (c *child) stop() error {
 // kill ends the child at once and waits for it.
 func (c *child) kill() {
 	c.stdin.Close()
-	_ = c.cmd.Process.Kill()
-	<-c.exited
+	c.proc.Kill()
 }
 
 // openChildLog opens (creating) the child's log for appending; a log
@@ -262,7 +242,7 @@ func (sb *Sandbox) ChildPID() int {
 	if sb.child == nil {
 		return 0
 	}
-	return sb.child.cmd.Process.Pid
+	return sb.child.proc.PID()
 }
 
 // Fallback says why the sandbox is served in-process although

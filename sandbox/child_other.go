@@ -2,17 +2,10 @@
 
 package sandbox
 
-import (
-	"errors"
-	"syscall"
-)
+import "errors"
 
 // dirHeld cannot tell here: Start serves in-process (or attaches) as
 // without Options.Child.
 func dirHeld(string) (bool, error) {
 	return false, errors.New("no child sandbox process on this platform")
 }
-
-func childProcAttr() *syscall.SysProcAttr { return nil }
-
-func lowerPriority(int, int) error { return nil }

@@ -20,11 +20,16 @@ import (
 // Run opens the terminal UI on backend b until the person quits or ctx
 // ends; open opens a lesson's own sandbox (nil: lessons cannot be
 // started). Nothing is printed while it runs: the standard logger writes
-// to a file under the user's cache directory.
-func Run(ctx context.Context, b *awsclient.Backend, open OpenSandbox) error {
+// to a file under the user's cache directory. With remote set, uploads and
+// downloads on b run in its helper process (see actions.Remote), so that
+// this process only draws; a lesson's sandbox runs them in this process.
+func Run(ctx context.Context, b *awsclient.Backend, open OpenSandbox, remote *actions.Remote) error {
 	closeLog := redirectLog()
 	defer closeLog()
 	w := actions.NewWorker(ctx, workerEnv(b), 4)
+	if remote != nil {
+		w.OffloadTo(remote)
+	}
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -32,7 +37,11 @@ func Run(ctx context.Context, b *awsclient.Backend, open OpenSandbox) error {
 			log.Printf("ui: %v", err)
 		}
 	}()
-	m := New(Options{Data: NewData(b), Worker: w, Backend: BackendInfoOf(b), Context: ctx, OpenSandbox: open})
+	info := BackendInfoOf(b)
+	if own := info.OwnKMS; own != nil && remote != nil {
+		info.OwnKMS = func() int { return own() + remote.KMSRequests() }
+	}
+	m := New(Options{Data: NewData(b), Worker: w, Backend: info, Context: ctx, OpenSandbox: open})
 	_, err := tea.NewProgram(m, tea.WithContext(ctx)).Run()
 	m.closeLesson()
 	if err != nil && ctx.Err() == nil {
@@ -51,10 +60,14 @@ func Run(ctx context.Context, b *awsclient.Backend, open OpenSandbox) error {
 func workerEnv(b *awsclient.Backend) *actions.Env {
 	env := &actions.Env{Backend: b}
 	if b.Sandbox != nil {
-		env.Concurrency = max(2, runtime.GOMAXPROCS(0))
+		env.Concurrency = TransferConcurrency()
 	}
 	return env
 }
+
+// TransferConcurrency is how many parts of a transfer the UI sends at
+// once on the sandbox (its helper process too): one per core.
+func TransferConcurrency() int { return max(2, runtime.GOMAXPROCS(0)) }
 
 // BackendInfoOf describes b for the header.
 func BackendInfoOf(b *awsclient.Backend) BackendInfo {
@@ -65,6 +78,16 @@ func BackendInfoOf(b *awsclient.Backend) BackendInfo {
 	return info
 }
 
+// LogFile is the UI's log, $XDG_CACHE_HOME/s3crypt/ui.log ("" when there
+// is no cache directory).
+func LogFile() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "s3crypt", "ui.log")
+}
+
 // redirectLog sends the standard and structured loggers to
 // $XDG_CACHE_HOME/s3crypt/ui.log (or discards them) and returns a function
 // that restores them.
@@ -73,11 +96,8 @@ func redirectLog() func() {
 	prevSlog := slog.Default()
 	out := io.Discard
 	var f *os.File
-	if dir, err := os.UserCacheDir(); err == nil {
-		dir = filepath.Join(dir, "s3crypt")
-		if os.MkdirAll(dir, 0o700) == nil {
-			f, _ = os.OpenFile(filepath.Join(dir, "ui.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-		}
+	if p := LogFile(); p != "" && os.MkdirAll(filepath.Dir(p), 0o700) == nil {
+		f, _ = os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	}
 	if f != nil {
 		out = f

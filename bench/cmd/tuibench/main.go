@@ -32,6 +32,7 @@ func main() {
 	every := flag.Duration("every", 100*time.Millisecond, "interval between navigation keys")
 	keep := flag.Bool("keep", false, "keep the temporary directory")
 	binPath := flag.String("bin", "", "an s3crypt binary to measure (built from this checkout when empty)")
+	flag.BoolVar(&spawn, "spawn", false, "drive tmux with a new tmux process per key and screen read (as before 2026-12-07) instead of one control-mode client")
 	flag.StringVar(&binEnv, "env", "", "environment for s3crypt, as `NAME=VALUE …` (GOGC=200, GODEBUG=gctrace=1…)")
 	flag.Parse()
 	if err := run(*binPath, *runs, *sizeMiB<<20, *every, *keep); err != nil {
@@ -39,6 +40,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// spawn is -spawn.
+var spawn bool
 
 // binEnv is prefixed to the s3crypt command line (-env).
 var binEnv string
@@ -72,6 +76,11 @@ func run(bin string, runs int, size int64, every time.Duration, keep bool) error
 		return err
 	}
 	defer t.close()
+	if !spawn {
+		if err := t.startCtl(); err != nil {
+			return err
+		}
+	}
 
 	ff, loaded, again, err := firstFrames(t, bin, work, runs)
 	if err != nil {

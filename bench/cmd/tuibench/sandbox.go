@@ -65,6 +65,71 @@ func procStat(pid int) (ppid, nice int, ok bool) {
 	return ppid, nice, true
 }
 
+// usage is what a process and its threads used of the CPUs: time on a
+// CPU, and time runnable but waiting for one (the run-queue delay of
+// /proc/PID/task/*/schedstat, which counts every wait: for the process's
+// own other threads, its children, and every other program).
+type usage struct {
+	cpu, wait time.Duration
+}
+
+func (u usage) sub(v usage) usage { return usage{u.cpu - v.cpu, u.wait - v.wait} }
+
+// usageOf sums the schedstat of pid's live threads (zero when /proc
+// cannot tell).
+func usageOf(pid int) usage {
+	var u usage
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, t := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, t.Name()))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b))
+		if len(f) < 2 {
+			continue
+		}
+		run, _ := strconv.ParseInt(f[0], 10, 64)
+		wait, _ := strconv.ParseInt(f[1], 10, 64)
+		u.cpu += time.Duration(run)
+		u.wait += time.Duration(wait)
+	}
+	return u
+}
+
+// family is the UI's process and its children (the sandbox's `serve`,
+// the transfer helper's `worker`), by role.
+func family(ui int) map[string]int {
+	out := map[string]int{"ui": ui}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ppid, _, ok := procStat(p); !ok || ppid != ui {
+			continue
+		}
+		cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p))
+		switch {
+		case strings.Contains(string(cmd), "\x00serve\x00"):
+			out["serve"] = p
+		case strings.Contains(string(cmd), "\x00worker\x00"):
+			out["worker"] = p
+		}
+	}
+	return out
+}
+
+// usages reads usageOf for each process of fam.
+func usages(fam map[string]int) map[string]usage {
+	out := map[string]usage{}
+	for role, pid := range fam {
+		out[role] = usageOf(pid)
+	}
+	return out
+}
+
 // describeSandbox says where the UI in the pane serves its sandbox.
 func describeSandbox(t *term) (desc string, child int) {
 	ui, err := t.panePID()

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -14,7 +17,82 @@ import (
 type term struct {
 	tmux, socket, name string
 	env                []string
+	// ctl, when set, carries keys and screen reads over one tmux
+	// control-mode client instead of a new tmux process for each: a poll
+	// every 2 ms then costs the machine a few per cent of a core, not a
+	// quarter (perf sched showed the spawned clients were what the UI
+	// waited behind most, after other programs).
+	ctl *ctlClient
 }
+
+// ctlClient is a tmux control-mode client (tmux -C) attached to the
+// bench's session, with pane output notifications turned off.
+type ctlClient struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+	mu  sync.Mutex
+}
+
+// startCtl attaches a control-mode client to the session.
+func (t *term) startCtl() error {
+	cmd := exec.Command(t.tmux, "-L", t.socket, "-f", os.DevNull, "-C", "attach-session", "-t", t.name)
+	cmd.Env = t.env
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("tmux control client: %w", err)
+	}
+	c := &ctlClient{cmd: cmd, in: in, out: bufio.NewReaderSize(out, 1<<16)}
+	if _, err := c.run("refresh-client -f no-output"); err != nil {
+		c.close()
+		return err
+	}
+	t.ctl = c
+	return nil
+}
+
+// run sends one command line and returns its output (between %begin and
+// %end; notifications outside those are skipped).
+func (c *ctlClient) run(line string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, err := io.WriteString(c.in, line+"\n"); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	in := false
+	for {
+		l, err := c.out.ReadString('\n')
+		if err != nil {
+			return "", fmt.Errorf("tmux control client: %w", err)
+		}
+		switch {
+		case !in && strings.HasPrefix(l, "%begin "):
+			in = true
+		case in && strings.HasPrefix(l, "%end "):
+			return b.String(), nil
+		case in && strings.HasPrefix(l, "%error "):
+			return "", fmt.Errorf("tmux %s: %s", line, strings.TrimSpace(b.String()))
+		case in:
+			b.WriteString(l)
+		}
+	}
+}
+
+func (c *ctlClient) close() {
+	c.in.Close()
+	_ = c.cmd.Wait()
+}
+
+// quoteArg quotes s for a tmux command line.
+func quoteArg(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 // newTerm starts the tmux server with an idle pane that stays when its
 // program exits, so programs can be respawned in it.
@@ -33,7 +111,12 @@ func newTerm(tmux, home string) (*term, error) {
 }
 
 // close kills the tmux server.
-func (t *term) close() { _, _ = t.run("kill-server") }
+func (t *term) close() {
+	if t.ctl != nil {
+		t.ctl.close()
+	}
+	_, _ = t.run("kill-server")
+}
 
 // run runs one tmux command on the bench's server.
 func (t *term) run(args ...string) (string, error) {
@@ -58,18 +141,31 @@ func (t *term) respawn(shell string) error {
 
 // keys sends tmux key names.
 func (t *term) keys(keys ...string) error {
+	if t.ctl != nil {
+		_, err := t.ctl.run("send-keys -t " + quoteArg(t.name) + " " + strings.Join(keys, " "))
+		return err
+	}
 	_, err := t.run(append([]string{"send-keys", "-t", t.name}, keys...)...)
 	return err
 }
 
 // typeText types s literally.
 func (t *term) typeText(s string) error {
+	if t.ctl != nil {
+		_, err := t.ctl.run("send-keys -t " + quoteArg(t.name) + " -l " + quoteArg(s))
+		return err
+	}
 	_, err := t.run("send-keys", "-t", t.name, "-l", s)
 	return err
 }
 
 // screen reads the pane as text.
-func (t *term) screen() (string, error) { return t.run("capture-pane", "-p", "-t", t.name) }
+func (t *term) screen() (string, error) {
+	if t.ctl != nil {
+		return t.ctl.run("capture-pane -p -t " + quoteArg(t.name))
+	}
+	return t.run("capture-pane", "-p", "-t", t.name)
+}
 
 // dead reports whether the pane's program has exited.
 func (t *term) dead() bool {

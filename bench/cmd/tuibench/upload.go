@@ -11,13 +11,15 @@ import (
 
 // latency is what the upload test measured.
 type latency struct {
-	idle     []time.Duration // the same, before the upload starts
-	keys     []time.Duration // key sent → screen shows the move
-	lost     int             // keys whose move never showed (2 s)
-	renders  int             // distinct progress lines seen
-	took     time.Duration   // the upload, as the screen showed it
-	captures int             // screens read
-	sandbox  string          // where the UI served the sandbox
+	idle     []time.Duration  // the same, before the upload starts
+	keys     []time.Duration  // key sent → screen shows the move
+	lost     int              // keys whose move never showed (2 s)
+	renders  int              // distinct progress lines seen
+	took     time.Duration    // the upload, as the screen showed it
+	captures int              // screens read
+	sandbox  string           // where the UI served the sandbox
+	used     map[string]usage // by role (ui, serve, worker), during the upload
+	load     [2]string        // the load average before and after
 }
 
 func (l latency) print(size int64, every time.Duration) {
@@ -34,6 +36,25 @@ func (l latency) print(size int64, every time.Duration) {
 		fmt.Printf("  %d keys never showed within 2 s\n", l.lost)
 	}
 	fmt.Printf("  progress bar: %d distinct renders seen, %.1f per second\n", l.renders, float64(l.renders)/l.took.Seconds())
+	for _, role := range []string{"ui", "worker", "serve"} {
+		if u, ok := l.used[role]; ok {
+			fmt.Printf("  %-6s process: %v on a CPU, %v runnable but waiting for one\n", role, ms(u.cpu), ms(u.wait))
+		}
+	}
+	fmt.Printf("  load average: %s before, %s after\n", l.load[0], l.load[1])
+}
+
+// loadavg is the first three fields of /proc/loadavg.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // progressRe finds the progress line of the flow panel.
@@ -74,9 +95,20 @@ func uploadLatency(t *term, bin, work string, size int64, every time.Duration) (
 	if err := do(steps); err != nil {
 		return res, err
 	}
+	var fam map[string]int
+	if ui, perr := t.panePID(); perr == nil {
+		fam = family(ui)
+	}
+	before := usages(fam)
+	res.load[0] = loadavg()
 	start := time.Now()
 	err = measureMoves(t, every, &res, 0)
 	res.took = time.Since(start)
+	res.load[1] = loadavg()
+	res.used = map[string]usage{}
+	for role, u := range usages(fam) {
+		res.used[role] = u.sub(before[role])
+	}
 	if err != nil {
 		return res, err
 	}

@@ -1,4 +1,4 @@
-package sandbox
+package childproc
 
 import (
 	"errors"
@@ -8,18 +8,14 @@ import (
 	"syscall"
 )
 
-// childProcAttr puts the child in a process group of its own (the
-// terminal's Ctrl+C and Ctrl+Z are the caller's to handle) and has the
-// kernel kill it when its parent dies, even by SIGKILL.
-func childProcAttr() *syscall.SysProcAttr {
+func procAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
 
-// lowerPriority raises the nice value of every thread of process pid by
-// n (to at most 19). On Linux the nice value belongs to each thread and a
-// new thread inherits its creator's, so once every thread is reniced the
-// whole process stays so; threads that appear while this runs are caught
-// by a second pass.
+// lowerPriority renices every thread of process pid. On Linux the nice
+// value belongs to each thread and a new thread inherits its creator's,
+// so once every thread is reniced the whole process stays so; threads
+// that appear while this runs are caught by a later pass.
 func lowerPriority(pid, n int) error {
 	raw, err := syscall.Getpriority(syscall.PRIO_PROCESS, 0)
 	if err != nil {
@@ -27,7 +23,7 @@ func lowerPriority(pid, n int) error {
 	}
 	target := min(20-raw+n, 19) // the raw syscall answers 20 - nice
 	done := map[int]bool{}
-	for range 10 { // threads the child starts meanwhile are caught by a later pass
+	for range 10 {
 		tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 		if err != nil {
 			return err

@@ -353,3 +353,32 @@ func TestFormsExplainTheChosenMode(t *testing.T) {
 		t.Errorf("the bucket encryption dialog at 80x24 lacks the bucket key's cost note:\n%s", screen)
 	}
 }
+
+// TestSSECDownloadWithoutKeyAsksFirst: a download of an SSE-C object with
+// no key file is refused by the form once, with what to do; a second
+// ctrl+s sends it anyway, so the learner can see S3 refuse (lesson 8).
+func TestSSECDownloadWithoutKeyAsksFirst(t *testing.T) {
+	w := newFakeWorker()
+	m := loaded(t, newFakeData(0), w, 120, 36, true)
+	openObjects(m)
+	for i, r := range m.objects.rows {
+		if strings.HasSuffix(r.Key, "secret.bin") {
+			m.objects.cur.pos = i
+		}
+	}
+	m.objects.cur.clamp()
+	if r, _ := m.objects.selected(); r.Enc.Mode != "SSE-C" {
+		t.Fatalf("selected %+v, want the SSE-C object", r)
+	}
+	press(m, "d", "ctrl+s")
+	if len(w.submitted) != 0 || m.dialog == nil || !strings.Contains(stripWidth(m.View().Content), "ctrl+s again") {
+		t.Fatalf("the first ctrl+s should only warn; submitted %v", w.submitted)
+	}
+	press(m, "ctrl+s")
+	if len(w.submitted) != 1 {
+		t.Fatalf("the second ctrl+s should send the download without a key; submitted %v", w.submitted)
+	}
+	if g, ok := w.submitted[0].(*actions.Get); !ok || !strings.HasSuffix(g.Key, "secret.bin") {
+		t.Fatalf("submitted %#v, want a plain Get of secret.bin", w.submitted[0])
+	}
+}

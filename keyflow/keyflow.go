@@ -136,3 +136,20 @@ type Journaled interface {
 	// journal is bounded).
 	Journal(ctx context.Context, fn func(Event) bool) error
 }
+
+// KeyInfo is one KMS key as a local region lists it for itself, without a
+// KMS request (so nothing is counted or billed): what lesson checks read.
+type KeyInfo struct {
+	KeyID      string   `json:"keyId"`
+	Arn        string   `json:"arn"`
+	KeySpec    string   `json:"keySpec"`
+	KeyUsage   string   `json:"keyUsage"`
+	KeyManager string   `json:"keyManager"` // CUSTOMER or AWS
+	KeyState   string   `json:"keyState"`
+	Aliases    []string `json:"aliases,omitempty"`
+}
+
+// KeyLister is a Region that can list its KMS keys without a KMS request.
+type KeyLister interface {
+	Keys(ctx context.Context) ([]KeyInfo, error)
+}

@@ -100,3 +100,25 @@ func TestLesson2Checks(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckMakesNoKMSRequest: checking a lesson (keys included) leaves the
+// sandbox's KMS count where it was, so a view that polls Check never
+// moves the counter the lessons teach with.
+func TestCheckMakesNoKMSRequest(t *testing.T) {
+	lessonEnv(t)
+	l, _ := learn.Find("13-kms-key-types")
+	b := openLesson(t, l.ID)
+	ctx := context.Background()
+	if _, err := b.KMS.CreateKey(ctx, &kms.CreateKeyInput{}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := b.Local.KMSCalls(ctx)
+	if err != nil || before == 0 {
+		t.Fatalf("KMS calls before: %d, %v", before, err)
+	}
+	check(t, b, l)
+	check(t, b, l)
+	if after, err := b.Local.KMSCalls(ctx); err != nil || after != before {
+		t.Fatalf("KMS calls %d → %d (%v): Check made KMS requests", before, after, err)
+	}
+}

@@ -62,6 +62,17 @@ func (s *state) loadKeys(ctx context.Context) ([]keyInfo, error) {
 		return s.keys, s.keysErr
 	}
 	s.keysRead = true
+	if kl, ok := s.b.Local.(keyflow.KeyLister); ok {
+		// The sandbox lists its keys without a KMS request: a check that
+		// polls never moves the KMS counter the lessons teach with.
+		ks, err := kl.Keys(ctx)
+		for _, k := range ks {
+			s.keys = append(s.keys, keyInfo{ID: k.KeyID, ARN: k.Arn, Spec: k.KeySpec, Usage: k.KeyUsage,
+				Manager: k.KeyManager, State: k.KeyState, Aliases: k.Aliases})
+		}
+		s.keysErr = err
+		return s.keys, s.keysErr
+	}
 	s.keys, s.keysErr = readKeys(ctx, s.b.KMS)
 	return s.keys, s.keysErr
 }

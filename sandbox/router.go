@@ -71,6 +71,7 @@ func writeKMSAuthError(w http.ResponseWriter, requestID string, err error) {
 //
 //	GET /_s3crypt/trace                       NDJSON stream of trace events
 //	GET /_s3crypt/kms-calls                   KMS call counters
+//	GET /_s3crypt/keys                        the KMS keys and aliases, read without a KMS request
 //	GET /_s3crypt/inspect?bucket=&key=[&versionId=]  the at-rest view of an object
 //	GET /_s3crypt/trace-mark?mark=M            puts a marker event (Job M) on the trace,
 //	                                           after every event published before it
@@ -93,6 +94,13 @@ func (sb *Sandbox) serveReserved(w http.ResponseWriter, r *http.Request, id stri
 		w.WriteHeader(http.StatusNoContent)
 	case "kms-calls":
 		writeJSON(w, http.StatusOK, sb.bus.Counts())
+	case "keys":
+		keys, err := listKeys(sb.kms)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		writeJSON(w, http.StatusOK, keys)
 	case "inspect":
 		q := r.URL.Query()
 		view, err := sb.s3.Inspect(q.Get("bucket"), q.Get("key"), q.Get("versionId"))

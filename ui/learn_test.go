@@ -182,6 +182,23 @@ func TestLessonStepsAndProgress(t *testing.T) {
 	if m2.c.Backend.Lesson != "" || m2.lessonPlace != nil {
 		t.Fatalf("L should go back to the learner's own backend, header %q", m2.c.Backend.Label)
 	}
+
+	// Reset asks first, then forgets the progress.
+	press(m2, "R")
+	if _, ok := m2.dialog.(*confirm); !ok {
+		t.Fatalf("R should ask before resetting, dialog %T", m2.dialog)
+	}
+	press(m2, "n")
+	if p, _ := learn.LoadProgress(l.ID); len(p.Passed) == 0 {
+		t.Fatal("n should keep the progress")
+	}
+	press(m2, "R", "y")
+	if p, err := learn.LoadProgress(l.ID); err != nil || len(p.Passed) != 0 || p.Current != 0 {
+		t.Fatalf("after the reset progress is %+v (%v), want fresh", p, err)
+	}
+	if screen := stripWidth(m2.View().Content); !strings.Contains(screen, "0/3") {
+		t.Errorf("the list should show the lesson fresh after a reset:\n%s", screen)
+	}
 }
 
 // TestLessonThroughTheTUI does lesson 2 with keystrokes on a real lesson
@@ -229,6 +246,9 @@ func TestLessonThroughTheTUI(t *testing.T) {
 	}
 	if lw.run == nil || lw.run.lesson.ID != l.ID {
 		t.Fatalf("lesson started: %+v", lw.run)
+	}
+	if h := stripWidth(m.header()); !strings.Contains(h, "lesson 2's own sandbox") || !strings.Contains(m.c.Backend.Label, filepath.Join("lessons", l.ID)) {
+		t.Errorf("the header should say the lesson's own sandbox is shown: %q (label %q)", h, m.c.Backend.Label)
 	}
 	lessonW := m.worker.(tappedWorker).Worker
 	pump := func(cond func() bool) {

@@ -161,6 +161,7 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 		keyFile.file = true
 		keyKind = f.choice("The file holds", []string{"the key", "a KMS-encrypted data key"}, []string{"key", "kms"}, 0, "")
 	}
+	warned := false // an SSE-C object without its key: said once, sent on the second ctrl+s
 	f.submit = func() (tea.Msg, string) {
 		out := out.answer()
 		if out == "" {
@@ -175,9 +176,12 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 			kf = keyFile.answer()
 		}
 		if kf == "" {
-			if row.Enc.Mode == "SSE-C" {
+			if row.Enc.Mode == "SSE-C" && !warned {
+				// The learner may want S3's refusal itself (lesson 8):
+				// a second ctrl+s sends the request without the key.
+				warned = true
 				return nil, "this object is SSE-C: S3 kept no key and reads it only with the one it was written with — " +
-					"name that 32-byte key file (the CLI's --sse-c-key FILE, aws's --sse-customer-key)"
+					"name that 32-byte key file (the CLI's --sse-c-key FILE, aws's --sse-customer-key), or press ctrl+s again to ask S3 without it and see it refuse"
 			}
 			return startJobMsg{action: &get, meta: meta}, ""
 		}

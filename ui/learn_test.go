@@ -182,6 +182,23 @@ func TestLessonStepsAndProgress(t *testing.T) {
 	if m2.c.Backend.Lesson != "" || m2.lessonPlace != nil {
 		t.Fatalf("L should go back to the learner's own backend, header %q", m2.c.Backend.Label)
 	}
+
+	// Reset asks first, then forgets the progress.
+	press(m2, "R")
+	if _, ok := m2.dialog.(*confirm); !ok {
+		t.Fatalf("R should ask before resetting, dialog %T", m2.dialog)
+	}
+	press(m2, "n")
+	if p, _ := learn.LoadProgress(l.ID); len(p.Passed) == 0 {
+		t.Fatal("n should keep the progress")
+	}
+	press(m2, "R", "y")
+	if p, err := learn.LoadProgress(l.ID); err != nil || len(p.Passed) != 0 || p.Current != 0 {
+		t.Fatalf("after the reset progress is %+v (%v), want fresh", p, err)
+	}
+	if screen := stripWidth(m2.View().Content); !strings.Contains(screen, "0/3") {
+		t.Errorf("the list should show the lesson fresh after a reset:\n%s", screen)
+	}
 }
 
 // TestLessonThroughTheTUI does lesson 2 with keystrokes on a real lesson
@@ -230,6 +247,9 @@ func TestLessonThroughTheTUI(t *testing.T) {
 	if lw.run == nil || lw.run.lesson.ID != l.ID {
 		t.Fatalf("lesson started: %+v", lw.run)
 	}
+	if h := stripWidth(m.header()); !strings.Contains(h, "lesson 2's own sandbox") || !strings.Contains(m.c.Backend.Label, filepath.Join("lessons", l.ID)) {
+		t.Errorf("the header should say the lesson's own sandbox is shown: %q (label %q)", h, m.c.Backend.Label)
+	}
 	lessonW := m.worker.(tappedWorker).Worker
 	pump := func(cond func() bool) {
 		t.Helper()
@@ -276,9 +296,15 @@ func TestLessonThroughTheTUI(t *testing.T) {
 	press(m, "d", "ctrl+s")
 	pump(passed(2))
 
+	// The poll's checks make no KMS request: the header's counter, which
+	// lessons teach with, stays where the learner's actions left it.
+	before := m.c.Backend.OwnKMS()
 	rs, err := learn.Check(context.Background(), opened, l)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if after := m.c.Backend.OwnKMS(); after != before {
+		t.Errorf("a lesson check moved the KMS counter from %d to %d", before, after)
 	}
 	for _, r := range rs {
 		if !r.Passed {
@@ -351,5 +377,34 @@ func TestFormsExplainTheChosenMode(t *testing.T) {
 	screen := stripWidth(m.View().Content)
 	if !strings.Contains(screen, "up to 99%") || !strings.Contains(screen, modes.CostChecked) {
 		t.Errorf("the bucket encryption dialog at 80x24 lacks the bucket key's cost note:\n%s", screen)
+	}
+}
+
+// TestSSECDownloadWithoutKeyAsksFirst: a download of an SSE-C object with
+// no key file is refused by the form once, with what to do; a second
+// ctrl+s sends it anyway, so the learner can see S3 refuse (lesson 8).
+func TestSSECDownloadWithoutKeyAsksFirst(t *testing.T) {
+	w := newFakeWorker()
+	m := loaded(t, newFakeData(0), w, 120, 36, true)
+	openObjects(m)
+	for i, r := range m.objects.rows {
+		if strings.HasSuffix(r.Key, "secret.bin") {
+			m.objects.cur.pos = i
+		}
+	}
+	m.objects.cur.clamp()
+	if r, _ := m.objects.selected(); r.Enc.Mode != "SSE-C" {
+		t.Fatalf("selected %+v, want the SSE-C object", r)
+	}
+	press(m, "d", "ctrl+s")
+	if len(w.submitted) != 0 || m.dialog == nil || !strings.Contains(stripWidth(m.View().Content), "ctrl+s again") {
+		t.Fatalf("the first ctrl+s should only warn; submitted %v", w.submitted)
+	}
+	press(m, "ctrl+s")
+	if len(w.submitted) != 1 {
+		t.Fatalf("the second ctrl+s should send the download without a key; submitted %v", w.submitted)
+	}
+	if g, ok := w.submitted[0].(*actions.Get); !ok || !strings.HasSuffix(g.Key, "secret.bin") {
+		t.Fatalf("submitted %#v, want a plain Get of secret.bin", w.submitted[0])
 	}
 }

@@ -491,6 +491,9 @@ func (v *learnView) FullHelp() [][]key.Binding {
 	return [][]key.Binding{v.c.Keys.listHelp(), {k.Open, k.Hint, k.NextStep, k.PrevStep, k.ResetLesson, k.LeaveLesson}}
 }
 
+// detailsFirst: the list's details are the selected lesson's introduction.
+func (v *learnView) detailsFirst() bool { return v.run == nil }
+
 // clickRow selects the lesson clicked.
 func (v *learnView) clickRow(y int) tea.Cmd {
 	if v.run == nil {

@@ -101,6 +101,10 @@ func (m *Model) routeKeyToFocus(msg tea.Msg) tea.Cmd {
 func (m *Model) switchView(v viewID) tea.Cmd {
 	m.view = v
 	m.focus = paneList
+	if d, ok := m.cur().(detailer); ok && d.detailsFirst() && m.lay.compact && m.secondary == paneFlow {
+		m.secondary = paneDetails
+		m.resize(m.w, m.h)
+	}
 	if s, ok := m.cur().(shower); ok {
 		return s.onShow()
 	}

@@ -6,9 +6,6 @@ import (
 	"log"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/s3crypt/s3crypt/actions"
@@ -179,10 +176,9 @@ func openLesson(ctx context.Context, open OpenSandbox, tap func(Worker) Worker, 
 		if err != nil {
 			return lessonOpenedMsg{lesson: l, err: err}
 		}
-		checker, err := unrecorded(ctx, b)
-		if err != nil {
+		if b.Sandbox == nil {
 			b.Close()
-			return lessonOpenedMsg{lesson: l, err: err}
+			return lessonOpenedMsg{lesson: l, err: errors.New("lessons run on s3crypt's sandbox, and this backend is not one")}
 		}
 		w := actions.NewWorker(ctx, workerEnv(b), 4)
 		info := BackendInfoOf(b)
@@ -191,7 +187,7 @@ func openLesson(ctx context.Context, open OpenSandbox, tap func(Worker) Worker, 
 		if tap != nil {
 			uw = tap(w)
 		}
-		p := &place{data: NewData(b), backend: info, worker: uw, jobs: newJobs(), b: checker, attached: b.Sandbox.Attached()}
+		p := &place{data: NewData(b), backend: info, worker: uw, jobs: newJobs(), b: b, attached: b.Sandbox.Attached()}
 		p.close = func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -214,25 +210,6 @@ func closePlace(p *place) tea.Cmd {
 		}
 		return nil
 	}
-}
-
-// unrecorded is b with clients of their own, which the session's request
-// recorder does not see: the checks that poll a lesson's sandbox every
-// few seconds must not move the header's KMS counter, which counts what
-// the learner's actions cost (lesson 11 compares it).
-func unrecorded(ctx context.Context, b *awsclient.Backend) (*awsclient.Backend, error) {
-	if b.Sandbox == nil {
-		return nil, errors.New("lessons run on s3crypt's sandbox, and this backend is not one")
-	}
-	cfg, err := awsclient.SandboxConfig(ctx, b.Sandbox)
-	if err != nil {
-		return nil, err
-	}
-	c := *b
-	c.Config, c.Recorder = cfg, nil
-	c.S3 = s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	c.KMS = kms.NewFromConfig(cfg)
-	return &c, nil
 }
 
 // closeLesson closes the lesson's sandbox if one is open (when the UI

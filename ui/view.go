@@ -54,6 +54,10 @@ type (
 	clicker interface{ clickRow(y int) tea.Cmd }
 	// shower is a view told when it becomes the current one.
 	shower interface{ onShow() tea.Cmd }
+	// detailer is a view whose details matter more than the flow while
+	// detailsFirst says so (the Learn list: the selected lesson's
+	// introduction): on small screens, showing it shows its details.
+	detailer interface{ detailsFirst() bool }
 	// globalKeyer is a view with keys that work whatever view is shown
 	// (the open lesson's hint, next step, leave).
 	globalKeyer interface {

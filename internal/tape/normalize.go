@@ -47,17 +47,26 @@ var normalizers = []struct {
 var md5Value = regexp.MustCompile(`(?i:md5):? +[A-Za-z0-9+/]{2,}={0,2}…?`)
 
 // base64Run is a long run of base64 characters: a blob (data keys,
-// ciphertext, checksums of random data) when it mixes digits and
-// letters; a word ("ServerSideEncryption") stays.
+// ciphertext, key MD5s) when it has letters and a digit, "+" or "=", or
+// mixes cases around a "/"; a word ("ServerSideEncryption") stays.
 var base64Run = regexp.MustCompile(`[A-Za-z0-9+/]{20,}={0,2}`)
 
 // base64Tag replaces a base64 run that is a blob.
 func base64Tag(s string) string {
-	if strings.ContainsAny(s, "0123456789") && strings.IndexFunc(s, func(r rune) bool { return r >= 'A' && r <= 'z' }) >= 0 {
+	letters := strings.IndexFunc(s, func(r rune) bool { return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' }) >= 0
+	mixed := strings.ToLower(s) != s && strings.ToUpper(s) != s
+	scrubbed := strings.Contains(s, "XXXX") // a path Run.Scrub already fixed
+	if letters && !scrubbed && (strings.ContainsAny(s, "0123456789+=") || mixed && strings.Contains(s, "/")) {
 		return "<base64>"
 	}
 	return s
 }
+
+// wholeUUID is exactly one UUID.
+var wholeUUID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// wrappedID is a run of hex and hyphens broken by a newline.
+var wrappedID = regexp.MustCompile(`\b[0-9a-f][0-9a-f-]{0,35}\n[0-9a-f-]{1,36}\b`)
 
 // hexRun is a run of hex digits and hyphens: key ids and UUIDs (whole,
 // or the parts a wrapped line left), ETags, MD5s. A run counts as an id
@@ -90,6 +99,13 @@ func idTag(s string) string {
 // directories, rates, durations) with fixed tags, and drops trailing
 // spaces and empty lines. Goldens hold normalised screens.
 func Normalize(screen string) string {
+	// A key id the terminal wrapped at the end of a line: both parts.
+	screen = wrappedID.ReplaceAllStringFunc(screen, func(m string) string {
+		if wholeUUID.MatchString(strings.Replace(m, "\n", "", 1)) {
+			return "<id>\n<id>"
+		}
+		return m
+	})
 	for _, n := range normalizers {
 		screen = n.re.ReplaceAllString(screen, n.tag)
 	}

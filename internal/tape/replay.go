@@ -152,18 +152,26 @@ func (r *Run) Scrub(text string) string {
 	for _, id := range uuidRe.FindAllString(text, -1) {
 		r.ids[id] = true
 	}
-	return hexRun.ReplaceAllStringFunc(text, func(s string) string {
+	return idPiece.ReplaceAllStringFunc(text, func(m string) string {
+		s := strings.Trim(m, boxChars)
 		if len(strings.Trim(s, "-")) < 3 {
-			return s
+			return m
 		}
 		for id := range r.ids {
 			if strings.Contains(id, s) {
-				return "<id>"
+				return strings.Replace(m, s, "<id>", 1)
 			}
 		}
-		return s
+		return m
 	})
 }
+
+// boxChars are the box-drawing characters a dialog's or pane's border is
+// drawn with; idPiece is a run of hex and hyphens touching one: what a
+// border leaves visible of a key id (a number elsewhere is no id piece).
+const boxChars = "─━│┃┄┅┆┇┈┉┊┋┌┍┎┏┐┑┒┓└┕┖┗┘┙┚┛├┝┞┟┠┡┢┣┤┥┦┧┨┩┪┫┬┭┮┯┰┱┲┳┴┵┶┷┸┹┺┻┼╋═║╔╗╚╝╭╮╯╰"
+
+var idPiece = regexp.MustCompile(`[\x{2500}-\x{257F}][0-9a-f-]{3,}|[0-9a-f-]{3,}[\x{2500}-\x{257F}]`)
 
 // pathTail is a path element's tail before its "/", with the character
 // before it, which is no "/" (a whole element, such as the root's "t",

@@ -88,6 +88,9 @@ func TestNormalize(t *testing.T) {
 		`etag "bbf0065421a09f2b738388792aa49efa" md5 Jm7HqC… MD5 of your key`,
 		"https://127.0.0.1:41305 in 22ms (15.9 MB/s) bytes 20 00 ff ff 7c 4e 9e af",
 		`"ServerSideEncryption": "aws:kms", blob qkxN/A+9Zx8fLw0aB1c2d3e4==   `,
+		`"SSECustomerKeyMD5": "nT/xnpnRBmseR/WaSYuwVA==" under key/e32d24b6-e134-4fa6-a58a-5bf93a50b`,
+		"18a, bucket key blob 109 bytes in tmp.XXXXXXXXXX/credentials.json key/e32d24b6-e134-4fa6-a58a-5bf93a50b18a",
+		"21:59:03.984 S3",
 		"", "",
 	}, "\n")
 	want := strings.Join([]string{
@@ -97,6 +100,9 @@ func TestNormalize(t *testing.T) {
 		`etag "<md5>" md5 <md5> MD5 of your key`,
 		"https://127.0.0.1:<port> in <dur> (<rate>) bytes <bytes>",
 		`"ServerSideEncryption": "aws:kms", blob <base64>`,
+		`"SSECustomerKeyMD5": "<base64>" under key/<id>`,
+		"<id>, bucket key blob 109 bytes in tmp.XXXXXXXXXX/credentials.json key/<id>",
+		"<clock> S3",
 	}, "\n") + "\n"
 	if got := Normalize(in); got != want {
 		t.Errorf("Normalize:\n%s\nwant:\n%s", got, want)

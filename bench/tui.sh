@@ -62,6 +62,34 @@
 #                               parallel parts, see ui/run.go);
 #                               progress bar 9.2 renders/s (events come at
 #                               most every 100 ms)
+#
+# 2026-12-07: the UI's uploads and downloads moved to a niced helper
+# process (`s3crypt worker`, actions/remote.go); the UI's process only
+# draws. Each upload run now also prints the CPU time and the run-queue
+# wait (schedstat) of the UI, its helper and its sandbox, and the load
+# average. tmux is driven through one control-mode client (-spawn: a tmux
+# process per key and screen read, as in every figure above): perf sched
+# showed the UI's threads waiting behind those spawned clients (~10 ms of
+# CPU each, a quarter of a core) more than behind anything of s3crypt's.
+# Interleaved runs, main (before) against the helper (after), on a machine
+# shared with five other sessions (1-min load average 11-29 on 2 cores, so
+# the latencies are mostly other programs'; see the report of session
+# h-resp for every run):
+#                       before                   after (helper, nice 10)
+#   spawned tmux clients, 4 pairs:
+#   1 GiB upload        11.3 / 11.5 / 14.7 / 16.1 s   10.3 / 11.0 / 16.4 / 17.0 s
+#   key → screen max    220 / 349 / 466 / 584 ms      201 / 488 / 521 / 547 ms
+#   UI process CPU      2.9-3.6 s                     1.1-1.8 s (+ helper 1.6-2.3 s)
+#   control-mode client, 2 pairs completed (load 19-29):
+#   1 GiB upload        32.3 / 10.8 s            18.5 / 12.2 s
+#   key → screen p95    124 / 85 ms              93 / 81 ms
+#            max        288 / 139 ms             308 / 161 ms
+#   UI process CPU      4.8 / 3.3 s              2.1 / 1.3 s (+ helper 2.2 / 1.9 s)
+# What the UI's threads waited behind (perf sched, 5 s of the upload,
+# spawned clients): before: other programs 71 %, tmux 17 %, the UI's own
+# other threads 7 %, serve 2.7 %; after: other programs 65 %, tmux 25 %,
+# the UI's own 5 %, worker 2 %, serve 0.5 %. So, on a quiet machine, what
+# is left next to the renderer is tmux and the UI's own drawing.
 set -eu
 cd "$(dirname "$0")/.."
 go test -run '^$' -bench 'BenchmarkView|BenchmarkFirstFrame' -benchtime 2s -benchmem ./ui/

@@ -80,11 +80,15 @@
 #   1 GiB upload        11.3 / 11.5 / 14.7 / 16.1 s   10.3 / 11.0 / 16.4 / 17.0 s
 #   key → screen max    220 / 349 / 466 / 584 ms      201 / 488 / 521 / 547 ms
 #   UI process CPU      2.9-3.6 s                     1.1-1.8 s (+ helper 1.6-2.3 s)
-#   control-mode client, 2 pairs completed (load 19-29):
-#   1 GiB upload        32.3 / 10.8 s            18.5 / 12.2 s
-#   key → screen p95    124 / 85 ms              93 / 81 ms
-#            max        288 / 139 ms             308 / 161 ms
-#   UI process CPU      4.8 / 3.3 s              2.1 / 1.3 s (+ helper 2.2 / 1.9 s)
+#   control-mode client, 7 pairs (load 3.4-8; medians, each run in the
+#   h-resp report):
+#   1 GiB upload        7.2 s (6.0-12.9)         7.4 s (5.8-12.8)
+#   key → screen p50    19 ms (14-33)            17 ms (13-23)
+#            p95        43 ms (37-158)           37 ms (29-78)
+#            max        82 ms (54-233)           76 ms (35-399)
+#   UI process CPU      2.9 s (2.7-3.5)          1.1 s (0.8-1.9) (+ helper 2.0 s)
+#   (idle key → screen max 21-46 ms in both; with -spawn it was 27-34 ms
+#   on a quiet machine and 60-460 ms at these loads)
 # What the UI's threads waited behind (perf sched, 5 s of the upload,
 # spawned clients): before: other programs 71 %, tmux 17 %, the UI's own
 # other threads 7 %, serve 2.7 %; after: other programs 65 %, tmux 25 %,

@@ -62,6 +62,38 @@
 #                               parallel parts, see ui/run.go);
 #                               progress bar 9.2 renders/s (events come at
 #                               most every 100 ms)
+#
+# 2026-12-07: the UI's uploads and downloads moved to a niced helper
+# process (`s3crypt worker`, actions/remote.go); the UI's process only
+# draws. Each upload run now also prints the CPU time and the run-queue
+# wait (schedstat) of the UI, its helper and its sandbox, and the load
+# average. tmux is driven through one control-mode client (-spawn: a tmux
+# process per key and screen read, as in every figure above): perf sched
+# showed the UI's threads waiting behind those spawned clients (~10 ms of
+# CPU each, a quarter of a core) more than behind anything of s3crypt's.
+# Interleaved runs, main (before) against the helper (after), on a machine
+# shared with five other sessions (1-min load average 11-29 on 2 cores, so
+# the latencies are mostly other programs'; see the report of session
+# h-resp for every run):
+#                       before                   after (helper, nice 10)
+#   spawned tmux clients, 4 pairs:
+#   1 GiB upload        11.3 / 11.5 / 14.7 / 16.1 s   10.3 / 11.0 / 16.4 / 17.0 s
+#   key → screen max    220 / 349 / 466 / 584 ms      201 / 488 / 521 / 547 ms
+#   UI process CPU      2.9-3.6 s                     1.1-1.8 s (+ helper 1.6-2.3 s)
+#   control-mode client, 7 pairs (load 3.4-8; medians, each run in the
+#   h-resp report):
+#   1 GiB upload        7.2 s (6.0-12.9)         7.4 s (5.8-12.8)
+#   key → screen p50    19 ms (14-33)            17 ms (13-23)
+#            p95        43 ms (37-158)           37 ms (29-78)
+#            max        82 ms (54-233)           76 ms (35-399)
+#   UI process CPU      2.9 s (2.7-3.5)          1.1 s (0.8-1.9) (+ helper 2.0 s)
+#   (idle key → screen max 21-46 ms in both; with -spawn it was 27-34 ms
+#   on a quiet machine and 60-460 ms at these loads)
+# What the UI's threads waited behind (perf sched, 5 s of the upload,
+# spawned clients): before: other programs 71 %, tmux 17 %, the UI's own
+# other threads 7 %, serve 2.7 %; after: other programs 65 %, tmux 25 %,
+# the UI's own 5 %, worker 2 %, serve 0.5 %. So, on a quiet machine, what
+# is left next to the renderer is tmux and the UI's own drawing.
 set -eu
 cd "$(dirname "$0")/.."
 go test -run '^$' -bench 'BenchmarkView|BenchmarkFirstFrame' -benchtime 2s -benchmem ./ui/

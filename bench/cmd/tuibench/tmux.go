@@ -50,9 +50,19 @@ func (t *term) startCtl() error {
 		return fmt.Errorf("tmux control client: %w", err)
 	}
 	c := &ctlClient{cmd: cmd, in: in, out: bufio.NewReaderSize(out, 1<<16)}
+	// The attach's own %begin/%end comes first: replies then pair with
+	// the commands sent.
+	if _, err := c.reply("attach-session"); err != nil {
+		c.close()
+		return err
+	}
 	if _, err := c.run("refresh-client -f no-output"); err != nil {
 		c.close()
 		return err
+	}
+	if got, err := c.run("display-message -p ready"); err != nil || got != "ready\n" {
+		c.close()
+		return fmt.Errorf("tmux control client: %q, %v for display-message", got, err)
 	}
 	t.ctl = c
 	return nil
@@ -66,6 +76,11 @@ func (c *ctlClient) run(line string) (string, error) {
 	if _, err := io.WriteString(c.in, line+"\n"); err != nil {
 		return "", err
 	}
+	return c.reply(line)
+}
+
+// reply reads the output block of command line.
+func (c *ctlClient) reply(line string) (string, error) {
 	var b strings.Builder
 	in := false
 	for {

@@ -377,8 +377,9 @@ func (sb *Sandbox) Env() []string {
 	}
 }
 
-// verifier checks SigV4 signatures against the sandbox's credentials.
-func (sb *Sandbox) verifier() *sigv4.Verifier {
+// verifier checks SigV4 signatures against the sandbox's credentials, for
+// requests to service ("s3" or "kms").
+func (sb *Sandbox) verifier(service string) *sigv4.Verifier {
 	return &sigv4.Verifier{
 		Lookup: func(id string) (string, bool) {
 			if id == sb.creds.AccessKeyID {
@@ -386,7 +387,8 @@ func (sb *Sandbox) verifier() *sigv4.Verifier {
 			}
 			return "", false
 		},
-		Region: sb.region,
-		Now:    time.Now,
+		Region:  sb.region,
+		Service: service,
+		Now:     time.Now,
 	}
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // rawResp is a response read whole.
@@ -144,4 +146,41 @@ func TestKMSSignsTheBody(t *testing.T) {
 	if typ, _ := kmsErr(t, r); r.status != http.StatusRequestEntityTooLarge || typ != "SerializationException" {
 		t.Fatalf("KMS body over 1 MiB: %d %s", r.status, r.body)
 	}
+}
+
+// TestUserMetadataLimit: more than 2 KB of user-defined metadata (the sum
+// of each name's and value's UTF-8 bytes) is 400 MetadataTooLarge on PUT,
+// CopyObject with REPLACE and CreateMultipartUpload; exactly 2 KB is
+// stored and read back.
+func TestUserMetadataLimit(t *testing.T) {
+	e := newEnv(t)
+	e.mkBucket("meta")
+	// "k1" + 1022 bytes + "k2" + 1022 bytes = 2048: at the limit. The
+	// value holds multi-byte runes, so bytes (not characters) are counted.
+	val := strings.Repeat("é", 511) // 1022 bytes
+	atLimit := map[string]string{"k1": val, "k2": val}
+	over := map[string]string{"k1": val, "k2": val + "x"}
+	if _, err := put(e, "meta", "ok", []byte("x"), func(in *s3.PutObjectInput) { in.Metadata = atLimit }); err != nil {
+		t.Fatalf("PUT with 2048 bytes of metadata: %v", err)
+	}
+	head, err := e.s3.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String("meta"), Key: aws.String("ok")})
+	if err != nil || head.Metadata["k2"] != val {
+		t.Fatalf("HEAD after PUT at the limit: %v %q", err, head.Metadata["k2"])
+	}
+	_, err = put(e, "meta", "big", []byte("x"), func(in *s3.PutObjectInput) { in.Metadata = over })
+	wantErr(t, err, "MetadataTooLarge", 400)
+	_, err = put(e, "meta", "huge", []byte("x"), func(in *s3.PutObjectInput) { in.Metadata = map[string]string{"a": strings.Repeat("v", 70000)} })
+	wantErr(t, err, "MetadataTooLarge", 400)
+	if _, err := e.s3.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String("meta"), Key: aws.String("big")}); err == nil {
+		t.Fatal("refused PUT stored an object")
+	}
+	_, err = e.s3.CopyObject(ctx(), &s3.CopyObjectInput{Bucket: aws.String("meta"), Key: aws.String("copy"), CopySource: aws.String("meta/ok"),
+		MetadataDirective: s3types.MetadataDirectiveReplace, Metadata: over})
+	wantErr(t, err, "MetadataTooLarge", 400)
+	// COPY keeps the source's metadata (at the limit): accepted.
+	if _, err := e.s3.CopyObject(ctx(), &s3.CopyObjectInput{Bucket: aws.String("meta"), Key: aws.String("copy"), CopySource: aws.String("meta/ok")}); err != nil {
+		t.Fatalf("copy keeping 2 KB of metadata: %v", err)
+	}
+	_, err = e.s3.CreateMultipartUpload(ctx(), &s3.CreateMultipartUploadInput{Bucket: aws.String("meta"), Key: aws.String("mp"), Metadata: over})
+	wantErr(t, err, "MetadataTooLarge", 400)
 }

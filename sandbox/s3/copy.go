@@ -84,6 +84,11 @@ func (s *Server) copyObject(q *request) error {
 	}
 	defer choice.ssec.wipe()
 	replace := strings.EqualFold(q.r.Header.Get("x-amz-metadata-directive"), "REPLACE")
+	if replace {
+		if err := checkUserMeta(q.r.Header); err != nil {
+			return err
+		}
+	}
 	sb, sk, _, _ := copySource(q.r.Header)
 	changesEncryption := q.r.Header.Get(hSSE) != "" || choice.ssec != nil || src.Encryption.Mode == ModeSSEC
 	if sb == q.bucket && sk == q.key && !replace && !changesEncryption && q.r.Header.Get("x-amz-storage-class") == "" {

@@ -132,6 +132,9 @@ func (s *Server) putObject(q *request) error {
 	if q.auth.DecodedLength > maxSinglePut {
 		return errEntityTooLarge
 	}
+	if err := checkUserMeta(q.r.Header); err != nil {
+		return err
+	}
 	body := io.Reader(&capReader{r: q.auth.Body, left: maxSinglePut})
 	choice, err := resolveWrite(q, b, q.r.Header)
 	if err != nil {
@@ -267,6 +270,29 @@ func withoutAWSChunked(v string) string {
 		}
 	}
 	return strings.Join(keep, ",")
+}
+
+// maxUserMeta is S3's limit on user-defined metadata: "Within the PUT
+// request header, the user-defined metadata is limited to 2 KB in size. The
+// size of user-defined metadata is measured by taking the sum of the number
+// of bytes in the UTF-8 encoding of each key and value." (Amazon S3 User
+// Guide, "Working with object metadata"). The key is the name after
+// x-amz-meta-.
+const maxUserMeta = 2 << 10
+
+var errMetadataTooLarge = newErr(http.StatusBadRequest, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.")
+
+// checkUserMeta refuses more user-defined metadata than S3 stores, before
+// any byte of the body is read or any key is made.
+func checkUserMeta(h http.Header) error {
+	n := 0
+	for k, v := range userMeta(h) {
+		n += len(k) + len(v)
+	}
+	if n > maxUserMeta {
+		return errMetadataTooLarge
+	}
+	return nil
 }
 
 func userMeta(h http.Header) store.Headers {

@@ -8,8 +8,11 @@ import (
 	"encoding/json"
 	"html"
 	"io"
+	"io/fs"
 	"net/http"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,4 +186,118 @@ func TestUserMetadataLimit(t *testing.T) {
 	}
 	_, err = e.s3.CreateMultipartUpload(ctx(), &s3.CreateMultipartUploadInput{Bucket: aws.String("meta"), Key: aws.String("mp"), Metadata: over})
 	wantErr(t, err, "MetadataTooLarge", 400)
+}
+
+// putMultipart uploads data in parts of partSize under key.
+func (e *env) putMultipart(bucket, key string, data []byte, partSize int) {
+	e.t.Helper()
+	cu, err := e.s3.CreateMultipartUpload(ctx(), &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var parts []s3types.CompletedPart
+	for i := 0; i*partSize < len(data); i++ {
+		chunk := data[i*partSize : min(len(data), (i+1)*partSize)]
+		up, err := e.s3.UploadPart(ctx(), &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String(key), UploadId: cu.UploadId,
+			PartNumber: aws.Int32(int32(i + 1)), Body: bytes.NewReader(chunk)})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		parts = append(parts, s3types.CompletedPart{ETag: up.ETag, PartNumber: aws.Int32(int32(i + 1))})
+	}
+	if _, err := e.s3.CompleteMultipartUpload(ctx(), &s3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key),
+		UploadId: cu.UploadId, MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts}}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// blobFiles counts the blob files in the sandbox's data directory.
+func blobFiles(t *testing.T, dir string) int {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(filepath.Join(dir, "data", "blobs"), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestGetCompletesDuringOverwriteAndDelete: GETs under way when their key
+// is overwritten, then deleted, complete with the bytes of the version they
+// started on (as on AWS), and the old blobs go once the last reader ends.
+func TestGetCompletesDuringOverwriteAndDelete(t *testing.T) {
+	e := newEnv(t)
+	e.mkBucket("race")
+	const partSize = 5 << 20
+	v1 := randomBytes(3 * partSize)
+	e.putMultipart("race", "k", v1, partSize)
+	small := randomBytes(1 << 20)
+	if _, err := put(e, "race", "s", small, nil); err != nil {
+		t.Fatal(err)
+	}
+	// startReaders opens n GETs of key and reads 1 KiB of each, so each is
+	// under way; the returned wait reads the rest and checks it.
+	startReaders := func(key string, n int, want []byte) func() {
+		bodies := make([]io.ReadCloser, n)
+		for i := range bodies {
+			out, err := e.s3.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("race"), Key: aws.String(key)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			head := make([]byte, 1024)
+			if _, err := io.ReadFull(out.Body, head); err != nil {
+				t.Fatal(err)
+			}
+			mustEqual(t, "first KiB", head, want[:1024])
+			bodies[i] = out.Body
+		}
+		return func() {
+			var wg sync.WaitGroup
+			for i, b := range bodies {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer b.Close()
+					rest, err := io.ReadAll(b)
+					if err != nil {
+						t.Errorf("reader %d of %s: %v after %d bytes", i, key, err, 1024+len(rest))
+						return
+					}
+					if !bytes.Equal(rest, want[1024:]) {
+						t.Errorf("reader %d of %s: got %d bytes, not the version it started on", i, key, 1024+len(rest))
+					}
+				}()
+			}
+			wg.Wait()
+		}
+	}
+	// Overwrite the multipart object and the small one while 8 readers
+	// stream them.
+	wait := startReaders("k", 6, v1)
+	waitSmall := startReaders("s", 2, small)
+	v2 := randomBytes(3 * partSize)
+	e.putMultipart("race", "k", v2, partSize)
+	if _, err := put(e, "race", "s", randomBytes(1<<20), nil); err != nil {
+		t.Fatal(err)
+	}
+	wait()
+	waitSmall()
+	// Delete it while 8 readers stream the new version.
+	wait = startReaders("k", 8, v2)
+	if _, err := e.s3.DeleteObject(ctx(), &s3.DeleteObjectInput{Bucket: aws.String("race"), Key: aws.String("k")}); err != nil {
+		t.Fatal(err)
+	}
+	wait()
+	if _, err := e.s3.DeleteObject(ctx(), &s3.DeleteObjectInput{Bucket: aws.String("race"), Key: aws.String("s")}); err != nil {
+		t.Fatal(err)
+	}
+	// Every reader is done, so every blob is garbage and gone.
+	if n := blobFiles(t, e.sb.Dir()); n != 0 {
+		t.Fatalf("%d blob files left after every version was replaced or deleted and every reader ended", n)
+	}
 }

@@ -331,27 +331,34 @@ func setObjectHeaders(h http.Header, o store.Object) {
 }
 
 // lookupObject finds the object a GET/HEAD/copy names, answering as S3
-// does for delete markers.
-func (s *Server) lookupObject(q *request, bucket, key, version string) (store.Object, error) {
+// does for delete markers. The object's blobs stay on disk until release
+// (never nil) is called, whatever happens to the key meanwhile.
+func (s *Server) lookupObject(q *request, bucket, key, version string) (o store.Object, release func(), err error) {
 	if _, err := s.opt.Store.GetBucket(bucket); err != nil {
-		return store.Object{}, err
+		return store.Object{}, func() {}, err
 	}
-	o, err := s.opt.Store.GetObject(bucket, key, version)
+	o, release, err = s.opt.Store.ReadObject(bucket, key, version)
+	return o, release, deleteMarkerError(q, o, version, err)
+}
+
+// deleteMarkerError answers a lookup that found a delete marker as S3 does.
+func deleteMarkerError(q *request, o store.Object, version string, err error) error {
 	if o.DeleteMarker {
 		q.w.Header().Set("x-amz-delete-marker", "true")
 		if o.VersionID != "" && o.VersionID != store.NullVersion {
 			q.w.Header().Set("x-amz-version-id", o.VersionID)
 		}
 		if version != "" {
-			return o, errMethodNotAllowed
+			return errMethodNotAllowed
 		}
-		return o, errNoSuchKey
+		return errNoSuchKey
 	}
-	return o, err
+	return err
 }
 
 func (s *Server) getObject(q *request, head bool) error {
-	o, err := s.lookupObject(q, q.bucket, q.key, q.q.Get("versionId"))
+	o, release, err := s.lookupObject(q, q.bucket, q.key, q.q.Get("versionId"))
+	defer release()
 	if err != nil {
 		return err
 	}

@@ -6,10 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"io/fs"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,6 +22,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/s3crypt/s3crypt/sandbox"
 )
 
 // rawResp is a response read whole.
@@ -299,5 +303,96 @@ func TestGetCompletesDuringOverwriteAndDelete(t *testing.T) {
 	// Every reader is done, so every blob is garbage and gone.
 	if n := blobFiles(t, e.sb.Dir()); n != 0 {
 		t.Fatalf("%d blob files left after every version was replaced or deleted and every reader ended", n)
+	}
+}
+
+// openFDs counts this process's open file descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc/self/fd: %v", err)
+	}
+	return len(entries)
+}
+
+// TestStalledBodyTimesOut: a PUT whose body stops arriving is answered 400
+// RequestTimeout after the idle timeout (1 s here, AWS's 20 s by default),
+// and leaves no temporary file or descriptor behind.
+func TestStalledBodyTimesOut(t *testing.T) {
+	e := newEnv(t, func(o *sandbox.Options) { o.IdleBodyTimeout = time.Second })
+	e.mkBucket("stall")
+	presign := s3.NewPresignClient(e.s3)
+	fdsBefore := openFDs(t)
+	const n = 8
+	type result struct {
+		status  int
+		body    string
+		elapsed time.Duration
+		err     error
+	}
+	results := make(chan result, n)
+	for i := range n {
+		req, err := presign.PresignPutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("stall"), Key: aws.String(fmt.Sprintf("k%d", i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			pr, pw := io.Pipe()
+			defer pw.Close()
+			go func() { _, _ = pw.Write([]byte("first bytes, then nothing")) }() // 25 of 1000 bytes
+			hr, _ := http.NewRequest(http.MethodPut, req.URL, pr)
+			hr.ContentLength = 1000
+			start := time.Now()
+			resp, err := e.sb.HTTPClient().Do(hr)
+			if err != nil {
+				results <- result{err: err}
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			results <- result{status: resp.StatusCode, body: string(b), elapsed: time.Since(start)}
+		}()
+	}
+	for range n {
+		r := <-results
+		if r.err != nil {
+			t.Fatalf("stalled PUT: %v", r.err)
+		}
+		if r.status != http.StatusBadRequest || !strings.Contains(r.body, "<Code>RequestTimeout</Code>") ||
+			!strings.Contains(r.body, "Your socket connection to the server was not read from or written to within the timeout period.") {
+			t.Fatalf("stalled PUT: %d %s", r.status, r.body)
+		}
+		if r.elapsed < time.Second {
+			t.Fatalf("stalled PUT refused after %v, before the idle timeout", r.elapsed)
+		}
+	}
+	tmp, err := os.ReadDir(filepath.Join(e.sb.Dir(), "data", "tmp"))
+	if err != nil || len(tmp) != 0 {
+		t.Fatalf("temporary files left: %v %v", len(tmp), err)
+	}
+	e.sb.HTTPClient().CloseIdleConnections()
+	var fdsAfter int
+	for range 50 { // the server closes its side of each connection just after answering
+		if fdsAfter = openFDs(t); fdsAfter <= fdsBefore+1 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if fdsAfter > fdsBefore+1 {
+		t.Fatalf("%d descriptors open before the stalled PUTs, %d after", fdsBefore, fdsAfter)
+	}
+	// A slow but steady body is not cut: 3 × 0.6 s gaps, each under the
+	// idle timeout, 1.8 s in all.
+	pr, pw := io.Pipe()
+	go func() {
+		for range 3 {
+			time.Sleep(600 * time.Millisecond)
+			_, _ = pw.Write([]byte("slow"))
+		}
+		pw.Close()
+	}()
+	if _, err := e.s3.PutObject(ctx(), &s3.PutObjectInput{Bucket: aws.String("stall"), Key: aws.String("slow"), Body: pr, ContentLength: aws.Int64(12)}, s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)); err != nil {
+		t.Fatalf("slow but steady PUT: %v", err)
 	}
 }

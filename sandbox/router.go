@@ -24,6 +24,9 @@ func (sb *Sandbox) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := s3.NewRequestID()
 		isKMS := strings.HasPrefix(r.Header.Get("X-Amz-Target"), "TrentService.")
+		// A stalled body ends in RequestTimeout (400), as on AWS, instead
+		// of holding a temporary file and descriptors forever.
+		r.Body = sigv4.IdleBody(w, r.Body, sb.idleBody)
 		v := vS3
 		if isKMS {
 			v = vKMS

@@ -20,10 +20,17 @@ const ReservedPrefix = "/_s3crypt/"
 // Handler routes every request on the endpoint: SigV4 first, then KMS JSON
 // (X-Amz-Target: TrentService.*), the reserved paths, or S3 REST.
 func (sb *Sandbox) Handler() http.Handler {
-	v := sb.verifier()
+	vS3, vKMS := sb.verifier("s3"), sb.verifier("kms")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := s3.NewRequestID()
 		isKMS := strings.HasPrefix(r.Header.Get("X-Amz-Target"), "TrentService.")
+		// A stalled body ends in RequestTimeout (400), as on AWS, instead
+		// of holding a temporary file and descriptors forever.
+		r.Body = sigv4.IdleBody(w, r.Body, sb.idleBody)
+		v := vS3
+		if isKMS {
+			v = vKMS
+		}
 		auth, err := v.Verify(r)
 		if err != nil {
 			if isKMS {
@@ -55,6 +62,15 @@ func writeKMSAuthError(w http.ResponseWriter, requestID string, err error) {
 		typ, msg = "MissingAuthenticationTokenException", "Missing Authentication Token"
 	case errors.As(err, &ae) && ae.Code == "InvalidAccessKeyId":
 		typ, msg = "UnrecognizedClientException", "The security token included in the request is invalid."
+	case errors.As(err, &ae) && ae.WrongService != "":
+		// The text every AWS JSON service gives a credential scoped to
+		// another service.
+		msg = "Credential should be scoped to correct service: '" + ae.WrongService + "'. "
+	case errors.As(err, &ae) && ae.Code == "RequestEntityTooLarge":
+		// The body is read whole to hash it before the signature can be
+		// checked; over 1 MiB it is refused as too large, as the KMS
+		// handler refuses it, not as a signature fault.
+		typ, msg, status = "SerializationException", "Request body exceeds 1 MiB", http.StatusRequestEntityTooLarge
 	case errors.As(err, &ae) && ae.Code == "RequestTimeTooSkewed":
 		typ, msg = "InvalidSignatureException", "Signature expired: the request time is too far from the server time."
 	case errors.As(err, &ae) && ae.Code != "SignatureDoesNotMatch":

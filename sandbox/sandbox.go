@@ -61,6 +61,10 @@ type Options struct {
 	// NoAttach makes Start fail with store.ErrLocked instead of attaching
 	// to another process that serves Dir.
 	NoAttach bool
+	// IdleBodyTimeout is how long a request body may stall before the
+	// request fails with 400 RequestTimeout (sigv4.DefaultIdleBodyTimeout,
+	// AWS's 20 s, when zero).
+	IdleBodyTimeout time.Duration
 	// Child, when set (and not NoAttach), makes Start serve Dir from a
 	// child process it starts, unless another process serves Dir already
 	// (then Start attaches to that one). Addr, HTTPAddr, NoSync and
@@ -82,6 +86,7 @@ type Sandbox struct {
 	child        *child // the process that serves, when this one started it
 	feed         *feed  // the child's trace, mirrored on bus
 	fallback     error  // why not a child, when Options.Child asked for one
+	idleBody     time.Duration
 
 	bus        *trace.Bus
 	journal    *trace.Journal // the trace kept on disk, when this process serves
@@ -210,7 +215,11 @@ func open(opt Options, st *store.Store) (*Sandbox, error) {
 		return nil, fmt.Errorf("open sandbox KMS: %w", err)
 	}
 	srv := s3.New(s3.Options{Store: st, KMS: k, Trace: bus, Region: opt.Region, AccountID: AccountID, OwnedKey: rk.owned, Log: opt.ErrorLog})
-	return &Sandbox{dir: opt.Dir, region: opt.Region, creds: creds, caPool: pool, caFile: filepath.Join(opt.Dir, caCertFile),
+	idle := opt.IdleBodyTimeout
+	if idle <= 0 {
+		idle = sigv4.DefaultIdleBodyTimeout
+	}
+	return &Sandbox{dir: opt.Dir, region: opt.Region, idleBody: idle, creds: creds, caPool: pool, caFile: filepath.Join(opt.Dir, caCertFile),
 		bus: bus, journal: jrnl, store: st, kms: k, s3: srv, done: make(chan struct{}), fresh: map[net.Conn]struct{}{}}, nil
 }
 
@@ -377,8 +386,9 @@ func (sb *Sandbox) Env() []string {
 	}
 }
 
-// verifier checks SigV4 signatures against the sandbox's credentials.
-func (sb *Sandbox) verifier() *sigv4.Verifier {
+// verifier checks SigV4 signatures against the sandbox's credentials, for
+// requests to service ("s3" or "kms").
+func (sb *Sandbox) verifier(service string) *sigv4.Verifier {
 	return &sigv4.Verifier{
 		Lookup: func(id string) (string, bool) {
 			if id == sb.creds.AccessKeyID {
@@ -386,7 +396,8 @@ func (sb *Sandbox) verifier() *sigv4.Verifier {
 			}
 			return "", false
 		},
-		Region: sb.region,
-		Now:    time.Now,
+		Region:  sb.region,
+		Service: service,
+		Now:     time.Now,
 	}
 }

@@ -30,26 +30,35 @@ func copySource(h http.Header) (bucket, key, version string, err error) {
 	return bucket, key, version, nil
 }
 
-// openSource finds and unlocks a copy source: the object, and its data keys.
-func (s *Server) openSource(q *request) (store.Object, dataKeys, error) {
+// openSource finds and unlocks a copy source: the object, and its data
+// keys. Its blobs stay on disk until release is called; on error there is
+// nothing to release (release is a no-op).
+func (s *Server) openSource(q *request) (src store.Object, keys dataKeys, release func(), err error) {
+	nop := func() {}
 	sb, sk, sv, err := copySource(q.r.Header)
 	if err != nil {
-		return store.Object{}, nil, err
+		return store.Object{}, nil, nop, err
 	}
-	src, err := s.opt.Store.GetObject(sb, sk, sv)
+	src, release, err = s.opt.Store.ReadObject(sb, sk, sv)
 	if err != nil {
+		release()
 		if src.DeleteMarker && sv == "" {
-			return src, nil, errNoSuchKey
+			return src, nil, nop, errNoSuchKey
 		}
-		return src, nil, err
+		return src, nil, nop, err
 	}
 	ck, err := checkReadKey(q, src.Encryption, copySrcPrefix)
 	if err != nil {
-		return src, nil, err
+		release()
+		return src, nil, nop, err
 	}
 	defer ck.wipe()
-	keys, err := s.openDataKeys(q, src.Encryption, ck)
-	return src, keys, err
+	keys, err = s.openDataKeys(q, src.Encryption, ck)
+	if err != nil {
+		release()
+		return src, keys, nop, err
+	}
+	return src, keys, release, nil
 }
 
 // copyBytes streams plaintext bytes [off, off+n) of src into a new part
@@ -72,10 +81,11 @@ func (s *Server) copyObject(q *request) error {
 	if err != nil {
 		return err
 	}
-	src, srcKeys, err := s.openSource(q)
+	src, srcKeys, release, err := s.openSource(q)
 	if err != nil {
 		return err
 	}
+	defer release()
 	defer srcKeys.wipe()
 	choice, err := resolveWrite(q, db, q.r.Header)
 	if err != nil {
@@ -84,6 +94,11 @@ func (s *Server) copyObject(q *request) error {
 	}
 	defer choice.ssec.wipe()
 	replace := strings.EqualFold(q.r.Header.Get("x-amz-metadata-directive"), "REPLACE")
+	if replace {
+		if err := checkUserMeta(q.r.Header); err != nil {
+			return err
+		}
+	}
 	sb, sk, _, _ := copySource(q.r.Header)
 	changesEncryption := q.r.Header.Get(hSSE) != "" || choice.ssec != nil || src.Encryption.Mode == ModeSSEC
 	if sb == q.bucket && sk == q.key && !replace && !changesEncryption && q.r.Header.Get("x-amz-storage-class") == "" {
@@ -137,10 +152,11 @@ func (s *Server) uploadPartCopy(q *request) error {
 	if err != nil {
 		return err
 	}
-	src, srcKeys, err := s.openSource(q)
+	src, srcKeys, release, err := s.openSource(q)
 	if err != nil {
 		return err
 	}
+	defer release()
 	defer srcKeys.wipe()
 	off, n := int64(0), src.Size
 	if rh := q.r.Header.Get("x-amz-copy-source-range"); rh != "" {
@@ -175,7 +191,8 @@ func (s *Server) updateObjectEncryption(q *request) error {
 		return errMalformedXML
 	}
 	version := q.q.Get("versionId")
-	o, err := s.lookupObject(q, q.bucket, q.key, version)
+	o, release, err := s.lookupObject(q, q.bucket, q.key, version)
+	defer release()
 	if err != nil {
 		return err
 	}

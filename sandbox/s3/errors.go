@@ -53,6 +53,7 @@ var (
 	errInternal           = newErr(500, "InternalError", "We encountered an internal error. Please try again.")
 	errPreconditionFailed = newErr(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
 	errKeyTooLong         = newErr(400, "KeyTooLongError", "Your key is too long")
+	errInvalidURI         = newErr(400, "InvalidURI", "Couldn't parse the specified URI.")
 )
 
 // toS3Error maps errors from the store, KMS and signature checks to S3's

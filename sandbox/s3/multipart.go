@@ -24,6 +24,9 @@ func (s *Server) createUpload(q *request) error {
 	if err != nil {
 		return err
 	}
+	if err := checkUserMeta(q.r.Header); err != nil {
+		return err
+	}
 	choice, err := resolveWrite(q, b, q.r.Header)
 	if err != nil {
 		s.rejected(q, err)

@@ -132,6 +132,9 @@ func (s *Server) putObject(q *request) error {
 	if q.auth.DecodedLength > maxSinglePut {
 		return errEntityTooLarge
 	}
+	if err := checkUserMeta(q.r.Header); err != nil {
+		return err
+	}
 	body := io.Reader(&capReader{r: q.auth.Body, left: maxSinglePut})
 	choice, err := resolveWrite(q, b, q.r.Header)
 	if err != nil {
@@ -269,6 +272,29 @@ func withoutAWSChunked(v string) string {
 	return strings.Join(keep, ",")
 }
 
+// maxUserMeta is S3's limit on user-defined metadata: "Within the PUT
+// request header, the user-defined metadata is limited to 2 KB in size. The
+// size of user-defined metadata is measured by taking the sum of the number
+// of bytes in the UTF-8 encoding of each key and value." (Amazon S3 User
+// Guide, "Working with object metadata"). The key is the name after
+// x-amz-meta-.
+const maxUserMeta = 2 << 10
+
+var errMetadataTooLarge = newErr(http.StatusBadRequest, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.")
+
+// checkUserMeta refuses more user-defined metadata than S3 stores, before
+// any byte of the body is read or any key is made.
+func checkUserMeta(h http.Header) error {
+	n := 0
+	for k, v := range userMeta(h) {
+		n += len(k) + len(v)
+	}
+	if n > maxUserMeta {
+		return errMetadataTooLarge
+	}
+	return nil
+}
+
 func userMeta(h http.Header) store.Headers {
 	out := store.Headers{}
 	for k, v := range h {
@@ -305,27 +331,34 @@ func setObjectHeaders(h http.Header, o store.Object) {
 }
 
 // lookupObject finds the object a GET/HEAD/copy names, answering as S3
-// does for delete markers.
-func (s *Server) lookupObject(q *request, bucket, key, version string) (store.Object, error) {
+// does for delete markers. The object's blobs stay on disk until release
+// (never nil) is called, whatever happens to the key meanwhile.
+func (s *Server) lookupObject(q *request, bucket, key, version string) (o store.Object, release func(), err error) {
 	if _, err := s.opt.Store.GetBucket(bucket); err != nil {
-		return store.Object{}, err
+		return store.Object{}, func() {}, err
 	}
-	o, err := s.opt.Store.GetObject(bucket, key, version)
+	o, release, err = s.opt.Store.ReadObject(bucket, key, version)
+	return o, release, deleteMarkerError(q, o, version, err)
+}
+
+// deleteMarkerError answers a lookup that found a delete marker as S3 does.
+func deleteMarkerError(q *request, o store.Object, version string, err error) error {
 	if o.DeleteMarker {
 		q.w.Header().Set("x-amz-delete-marker", "true")
 		if o.VersionID != "" && o.VersionID != store.NullVersion {
 			q.w.Header().Set("x-amz-version-id", o.VersionID)
 		}
 		if version != "" {
-			return o, errMethodNotAllowed
+			return errMethodNotAllowed
 		}
-		return o, errNoSuchKey
+		return errNoSuchKey
 	}
-	return o, err
+	return err
 }
 
 func (s *Server) getObject(q *request, head bool) error {
-	o, err := s.lookupObject(q, q.bucket, q.key, q.q.Get("versionId"))
+	o, release, err := s.lookupObject(q, q.bucket, q.key, q.q.Get("versionId"))
+	defer release()
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/sandbox/kms"
@@ -181,6 +182,12 @@ func (s *Server) route(q *request) error {
 	}
 	if len(q.key) > 1024 {
 		return errKeyTooLong
+	}
+	if !utf8.ValidString(q.key) {
+		// S3 object keys are UTF-8; a key that decodes to anything else
+		// is refused as an unparsable URI (400 InvalidURI), so no key is
+		// stored that a listing could not give back as it is.
+		return errInvalidURI
 	}
 	switch m {
 	case http.MethodPut:

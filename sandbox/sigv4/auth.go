@@ -137,6 +137,9 @@ func (v *Verifier) checkScope(a *authInfo) *Error {
 		}
 		return errWrongRegion(a.region, v.Region)
 	}
+	if v.Service != "" && a.service != v.Service {
+		return errWrongService(a.service, v.Service, a.presigned)
+	}
 	if a.scopeDate != a.amzDate[:scopeDateLen] {
 		if a.presigned {
 			return errQueryParams("Invalid credential date \"" + a.scopeDate + "\". This date is not the same as X-Amz-Date: \"" + a.amzDate[:scopeDateLen] + "\".")

@@ -20,6 +20,10 @@ type Error struct {
 	// StringToSign is the string the server signed, set for
 	// SignatureDoesNotMatch on the request signature (S3 returns it too).
 	StringToSign string
+	// WrongService is the service the endpoint belongs to, set when the
+	// credential scope names another one (KMS answers it with its own
+	// InvalidSignatureException text).
+	WrongService string
 }
 
 // Error implements error.
@@ -73,6 +77,22 @@ func errMalformed(msg string) *Error {
 func errWrongRegion(got, want string) *Error {
 	e := errMalformed(fmt.Sprintf("The authorization header is malformed; the region '%s' is wrong; expecting '%s'", got, want))
 	e.Region = want
+	return e
+}
+
+// errWrongService refuses a credential scoped to another service. S3 names
+// the service it got and the one it is; other AWS services answer
+// "Credential should be scoped to correct service: '<service>'." (see
+// writeKMSAuthError in package sandbox).
+func errWrongService(got, want string, presigned bool) *Error {
+	msg := fmt.Sprintf("incorrect service \"%s\". This endpoint belongs to \"%s\".", got, want)
+	var e *Error
+	if presigned {
+		e = errQueryParams("Error parsing the X-Amz-Credential parameter; " + msg)
+	} else {
+		e = errMalformed("The authorization header is malformed; " + msg)
+	}
+	e.WrongService = want
 	return e
 }
 

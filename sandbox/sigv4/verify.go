@@ -24,6 +24,10 @@ type Verifier struct {
 	// Region is the region the credential scope must name; a mismatch is
 	// AuthorizationHeaderMalformed. Empty accepts any region.
 	Region string
+	// Service is the service the credential scope must name ("s3",
+	// "kms"); a mismatch is an *Error with WrongService set. Empty accepts
+	// any service (unit tests of the signing arithmetic only).
+	Service string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// MaxHashedBody overrides DefaultMaxHashedBody when positive.
@@ -158,11 +162,17 @@ func (v *Verifier) payloadPlan(req *http.Request, a *authInfo) (plan, *Error) {
 		if h == "" {
 			h = unsignedPayload
 		}
-	} else if h = req.Header.Get("X-Amz-Content-Sha256"); h == "" {
-		if a.service == "s3" {
-			return plan{}, errInvalidRequest("Missing required header for this request: x-amz-content-sha256")
-		}
+	} else if a.service != "s3" {
+		// Outside S3, SigV4 always covers the body: the service hashes what
+		// it received and ignores any x-amz-content-sha256 claim, so a
+		// request signed with UNSIGNED-PAYLOAD (or any hash but the body's)
+		// fails the signature check. Only S3 honours the header's payload
+		// modes (Signature Version 4 signing docs, "Create a canonical
+		// request": HashedPayload; the x-amz-content-sha256 header "is
+		// required for Amazon S3 requests").
 		return v.hashBody(req)
+	} else if h = req.Header.Get("X-Amz-Content-Sha256"); h == "" {
+		return plan{}, errInvalidRequest("Missing required header for this request: x-amz-content-sha256")
 	}
 	switch h {
 	case unsignedPayload:

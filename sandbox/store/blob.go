@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -79,11 +80,77 @@ func (s *Store) BlobPath(id string) string {
 }
 
 // RemoveBlobs deletes blob files, best effort: what fails to go is
-// removed at the next Open if nothing refers to it.
+// removed at the next Open if nothing refers to it. A blob a reader holds
+// (see ReadObject) is removed when the last reader lets go, so a GET under
+// way completes with the version it started on, as on AWS, while the key
+// is overwritten or deleted.
 func (s *Store) RemoveBlobs(ids ...string) {
+	s.holds.mu.Lock()
+	defer s.holds.mu.Unlock()
 	for _, id := range ids {
+		if s.holds.count[id] > 0 {
+			if s.holds.doomed == nil {
+				s.holds.doomed = map[string]bool{}
+			}
+			s.holds.doomed[id] = true
+			continue
+		}
 		if p := s.BlobPath(id); p != "" {
 			_ = os.Remove(p)
+		}
+	}
+}
+
+// blobHolds counts the readers of each blob and remembers the blobs
+// RemoveBlobs was asked to remove while they were read.
+type blobHolds struct {
+	mu     sync.Mutex
+	count  map[string]int
+	doomed map[string]bool
+}
+
+// ReadObject is GetObject for a reader of the object's bytes: the blobs of
+// the version it returns stay on disk until release is called, even if the
+// version is overwritten or deleted meanwhile. release is never nil and
+// must be called once.
+func (s *Store) ReadObject(bucket, key, versionID string) (o Object, release func(), err error) {
+	// The lookup and the hold happen under the holds lock, and RemoveBlobs
+	// (called only after the transaction that made blobs garbage commits)
+	// takes it too, so a blob is either held before it can be removed or
+	// the lookup already sees the newer record.
+	s.holds.mu.Lock()
+	defer s.holds.mu.Unlock()
+	o, err = s.GetObject(bucket, key, versionID)
+	ids := blobsOf(o.Parts)
+	if err != nil || len(ids) == 0 {
+		return o, func() {}, err
+	}
+	if s.holds.count == nil {
+		s.holds.count = map[string]int{}
+	}
+	for _, id := range ids {
+		s.holds.count[id]++
+	}
+	var once sync.Once
+	return o, func() { once.Do(func() { s.releaseBlobs(ids) }) }, nil
+}
+
+// releaseBlobs drops one hold on each of ids, removing those that became
+// garbage while held.
+func (s *Store) releaseBlobs(ids []string) {
+	s.holds.mu.Lock()
+	defer s.holds.mu.Unlock()
+	for _, id := range ids {
+		s.holds.count[id]--
+		if s.holds.count[id] > 0 {
+			continue
+		}
+		delete(s.holds.count, id)
+		if s.holds.doomed[id] {
+			delete(s.holds.doomed, id)
+			if p := s.BlobPath(id); p != "" {
+				_ = os.Remove(p)
+			}
 		}
 	}
 }

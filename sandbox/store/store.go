@@ -87,6 +87,7 @@ type Store struct {
 	db       *bolt.DB
 	noSync   bool
 	madeDirs sync.Map // blob subdirectories known to exist
+	holds    blobHolds
 }
 
 // Top-level bbolt buckets owned by the store.

@@ -53,7 +53,7 @@ func (g *Get) runClientSide(ctx context.Context, env *Env, r *Reporter, head *s3
 	// A large object to a file comes in parallel ranges; the first range's
 	// response carries the envelope like a whole GET.
 	headLen := aws.ToInt64(head.ContentLength)
-	parallel := g.File != "-" && headLen >= threshold(env) && headLen > partSize(env)
+	parallel := g.File != "-" && headLen >= threshold(env) && headLen > partSize(env) && s3c.DetectFormat(g.metadata(head.Metadata)).Legacy == "" && !g.Legacy
 	if parallel {
 		in.Range = aws.String(fmt.Sprintf("bytes=0-%d", partSize(env)-1))
 		in.ChecksumMode = ""
@@ -104,13 +104,17 @@ func (g *Get) runClientSide(ctx context.Context, env *Env, r *Reporter, head *s3
 		}
 		return nil, cseContentError(g.Describe(), obj, err)
 	}
-	r.Step(Step{Actor: You, Op: OpLocalDecrypt, Title: fmt.Sprintf("decrypt %d bytes", n), Bytes: n, Observed: true,
-		Detail: fmt.Sprintf("you decrypted the body locally and its AES-GCM tag verified%s; only then was %s written",
-			map[bool]string{true: " after the key commitment check", false: ""}[e.Format == s3c.FormatV3], g.File)})
+	detail := fmt.Sprintf("you decrypted the body locally and its AES-GCM tag verified%s; only then was %s written",
+		map[bool]string{true: " after the key commitment check", false: ""}[e.Format == s3c.FormatV3], g.File)
+	if e.CEKAlg == s3c.CEKAlgAESCBC {
+		detail = "you decrypted the legacy AES-CBC body locally, as you asked (--legacy): its padding checked out, but nothing authenticates it"
+	}
+	r.Step(Step{Actor: You, Op: OpLocalDecrypt, Title: fmt.Sprintf("decrypt %d bytes", n), Bytes: n, Observed: true, Detail: detail})
 	r.Step(Step{Actor: You, Op: OpLocalWipe, Title: "plaintext key wiped", Observed: true, Detail: "you wiped the plaintext data key from memory"})
 	res := GetResult{Bucket: g.Bucket, Key: g.Key, File: g.File, VersionID: aws.ToString(out.VersionId), Size: n, Encryption: enc,
 		Duration: time.Since(start), KMSCalls: -1,
-		ClientSide: &ClientSideResult{Format: e.Format, KMSKeyARN: arn, Context: e.MatDesc, CiphertextSize: ctLen, Decrypted: true, WrapAlg: e.WrapAlg}}
+		ClientSide: &ClientSideResult{Format: e.Format, KMSKeyARN: arn, Context: e.MatDesc, CiphertextSize: ctLen, Decrypted: true, WrapAlg: e.WrapAlg,
+			Unauthenticated: e.CEKAlg == s3c.CEKAlgAESCBC}}
 	if r.Observing() {
 		r.syncTrace(ctx)
 		res.KMSCalls = s3KMS
@@ -131,13 +135,21 @@ func (g *Get) fail(ctx context.Context, err error) error {
 // (anti-downgrade, and --context when given).
 func (g *Get) envelope(obj string, meta map[string]string) (s3c.Envelope, error) {
 	noDecrypt := "Download the ciphertext as stored with --no-decrypt"
-	e, err := s3c.ParseEnvelope(g.metadata(meta))
+	parse := s3c.ParseEnvelope
+	if g.Legacy {
+		parse = s3c.ParseEnvelopeLegacy
+	}
+	e, err := parse(g.metadata(meta))
 	if err != nil {
 		why := err.Error()
 		if errors.Is(err, s3c.ErrNoEnvelope) {
 			why = "part of its envelope is missing: it may be in an instruction file (" + g.Key + ".instruction); add --instruction-file to read it"
 		}
-		return e, &Error{Op: g.Describe(), What: obj + " has S3 Encryption Client metadata s3crypt cannot decrypt", Why: why, Fix: noDecrypt, Err: err}
+		fix := noDecrypt
+		if k := s3c.DetectFormat(g.metadata(meta)); k.Legacy != "" && !g.Legacy {
+			fix = "Add --legacy to decrypt it anyway (nothing authenticates legacy content), or " + strings.ToLower(noDecrypt[:1]) + noDecrypt[1:]
+		}
+		return e, &Error{Op: g.Describe(), What: obj + " has S3 Encryption Client metadata s3crypt cannot decrypt", Why: why, Fix: fix, Err: err}
 	}
 	switch {
 	case e.WrapAlg == s3c.WrapAlgAESGCM && g.AESWrappingKey == nil:
@@ -148,8 +160,16 @@ func (g *Get) envelope(obj string, meta map[string]string) (s3c.Envelope, error)
 		return e, &Error{Op: g.Describe(), What: obj + "'s data key is wrapped with a raw RSA key (RSA-OAEP-SHA1), not a KMS key",
 			Why: "a raw keyring keeps its wrapping key outside KMS: only the holder of the RSA private key can unwrap the data key",
 			Fix: "Pass the private key: --rsa-key FILE.pem; or " + strings.ToLower(noDecrypt[:1]) + noDecrypt[1:]}
+	case e.WrapAlg == s3c.WrapAlgKMSLegacy:
+		return e, nil // legacy V1 KMS: the material description is the context; nothing binds the content algorithm
 	case e.WrapAlg != s3c.WrapAlgKMSContext:
 		return e, nil // a raw keyring: its binding to the content algorithm is checked when it unwraps
+	case e.CEKAlg == s3c.CEKAlgAESCBC:
+		if e.MatDesc[s3c.ContextKeyCEKAlg] != s3c.CEKAlgAESCBC {
+			return e, &Error{Op: g.Describe(), What: obj + "'s envelope contradicts itself: its stored encryption context does not name its content algorithm",
+				Why: "the legacy CBC object's context has aws:x-amz-cek-alg " + fmt.Sprintf("%q", e.MatDesc[s3c.ContextKeyCEKAlg]), Fix: noDecrypt}
+		}
+		return e, nil
 	}
 	if err := s3c.CheckContext(e.MatDesc, g.Context, e.Format); err != nil {
 		if errors.Is(err, s3c.ErrCEKAlgMismatch) {

@@ -83,6 +83,10 @@ func (g *Get) runClientSideRange(ctx context.Context, env *Env, r *Reporter, hea
 	if err != nil {
 		return nil, err
 	}
+	if e.CEKAlg == s3c.CEKAlgAESCBC {
+		return nil, &Error{Op: g.Describe(), What: "s3crypt does not read ranges of legacy AES-CBC objects", Why: "CBC has no CTR twin; only whole legacy objects are read",
+			Fix: "Download the whole object with --legacy"}
+	}
 	ptLen := aws.ToInt64(head.ContentLength) - cseTagSize
 	if ptLen < 0 {
 		return nil, cseContentError(g.Describe(), obj, s3c.ErrTruncated)

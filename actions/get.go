@@ -47,7 +47,11 @@ type Get struct {
 	// object's metadata has none (a V3 object whose metadata has only
 	// x-amz-c/d/i is looked up without being asked).
 	InstructionFile bool
-	instrMeta       map[string]string // the object's metadata merged with its instruction file
+	// Legacy reads the legacy formats (V1, AES-CBC content, kms wrapping)
+	// that S3 Encryption Clients read only when told to; CBC content is
+	// not authenticated.
+	Legacy    bool
+	instrMeta map[string]string // the object's metadata merged with its instruction file
 
 	wireRange string // the ciphertext range a client-side ranged read asked S3 for
 }

@@ -7,7 +7,8 @@
 #     the same file with SSE-S3, against one `s3crypt serve`, with peak RSS
 #     (GNU time's maximum resident set size).
 # The machine may be shared: load is printed before and after, and every
-# figure is the median of RUNS runs (default 3) with its min–max spread.
+# figure is the median of RUNS runs (default 3; for an even count the lower
+# middle value) with its min–max spread.
 #
 #   bench/cse.sh [SIZE_MIB] [RUNS]
 set -euo pipefail

@@ -21,6 +21,9 @@ const decryptChunk = 64 << 10
 // Errors are ErrCommitment (V3, before any output), ErrAuthentication,
 // ErrTruncated, ErrLengthMismatch, or read/write failures.
 func DecryptTo(dst io.Writer, src io.Reader, dataKey *Key, e Envelope) (int64, error) {
+	if e.CEKAlg == CEKAlgAESCBC {
+		return decryptCBC(dst, src, dataKey, e) // legacy, from ParseEnvelopeLegacy only
+	}
 	s, err := contentStream(dataKey, e)
 	if err != nil {
 		return 0, fmt.Errorf("decrypt: %w", err)

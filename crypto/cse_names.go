@@ -87,7 +87,7 @@ func (k FormatKind) Description() string {
 	switch {
 	case k.Legacy != "":
 		return fmt.Sprintf("client-side, S3EC format V%d with %s (legacy, unauthenticated or unbound): "+
-			"S3 Encryption Clients read it only when legacy modes are enabled, and s3crypt does not", k.Format, k.Legacy)
+			"S3 Encryption Clients read it only when legacy modes are enabled; s3crypt get reads it with --legacy", k.Format, k.Legacy)
 	case k.Format == FormatV3:
 		return "client-side, S3EC format V3 (key-committing, AES-256-GCM with HKDF-SHA512), " +
 			"readable by S3 Encryption Client Go v3.2+ and v4 (what v4 writes)"

@@ -16,8 +16,8 @@ var (
 	// (<key>.instruction), which this package does not read.
 	ErrNoEnvelope = errors.New("no S3 Encryption Client metadata on this object")
 	// ErrV1NotSupported: a format V1 object (x-amz-key), as in S3EC Go.
-	ErrV1NotSupported = errors.New("S3 Encryption Client format V1 (x-amz-key) is not supported; " +
-		"re-encrypt the object with a current S3 Encryption Client")
+	ErrV1NotSupported = errors.New("S3 Encryption Client format V1 (x-amz-key) is legacy: unauthenticated AES-CBC, " +
+		"read only with --legacy; re-encrypt the object with a current S3 Encryption Client")
 	// ErrAmbiguousEnvelope: more than one format's keys are present.
 	ErrAmbiguousEnvelope = errors.New("metadata holds more than one S3 Encryption Client format " +
 		"(x-amz-key, x-amz-key-v2, x-amz-3)")
@@ -31,6 +31,20 @@ var (
 // V2 = x-amz-key-v2 + x-amz-iv, V3 = x-amz-3 + x-amz-d + x-amz-i; more than
 // one of x-amz-key, x-amz-key-v2 and x-amz-3 is an error.
 func ParseEnvelope(meta map[string]string) (Envelope, error) {
+	return parseEnvelope(meta, false)
+}
+
+// ParseEnvelopeLegacy is ParseEnvelope that also reads the legacy formats
+// S3 Encryption Clients read only when told to (EnableLegacy… options):
+// format V1 (x-amz-key), AES/CBC/PKCS5Padding content and the V1 "kms"
+// wrapping (its material description {"kms_cmk_id": …} is the KMS
+// encryption context). Nothing authenticates CBC content, and "kms" does
+// not bind the data key to the content algorithm.
+func ParseEnvelopeLegacy(meta map[string]string) (Envelope, error) {
+	return parseEnvelope(meta, true)
+}
+
+func parseEnvelope(meta map[string]string, legacy bool) (Envelope, error) {
 	m := normaliseMeta(meta)
 	has := func(k string) bool { _, ok := m[k]; return ok }
 	exclusive := 0
@@ -42,10 +56,12 @@ func ParseEnvelope(meta map[string]string) (Envelope, error) {
 	switch {
 	case exclusive > 1:
 		return Envelope{}, ErrAmbiguousEnvelope
-	case has(MetaKeyV1) && has(MetaIV):
+	case has(MetaKeyV1) && has(MetaIV) && !legacy:
 		return Envelope{}, ErrV1NotSupported
+	case has(MetaKeyV1) && has(MetaIV):
+		return parseV2(m, 1, MetaKeyV1, true)
 	case has(MetaKeyV2) && has(MetaIV):
-		return parseV2(m)
+		return parseV2(m, FormatV2, MetaKeyV2, legacy)
 	case has(MetaV3Key) && has(MetaV3Commitment) && has(MetaV3MessageID):
 		return parseV3(m)
 	default:
@@ -63,27 +79,37 @@ func normaliseMeta(meta map[string]string) map[string]string {
 	return m
 }
 
-// parseV2 reads a format V2 envelope.
-func parseV2(m map[string]string) (Envelope, error) {
-	e := Envelope{Format: FormatV2, WrapAlg: m[MetaWrapAlg], CEKAlg: m[MetaCEKAlg]}
+// parseV2 reads a format V2 envelope (or, legacy, a V1 one: the same
+// keys with x-amz-key, CBC content when x-amz-cek-alg is absent).
+func parseV2(m map[string]string, format int, keyName string, legacy bool) (Envelope, error) {
+	e := Envelope{Format: format, WrapAlg: m[MetaWrapAlg], CEKAlg: m[MetaCEKAlg]}
+	if format == 1 && e.CEKAlg == "" {
+		e.CEKAlg = CEKAlgAESCBC
+	}
+	ivSize := gcmNonceSize
 	switch e.CEKAlg {
 	case CEKAlgAESGCM:
 	case CEKAlgAESCBC:
-		return Envelope{}, fmt.Errorf("%w: legacy unauthenticated content algorithm %s is not supported", ErrBadEnvelope, CEKAlgAESCBC)
+		if !legacy {
+			return Envelope{}, fmt.Errorf("%w: legacy unauthenticated content algorithm %s is read only with --legacy", ErrBadEnvelope, CEKAlgAESCBC)
+		}
+		ivSize = cbcBlock
 	default:
 		return Envelope{}, fmt.Errorf("%w: %s is %q, want %s", ErrBadEnvelope, MetaCEKAlg, e.CEKAlg, CEKAlgAESGCM)
 	}
-	if err := checkWrapAlg(e.WrapAlg); err != nil {
+	if e.WrapAlg == WrapAlgKMSLegacy && legacy {
+		// V1 KMS wrapping: the material description is the KMS context.
+	} else if err := checkWrapAlg(e.WrapAlg); err != nil {
 		return Envelope{}, err
 	}
 	if tl, ok := m[MetaTagLen]; ok && tl != tagLenBits {
 		return Envelope{}, fmt.Errorf("%w: %s is %q, want %s", ErrBadEnvelope, MetaTagLen, tl, tagLenBits)
 	}
 	var err error
-	if e.WrappedKey, err = decodeMetaB64(m, MetaKeyV2, -1); err != nil {
+	if e.WrappedKey, err = decodeMetaB64(m, keyName, -1); err != nil {
 		return Envelope{}, err
 	}
-	if e.IV, err = decodeMetaB64(m, MetaIV, gcmNonceSize); err != nil {
+	if e.IV, err = decodeMetaB64(m, MetaIV, ivSize); err != nil {
 		return Envelope{}, err
 	}
 	if e.MatDesc, err = decodeMatDesc(m, MetaMatDesc); err != nil {
@@ -139,7 +165,7 @@ func checkWrapAlg(alg string) error {
 	case WrapAlgKMSContext, WrapAlgAESGCM, WrapAlgRSAOAEP:
 		return nil
 	case WrapAlgKMSLegacy:
-		return fmt.Errorf("%w: legacy wrapping algorithm %q (V1 KMS) is not supported", ErrBadEnvelope, alg)
+		return fmt.Errorf("%w: legacy wrapping algorithm %q (V1 KMS) is read only with --legacy", ErrBadEnvelope, alg)
 	default:
 		return fmt.Errorf("%w: unsupported %s %q", ErrBadEnvelope, MetaWrapAlg, alg)
 	}

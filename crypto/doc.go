@@ -23,10 +23,7 @@
 // the ciphertext as additional data and no plaintext yields each 64 KiB
 // segment's GHASH, and segments are chained by linearity with a few
 // constant-time software multiplications in GF(2^128) (ghash.go, the
-// carry-less multiply of BearSSL's ghash_ctmul64) per segment. Encryption
-// goes further: it runs crypto/cipher's fused GCM Seal itself over runs of
-// whole blocks, with a 16-byte nonce computed so that GCM's J0 lands on the
-// run's counter block (J0 = nonce·H² ⊕ L·H, solved with H⁻²). The result
+// carry-less multiply of BearSSL's ghash_ctmul64) per segment. The result
 // is checked byte for byte against crypto/cipher's GCM on random sizes up to
 // 3 MiB and on the Wycheproof AES-GCM vectors in the tests.
 //

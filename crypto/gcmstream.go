@@ -34,17 +34,6 @@ type gcmStream struct {
 	tagMask [16]byte // E_K(J0)
 	aadLen  uint64
 	n       uint64 // bytes of ciphertext processed
-
-	// Encryption runs the standard library's fused GCM over whole blocks
-	// (see sealFused); these are its state.
-	block  cipher.Block
-	nonce  [gcmNonceSize]byte
-	aead16 cipher.AEAD // GCM with 16-byte nonces, same key
-	hInv2  [16]byte    // H^-2
-	lhIV   [16]byte    // L(0, 128 bits)·H: the length block of a 16-byte nonce's GHASH
-	pendKS [16]byte    // keystream of a block the last seal ended inside
-	pendCT [16]byte    // its ciphertext so far
-	pendN  int         // bytes of that block done (0: seal is block-aligned)
 }
 
 // newGCMStream starts a GCM message under key (16, 24 or 32 bytes) with a
@@ -62,8 +51,7 @@ func newGCMStream(key, nonce, aad []byte) (*gcmStream, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &gcmStream{gh: gh, aadLen: uint64(len(aad)), block: block}
-	copy(s.nonce[:], nonce)
+	s := &gcmStream{gh: gh, aadLen: uint64(len(aad))}
 	var j0 [16]byte
 	copy(j0[:], nonce)
 	j0[15] = 1
@@ -85,122 +73,15 @@ func (s *gcmStream) grow(n int) error {
 	return nil
 }
 
-// seal encrypts src into dst (which may be src itself; len(dst) >=
-// len(src)) and absorbs the ciphertext into the tag.
+// seal encrypts src into dst (which may be src itself) and absorbs the
+// ciphertext into the tag.
 func (s *gcmStream) seal(dst, src []byte) error {
 	if err := s.grow(len(src)); err != nil {
 		return err
 	}
-	s.n -= uint64(len(src)) // sealFused counts blocks from s.n, and adds them back
-	s.sealFused(dst[:len(src)], src)
+	s.ctr.XORKeyStream(dst, src)
+	s.gh.write(dst[:len(src)])
 	return nil
-}
-
-// sealFused encrypts with the standard library's GCM Seal, which runs AES
-// and GHASH interleaved in hardware (the two-pass CTR-then-GHASH of open
-// is about 0.7× its speed). Seal always starts its counter at inc32(J0),
-// so for a run of blocks starting at block b it is given the 16-byte nonce
-// whose J0 = GHASH(nonce ‖ L) = nonce·H² ⊕ L·H is exactly our nonce‖(1+b):
-// nonce = (J0_b ⊕ L·H)·H⁻². Its ciphertext is then exactly ours, and its
-// tag T = GHASH(C ‖ L(0,|C|)) ⊕ E_K(J0_b) gives the run's GHASH as in
-// gcmHash. Seal appends the tag after the run, so every run ends at least
-// one block before the end of dst and the 16 bytes it overwrites there
-// are put back; the last whole block and any partial one go through a
-// single AES block encryption. This path never reads or writes s.ctr.
-func (s *gcmStream) sealFused(dst, src []byte) {
-	// Finish a block the previous call ended inside.
-	if s.pendN > 0 {
-		k := min(gcmTagSize-s.pendN, len(src))
-		for j := range k {
-			c := src[j] ^ s.pendKS[s.pendN+j]
-			dst[j], s.pendCT[s.pendN+j] = c, c
-		}
-		s.pendN += k
-		dst, src = dst[k:], src[k:]
-		s.n += uint64(k)
-		if s.pendN < gcmTagSize {
-			return
-		}
-		s.gh.oneBlock(&s.pendCT)
-		s.pendN = 0
-	}
-	if s.aead16 == nil && len(src) >= 2*gcmTagSize {
-		if err := s.initFused(); err != nil {
-			panic("crypto: " + err.Error()) // cipher.NewGCMWithNonceSize(aes, 16) cannot fail
-		}
-	}
-	// Whole blocks: fused runs of up to a segment, the last block left out.
-	for len(src) >= 2*gcmTagSize {
-		k := min(ghashSegment, (len(src)/gcmTagSize-1)*gcmTagSize)
-		s.fusedRun(dst[:k+gcmTagSize], src[:k])
-		dst, src = dst[k:], src[k:]
-		s.n += uint64(k)
-	}
-	// The rest, one block at a time.
-	for len(src) > 0 {
-		s.counterBlock(&s.pendKS, s.n/16)
-		k := min(gcmTagSize, len(src))
-		for j := range k {
-			c := src[j] ^ s.pendKS[j]
-			dst[j], s.pendCT[j] = c, c
-		}
-		dst, src = dst[k:], src[k:]
-		s.n += uint64(k)
-		if k < gcmTagSize {
-			s.pendN = k
-			return
-		}
-		s.gh.oneBlock(&s.pendCT)
-	}
-}
-
-// initFused prepares the fused path: H⁻² and the nonce-length block.
-func (s *gcmStream) initFused() error {
-	aead, err := cipher.NewGCMWithNonceSize(s.block, 16)
-	if err != nil {
-		return err
-	}
-	s.aead16 = aead
-	inv := gfInv(&s.gh.h)
-	s.hInv2 = gfMul(&inv, &inv)
-	clear(inv[:])
-	l := lengthBlock(0, 16)
-	s.lhIV = s.gh.mulH.mul(&l)
-	return nil
-}
-
-// counterBlock sets ks to E_K(nonce ‖ 2+block), the keystream of content
-// block number block.
-func (s *gcmStream) counterBlock(ks *[16]byte, block uint64) {
-	var ctr [16]byte
-	copy(ctr[:], s.nonce[:])
-	binary.BigEndian.PutUint32(ctr[12:], uint32(2+block))
-	s.block.Encrypt(ks[:], ctr[:])
-}
-
-// fusedRun encrypts src (whole blocks, starting at block s.n/16) into
-// dst[:len(src)] with one Seal; dst has 16 more bytes for Seal's tag,
-// which are restored afterwards.
-func (s *gcmStream) fusedRun(dst, src []byte) {
-	k := len(src)
-	b := s.n / 16
-	var j0, iv, ej0, saved [16]byte
-	copy(j0[:], s.nonce[:])
-	binary.BigEndian.PutUint32(j0[12:], uint32(1+b))
-	for i := range iv {
-		iv[i] = j0[i] ^ s.lhIV[i]
-	}
-	iv = gfMul(&iv, &s.hInv2)
-	s.block.Encrypt(ej0[:], j0[:])
-	copy(saved[:], dst[k:])
-	out := s.aead16.Seal(dst[:0], iv[:], src, nil)
-	var t [16]byte
-	copy(t[:], out[k:])
-	copy(dst[k:], saved[:])
-	for i := range t {
-		t[i] ^= ej0[i]
-	}
-	s.gh.run(&t, uint64(k), false)
 }
 
 // open absorbs the ciphertext src into the tag and decrypts it into dst
@@ -218,10 +99,6 @@ func (s *gcmStream) open(dst, src []byte) error {
 // tag finishes the message and returns its 16-byte tag. The stream is
 // wiped and must not be used afterwards.
 func (s *gcmStream) tag() [16]byte {
-	if s.pendN > 0 {
-		s.gh.segment(s.pendCT[:s.pendN])
-		s.pendN = 0
-	}
 	t := s.gh.sum(s.aadLen, s.n)
 	for i := range t {
 		t[i] ^= s.tagMask[i]
@@ -237,9 +114,7 @@ func (s *gcmStream) wipe() {
 		s.gh.wipe()
 	}
 	clear(s.tagMask[:])
-	clear(s.hInv2[:])
-	clear(s.pendKS[:])
-	s.ctr, s.aead16, s.block = nil, nil, nil
+	s.ctr = nil
 }
 
 // gcmHash is GHASH over a stream, computed by the standard library's own
@@ -266,9 +141,6 @@ type gcmHash struct {
 	z      [16]byte    // Y·H so far
 	buf    []byte      // a partial segment
 	t      [16]byte    // Seal's output
-	// cached multiplies by H^cachedM, the last odd run length seen.
-	cached  *ghash
-	cachedM uint64
 }
 
 // zeroNonce is the nonce of the GHASH-only Seal calls (they encrypt nothing).
@@ -348,48 +220,6 @@ func (g *gcmHash) segment(s []byte) {
 	clear(hm[:])
 }
 
-// oneBlock absorbs one whole block c: Z ← (Z ⊕ c·H)·H.
-func (g *gcmHash) oneBlock(c *[16]byte) {
-	x := g.mulH.mul(c)
-	for i := range x {
-		x[i] ^= g.z[i]
-	}
-	g.z = g.mulH.mul(&x)
-}
-
-// run absorbs a run of n bytes (whole blocks) whose GHASH(run ‖ L) the
-// caller got as t = GHASH(run ‖ L(0,n)) from a fused Seal (aad false) —
-// t ⊕ L·H is the run's P·H, as in segment.
-func (g *gcmHash) run(t *[16]byte, n uint64, aad bool) {
-	m := (n + 15) / 16
-	var l [16]byte
-	if aad {
-		l = lengthBlock(n, 0)
-	} else {
-		l = lengthBlock(0, n)
-	}
-	lh := g.mulH.mul(&l)
-	var zh [16]byte
-	switch {
-	case m == ghashSegmentBlocks:
-		zh = g.mulSeg.mul(&g.z)
-	case m == g.cachedM && g.cached != nil:
-		zh = g.cached.mul(&g.z)
-	default:
-		hm := gfPow(&g.h, m)
-		if g.cached == nil {
-			g.cached = new(ghash)
-		}
-		g.cached.init(&hm)
-		g.cachedM = m
-		clear(hm[:])
-		zh = g.cached.mul(&g.z)
-	}
-	for i := range zh {
-		g.z[i] = zh[i] ^ t[i] ^ lh[i]
-	}
-}
-
 // sum absorbs what is buffered and the length block and returns GHASH.
 func (g *gcmHash) sum(aadLen, ctLen uint64) [16]byte {
 	if len(g.buf) > 0 {
@@ -414,9 +244,6 @@ func (g *gcmHash) wipe() {
 	if g.mulH != nil {
 		g.mulH.wipe()
 		g.mulSeg.wipe()
-	}
-	if g.cached != nil {
-		g.cached.wipe()
 	}
 	g.aead = nil
 }

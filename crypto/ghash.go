@@ -26,18 +26,15 @@ type ghash struct {
 
 // newGHASH returns a multiplier by h.
 func newGHASH(h *[16]byte) *ghash {
-	g := new(ghash)
-	g.init(h)
-	return g
-}
-
-// init makes g a multiplier by h.
-func (g *ghash) init(h *[16]byte) {
-	*g = ghash{h1: binary.BigEndian.Uint64(h[0:8]), h0: binary.BigEndian.Uint64(h[8:16])}
+	g := &ghash{
+		h1: binary.BigEndian.Uint64(h[0:8]),
+		h0: binary.BigEndian.Uint64(h[8:16]),
+	}
 	g.h2 = g.h0 ^ g.h1
 	g.h0r = bits.Reverse64(g.h0)
 	g.h1r = bits.Reverse64(g.h1)
 	g.h2r = g.h0r ^ g.h1r
+	return g
 }
 
 // bmul64 returns the low 64 bits of the carry-less product of x and y.
@@ -98,23 +95,10 @@ func (g *ghash) mul(x *[16]byte) [16]byte {
 
 // gfMul returns x·y in GF(2^128), GCM's bit order, in constant time.
 func gfMul(x, y *[16]byte) [16]byte {
-	var g ghash
-	g.init(y)
+	g := newGHASH(y)
 	out := g.mul(x)
 	g.wipe()
 	return out
-}
-
-// gfInv returns h^-1 = h^(2^128-2) (0 for 0), in constant time.
-func gfInv(h *[16]byte) [16]byte {
-	s := gfMul(h, h) // h^2
-	r := s
-	for range 126 { // r = h^(2+4+…+2^127)
-		s = gfMul(&s, &s)
-		r = gfMul(&r, &s)
-	}
-	clear(s[:])
-	return r
 }
 
 // gfPow returns h^n (n >= 1). n is public (a block count); the operations

@@ -113,14 +113,6 @@ func TestGHASHKnownAnswer(t *testing.T) {
 	if p := gfPow(&h, 3); p != gfMul(&h, ptr(gfMul(&h, &h))) {
 		t.Fatalf("H^3 = %x", p)
 	}
-	// The field's one is x^0: the first bit in GCM's reflected order.
-	one := [16]byte{0x80}
-	for _, x := range [][16]byte{h, c, {1}, {0x80}, {15: 1}} {
-		inv := gfInv(&x)
-		if p := gfMul(&x, &inv); p != one {
-			t.Fatalf("%x · its inverse = %x", x, p)
-		}
-	}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -25,6 +25,16 @@ import (
 func (g *Get) probe(ctx context.Context, env *Env, r *Reporter) (*s3.HeadObjectOutput, *ClientSideResult, error) {
 	head, err := env.Backend.S3.HeadObject(ctx, g.headInput(), withJob(r))
 	if err != nil {
+		if _, _, st := apiError(err); isSSECHeadRefusal(err) || (g.SSEC != nil && st == 403) {
+			// A HEAD refused for the customer key (none, or a wrong one)
+			// has no error body: ask for the object itself, so S3 refuses
+			// the download's GetObject and says why.
+			if out, gerr := env.Backend.S3.GetObject(ctx, g.input(), withJob(r)); gerr != nil {
+				err = gerr
+			} else {
+				out.Body.Close()
+			}
+		}
 		return nil, nil, refineHeadError(ctx, env, g.Describe(), g.Bucket, err)
 	}
 	if s3c.NeedsInstruction(head.Metadata) || g.InstructionFile && clientSideFormat(head.Metadata) == 0 {

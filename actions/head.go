@@ -130,7 +130,9 @@ func (h *Head) atRest(ctx context.Context, env *Env, res *HeadResult) {
 	if sb == nil {
 		return
 	}
-	at, err := sb.Inspect(ctx, h.Bucket, h.Key, res.VersionID)
+	// The learner asked to see this object (s3crypt head, the TUI's
+	// inspect): the sandbox notes that it showed its at-rest view.
+	at, err := sb.Inspect(keyflow.ShowingAtRest(ctx), h.Bucket, h.Key, res.VersionID)
 	if err != nil {
 		res.AtRestError = err.Error()
 		res.Notes = append(res.Notes, "the sandbox's at-rest view is not available: "+err.Error())

@@ -58,6 +58,7 @@ const (
 	OpKeyRewrapped     Op = "KeyRewrapped"     // UpdateObjectEncryption re-wrapped a data key
 	OpSSECKeyForgotten Op = "SSECKeyForgotten" // customer key dropped from memory
 	OpRequestRejected  Op = "RequestRejected"  // an encryption request failed (Err says why)
+	OpInspected        Op = "Inspected"        // the region showed an object's at-rest view because someone asked to see it (not an S3 request)
 )
 
 // Steps on your side (the client's).
@@ -85,13 +86,17 @@ const JobHeader = "X-S3crypt-Job"
 // Event is one step a local region took, as its trace publishes it.
 // Zero-value fields are simply absent.
 type Event struct {
-	Seq       uint64            `json:"seq"`
-	Time      time.Time         `json:"time"`
-	Actor     Actor             `json:"actor"`
-	Op        Op                `json:"op"`
-	Caller    string            `json:"caller,omitempty"`    // who asked: "S3" when S3 calls KMS, else the access key id
-	RequestID string            `json:"requestId,omitempty"` // the S3 or KMS request id this step belongs to
-	Job       string            `json:"job,omitempty"`       // the client's JobHeader, to follow its own requests
+	Seq       uint64    `json:"seq"`
+	Time      time.Time `json:"time"`
+	Actor     Actor     `json:"actor"`
+	Op        Op        `json:"op"`
+	Caller    string    `json:"caller,omitempty"`    // who asked: "S3" when S3 calls KMS, else the access key id
+	RequestID string    `json:"requestId,omitempty"` // the S3 or KMS request id this step belongs to
+	// Request is the S3 operation of the request this step belongs to
+	// (GetObject, HeadObject, PutObject, …), on S3's steps and on the KMS
+	// steps S3 took for it: a HEAD and a GET can take the same step.
+	Request   string            `json:"request,omitempty"`
+	Job       string            `json:"job,omitempty"` // the client's JobHeader, to follow its own requests
 	Bucket    string            `json:"bucket,omitempty"`
 	Key       string            `json:"key,omitempty"`
 	VersionID string            `json:"versionId,omitempty"`
@@ -102,6 +107,22 @@ type Event struct {
 	Bytes     int64             `json:"bytes,omitempty"`
 	Detail    string            `json:"detail,omitempty"` // one human sentence
 	Err       string            `json:"err,omitempty"`
+}
+
+type showKey struct{}
+
+// ShowingAtRest marks ctx as a request to show someone an object's at-rest
+// view (s3crypt head, the TUI's inspect): a Region's Inspect then puts an
+// OpInspected step on its trace. Inspect calls made for a program's own
+// use (labelling a listing, a lesson's check) leave ctx unmarked.
+func ShowingAtRest(ctx context.Context) context.Context {
+	return context.WithValue(ctx, showKey{}, true)
+}
+
+// ShowsAtRest reports whether ctx was marked by ShowingAtRest.
+func ShowsAtRest(ctx context.Context) bool {
+	v, _ := ctx.Value(showKey{}).(bool)
+	return v
 }
 
 // Feed is a stream of a region's trace events.

@@ -39,11 +39,11 @@ var checks = map[string]check{
 	"objects":       {fn: checkObjects, required: []string{"bucket", "prefix", "count"}, optional: []string{"sse", "bucketKey"}},
 	"atRest":        {fn: checkAtRest, required: []string{"bucket", "key"}, optional: []string{"layers", "wrapping", "ssecHmac"}},
 	"trace":         {fn: checkTrace, required: []string{"actor", "op"}, optional: traceArgs},
-	"noKMS":         {fn: checkNoKMS, required: []string{"bucket", "key"}},
+	"noKMS":         {fn: checkNoKMS, required: []string{"bucket", "key"}, optional: []string{"uploads"}},
 	"kmsCalls":      {fn: checkKMSCalls, required: []string{"bucket", "prefix"}, optional: []string{"uploads", "min", "max"}},
 }
 
-var traceArgs = []string{"caller", "bucket", "key", "mode", "err", "keySpec", "keyAlias", "context", "minBytes", "count", "say"}
+var traceArgs = []string{"caller", "request", "bucket", "key", "mode", "err", "keySpec", "keyAlias", "context", "minBytes", "count", "requests", "say"}
 
 // validateArgs refuses arguments a check does not take, and missing ones.
 func validateArgs(name string, a map[string]string) error {
@@ -269,7 +269,9 @@ func checkObjects(ctx context.Context, s *state, a args) (bool, string, error) {
 
 // checkAtRest: what the sandbox stores for the object: layers wrapped
 // keys, wrapping (a substring of the first layer's), and for SSE-C a
-// salted HMAC of the key instead of the key.
+// salted HMAC of the key instead of the key; and the learner has looked
+// at it (the sandbox's trace says it showed this view since the object's
+// last upload).
 func checkAtRest(ctx context.Context, s *state, a args) (bool, string, error) {
 	url := "s3://" + a["bucket"] + "/" + a["key"]
 	if s.b.Local == nil {
@@ -294,6 +296,28 @@ func checkAtRest(ctx context.Context, s *state, a args) (bool, string, error) {
 	if v.StoredSize < v.Size || len(v.Parts) == 0 {
 		return false, url + " has nothing stored yet", nil
 	}
+	// The step is to look: it passes once the learner asked the sandbox
+	// to show this object at rest (s3crypt head, the TUI's inspect) since
+	// its last upload. This check's own Inspect above is not asking.
+	evs, err := s.loadEvents(ctx)
+	if err != nil {
+		return false, "", err
+	}
+	shown := false
+	for _, e := range evs {
+		if e.Actor != keyflow.S3 || e.Bucket != a["bucket"] || e.Key != a["key"] {
+			continue
+		}
+		switch e.Op {
+		case keyflow.OpStored:
+			shown = false
+		case keyflow.OpInspected:
+			shown = true
+		}
+	}
+	if !shown {
+		return false, "you have not looked at " + url + " at rest yet (s3crypt head, or i in the objects view)", nil
+	}
 	return true, "", nil
 }
 
@@ -314,6 +338,11 @@ func (s *state) matchEvent(ctx context.Context, e keyflow.Event, a args) (bool, 
 		}
 	default:
 		return false, fmt.Errorf("caller %q: S3 or you", c)
+	}
+	// request is the S3 operation the step belonged to: a download is a
+	// GetObject; the HEADs a listing sends are refused the same way.
+	if a["request"] != "" && e.Request != a["request"] {
+		return false, nil
 	}
 	if a["bucket"] != "" && e.Bucket != a["bucket"] {
 		return false, nil
@@ -372,57 +401,95 @@ func (s *state) matchEvent(ctx context.Context, e keyflow.Event, a args) (bool, 
 	return true, nil
 }
 
-// checkTrace: the sandbox's trace holds at least count (default 1) events
-// like this. say is how the Why names what is missing.
+// checkTrace: the sandbox's trace holds events like this, at least count
+// (default 1) of them in one request, in at least requests (default 1)
+// requests: "two data keys for one upload" is two in one request, and
+// "upload it once more and watch" is a second request. say is how the Why
+// names what is missing.
 func checkTrace(ctx context.Context, s *state, a args) (bool, string, error) {
 	evs, err := s.loadEvents(ctx)
 	if err != nil {
 		return false, "", err
 	}
-	want := 1
-	if c := a["count"]; c != "" {
-		if want, err = strconv.Atoi(c); err != nil {
-			return false, "", fmt.Errorf("count %q: %w", c, err)
+	atLeast := func(name string) (int, error) {
+		v := a[name]
+		if v == "" {
+			return 1, nil
 		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return 0, fmt.Errorf("%s %q: %w", name, v, err)
+		}
+		return n, nil
 	}
-	n := 0
+	want, err := atLeast("count")
+	if err != nil {
+		return false, "", err
+	}
+	wantReqs, err := atLeast("requests")
+	if err != nil {
+		return false, "", err
+	}
+	perReq := map[string]int{}
 	for _, e := range evs {
 		ok, err := s.matchEvent(ctx, e, a)
 		if err != nil {
 			return false, "", err
 		}
 		if ok {
-			n++
+			perReq[e.RequestID]++
 		}
 	}
-	if n >= want {
+	most, reqs := 0, 0
+	for _, n := range perReq {
+		most = max(most, n)
+		if n >= want {
+			reqs++
+		}
+	}
+	if reqs >= wantReqs {
 		return true, "", nil
 	}
 	say := a["say"]
 	if say == "" {
 		say = "the sandbox has not seen " + a["actor"] + " " + a["op"] + " yet"
 	}
-	if want > 1 && n > 0 {
-		say += fmt.Sprintf(" (%d of %d so far)", n, want)
+	switch {
+	case want > 1 && reqs == 0 && most > 0:
+		say += fmt.Sprintf(" (%d of %d in one request so far)", most, want)
+	case wantReqs > 1 && reqs > 0:
+		say += fmt.Sprintf(" (%d of %d requests so far)", reqs, wantReqs)
 	}
 	return false, say, nil
 }
 
-// checkNoKMS: S3 stored the object and asked KMS nothing for that request.
+// checkNoKMS: S3 stored the object and asked KMS nothing for that request;
+// with uploads, the sandbox saw at least that many uploads of it (the step
+// asks to upload it once more and watch).
 func checkNoKMS(ctx context.Context, s *state, a args) (bool, string, error) {
 	evs, err := s.loadEvents(ctx)
 	if err != nil {
 		return false, "", err
 	}
 	url := "s3://" + a["bucket"] + "/" + a["key"]
-	req := ""
+	req, uploads := "", 0
 	for _, e := range evs {
 		if e.Actor == keyflow.S3 && e.Op == keyflow.OpStored && e.Bucket == a["bucket"] && e.Key == a["key"] {
 			req = e.RequestID // the last upload counts
+			uploads++
 		}
 	}
 	if req == "" {
 		return false, "the sandbox has not seen an upload of " + url + " yet", nil
+	}
+	if u := a["uploads"]; u != "" {
+		want, err := strconv.Atoi(u)
+		if err != nil {
+			return false, "", fmt.Errorf("uploads %q: %w", u, err)
+		}
+		if uploads < want {
+			return false, fmt.Sprintf("the sandbox has seen %d upload(s) of %s; upload it once more and watch", uploads, url), nil
+		}
 	}
 	n := 0
 	for _, e := range evs {

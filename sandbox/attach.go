@@ -169,9 +169,17 @@ func (sb *Sandbox) Subscribe(ctx context.Context) (<-chan keyflow.Event, error) 
 // Inspect returns the at-rest view of an object version.
 func (sb *Sandbox) Inspect(ctx context.Context, bucket, key, version string) (keyflow.AtRest, error) {
 	if sb.s3 != nil {
-		return sb.s3.Inspect(bucket, key, version)
+		v, err := sb.s3.Inspect(bucket, key, version)
+		if err == nil && keyflow.ShowsAtRest(ctx) {
+			sb.publishInspected(v)
+		}
+		return v, err
 	}
-	resp, err := sb.signedGet(ctx, "inspect", "bucket", bucket, "key", key, "versionId", version)
+	show := ""
+	if keyflow.ShowsAtRest(ctx) {
+		show = "1"
+	}
+	resp, err := sb.signedGet(ctx, "inspect", "bucket", bucket, "key", key, "versionId", version, "show", show)
 	if err != nil {
 		return keyflow.AtRest{}, err
 	}
@@ -182,6 +190,13 @@ func (sb *Sandbox) Inspect(ctx context.Context, bucket, key, version string) (ke
 	var v keyflow.AtRest
 	err = json.NewDecoder(resp.Body).Decode(&v)
 	return v, err
+}
+
+// publishInspected puts on the trace that the at-rest view v was shown
+// to someone who asked (the learner looked: a lesson's check reads it).
+func (sb *Sandbox) publishInspected(v keyflow.AtRest) {
+	sb.bus.Publish(trace.Event{Actor: keyflow.S3, Op: keyflow.OpInspected, Bucket: v.Bucket, Key: v.Key, VersionID: v.VersionID,
+		Mode: v.Mode, Detail: "the sandbox showed what it keeps at rest for this object"})
 }
 
 // traceMarkPrefix starts the Job of a marker event (GET

@@ -88,7 +88,8 @@ func writeKMSAuthError(w http.ResponseWriter, requestID string, err error) {
 //	GET /_s3crypt/trace                       NDJSON stream of trace events
 //	GET /_s3crypt/kms-calls                   KMS call counters
 //	GET /_s3crypt/keys                        the KMS keys and aliases, read without a KMS request
-//	GET /_s3crypt/inspect?bucket=&key=[&versionId=]  the at-rest view of an object
+//	GET /_s3crypt/inspect?bucket=&key=[&versionId=][&show=1]  the at-rest view of an object
+//	                                           (show=1: someone asked to see it; an Inspected step goes on the trace)
 //	GET /_s3crypt/trace-mark?mark=M            puts a marker event (Job M) on the trace,
 //	                                           after every event published before it
 func (sb *Sandbox) serveReserved(w http.ResponseWriter, r *http.Request, id string) {
@@ -123,6 +124,9 @@ func (sb *Sandbox) serveReserved(w http.ResponseWriter, r *http.Request, id stri
 		if err != nil {
 			s3.WriteError(w, r, id, err)
 			return
+		}
+		if q.Get("show") == "1" {
+			sb.publishInspected(view)
 		}
 		writeJSON(w, http.StatusOK, view)
 	default:

@@ -37,6 +37,7 @@ type Options struct {
 type Call struct {
 	Caller    string // "S3" for the sandbox S3 server, else the access key id
 	RequestID string
+	Request   string // the S3 operation S3 called KMS for (GetObject, PutObject, …); "" for a client's own KMS request
 	Job       string // the client's keyflow.JobHeader, echoed in trace events
 }
 
@@ -169,7 +170,7 @@ func (k *KMS) publish(c Call, op keyflow.Op, arn string, ctx map[string]string, 
 		return
 	}
 	e := keyflow.Event{
-		Actor: keyflow.KMS, Op: op, Caller: c.Caller, RequestID: c.RequestID, Job: c.Job,
+		Actor: keyflow.KMS, Op: op, Caller: c.Caller, RequestID: c.RequestID, Request: c.Request, Job: c.Job,
 		KeyARN: arn, Context: copyContext(ctx), Bytes: int64(bytes), Detail: detail,
 	}
 	if err != nil {

@@ -79,6 +79,7 @@ type request struct {
 	r      *http.Request
 	id     string
 	caller string
+	op     string // the S3 operation (GetObject, HeadObject, PutObject, …), set by route for object requests
 	auth   *sigv4.Result
 	bucket string
 	key    string
@@ -100,7 +101,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, auth *sigv4.Resul
 	if err := s.route(q); err != nil {
 		e := toS3Error(err)
 		if e == errInternal {
-			s.opt.Trace.Publish(keyflow.Event{Actor: keyflow.S3, Op: keyflow.OpRequestRejected, RequestID: requestID,
+			s.opt.Trace.Publish(keyflow.Event{Actor: keyflow.S3, Op: keyflow.OpRequestRejected, RequestID: requestID, Request: q.op,
 				Bucket: q.bucket, Key: q.key, Err: err.Error()})
 			if s.opt.Log != nil {
 				s.opt.Log.Printf("%s %s (request %s): internal error: %v", r.Method, r.URL.Path, requestID, err)
@@ -193,16 +194,21 @@ func (s *Server) route(q *request) error {
 	case http.MethodPut:
 		switch {
 		case q.q.Has("encryption"):
+			q.op = "UpdateObjectEncryption"
 			return s.updateObjectEncryption(q)
 		case q.q.Has("uploadId") && q.r.Header.Get("x-amz-copy-source") != "":
+			q.op = "UploadPartCopy"
 			return s.uploadPartCopy(q)
 		case q.q.Has("uploadId"):
+			q.op = "UploadPart"
 			return s.uploadPart(q)
 		case q.r.Header.Get("x-amz-copy-source") != "":
+			q.op = "CopyObject"
 			return s.copyObject(q)
 		case unsupportedSubresource(q.q):
 			return errNotImplemented
 		}
+		q.op = "PutObject"
 		return s.putObject(q)
 	case http.MethodGet, http.MethodHead:
 		if q.q.Has("uploadId") && m == http.MethodGet {
@@ -210,6 +216,10 @@ func (s *Server) route(q *request) error {
 		}
 		if unsupportedSubresource(q.q) {
 			return errNotImplemented
+		}
+		q.op = "GetObject"
+		if m == http.MethodHead {
+			q.op = "HeadObject"
 		}
 		return s.getObject(q, m == http.MethodHead)
 	case http.MethodDelete:
@@ -220,8 +230,10 @@ func (s *Server) route(q *request) error {
 	case http.MethodPost:
 		switch {
 		case q.q.Has("uploads"):
+			q.op = "CreateMultipartUpload"
 			return s.createUpload(q)
 		case q.q.Has("uploadId"):
+			q.op = "CompleteMultipartUpload"
 			return s.completeUpload(q)
 		}
 	}
@@ -302,7 +314,7 @@ func (s *Server) bucketARN(bucket string) string { return "arn:aws:s3:::" + buck
 func (s *Server) objectARN(bucket, key string) string { return "arn:aws:s3:::" + bucket + "/" + key }
 
 func (s *Server) kmsCall(q *request) kms.Call {
-	return kms.Call{Caller: "S3", RequestID: q.id, Job: q.r.Header.Get(keyflow.JobHeader)}
+	return kms.Call{Caller: "S3", RequestID: q.id, Request: q.op, Job: q.r.Header.Get(keyflow.JobHeader)}
 }
 
 // publish sends an S3-side trace event tagged with the request.
@@ -311,6 +323,7 @@ func (s *Server) publish(q *request, e keyflow.Event) {
 		e.Actor = keyflow.S3
 	}
 	e.RequestID = q.id
+	e.Request = q.op
 	e.Job = q.r.Header.Get(keyflow.JobHeader)
 	if e.Bucket == "" {
 		e.Bucket = q.bucket

@@ -19,7 +19,8 @@ import (
 )
 
 // verbs lists every verb of cli.Root ("kms create-key", "put", …) but
-// serve and the UI, which print no result.
+// serve, the UI and tape (which renders a demo GIF), which print no
+// result.
 func verbs(t reflect.Type, prefix string) []string {
 	var out []string
 	for i := range t.NumField() {
@@ -31,7 +32,7 @@ func verbs(t reflect.Type, prefix string) []string {
 		if name == "" {
 			name = strings.ToLower(f.Name)
 		}
-		if name == "serve" || name == "ui" {
+		if name == "serve" || name == "ui" || name == "tape" {
 			continue
 		}
 		sub := verbs(f.Type, prefix+name+" ")

@@ -19,7 +19,8 @@ import (
 )
 
 // verbs lists every verb of cli.Root ("kms create-key", "put", …) but
-// serve, the UI and the UI's transfer helper (worker), which print no
+// serve, the UI, the UI's transfer helper (worker) and tape (which renders
+// a demo GIF), which print no
 // result.
 func verbs(t reflect.Type, prefix string) []string {
 	var out []string
@@ -32,7 +33,7 @@ func verbs(t reflect.Type, prefix string) []string {
 		if name == "" {
 			name = strings.ToLower(f.Name)
 		}
-		if name == "serve" || name == "ui" || name == "worker" {
+		if name == "serve" || name == "ui" || name == "worker" || name == "tape" {
 			continue
 		}
 		sub := verbs(f.Type, prefix+name+" ")

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/charmbracelet/x/vt"
 	"github.com/charmbracelet/x/xpty"
@@ -55,9 +56,62 @@ func startTerm(argv []string, dir string, env []string, cols, rows int) (*term, 
 	t := &term{pty: p, cmd: cmd, em: em, changed: make(chan struct{}, 1), exited: make(chan struct{})}
 	go t.readOutput()
 	// What the emulator answers (device attributes, colours, cursor
-	// position) and the keys sent to it go to the program.
-	go func() { _, _ = io.Copy(p, em) }()
+	// position) and the keys sent to it go to the program, through a
+	// queue: the emulator writes them into a synchronous pipe, sometimes
+	// while it holds t.mu, and a program that is busy writing output
+	// (blocked until readOutput, which waits for t.mu) must never hold
+	// up that pipe.
+	q := &inputQueue{}
+	q.cond = sync.NewCond(&q.mu)
+	go q.fill(em)
+	go q.drain(p)
 	return t, nil
+}
+
+// inputQueue carries the emulator's input pipe to the pseudo-terminal
+// without ever blocking the pipe's writer.
+type inputQueue struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	buf  []byte
+	done bool
+}
+
+// fill reads the emulator's input pipe into the queue until it closes.
+func (q *inputQueue) fill(r io.Reader) {
+	b := make([]byte, 4096)
+	for {
+		n, err := r.Read(b)
+		q.mu.Lock()
+		q.buf = append(q.buf, b[:n]...)
+		q.done = err != nil
+		q.cond.Signal()
+		q.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
+}
+
+// drain writes the queue to w until it is closed and empty, or w fails.
+func (q *inputQueue) drain(w io.Writer) {
+	for {
+		q.mu.Lock()
+		for len(q.buf) == 0 && !q.done {
+			q.cond.Wait()
+		}
+		b, done := q.buf, q.done
+		q.buf = nil
+		q.mu.Unlock()
+		if len(b) > 0 {
+			if _, err := w.Write(b); err != nil {
+				return
+			}
+		}
+		if done && len(b) == 0 {
+			return
+		}
+	}
 }
 
 // readOutput feeds the program's output to the emulator until it ends.
@@ -157,7 +211,14 @@ func (t *term) close() error {
 	_ = t.cmd.Process.Signal(syscall.SIGHUP)
 	err := t.pty.Master().Close()
 	<-t.exited
-	_ = t.cmd.Wait()
+	waited := make(chan struct{})
+	go func() { _ = t.cmd.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-time.After(5 * time.Second): // a shell that ignores SIGHUP
+		_ = t.cmd.Process.Kill()
+		<-waited
+	}
 	killSession(pid, syscall.SIGKILL)
 	// End the copier by closing the emulator's input pipe (Emulator.Close
 	// would write a flag its Read reads unguarded).

@@ -27,6 +27,10 @@ import (
 // a secret, and the requests hold none either (an SSE-C key is read from
 // its file, or decrypted by KMS, by the helper itself).
 type Remote struct {
+	opt     RemoteOptions
+	once    sync.Once
+	started error // why the helper did not start (after once)
+
 	to    io.WriteCloser
 	wmu   sync.Mutex // one request line at a time
 	proc  *childproc.Proc
@@ -47,57 +51,86 @@ type RemoteOptions struct {
 	Nice int
 	// Stderr receives the helper's log (discarded when nil).
 	Stderr *os.File
+	// Started, when set, is called once the helper started (pid) or
+	// could not (err).
+	Started func(pid int, err error)
 }
 
 // remoteStopTimeout is how long Close waits for the helper to end its jobs
 // and exit before it kills it.
 const remoteStopTimeout = 5 * time.Second
 
-// StartRemote starts the helper process. It ends when Close is called,
-// when its standard input ends, or (Linux) when the caller dies.
-func StartRemote(opt RemoteOptions) (*Remote, error) {
+// NewRemote returns a Remote whose helper process starts with the first
+// job it takes, so that starting it never holds up what the caller does
+// first (the UI's first frame). It ends when Close is called, when its
+// standard input ends, or (Linux) when the caller dies. A helper that
+// cannot start runs nothing: the worker then runs the job itself.
+func NewRemote(opt RemoteOptions) *Remote {
+	return &Remote{opt: opt, jobs: map[JobID]chan Event{}, done: make(chan struct{})}
+}
+
+// start starts the helper once, and says why it could not.
+func (r *Remote) start() error {
+	r.once.Do(func() {
+		if r.to != nil { // ConnectRemote: already connected
+			return
+		}
+		r.started = r.launch()
+		if r.opt.Started != nil {
+			r.opt.Started(r.PID(), r.started)
+		}
+	})
+	return r.started
+}
+
+func (r *Remote) launch() error {
+	opt := r.opt
 	if len(opt.Command) == 0 {
-		return nil, errors.New("no helper command")
+		return errors.New("no helper command")
 	}
 	cmd := exec.Command(opt.Command[0], opt.Command[1:]...) //nolint:gosec // G204: the command is this program's own executable, built by the caller
 	to, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	from, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if opt.Stderr != nil {
 		cmd.Stderr = opt.Stderr
 	}
 	proc, err := childproc.Start(cmd)
 	if err != nil {
-		return nil, fmt.Errorf("start the transfer helper: %w", err)
+		return fmt.Errorf("start the transfer helper: %w", err)
 	}
 	if opt.Nice > 0 {
 		if err := childproc.Lower(proc.PID(), opt.Nice); err != nil {
 			to.Close()
 			proc.Kill()
-			return nil, fmt.Errorf("lower the transfer helper's priority: %w", err)
+			return fmt.Errorf("lower the transfer helper's priority: %w", err)
 		}
 	}
-	r := ConnectRemote(from, to)
-	r.proc = proc
-	return r, nil
+	r.wmu.Lock()
+	r.to, r.proc = to, proc
+	r.wmu.Unlock()
+	go r.read(from)
+	return nil
 }
 
 // ConnectRemote talks the remote protocol to a helper that reads requests
-// from to and writes events to from (StartRemote's pipes; tests run
-// ServeRemote on io.Pipes).
+// from to and writes events to from (tests run ServeRemote on io.Pipes).
 func ConnectRemote(from io.Reader, to io.WriteCloser) *Remote {
 	r := &Remote{to: to, jobs: map[JobID]chan Event{}, done: make(chan struct{})}
 	go r.read(from)
 	return r
 }
 
-// PID is the helper's process id (0 when not a process of this one).
+// PID is the helper's process id (0 when none runs, or it is not a
+// process of this one).
 func (r *Remote) PID() int {
+	r.wmu.Lock()
+	defer r.wmu.Unlock()
 	if r.proc == nil {
 		return 0
 	}
@@ -111,32 +144,38 @@ func (r *Remote) KMSRequests() int { return int(r.yours.Load()) }
 // Close ends the helper: its standard input ends, it cancels what still
 // runs and exits; after remoteStopTimeout it is killed.
 func (r *Remote) Close() error {
+	r.once.Do(func() { r.started = errors.New("closed") }) // none starts from now on
 	r.wmu.Lock()
-	err := r.to.Close()
+	var err error
+	if r.to != nil {
+		err = r.to.Close()
+	}
+	proc := r.proc
 	r.wmu.Unlock()
-	if r.proc == nil {
+	if proc == nil {
 		return err
 	}
 	select {
-	case <-r.proc.Exited():
+	case <-proc.Exited():
 	case <-time.After(remoteStopTimeout):
-		r.proc.Kill()
-		return fmt.Errorf("the transfer helper %d did not stop within %v; killed", r.proc.PID(), remoteStopTimeout)
+		proc.Kill()
+		return fmt.Errorf("the transfer helper %d did not stop within %v; killed", proc.PID(), remoteStopTimeout)
 	}
-	if perr := r.proc.Err(); perr != nil {
-		return fmt.Errorf("the transfer helper %d: %w", r.proc.PID(), perr)
+	if perr := proc.Err(); perr != nil {
+		return fmt.Errorf("the transfer helper %d: %w", proc.PID(), perr)
 	}
 	return err
 }
 
 // Takes reports whether a runs in the helper: uploads and downloads of
-// files, whose SSE-C key (if any) the helper obtains itself. Everything
-// else is small and runs in the caller's process.
+// files, whose SSE-C key (if any) the helper obtains itself, once the
+// helper runs (it starts here, the first time). Everything else is small
+// and runs in the caller's process.
 func (r *Remote) Takes(a Action) bool {
-	if r == nil {
+	if r == nil || remoteRequestFor(0, a) == nil {
 		return false
 	}
-	return remoteRequestFor(0, a) != nil
+	return r.start() == nil
 }
 
 // run runs a in the helper as job id, handing its events to emit, until

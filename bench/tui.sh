@@ -89,6 +89,11 @@
 #   UI process CPU      2.9 s (2.7-3.5)          1.1 s (0.8-1.9) (+ helper 2.0 s)
 #   (idle key → screen max 21-46 ms in both; with -spawn it was 27-34 ms
 #   on a quiet machine and 60-460 ms at these loads)
+#   first frame, fresh sandbox (medians of 3-8 runs, load 4-13, pairs run
+#   together): before 640 / 527 and 361 / 495 / 833 ms; after 675 / 699 ms
+#   with the helper started before the first frame, then 555 / 540 / 741 ms
+#   with it started by the first transfer (as now): not settled at these
+#   loads; rerun quiet.
 # What the UI's threads waited behind (perf sched, 5 s of the upload,
 # spawned clients): before: other programs 71 %, tmux 17 %, the UI's own
 # other threads 7 %, serve 2.7 %; after: other programs 65 %, tmux 25 %,

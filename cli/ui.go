@@ -43,9 +43,12 @@ func (UICmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	defer b.Close()
-	remote, err := uiTransferHelper(g, b, os.Getenv)
+	remote, logw, err := uiTransferHelper(g, b, os.Getenv)
 	if err != nil {
 		return err
+	}
+	if logw != nil {
+		defer logw.Close()
 	}
 	if remote != nil {
 		defer func() {
@@ -72,52 +75,60 @@ func (UICmd) Run(ctx context.Context, g *Globals) error {
 // lower priority, "in-process" in the UI's own process.
 const UIJobsEnv = "S3CRYPT_UI_JOBS"
 
-// uiTransferHelper starts the UI's transfer helper when the sandbox is
-// served by another process (the UI's child `serve`, or one it attached
-// to), which the helper then attaches to as well: the reading, checksums
-// and TLS of a large transfer run at the helper's lower priority, and the
-// UI process only draws (bench/tui.sh). Nil means the UI's process runs
-// them: UIJobsEnv=in-process, another backend, an in-process sandbox, or
-// a helper that did not start (logged).
-func uiTransferHelper(g *Globals, b *awsclient.Backend, getenv func(string) string) (*actions.Remote, error) {
+// uiTransferHelper is the UI's transfer helper when the sandbox is served
+// by another process (the UI's child `serve`, or one it attached to),
+// which the helper then attaches to as well: the reading, checksums and
+// TLS of a large transfer run at the helper's lower priority, and the UI
+// process only draws (bench/tui.sh). It starts with the first transfer
+// and logs to the UI's log (the file returned, for the caller to close).
+// Nil means the UI's process runs them: UIJobsEnv=in-process, another
+// backend or an in-process sandbox (or, later, a helper that did not
+// start: logged).
+func uiTransferHelper(g *Globals, b *awsclient.Backend, getenv func(string) string) (*actions.Remote, *os.File, error) {
 	switch v := getenv(UIJobsEnv); v {
 	case "", "process":
 	case "in-process":
-		return nil, nil
+		return nil, nil, nil
 	default:
-		return nil, fmt.Errorf("%s=%q: use process (a helper s3crypt worker, the default) or in-process", UIJobsEnv, v)
+		return nil, nil, fmt.Errorf("%s=%q: use process (a helper s3crypt worker, the default) or in-process", UIJobsEnv, v)
 	}
 	if b.Sandbox == nil || (b.Sandbox.ChildPID() == 0 && !b.Sandbox.Attached()) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, nil //nolint:nilerr // no path to re-run: the UI's process runs its transfers, as it can anywhere
+		return nil, nil, nil //nolint:nilerr // no path to re-run: the UI's process runs its transfers, as it can anywhere
 	}
 	argv := []string{exe, "--data", b.Sandbox.Dir()}
 	if g.Region != "" {
 		argv = append(argv, "--region", g.Region)
 	}
 	argv = append(argv, "worker", "--concurrency", strconv.Itoa(ui.TransferConcurrency()))
-	var logw *os.File
-	if p := ui.LogFile(); p != "" && os.MkdirAll(filepath.Dir(p), 0o700) == nil {
-		logw, _ = os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	}
-	logf := func(format string, a ...any) {
-		if logw != nil {
-			fmt.Fprintf(logw, time.Now().Format("2006/01/02 15:04:05 ")+format+"\n", a...)
+	logPath := ui.LogFile()
+	started := func(pid int, err error) {
+		if logPath == "" || os.MkdirAll(filepath.Dir(logPath), 0o700) != nil {
+			return
 		}
+		f, ferr := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if ferr != nil {
+			return
+		}
+		defer f.Close()
+		now := time.Now().Format("2006/01/02 15:04:05")
+		if err != nil {
+			fmt.Fprintf(f, "%s s3crypt: %v; the UI's process runs its transfers instead\n", now, err)
+			return
+		}
+		fmt.Fprintf(f, "%s s3crypt: transfer helper process %d runs the UI's uploads and downloads for process %d, niced by %d\n",
+			now, pid, os.Getpid(), uiSandboxNice)
 	}
-	if logw != nil {
-		defer logw.Close() // the helper has its own descriptor
+	// The helper's standard error: the UI's log, opened now, while the
+	// helper starts with the first transfer (not before the first frame).
+	var logw *os.File
+	if logPath != "" && os.MkdirAll(filepath.Dir(logPath), 0o700) == nil {
+		logw, _ = os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	}
-	r, err := actions.StartRemote(actions.RemoteOptions{Command: argv, Nice: uiSandboxNice, Stderr: logw})
-	if err != nil {
-		logf("s3crypt: %v; the UI's process runs its transfers instead", err)
-		return nil, nil //nolint:nilerr // the UI's process can run them: logged, not fatal
-	}
-	logf("s3crypt: transfer helper process %d runs the UI's uploads and downloads for process %d, niced by %d", r.PID(), os.Getpid(), uiSandboxNice)
-	return r, nil
+	return actions.NewRemote(actions.RemoteOptions{Command: argv, Nice: uiSandboxNice, Stderr: logw, Started: started}), logw, nil
 }
 
 // WorkerCmd is the terminal UI's transfer helper (hidden): it runs the

@@ -20,9 +20,10 @@ import (
 // does the transfer the flow panel shows, and is gone when the UI is,
 // however it ends.
 
-// TestTUITransfersRunInNicedHelper: an upload and a download made in the
-// UI run in the helper (it reads the file; the UI's process does not),
-// the flow shows S3's observed steps, and q ends the helper with the UI.
+// TestTUITransfersRunInNicedHelper: the helper starts with the first
+// transfer (not before the first frame); an upload and a download made in
+// the UI run in it (it reads the file; the UI's process does not), the
+// flow shows S3's observed steps, and q ends the helper with the UI.
 func TestTUITransfersRunInNicedHelper(t *testing.T) {
 	requireProc(t)
 	files := t.TempDir()
@@ -38,6 +39,13 @@ func TestTUITransfersRunInNicedHelper(t *testing.T) {
 	term.waitFor(tuiShort, "? help", "q quit")
 	ui := term.uiPID()
 	serve := sandboxChildOf(t, ui, term.dataDir)
+	tuiCreateBucket(term, "worker")
+	if kids := childrenOf(t, ui); len(kids) != 1 {
+		t.Errorf("before any transfer the UI should have one child, the sandbox: %v", kids)
+	}
+	uiRead := readBytes(t, ui)
+
+	tuiUpload(term, "worker", src)
 	helper := childRunning(t, ui, "worker", term.dataDir)
 	if runtime.GOOS == "linux" {
 		if n := niceOf(t, helper); n < 10 {
@@ -50,17 +58,6 @@ func TestTUITransfersRunInNicedHelper(t *testing.T) {
 		len(args) != i+3 || args[i+1] != "--concurrency" {
 		t.Errorf("the helper's command line: %q", args)
 	}
-	uiRead, helperRead := readBytes(t, ui), readBytes(t, helper)
-
-	tuiCreateBucket(term, "worker")
-	term.keys("Enter")
-	term.waitFor(tuiShort, "empty — press u to upload")
-	term.keys("u")
-	term.waitFor(tuiShort, "Upload to s3://worker/")
-	term.typeText(src)
-	term.waitFor(tuiShort, tail(src))
-	term.keys("C-s")
-	term.waitFor(tuiJob, "✓ upload big.bin", "S3 stored the object")
 
 	got := filepath.Join(files, "big.out")
 	term.keys("d")
@@ -73,11 +70,14 @@ func TestTUITransfersRunInNicedHelper(t *testing.T) {
 
 	// The helper read the 12 MiB file (and the TLS stream of the
 	// download); the UI read neither.
-	if n := readBytes(t, helper) - helperRead; n < int64(len(want)) {
-		t.Errorf("the helper read %d bytes during the upload, want ≥ %d: did it run the transfer?", n, len(want))
+	if n := readBytes(t, helper); n < int64(len(want)) {
+		t.Errorf("the helper read %d bytes, want ≥ %d: did it run the transfers?", n, len(want))
 	}
 	if n := readBytes(t, ui) - uiRead; n > int64(len(want))/2 {
 		t.Errorf("the UI's process read %d bytes during the transfers: it should only draw", n)
+	}
+	if kids := childrenOf(t, ui); len(kids) != 2 {
+		t.Errorf("after two transfers the UI should have two children, the sandbox and one helper: %v", kids)
 	}
 
 	term.keys("q")
@@ -89,18 +89,52 @@ func TestTUITransfersRunInNicedHelper(t *testing.T) {
 	}
 }
 
-// TestTUIHelperGoneAfterSIGKILL: a UI killed with SIGKILL takes its
-// transfer helper with it, mid-upload (Linux: the parent-death signal).
+// tuiUpload uploads src to bucket (opened from the Buckets view, empty)
+// with the bucket default, and waits for S3's observed steps.
+func tuiUpload(term *tuiTerm, bucket, src string) {
+	term.t.Helper()
+	term.keys("Enter")
+	term.waitFor(tuiShort, "empty — press u to upload")
+	term.keys("u")
+	term.waitFor(tuiShort, "Upload to s3://"+bucket+"/")
+	term.typeText(src)
+	term.waitFor(tuiShort, tail(src))
+	term.keys("C-s")
+	term.waitFor(tuiJob, "✓ upload "+filepath.Base(src), "S3 stored the object")
+}
+
+// TestTUIHelperGoneAfterSIGKILL: a UI killed with SIGKILL mid-upload
+// takes its transfer helper with it (Linux: the parent-death signal).
 func TestTUIHelperGoneAfterSIGKILL(t *testing.T) {
 	requireProc(t)
 	if runtime.GOOS != "linux" {
 		t.Skip("the parent-death signal is Linux's; elsewhere the helper stops when its standard input ends")
 	}
+	src := filepath.Join(t.TempDir(), "sparse.bin")
+	f, err := os.Create(src)
+	if err == nil {
+		err = f.Truncate(2 << 30) // long enough to be mid-way when killed
+	}
+	if err == nil {
+		err = f.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	term := startTUI(t, "")
 	term.waitFor(tuiShort, "? help", "q quit")
 	ui := term.uiPID()
-	helper := childRunning(t, ui, "worker", term.dataDir)
 	serve := sandboxChildOf(t, ui, term.dataDir)
+	tuiCreateBucket(term, "killed")
+	term.keys("Enter")
+	term.waitFor(tuiShort, "empty — press u to upload")
+	term.keys("u")
+	term.waitFor(tuiShort, "Upload to s3://killed/")
+	term.typeText(src)
+	term.waitFor(tuiShort, tail(src))
+	term.keys("C-s")
+	term.waitFor(tuiJob, "1 running")
+	helper := childRunning(t, ui, "worker", term.dataDir)
 	if err := syscall.Kill(ui, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -109,15 +143,21 @@ func TestTUIHelperGoneAfterSIGKILL(t *testing.T) {
 	waitGone(t, serve, 5*time.Second)
 }
 
-// TestTUIJobsInProcessOnRequest: S3CRYPT_UI_JOBS=in-process starts no
-// helper (the sandbox child only), and a value it does not know is
-// refused with the ones it does.
+// TestTUIJobsInProcessOnRequest: with S3CRYPT_UI_JOBS=in-process an
+// upload starts no helper (the sandbox is the UI's one child), and a
+// value it does not know is refused with the ones it does.
 func TestTUIJobsInProcessOnRequest(t *testing.T) {
 	requireProc(t)
+	src := filepath.Join(t.TempDir(), "small.bin")
+	if err := os.WriteFile(src, []byte("in the UI's own process"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	term := startTUIEnv(t, "", "S3CRYPT_UI_JOBS=in-process")
 	term.waitFor(tuiShort, "? help", "q quit")
 	ui := term.uiPID()
 	sandboxChildOf(t, ui, term.dataDir)
+	tuiCreateBucket(term, "inproc")
+	tuiUpload(term, "inproc", src)
 	if kids := childrenOf(t, ui); len(kids) != 1 {
 		t.Errorf("with S3CRYPT_UI_JOBS=in-process the UI should have one child, the sandbox: %v", kids)
 	}

@@ -60,9 +60,13 @@ func (t *term) startCtl() error {
 		c.close()
 		return err
 	}
-	if got, err := c.run("display-message -p ready"); err != nil || got != "ready\n" {
+	got, err := c.run("display-message -p ready")
+	if err == nil && got != "ready\n" {
+		err = fmt.Errorf("%q for display-message -p ready", got)
+	}
+	if err != nil {
 		c.close()
-		return fmt.Errorf("tmux control client: %q, %v for display-message", got, err)
+		return fmt.Errorf("tmux control client: %w", err)
 	}
 	t.ctl = c
 	return nil

@@ -183,7 +183,7 @@ func setupBucket(t *term, work string) error {
 	keys := func(k ...string) func() error { return func() error { return t.keys(k...) } }
 	typ := func(s string) func() error { return func() error { return t.typeText(s) } }
 	steps = append(steps, wait("q quit", "no buckets yet"), keys("n"), wait("Create a bucket"), typ("bench"), keys("C-s"),
-		wait("✓ create bucket bench"), keys("Enter"), wait("empty — press u"))
+		wait("✓ create bucket bench"), wait("▸ bench"), keys("Enter"), wait("empty — press u"))
 	for _, name := range []string{"a.txt", "b.txt"} {
 		p := filepath.Join(work, name)
 		if err := os.WriteFile(p, []byte("small object "+name), 0o600); err != nil {

@@ -436,3 +436,40 @@ func TestKeysMustBeUTF8(t *testing.T) {
 		t.Fatalf("GET the listed key: %v", err)
 	}
 }
+
+// TestDataDirChecks: a new data directory is created 0700; an existing one
+// that others can read, or that another user owns, is refused with why and
+// what to do.
+func TestDataDirChecks(t *testing.T) {
+	base := t.TempDir()
+	fresh := filepath.Join(base, "new", "sandbox")
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{Dir: fresh, NoSync: true, NoAttach: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.Close()
+	if fi, err := os.Stat(fresh); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("new data directory: %v %v, want mode 0700", fi.Mode().Perm(), err)
+	}
+	if err := os.Chmod(fresh, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err = sandbox.Start(context.Background(), sandbox.Options{Dir: fresh, NoSync: true, NoAttach: true})
+	if err == nil || !strings.Contains(err.Error(), "can be accessed by other users (mode 0755)") || !strings.Contains(err.Error(), "chmod 700 "+fresh) {
+		t.Fatalf("data directory readable by others: %v", err)
+	}
+	if err := os.Chmod(fresh, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getuid() != 0 {
+		t.Log("not root: another user's directory is not tested")
+		return
+	}
+	if err := os.Chown(fresh, 12345, 12345); err != nil {
+		t.Skipf("chown: %v", err)
+	}
+	_, err = sandbox.Start(context.Background(), sandbox.Options{Dir: fresh, NoSync: true, NoAttach: true})
+	if err == nil || !strings.Contains(err.Error(), "belongs to user id 12345, not to you (user id 0)") || !strings.Contains(err.Error(), "--data") {
+		t.Fatalf("another user's data directory: %v", err)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/s3crypt/s3crypt/actions"
 	"github.com/s3crypt/s3crypt/sandbox"
 )
 
@@ -471,5 +473,42 @@ func TestDataDirChecks(t *testing.T) {
 	_, err = sandbox.Start(context.Background(), sandbox.Options{Dir: fresh, NoSync: true, NoAttach: true})
 	if err == nil || !strings.Contains(err.Error(), "belongs to user id 12345, not to you (user id 0)") || !strings.Contains(err.Error(), "--data") {
 		t.Fatalf("another user's data directory: %v", err)
+	}
+}
+
+// TestDiskFull: a PUT that finds the sandbox's disk full is S3's 500
+// InternalError, whose message says the disk is full and names the data
+// directory; nothing half-written stays; the CLI's diagnosis says what to
+// do. The disk is a 1 MiB tmpfs (needs root and mount).
+func TestDiskFull(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("mounting a tiny tmpfs needs root")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
+	e := newEnv(t, func(o *sandbox.Options) { o.Dir = dir })
+	e.mkBucket("full")
+	// One retry at most: the SDK retries InternalError as on AWS.
+	_, err := put(e, "full", "big", randomBytes(2<<20), nil)
+	wantErr(t, err, "InternalError", 500)
+	if !strings.Contains(err.Error(), "sandbox's disk is full") || !strings.Contains(err.Error(), filepath.Join(dir, "data")) {
+		t.Fatalf("disk-full error does not say what and where: %v", err)
+	}
+	if tmp, rerr := os.ReadDir(filepath.Join(dir, "data", "tmp")); rerr != nil || len(tmp) != 0 {
+		t.Fatalf("temporary files left after a failed PUT: %d %v", len(tmp), rerr)
+	}
+	if _, herr := e.s3.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String("full"), Key: aws.String("big")}); herr == nil {
+		t.Fatal("a PUT that failed for space stored an object")
+	}
+	d := actions.Diagnose("upload big", err, actions.Hint{Bucket: "full", Key: "big", Write: true})
+	if actions.KindOf(d) != actions.KindDiskFull || !strings.Contains(d.Error(), "--data") {
+		t.Fatalf("diagnosis: %v (kind %v)", d, actions.KindOf(d))
+	}
+	// A small object still fits.
+	if _, err := put(e, "full", "small", []byte("fits"), nil); err != nil {
+		t.Fatalf("small PUT after a full disk: %v", err)
 	}
 }

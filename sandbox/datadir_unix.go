@@ -25,8 +25,20 @@ func checkDataDir(dir string) error {
 			"use a directory of your own (--data DIR), or remove this one if it should be yours", dir, st.Uid, os.Getuid())
 	}
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		// An empty directory of ours (a fresh temporary directory, say)
+		// holds nothing yet: close it to others, then make sure nothing
+		// arrived before that.
+		if empty(dir) && os.Chmod(dir, 0o700) == nil && empty(dir) {
+			return nil
+		}
 		return fmt.Errorf("data directory %s can be accessed by other users (mode %04o): it holds the sandbox's credentials and root keys; "+
 			"run: chmod 700 %s", dir, perm, dir)
 	}
 	return nil
+}
+
+// empty reports whether dir has no entries.
+func empty(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	return err == nil && len(entries) == 0
 }

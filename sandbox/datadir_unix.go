@@ -28,7 +28,7 @@ func checkDataDir(dir string) error {
 		// An empty directory of ours (a fresh temporary directory, say)
 		// holds nothing yet: close it to others, then make sure nothing
 		// arrived before that.
-		if empty(dir) && os.Chmod(dir, 0o700) == nil && empty(dir) {
+		if empty(dir) && os.Chmod(dir, 0o700) == nil && empty(dir) { //nolint:gosec // G302: a directory needs its x bit; 0700 is owner only
 			return nil
 		}
 		return fmt.Errorf("data directory %s can be accessed by other users (mode %04o): it holds the sandbox's credentials and root keys; "+

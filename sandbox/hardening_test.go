@@ -439,11 +439,23 @@ func TestKeysMustBeUTF8(t *testing.T) {
 	}
 }
 
-// TestDataDirChecks: a new data directory is created 0700; an existing one
-// that others can read, or that another user owns, is refused with why and
-// what to do.
+// TestDataDirChecks: a new data directory is created 0700 (an empty one of
+// ours is closed to others); an existing one that others can read, or that
+// another user owns, is refused with why and what to do.
 func TestDataDirChecks(t *testing.T) {
 	base := t.TempDir()
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sb0, err := sandbox.Start(context.Background(), sandbox.Options{Dir: base, NoSync: true, NoAttach: true})
+	if err != nil {
+		t.Fatalf("empty 0755 directory of ours: %v", err)
+	}
+	sb0.Close()
+	if fi, err := os.Stat(base); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("empty data directory not closed to others: %v %v", fi.Mode().Perm(), err)
+	}
+	base = t.TempDir()
 	fresh := filepath.Join(base, "new", "sandbox")
 	sb, err := sandbox.Start(context.Background(), sandbox.Options{Dir: fresh, NoSync: true, NoAttach: true})
 	if err != nil {
@@ -511,4 +523,108 @@ func TestDiskFull(t *testing.T) {
 	if _, err := put(e, "full", "small", []byte("fits"), nil); err != nil {
 		t.Fatalf("small PUT after a full disk: %v", err)
 	}
+}
+
+// TestDeleteBucketDiscardsUploads: a bucket whose only content is
+// multipart uploads in progress is deleted, and they with it (as on AWS).
+func TestDeleteBucketDiscardsUploads(t *testing.T) {
+	e := newEnv(t)
+	e.mkBucket("mpu")
+	cu, err := e.s3.CreateMultipartUpload(ctx(), &s3.CreateMultipartUploadInput{Bucket: aws.String("mpu"), Key: aws.String("big")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s3.UploadPart(ctx(), &s3.UploadPartInput{Bucket: aws.String("mpu"), Key: aws.String("big"), UploadId: cu.UploadId,
+		PartNumber: aws.Int32(1), Body: bytes.NewReader(randomBytes(1 << 20))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s3.CreateMultipartUpload(ctx(), &s3.CreateMultipartUploadInput{Bucket: aws.String("mpu"), Key: aws.String("other")}); err != nil {
+		t.Fatal(err)
+	}
+	// An object still keeps it.
+	if _, err := put(e, "mpu", "obj", []byte("x"), nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.s3.DeleteBucket(ctx(), &s3.DeleteBucketInput{Bucket: aws.String("mpu")})
+	wantErr(t, err, "BucketNotEmpty", 409)
+	if _, err := e.s3.DeleteObject(ctx(), &s3.DeleteObjectInput{Bucket: aws.String("mpu"), Key: aws.String("obj")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s3.DeleteBucket(ctx(), &s3.DeleteBucketInput{Bucket: aws.String("mpu")}); err != nil {
+		t.Fatalf("DeleteBucket with only uploads in progress: %v", err)
+	}
+	_, err = e.s3.HeadBucket(ctx(), &s3.HeadBucketInput{Bucket: aws.String("mpu")})
+	if _, status := apiCode(err); status != 404 {
+		t.Fatalf("bucket still there: %v", err)
+	}
+	if n := blobFiles(t, e.sb.Dir()); n != 0 {
+		t.Fatalf("%d part blobs left after the bucket went", n)
+	}
+	e.mkBucket("mpu") // a bucket made again under the name has no uploads
+	lu, err := e.s3.ListMultipartUploads(ctx(), &s3.ListMultipartUploadsInput{Bucket: aws.String("mpu")})
+	if err != nil || len(lu.Uploads) != 0 {
+		t.Fatalf("uploads after re-creating the bucket: %v %d", err, len(lu.Uploads))
+	}
+}
+
+// TestSSECMultipartHeaders: UploadPartCopy into an SSE-C upload needs the
+// upload's key (400 without it), and so does CompleteMultipartUpload of an
+// SSE-C upload created with a checksum algorithm, as AWS documents.
+func TestSSECMultipartHeaders(t *testing.T) {
+	e := newEnv(t)
+	e.mkBucket("ssec")
+	e.allowSSEC("ssec")
+	key, md5 := ssecKey()
+	src := randomBytes(5 << 20)
+	if _, err := put(e, "ssec", "src", src, nil); err != nil {
+		t.Fatal(err)
+	}
+	create := func(k string, alg s3types.ChecksumAlgorithm) *string {
+		cu, err := e.s3.CreateMultipartUpload(ctx(), &s3.CreateMultipartUploadInput{Bucket: aws.String("ssec"), Key: aws.String(k),
+			SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(key), SSECustomerKeyMD5: aws.String(md5), ChecksumAlgorithm: alg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cu.UploadId
+	}
+	id := create("copied", "")
+	_, err := e.s3.UploadPartCopy(ctx(), &s3.UploadPartCopyInput{Bucket: aws.String("ssec"), Key: aws.String("copied"), UploadId: id,
+		PartNumber: aws.Int32(1), CopySource: aws.String("ssec/src")})
+	wantErr(t, err, "InvalidRequest", 400)
+	pc, err := e.s3.UploadPartCopy(ctx(), &s3.UploadPartCopyInput{Bucket: aws.String("ssec"), Key: aws.String("copied"), UploadId: id,
+		PartNumber: aws.Int32(1), CopySource: aws.String("ssec/src"),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(key), SSECustomerKeyMD5: aws.String(md5)})
+	if err != nil {
+		t.Fatalf("UploadPartCopy with the upload's key: %v", err)
+	}
+	// No checksum algorithm: Complete needs no key.
+	if _, err := e.s3.CompleteMultipartUpload(ctx(), &s3.CompleteMultipartUploadInput{Bucket: aws.String("ssec"), Key: aws.String("copied"), UploadId: id,
+		MultipartUpload: &s3types.CompletedMultipartUpload{Parts: []s3types.CompletedPart{{ETag: pc.CopyPartResult.ETag, PartNumber: aws.Int32(1)}}}}); err != nil {
+		t.Fatalf("Complete of an SSE-C upload without a checksum algorithm: %v", err)
+	}
+	// With one, it does.
+	id = create("summed", s3types.ChecksumAlgorithmSha256)
+	up, err := e.s3.UploadPart(ctx(), &s3.UploadPartInput{Bucket: aws.String("ssec"), Key: aws.String("summed"), UploadId: id, PartNumber: aws.Int32(1),
+		Body: bytes.NewReader(src), ChecksumAlgorithm: s3types.ChecksumAlgorithmSha256,
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(key), SSECustomerKeyMD5: aws.String(md5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := &s3types.CompletedMultipartUpload{Parts: []s3types.CompletedPart{{ETag: up.ETag, PartNumber: aws.Int32(1), ChecksumSHA256: up.ChecksumSHA256}}}
+	_, err = e.s3.CompleteMultipartUpload(ctx(), &s3.CompleteMultipartUploadInput{Bucket: aws.String("ssec"), Key: aws.String("summed"), UploadId: id, MultipartUpload: parts})
+	wantErr(t, err, "InvalidRequest", 400)
+	other, otherMD5 := ssecKey()
+	_, err = e.s3.CompleteMultipartUpload(ctx(), &s3.CompleteMultipartUploadInput{Bucket: aws.String("ssec"), Key: aws.String("summed"), UploadId: id, MultipartUpload: parts,
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(other), SSECustomerKeyMD5: aws.String(otherMD5)})
+	wantErr(t, err, "InvalidRequest", 400)
+	if _, err := e.s3.CompleteMultipartUpload(ctx(), &s3.CompleteMultipartUploadInput{Bucket: aws.String("ssec"), Key: aws.String("summed"), UploadId: id, MultipartUpload: parts,
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(key), SSECustomerKeyMD5: aws.String(md5)}); err != nil {
+		t.Fatalf("Complete with the upload's key: %v", err)
+	}
+	data, _, err := e.get(&s3.GetObjectInput{Bucket: aws.String("ssec"), Key: aws.String("summed"),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(key), SSECustomerKeyMD5: aws.String(md5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "SSE-C multipart object", data, src)
 }

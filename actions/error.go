@@ -53,6 +53,7 @@ const (
 	KindAlreadyExists           // the name (an alias, a bucket) is taken
 	KindBucketNotEmpty          // a bucket still holds objects
 	KindInvalidRequest          // S3 or KMS refused the request as malformed
+	KindDiskFull                // the sandbox's disk has no space left
 )
 
 var kindNames = [...]string{
@@ -77,6 +78,7 @@ var kindNames = [...]string{
 	KindAlreadyExists:      "already exists",
 	KindBucketNotEmpty:     "bucket not empty",
 	KindInvalidRequest:     "invalid request",
+	KindDiskFull:           "sandbox disk full",
 }
 
 func (k Kind) String() string {
@@ -270,6 +272,11 @@ func explain(e *Error, msg string, h Hint) {
 		e.Kind = KindInvalidCiphertext
 		e.Why = "the blob is not a KMS ciphertext for this key and encryption context (a file holding base64 text instead of raw bytes is the usual cause)"
 		e.Fix = "Pass the raw ciphertext bytes and the same --context used to encrypt"
+	case e.Code == "InternalError" && strings.Contains(msg, "sandbox's disk is full"):
+		// The sandbox's 500 names its data directory in msg.
+		e.Kind = KindDiskFull
+		e.Why = "the disk holding the sandbox's data directory has no space left, so nothing could be stored"
+		e.Fix = "Free space on that disk (s3crypt rm old objects, or delete other files), or start the sandbox with --data on another disk"
 	case e.Code == "IncorrectKeyException":
 		e.Kind = KindIncorrectKey
 		e.Why = "the ciphertext was made under another KMS key than --key-id names"

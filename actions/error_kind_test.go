@@ -85,7 +85,7 @@ func TestDiagnoseSetsKind(t *testing.T) {
 // TestKindNames: every kind has its own name.
 func TestKindNames(t *testing.T) {
 	seen := map[string]Kind{}
-	for k := KindOther; k <= KindInvalidRequest; k++ {
+	for k := KindOther; k <= KindDiskFull; k++ {
 		n := k.String()
 		if n == "" || n == fmt.Sprintf("Kind(%d)", int(k)) {
 			t.Errorf("kind %d has no name", int(k))

@@ -454,8 +454,12 @@ func (p *Put) multipartWith(ctx context.Context, env *Env, r *Reporter, meta map
 	if err != nil {
 		return res, err
 	}
-	out, err := env.Backend.S3.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: &p.Bucket, Key: &p.Key,
-		UploadId: up.UploadId, MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts}}, withJob(r))
+	comp := &s3.CompleteMultipartUploadInput{Bucket: &p.Bucket, Key: &p.Key,
+		UploadId: up.UploadId, MultipartUpload: &s3types.CompletedMultipartUpload{Parts: parts}}
+	// AWS requires the SSE-C key on Complete when the upload has a
+	// checksum algorithm (the SDK may add one); it accepts it always.
+	comp.SSECustomerAlgorithm, comp.SSECustomerKey, comp.SSECustomerKeyMD5 = p.SSEC.headers()
+	out, err := env.Backend.S3.CompleteMultipartUpload(ctx, comp, withJob(r))
 	if err != nil {
 		return res, err
 	}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/s3crypt/s3crypt/actions"
 	"github.com/s3crypt/s3crypt/sandbox"
 )
 
@@ -435,4 +437,194 @@ func TestKeysMustBeUTF8(t *testing.T) {
 	if err != nil || string(data) != "x" {
 		t.Fatalf("GET the listed key: %v", err)
 	}
+}
+
+// TestDataDirChecks: a new data directory is created 0700 (an empty one of
+// ours is closed to others); an existing one that others can read, or that
+// another user owns, is refused with why and what to do.
+func TestDataDirChecks(t *testing.T) {
+	base := t.TempDir()
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sb0, err := sandbox.Start(context.Background(), sandbox.Options{Dir: base, NoSync: true, NoAttach: true})
+	if err != nil {
+		t.Fatalf("empty 0755 directory of ours: %v", err)
+	}
+	sb0.Close()
+	if fi, err := os.Stat(base); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("empty data directory not closed to others: %v %v", fi.Mode().Perm(), err)
+	}
+	base = t.TempDir()
+	fresh := filepath.Join(base, "new", "sandbox")
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{Dir: fresh, NoSync: true, NoAttach: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.Close()
+	if fi, err := os.Stat(fresh); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("new data directory: %v %v, want mode 0700", fi.Mode().Perm(), err)
+	}
+	if err := os.Chmod(fresh, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err = sandbox.Start(context.Background(), sandbox.Options{Dir: fresh, NoSync: true, NoAttach: true})
+	if err == nil || !strings.Contains(err.Error(), "can be accessed by other users (mode 0755)") || !strings.Contains(err.Error(), "chmod 700 "+fresh) {
+		t.Fatalf("data directory readable by others: %v", err)
+	}
+	if err := os.Chmod(fresh, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getuid() != 0 {
+		t.Log("not root: another user's directory is not tested")
+		return
+	}
+	if err := os.Chown(fresh, 12345, 12345); err != nil {
+		t.Skipf("chown: %v", err)
+	}
+	_, err = sandbox.Start(context.Background(), sandbox.Options{Dir: fresh, NoSync: true, NoAttach: true})
+	if err == nil || !strings.Contains(err.Error(), "belongs to user id 12345, not to you (user id 0)") || !strings.Contains(err.Error(), "--data") {
+		t.Fatalf("another user's data directory: %v", err)
+	}
+}
+
+// TestDiskFull: a PUT that finds the sandbox's disk full is S3's 500
+// InternalError, whose message says the disk is full and names the data
+// directory; nothing half-written stays; the CLI's diagnosis says what to
+// do. The disk is a 1 MiB tmpfs (needs root and mount).
+func TestDiskFull(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("mounting a tiny tmpfs needs root")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", dir).Run() })
+	e := newEnv(t, func(o *sandbox.Options) { o.Dir = dir })
+	e.mkBucket("full")
+	// One retry at most: the SDK retries InternalError as on AWS.
+	_, err := put(e, "full", "big", randomBytes(2<<20), nil)
+	wantErr(t, err, "InternalError", 500)
+	if !strings.Contains(err.Error(), "sandbox's disk is full") || !strings.Contains(err.Error(), filepath.Join(dir, "data")) {
+		t.Fatalf("disk-full error does not say what and where: %v", err)
+	}
+	if tmp, rerr := os.ReadDir(filepath.Join(dir, "data", "tmp")); rerr != nil || len(tmp) != 0 {
+		t.Fatalf("temporary files left after a failed PUT: %d %v", len(tmp), rerr)
+	}
+	if _, herr := e.s3.HeadObject(ctx(), &s3.HeadObjectInput{Bucket: aws.String("full"), Key: aws.String("big")}); herr == nil {
+		t.Fatal("a PUT that failed for space stored an object")
+	}
+	d := actions.Diagnose("upload big", err, actions.Hint{Bucket: "full", Key: "big", Write: true})
+	if actions.KindOf(d) != actions.KindDiskFull || !strings.Contains(d.Error(), "--data") {
+		t.Fatalf("diagnosis: %v (kind %v)", d, actions.KindOf(d))
+	}
+	// A small object still fits.
+	if _, err := put(e, "full", "small", []byte("fits"), nil); err != nil {
+		t.Fatalf("small PUT after a full disk: %v", err)
+	}
+}
+
+// TestDeleteBucketDiscardsUploads: a bucket whose only content is
+// multipart uploads in progress is deleted, and they with it (as on AWS).
+func TestDeleteBucketDiscardsUploads(t *testing.T) {
+	e := newEnv(t)
+	e.mkBucket("mpu")
+	cu, err := e.s3.CreateMultipartUpload(ctx(), &s3.CreateMultipartUploadInput{Bucket: aws.String("mpu"), Key: aws.String("big")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s3.UploadPart(ctx(), &s3.UploadPartInput{Bucket: aws.String("mpu"), Key: aws.String("big"), UploadId: cu.UploadId,
+		PartNumber: aws.Int32(1), Body: bytes.NewReader(randomBytes(1 << 20))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s3.CreateMultipartUpload(ctx(), &s3.CreateMultipartUploadInput{Bucket: aws.String("mpu"), Key: aws.String("other")}); err != nil {
+		t.Fatal(err)
+	}
+	// An object still keeps it.
+	if _, err := put(e, "mpu", "obj", []byte("x"), nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.s3.DeleteBucket(ctx(), &s3.DeleteBucketInput{Bucket: aws.String("mpu")})
+	wantErr(t, err, "BucketNotEmpty", 409)
+	if _, err := e.s3.DeleteObject(ctx(), &s3.DeleteObjectInput{Bucket: aws.String("mpu"), Key: aws.String("obj")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s3.DeleteBucket(ctx(), &s3.DeleteBucketInput{Bucket: aws.String("mpu")}); err != nil {
+		t.Fatalf("DeleteBucket with only uploads in progress: %v", err)
+	}
+	_, err = e.s3.HeadBucket(ctx(), &s3.HeadBucketInput{Bucket: aws.String("mpu")})
+	if _, status := apiCode(err); status != 404 {
+		t.Fatalf("bucket still there: %v", err)
+	}
+	if n := blobFiles(t, e.sb.Dir()); n != 0 {
+		t.Fatalf("%d part blobs left after the bucket went", n)
+	}
+	e.mkBucket("mpu") // a bucket made again under the name has no uploads
+	lu, err := e.s3.ListMultipartUploads(ctx(), &s3.ListMultipartUploadsInput{Bucket: aws.String("mpu")})
+	if err != nil || len(lu.Uploads) != 0 {
+		t.Fatalf("uploads after re-creating the bucket: %v %d", err, len(lu.Uploads))
+	}
+}
+
+// TestSSECMultipartHeaders: UploadPartCopy into an SSE-C upload needs the
+// upload's key (400 without it), and so does CompleteMultipartUpload of an
+// SSE-C upload created with a checksum algorithm, as AWS documents.
+func TestSSECMultipartHeaders(t *testing.T) {
+	e := newEnv(t)
+	e.mkBucket("ssec")
+	e.allowSSEC("ssec")
+	key, md5 := ssecKey()
+	src := randomBytes(5 << 20)
+	if _, err := put(e, "ssec", "src", src, nil); err != nil {
+		t.Fatal(err)
+	}
+	create := func(k string, alg s3types.ChecksumAlgorithm) *string {
+		cu, err := e.s3.CreateMultipartUpload(ctx(), &s3.CreateMultipartUploadInput{Bucket: aws.String("ssec"), Key: aws.String(k),
+			SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(key), SSECustomerKeyMD5: aws.String(md5), ChecksumAlgorithm: alg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cu.UploadId
+	}
+	id := create("copied", "")
+	_, err := e.s3.UploadPartCopy(ctx(), &s3.UploadPartCopyInput{Bucket: aws.String("ssec"), Key: aws.String("copied"), UploadId: id,
+		PartNumber: aws.Int32(1), CopySource: aws.String("ssec/src")})
+	wantErr(t, err, "InvalidRequest", 400)
+	pc, err := e.s3.UploadPartCopy(ctx(), &s3.UploadPartCopyInput{Bucket: aws.String("ssec"), Key: aws.String("copied"), UploadId: id,
+		PartNumber: aws.Int32(1), CopySource: aws.String("ssec/src"),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(key), SSECustomerKeyMD5: aws.String(md5)})
+	if err != nil {
+		t.Fatalf("UploadPartCopy with the upload's key: %v", err)
+	}
+	// No checksum algorithm: Complete needs no key.
+	if _, err := e.s3.CompleteMultipartUpload(ctx(), &s3.CompleteMultipartUploadInput{Bucket: aws.String("ssec"), Key: aws.String("copied"), UploadId: id,
+		MultipartUpload: &s3types.CompletedMultipartUpload{Parts: []s3types.CompletedPart{{ETag: pc.CopyPartResult.ETag, PartNumber: aws.Int32(1)}}}}); err != nil {
+		t.Fatalf("Complete of an SSE-C upload without a checksum algorithm: %v", err)
+	}
+	// With one, it does.
+	id = create("summed", s3types.ChecksumAlgorithmSha256)
+	up, err := e.s3.UploadPart(ctx(), &s3.UploadPartInput{Bucket: aws.String("ssec"), Key: aws.String("summed"), UploadId: id, PartNumber: aws.Int32(1),
+		Body: bytes.NewReader(src), ChecksumAlgorithm: s3types.ChecksumAlgorithmSha256,
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(key), SSECustomerKeyMD5: aws.String(md5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := &s3types.CompletedMultipartUpload{Parts: []s3types.CompletedPart{{ETag: up.ETag, PartNumber: aws.Int32(1), ChecksumSHA256: up.ChecksumSHA256}}}
+	_, err = e.s3.CompleteMultipartUpload(ctx(), &s3.CompleteMultipartUploadInput{Bucket: aws.String("ssec"), Key: aws.String("summed"), UploadId: id, MultipartUpload: parts})
+	wantErr(t, err, "InvalidRequest", 400)
+	other, otherMD5 := ssecKey()
+	_, err = e.s3.CompleteMultipartUpload(ctx(), &s3.CompleteMultipartUploadInput{Bucket: aws.String("ssec"), Key: aws.String("summed"), UploadId: id, MultipartUpload: parts,
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(other), SSECustomerKeyMD5: aws.String(otherMD5)})
+	wantErr(t, err, "InvalidRequest", 400)
+	if _, err := e.s3.CompleteMultipartUpload(ctx(), &s3.CompleteMultipartUploadInput{Bucket: aws.String("ssec"), Key: aws.String("summed"), UploadId: id, MultipartUpload: parts,
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(key), SSECustomerKeyMD5: aws.String(md5)}); err != nil {
+		t.Fatalf("Complete with the upload's key: %v", err)
+	}
+	data, _, err := e.get(&s3.GetObjectInput{Bucket: aws.String("ssec"), Key: aws.String("summed"),
+		SSECustomerAlgorithm: aws.String("AES256"), SSECustomerKey: aws.String(key), SSECustomerKeyMD5: aws.String(md5)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "SSE-C multipart object", data, src)
 }

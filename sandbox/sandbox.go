@@ -164,6 +164,9 @@ func Start(ctx context.Context, opt Options) (*Sandbox, error) {
 	if err := os.MkdirAll(opt.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	if err := checkDataDir(opt.Dir); err != nil {
+		return nil, err
+	}
 	if opt.Child != nil && !opt.NoAttach {
 		return startWithChild(ctx, opt)
 	}

@@ -85,9 +85,11 @@ func (s *Server) headBucket(q *request) error {
 }
 
 func (s *Server) deleteBucket(q *request) error {
-	if err := s.opt.Store.DeleteBucket(q.bucket); err != nil {
+	garbage, err := s.opt.Store.DeleteBucket(q.bucket)
+	if err != nil {
 		return err
 	}
+	s.opt.Store.RemoveBlobs(garbage...)
 	q.w.WriteHeader(http.StatusNoContent)
 	return nil
 }

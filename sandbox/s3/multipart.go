@@ -93,6 +93,36 @@ func (s *Server) uploadKeys(q *request, u store.Upload) (dataKeys, error) {
 	return s.openDataKeys(q, enc, ck)
 }
 
+// completeSSEC checks the SSE-C headers of a CompleteMultipartUpload. AWS
+// requires them when the SSE-C upload was created with a checksum
+// algorithm (CompleteMultipartUpload API reference: SSECustomerAlgorithm
+// "is required only when the object was created using a checksum
+// algorithm", SSECustomerKey "is needed only when the object was created
+// using a checksum algorithm"); when sent, they must be the upload's key.
+// The missing-key text is the one S3 gives part requests.
+func completeSSEC(q *request, u store.Upload) error {
+	enc := u.Template.Encryption
+	if enc.Mode != ModeSSEC {
+		return nil
+	}
+	ck, err := parseCustomerKey(q.r.Header, plainPrefix, true)
+	if err != nil {
+		return err
+	}
+	defer ck.wipe()
+	switch {
+	case ck == nil && u.ChecksumAlgorithm != "":
+		return errPartNeedsSSEC
+	case ck == nil:
+		return nil
+	case ck.md5 != enc.SSECKeyMD5 || !ssecMatches(enc, ck.key):
+		return errPartSSECDiffer
+	case !q.secure():
+		return errSSECNeedsTLS
+	}
+	return nil
+}
+
 func (s *Server) uploadPart(q *request) error {
 	num, err := partNumber(q)
 	if err != nil {
@@ -149,6 +179,10 @@ func (s *Server) commitPart(q *request, u store.Upload, wp writtenPart) error {
 func (s *Server) completeUpload(q *request) error {
 	u, err := s.opt.Store.GetUpload(q.bucket, q.key, q.q.Get("uploadId"))
 	if err != nil {
+		return err
+	}
+	if err := completeSSEC(q, u); err != nil {
+		s.rejected(q, err)
 		return err
 	}
 	var req completeMultipartUpload

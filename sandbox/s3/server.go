@@ -18,11 +18,13 @@ package s3
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"io"
 	"log"
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -100,7 +102,10 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, auth *sigv4.Resul
 	w.Header().Set("Server", "s3crypt-sandbox")
 	if err := s.route(q); err != nil {
 		e := toS3Error(err)
-		if e == errInternal {
+		if errors.Is(err, syscall.ENOSPC) {
+			e = s.diskFull()
+		}
+		if e.Code == "InternalError" {
 			s.opt.Trace.Publish(keyflow.Event{Actor: keyflow.S3, Op: keyflow.OpRequestRejected, RequestID: requestID, Request: q.op,
 				Bucket: q.bucket, Key: q.key, Err: err.Error()})
 			if s.opt.Log != nil {
@@ -117,6 +122,16 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, auth *sigv4.Resul
 		drainBody(r)
 		writeError(w, r, requestID, &e2)
 	}
+}
+
+// diskFull answers a write that found no space left: S3's InternalError
+// (500, which clients retry and then report as a server fault, as they
+// would on AWS), but saying what happened and where, since here the disk
+// is the user's own.
+func (s *Server) diskFull() *Error {
+	return newErr(http.StatusInternalServerError, "InternalError",
+		"The s3crypt sandbox's disk is full: no space left on the device holding its data directory "+s.opt.Store.Dir()+
+			". Free space there, or start the sandbox on another disk (--data).")
 }
 
 // maxDrain bounds how much of a refused request's body is read and thrown

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -75,10 +76,11 @@ func (s *Store) UpdateBucket(name string, fn func(*Bucket) error) error {
 	})
 }
 
-// DeleteBucket removes an empty bucket. It fails with ErrBucketNotEmpty
-// while any object version, delete marker or multipart upload remains.
-func (s *Store) DeleteBucket(name string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+// DeleteBucket removes a bucket that holds no object version or delete
+// marker (else ErrBucketNotEmpty). Its multipart uploads in progress are
+// discarded with it; garbage lists their parts' blobs, for RemoveBlobs.
+func (s *Store) DeleteBucket(name string) (garbage []string, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		b, err := openBucket(tx, name)
 		if err != nil {
 			return err
@@ -86,8 +88,26 @@ func (s *Store) DeleteBucket(name string) error {
 		if k, _ := b.versions.Cursor().First(); k != nil {
 			return fmt.Errorf("bucket %q: %w", name, ErrBucketNotEmpty)
 		}
-		if k, _ := b.uploads.Cursor().First(); k != nil {
-			return fmt.Errorf("bucket %q: %w", name, ErrBucketNotEmpty)
+		// Uploads in progress do not keep a bucket: S3 deletes it and
+		// discards them ("delete all objects ... then the bucket" works
+		// with uploads left behind).
+		var uploads [][2]string
+		if err := b.uploads.ForEach(func(k, _ []byte) error {
+			i := bytes.IndexByte(k, sep)
+			if i < 0 {
+				return errCorruptReference
+			}
+			uploads = append(uploads, [2]string{string(k[:i]), string(k[i+1:])})
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, u := range uploads {
+			g, err := b.dropUpload(u[0], u[1])
+			if err != nil {
+				return err
+			}
+			garbage = append(garbage, g...)
 		}
 		if err := tx.Bucket(objectsName).DeleteBucket([]byte(name)); err != nil {
 			return fmt.Errorf("delete bucket %q: %w", name, err)
@@ -97,6 +117,10 @@ func (s *Store) DeleteBucket(name string) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return garbage, nil
 }
 
 // ListBuckets returns every bucket, sorted by name.

@@ -168,8 +168,8 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 	if err := c.clientSide(p); err != nil {
 		return err
 	}
-	if p.ClientSide != nil && c.rawKeyFlags.given() {
-		aesKey, _, pub, err := c.rawKeyFlags.loadRaw(g)
+	if p.ClientSide != nil && c.given() {
+		aesKey, _, pub, err := c.loadRaw(g)
 		if err != nil {
 			return err
 		}
@@ -271,7 +271,7 @@ func (c *PutCmd) clientSide(p *actions.Put) error {
 		switch {
 		case c.CSEFormat != "":
 			return usage("--cse-format needs --client-side")
-		case c.rawKeyFlags.given():
+		case c.given():
 			return usage("--wrapping-key and --rsa-key are client-side keyrings: add --client-side")
 		case c.InstructionFile:
 			return usage("--instruction-file needs --client-side")
@@ -279,10 +279,10 @@ func (c *PutCmd) clientSide(p *actions.Put) error {
 		return nil
 	}
 	switch {
-	case c.KMSKey == "" && !c.rawKeyFlags.given():
+	case c.KMSKey == "" && !c.given():
 		return usage("client-side encryption needs --kms-key (a symmetric KMS key you can use; aws/s3 cannot be used by clients), " +
 			"or a raw keyring: --wrapping-key FILE (AES-256) or --rsa-key FILE.pem")
-	case c.KMSKey != "" && c.rawKeyFlags.given():
+	case c.KMSKey != "" && c.given():
 		return usage("give one way to wrap the data key: --kms-key, --wrapping-key or --rsa-key")
 	}
 	p.ClientSide = &actions.ClientSide{KMSKey: c.KMSKey, Context: c.Context, Format: s3c.FormatV3, InstructionFile: c.InstructionFile}
@@ -317,7 +317,7 @@ func (c *GetCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	defer wipeSSEC(ssec)
-	aesKey, priv, pub, err := c.rawKeyFlags.loadRaw(g)
+	aesKey, priv, pub, err := c.loadRaw(g)
 	if err != nil {
 		return err
 	}

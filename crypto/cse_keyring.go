@@ -97,7 +97,7 @@ func WrapRSAOAEP(pub *rsa.PublicKey, dataKey *Key, format int) ([]byte, error) {
 	pseudo := make([]byte, 0, 1+dataKey.Len()+len(alg))
 	pseudo = append(append(append(pseudo, byte(dataKey.Len())), dataKey.Bytes()...), alg...)
 	defer clear(pseudo)
-	out, err := rsa.EncryptOAEP(sha1.New(), rand.Reader, pub, pseudo, nil)
+	out, err := rsa.EncryptOAEP(sha1.New(), rand.Reader, pub, pseudo, nil) //nolint:gosec // G401: SHA-1 is OAEP's hash in the S3EC RSA-OAEP-SHA1 keyring, not a signature
 	if err != nil {
 		return nil, fmt.Errorf("wrap with RSA-OAEP: %w", err)
 	}
@@ -110,7 +110,7 @@ func UnwrapRSAOAEP(priv *rsa.PrivateKey, wrapped []byte, format int) (*Key, erro
 	if err != nil {
 		return nil, err
 	}
-	pseudo, err := rsa.DecryptOAEP(sha1.New(), nil, priv, wrapped, nil)
+	pseudo, err := rsa.DecryptOAEP(sha1.New(), nil, priv, wrapped, nil) //nolint:gosec // G401: SHA-1 is OAEP's hash in the S3EC RSA-OAEP-SHA1 keyring
 	if err != nil {
 		return nil, ErrUnwrap
 	}

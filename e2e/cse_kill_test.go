@@ -77,7 +77,6 @@ func TestKilledClientSideGetLeavesNoPlaintext(t *testing.T) {
 		Body: bytes.NewReader(body), Metadata: raw.Metadata}); err != nil {
 		t.Fatal(err)
 	}
-	body = nil
 
 	for _, tc := range []struct {
 		name, key string

@@ -264,33 +264,38 @@ func (g *Get) decryptRanges(ctx context.Context, env *Env, r *Reporter, first io
 		return nil
 	})
 	ptLen := size - cseTagSize
-	derr := func() error {
+	// verified is true only when d.Verify accepted the tag; nothing is
+	// truncated or committed otherwise, whatever the downloads returned.
+	verified, derr := func() (bool, error) {
 		buf := make([]byte, 1<<20)
 		for i := range parts {
 			select {
 			case <-done[i]:
 			case <-gctx.Done():
-				return nil // the download's error says why
+				return false, nil // the download's error says why
 			}
 			for off, end := int64(i)*ps, min(int64(i+1)*ps, ptLen); off < end; {
 				chunk := buf[:min(int64(len(buf)), end-off)]
 				if _, err := p.ReadAt(chunk, off); err != nil {
-					return fmt.Errorf("decrypt: %w", err)
+					return false, fmt.Errorf("decrypt: %w", err)
 				}
 				if err := d.Open(chunk); err != nil {
-					return err
+					return false, err
 				}
 				if _, err := p.WriteAt(chunk, off); err != nil {
-					return fmt.Errorf("decrypt: write plaintext: %w", err)
+					return false, fmt.Errorf("decrypt: write plaintext: %w", err)
 				}
 				off += int64(len(chunk))
 			}
 		}
 		tag := make([]byte, cseTagSize)
 		if _, err := p.ReadAt(tag, ptLen); err != nil {
-			return fmt.Errorf("decrypt: %w", err)
+			return false, fmt.Errorf("decrypt: %w", err)
 		}
-		return d.Verify(tag)
+		if err := d.Verify(tag); err != nil {
+			return false, err
+		}
+		return true, nil
 	}()
 	if derr != nil {
 		cancel(derr)
@@ -303,6 +308,8 @@ func (g *Get) decryptRanges(ctx context.Context, env *Env, r *Reporter, first io
 		return 0, context.Cause(ctx)
 	case err != nil:
 		return 0, err
+	case !verified:
+		return 0, fmt.Errorf("decrypt to %s: stopped before the tag was checked", g.File)
 	}
 	if err := p.Truncate(ptLen); err != nil {
 		return 0, fmt.Errorf("decrypt to %s: %w", g.File, err)

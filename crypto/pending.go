@@ -57,11 +57,26 @@ func (p *PendingFile) Commit(path string) error {
 	}
 	p.temp = ""
 	if err := p.Close(); err != nil {
-		return err
+		return &CommittedCloseError{Path: path, Err: err}
 	}
 	syncDir(p.dir)
 	return nil
 }
+
+// CommittedCloseError is Commit's error when the authenticated file
+// already has its name but closing it failed: the file exists, so callers
+// must not say that nothing was written. On a network file system a close
+// error can mean writes were lost, so it is reported, not ignored.
+type CommittedCloseError struct {
+	Path string
+	Err  error
+}
+
+func (e *CommittedCloseError) Error() string {
+	return fmt.Sprintf("%s is written and authenticated, but closing it failed (check its content): %v", e.Path, e.Err)
+}
+
+func (e *CommittedCloseError) Unwrap() error { return e.Err }
 
 // Discard drops the content: the anonymous file is freed on close, the
 // hidden one is removed. Safe to call after Commit (it does nothing then).

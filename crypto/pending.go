@@ -21,15 +21,16 @@ type PendingFile struct {
 	temp string // the hidden file's name; "" for an anonymous file
 }
 
-// NewPendingFile creates a pending file in dir for a target named base
-// (the hidden fallback file is named after it).
+// NewPendingFile creates a pending file in dir for a target named base.
 func NewPendingFile(dir, base string) (*PendingFile, error) {
 	if f, err := openAnonymous(dir); err == nil {
 		return &PendingFile{File: f, dir: dir}, nil
 	} else if !errors.Is(err, errNoAnonymous) {
 		return nil, err
 	}
-	f, err := os.CreateTemp(dir, "."+base+".partial-*")
+	// A short fixed-length name: a target named near the 255-byte limit
+	// must still work.
+	f, err := os.CreateTemp(dir, ".s3crypt-partial-*")
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,8 @@ import (
 // however that ends (SIGKILL, a crash, a power cut). Commit gives it its
 // name only once the caller has verified the tag. Elsewhere it is a hidden
 // 0600 file beside the target, removed by Discard on every exit path the
-// process lives through.
+// process lives through (the CLI traps SIGINT, SIGTERM and SIGHUP for
+// this; SIGKILL and SIGQUIT leave it behind).
 type PendingFile struct {
 	*os.File
 	dir  string

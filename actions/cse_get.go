@@ -151,7 +151,22 @@ func (g *Get) envelope(obj string, meta map[string]string) (s3c.Envelope, error)
 		}
 		return e, &Error{Op: g.Describe(), What: obj + " has S3 Encryption Client metadata s3crypt cannot decrypt", Why: why, Fix: fix, Err: err}
 	}
+	raw := e.WrapAlg == s3c.WrapAlgAESGCM || e.WrapAlg == s3c.WrapAlgRSAOAEP
 	switch {
+	// A raw keyring has no KMS key and no encryption context: its material
+	// description (x-amz-matdesc / x-amz-m) is not authenticated, and the
+	// S3 Encryption Client (Java RawKeyring) says an encryption context
+	// "provides no security benefit" there and does not check it. s3crypt
+	// refuses instead of ignoring a check the user asked for.
+	case raw && g.KMSKey != "":
+		return e, &Error{Op: g.Describe(), What: obj + "'s data key is wrapped with a raw key (" + e.WrapAlg + "), not a KMS key: --kms-key does not apply",
+			Why: "a raw keyring wraps the data key locally; no KMS key is involved",
+			Fix: "Leave --kms-key out and pass the raw key: --wrapping-key FILE (AES/GCM) or --rsa-key FILE.pem (RSA-OAEP-SHA1)"}
+	case raw && len(g.Context) > 0:
+		return e, &Error{Op: g.Describe(), What: obj + "'s data key is wrapped with a raw key (" + e.WrapAlg + "): --context cannot be checked",
+			Why: "an object wrapped by a raw keyring has no encryption context, only a material description that nothing authenticates " +
+				"(the S3 Encryption Client warns that an encryption context provides no security benefit with raw keyrings); s3crypt head shows it",
+			Fix: "Leave --context out"}
 	case e.WrapAlg == s3c.WrapAlgAESGCM && g.AESWrappingKey == nil:
 		return e, &Error{Op: g.Describe(), What: obj + "'s data key is wrapped with a raw AES key (AES/GCM), not a KMS key",
 			Why: "a raw keyring keeps its wrapping key outside KMS: only the holder of that AES-256 key can unwrap the data key",

@@ -105,6 +105,18 @@ func TestClientSideRawKeyrings(t *testing.T) {
 			if _, err, _ := collect(t, env, g); !errors.Is(err, s3c.ErrUnwrap) {
 				t.Fatalf("%s with another key: %v", key, err)
 			}
+			// --kms-key and --context do not apply to a raw keyring: refused,
+			// not silently ignored, even with the right key.
+			g = &actions.Get{Bucket: "raw", Key: key, File: filepath.Join(out, "x"), KMSKey: "alias/x"}
+			rg.get(g)
+			if _, err, _ := collect(t, env, g); err == nil || !strings.Contains(err.Error(), "--kms-key does not apply") {
+				t.Fatalf("%s with --kms-key: %v", key, err)
+			}
+			g = &actions.Get{Bucket: "raw", Key: key, File: filepath.Join(out, "x"), Context: md}
+			rg.get(g)
+			if _, err, _ := collect(t, env, g); err == nil || !strings.Contains(err.Error(), "--context cannot be checked") {
+				t.Fatalf("%s with --context: %v", key, err)
+			}
 			if entries, _ := os.ReadDir(out); len(entries) != 0 {
 				t.Fatalf("refused downloads left %v", entries)
 			}

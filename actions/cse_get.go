@@ -369,7 +369,7 @@ func (g *Get) unwrapRaw(r *Reporter, e s3c.Envelope) (*s3c.Key, string, error) {
 		key, err = s3c.UnwrapAESGCM(g.AESWrappingKey, e.WrappedKey, e.Format)
 	} else {
 		what = "your RSA private key (RSA-OAEP-SHA1)"
-		key, err = s3c.UnwrapRSAOAEP(g.RSAPrivateKey, e.WrappedKey, e.Format)
+		key, err = s3c.UnwrapRSAOAEP(g.RSAPrivateKey.Private(), e.WrappedKey, e.Format)
 	}
 	if err != nil {
 		return nil, "", &Error{Op: g.Describe(), Err: err, What: fmt.Sprintf("s3://%s/%s's data key could not be unwrapped with %s", g.Bucket, g.Key, what),

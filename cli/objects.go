@@ -118,7 +118,7 @@ type rawKeyFlags struct {
 }
 
 // loadRaw reads the raw keyring's key, if one is given.
-func (f rawKeyFlags) loadRaw(g *Globals) (aesKey *s3c.Key, priv *rsa.PrivateKey, pub *rsa.PublicKey, err error) {
+func (f rawKeyFlags) loadRaw(g *Globals) (aesKey *s3c.Key, priv *s3c.RSAPrivateKey, pub *rsa.PublicKey, err error) {
 	switch {
 	case f.WrappingKey != "" && f.RSAKey != "":
 		return nil, nil, nil, usage("--wrapping-key and --rsa-key are exclusive: give one raw keyring")
@@ -132,14 +132,12 @@ func (f rawKeyFlags) loadRaw(g *Globals) (aesKey *s3c.Key, priv *rsa.PrivateKey,
 		}
 		return k, nil, nil, nil
 	case f.RSAKey != "":
-		data, err := os.ReadFile(f.RSAKey)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		priv, pub, err := s3c.ParseRSAKeyPEM(data)
-		clear(data)
+		priv, pub, warn, err := s3c.ReadRSAKeyFile(f.RSAKey)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("--rsa-key %s: %w", f.RSAKey, err)
+		}
+		if warn != nil {
+			g.warn(warn.String())
 		}
 		return nil, priv, pub, nil
 	}

@@ -416,8 +416,13 @@ func (g *Get) loadInstruction(ctx context.Context, env *Env, r *Reporter, meta m
 		return &Error{Op: g.Describe(), What: obj + "'s instruction file " + key + " does not hold a usable envelope", Why: err.Error(), Err: err,
 			Fix: "Download the ciphertext as stored with --no-decrypt, and the instruction file itself, to examine them"}
 	}
-	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "instruction file", Bytes: int64(len(body)), Observed: true,
-		Detail: fmt.Sprintf("the envelope's wrapped key and its description come from %s (%d bytes of JSON), not the object's metadata", key, len(body))})
+	detail := fmt.Sprintf("the envelope's wrapped key and its description come from %s (%d bytes of JSON), not the object's metadata", key, len(body))
+	if g.VersionID != "" {
+		detail += "; it is the current " + key + ", not one tied to version " + g.VersionID +
+			" (S3 keeps no link between the two objects' versions, and the S3 Encryption Client also reads the current one): " +
+			"if it was replaced since, the key commitment or the GCM tag fails and nothing is written"
+	}
+	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "instruction file", Bytes: int64(len(body)), Observed: true, Detail: detail})
 	g.instrMeta = merged
 	return nil
 }

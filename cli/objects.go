@@ -300,7 +300,7 @@ type GetCmd struct {
 	Context   map[string]string `name:"context" type:"context" help:"Client-side encrypted objects: the encryption context the object must carry, checked before KMS is asked: K=V, K=V,K2=V2 or {\"K\":\"V\"} (repeatable)." placeholder:"K=V"`
 	KMSKey    string            `name:"kms-key" help:"Client-side encrypted objects: the KMS key the data key must be wrapped under (default: the key the wrapped data key names)." placeholder:"KEY"`
 	rawKeyFlags
-	InstructionFile bool   `name:"instruction-file" help:"Client-side objects: read the envelope from KEY.instruction when the object's metadata has none (a V3 object's instruction file is found without it)."`
+	InstructionFile bool   `name:"instruction-file" help:"Client-side objects: read the envelope from KEY.instruction when the object's metadata has none (a V3 object's instruction file is found without it). With --version-id the current KEY.instruction is read, as the S3 Encryption Client does: an older version whose instruction file was since replaced fails authentication and nothing is written."`
 	Range           string `name:"range" help:"Only these bytes, as aws s3api get-object --range: bytes=FIRST-LAST, bytes=FIRST- or bytes=-COUNT. Of a client-side object only with --allow-unauthenticated-range." placeholder:"bytes=A-B"`
 	// AllowUnauthenticatedRange is the opt-in the S3 Encryption Client
 	// specification asks of ranged reads.

@@ -128,9 +128,12 @@ func (s *gcmStream) wipe() {
 // segments S1…Sk is Y = Σ P(Sj)·H^(blocks after Sj), so Z = Y·H is kept
 // by Horner's rule, Z ← Z·H^m ⊕ Q(S), and the message's GHASH is
 // (Y ⊕ L)·H = Z ⊕ L·H. Each segment costs one Seal and two constant-time
-// software multiplications (ghash.go); no table look-ups, no
-// data-dependent branches. Only a message's last segment may end
-// mid-block: its zero padding is GCM's own padding of A.
+// software multiplications (ghash.go); that glue has no table look-ups and
+// no data-dependent branches. The Seal itself is the standard library's
+// GCM: constant time with AES-NI/PCLMULQDQ (or the arm64 equivalents),
+// table-based GHASH in purego builds and on CPUs without them. Only a
+// message's last segment may end mid-block: its zero padding is GCM's own
+// padding of A.
 type gcmHash struct {
 	aead   cipher.AEAD // GCM under the message key: same H
 	h      [16]byte    // H = E_K(0)

@@ -172,7 +172,12 @@ func cseKMSRefine(key string) func(*Error) {
 func cseContentError(op, obj string, err error) *Error {
 	e := &Error{Op: op, What: obj + " could not be decrypted", Why: err.Error(), Err: err,
 		Fix: "Nothing was written; download the ciphertext as stored with --no-decrypt to examine it"}
+	var closeErr *s3c.CommittedCloseError
 	switch {
+	case errors.As(err, &closeErr):
+		e.What = obj + " was decrypted and authenticated into " + closeErr.Path + ", but closing the file failed"
+		e.Why = closeErr.Err.Error()
+		e.Fix = "The file is in place; check its content (a close error on a network file system can mean lost writes), or download it again"
 	case errors.Is(err, s3c.ErrAuthentication):
 		e.What = obj + " failed authentication: its AES-GCM tag does not verify"
 		e.Why = "the ciphertext, its tag or its IV was altered after it was written, or the data key is not the one it was encrypted with"

@@ -161,7 +161,22 @@ func (g *Get) envelope(obj string, meta map[string]string) (s3c.Envelope, error)
 		}
 		return e, &Error{Op: g.Describe(), What: obj + " has S3 Encryption Client metadata s3crypt cannot decrypt", Why: why, Fix: fix, Err: err}
 	}
+	raw := e.WrapAlg == s3c.WrapAlgAESGCM || e.WrapAlg == s3c.WrapAlgRSAOAEP
 	switch {
+	// A raw keyring has no KMS key and no encryption context: its material
+	// description (x-amz-matdesc / x-amz-m) is not authenticated, and the
+	// S3 Encryption Client (Java RawKeyring) says an encryption context
+	// "provides no security benefit" there and does not check it. s3crypt
+	// refuses instead of ignoring a check the user asked for.
+	case raw && g.KMSKey != "":
+		return e, &Error{Op: g.Describe(), What: obj + "'s data key is wrapped with a raw key (" + e.WrapAlg + "), not a KMS key: --kms-key does not apply",
+			Why: "a raw keyring wraps the data key locally; no KMS key is involved",
+			Fix: "Leave --kms-key out and pass the raw key: --wrapping-key FILE (AES/GCM) or --rsa-key FILE.pem (RSA-OAEP-SHA1)"}
+	case raw && len(g.Context) > 0:
+		return e, &Error{Op: g.Describe(), What: obj + "'s data key is wrapped with a raw key (" + e.WrapAlg + "): --context cannot be checked",
+			Why: "an object wrapped by a raw keyring has no encryption context, only a material description that nothing authenticates " +
+				"(the S3 Encryption Client warns that an encryption context provides no security benefit with raw keyrings); s3crypt head shows it",
+			Fix: "Leave --context out"}
 	case e.WrapAlg == s3c.WrapAlgAESGCM && g.AESWrappingKey == nil:
 		return e, &Error{Op: g.Describe(), What: obj + "'s data key is wrapped with a raw AES key (AES/GCM), not a KMS key",
 			Why: "a raw keyring keeps its wrapping key outside KMS: only the holder of that AES-256 key can unwrap the data key",
@@ -274,33 +289,38 @@ func (g *Get) decryptRanges(ctx context.Context, env *Env, r *Reporter, first io
 		return nil
 	})
 	ptLen := size - cseTagSize
-	derr := func() error {
+	// verified is true only when d.Verify accepted the tag; nothing is
+	// truncated or committed otherwise, whatever the downloads returned.
+	verified, derr := func() (bool, error) {
 		buf := make([]byte, 1<<20)
 		for i := range parts {
 			select {
 			case <-done[i]:
 			case <-gctx.Done():
-				return nil // the download's error says why
+				return false, nil // the download's error says why
 			}
 			for off, end := int64(i)*ps, min(int64(i+1)*ps, ptLen); off < end; {
 				chunk := buf[:min(int64(len(buf)), end-off)]
 				if _, err := p.ReadAt(chunk, off); err != nil {
-					return fmt.Errorf("decrypt: %w", err)
+					return false, fmt.Errorf("decrypt: %w", err)
 				}
 				if err := d.Open(chunk); err != nil {
-					return err
+					return false, err
 				}
 				if _, err := p.WriteAt(chunk, off); err != nil {
-					return fmt.Errorf("decrypt: write plaintext: %w", err)
+					return false, fmt.Errorf("decrypt: write plaintext: %w", err)
 				}
 				off += int64(len(chunk))
 			}
 		}
 		tag := make([]byte, cseTagSize)
 		if _, err := p.ReadAt(tag, ptLen); err != nil {
-			return fmt.Errorf("decrypt: %w", err)
+			return false, fmt.Errorf("decrypt: %w", err)
 		}
-		return d.Verify(tag)
+		if err := d.Verify(tag); err != nil {
+			return false, err
+		}
+		return true, nil
 	}()
 	if derr != nil {
 		cancel(derr)
@@ -313,6 +333,8 @@ func (g *Get) decryptRanges(ctx context.Context, env *Env, r *Reporter, first io
 		return 0, context.Cause(ctx)
 	case err != nil:
 		return 0, err
+	case !verified:
+		return 0, fmt.Errorf("decrypt to %s: stopped before the tag was checked", g.File)
 	}
 	if err := p.Truncate(ptLen); err != nil {
 		return 0, fmt.Errorf("decrypt to %s: %w", g.File, err)
@@ -357,7 +379,7 @@ func (g *Get) unwrapRaw(r *Reporter, e s3c.Envelope) (*s3c.Key, string, error) {
 		key, err = s3c.UnwrapAESGCM(g.AESWrappingKey, e.WrappedKey, e.Format)
 	} else {
 		what = "your RSA private key (RSA-OAEP-SHA1)"
-		key, err = s3c.UnwrapRSAOAEP(g.RSAPrivateKey, e.WrappedKey, e.Format)
+		key, err = s3c.UnwrapRSAOAEP(g.RSAPrivateKey.Private(), e.WrappedKey, e.Format)
 	}
 	if err != nil {
 		return nil, "", &Error{Op: g.Describe(), Err: err, What: fmt.Sprintf("s3://%s/%s's data key could not be unwrapped with %s", g.Bucket, g.Key, what),
@@ -404,8 +426,13 @@ func (g *Get) loadInstruction(ctx context.Context, env *Env, r *Reporter, meta m
 		return &Error{Op: g.Describe(), What: obj + "'s instruction file " + key + " does not hold a usable envelope", Why: err.Error(), Err: err,
 			Fix: "Download the ciphertext as stored with --no-decrypt, and the instruction file itself, to examine them"}
 	}
-	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "instruction file", Bytes: int64(len(body)), Observed: true,
-		Detail: fmt.Sprintf("the envelope's wrapped key and its description come from %s (%d bytes of JSON), not the object's metadata", key, len(body))})
+	detail := fmt.Sprintf("the envelope's wrapped key and its description come from %s (%d bytes of JSON), not the object's metadata", key, len(body))
+	if g.VersionID != "" {
+		detail += "; it is the current " + key + ", not one tied to version " + g.VersionID +
+			" (S3 keeps no link between the two objects' versions, and the S3 Encryption Client also reads the current one): " +
+			"if it was replaced since, the key commitment or the GCM tag fails and nothing is written"
+	}
+	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "instruction file", Bytes: int64(len(body)), Observed: true, Detail: detail})
 	g.instrMeta = merged
 	return nil
 }

@@ -43,8 +43,8 @@ func TestClientSideRawKeyrings(t *testing.T) {
 	rings := []ring{
 		{"aes", func(c *actions.ClientSide) { c.AESWrappingKey = s3c.NewKey(aesKey) }, func(g *actions.Get) { g.AESWrappingKey = s3c.NewKey(aesKey) },
 			func(g *actions.Get) { g.AESWrappingKey = s3c.NewKey(make([]byte, 32)) }, s3c.WrapAlgAESGCM, map[int]string{2: "AES/GCM", 3: "02"}},
-		{"rsa", func(c *actions.ClientSide) { c.RSAPublicKey = &rsaKey.PublicKey }, func(g *actions.Get) { g.RSAPrivateKey = rsaKey },
-			func(g *actions.Get) { g.RSAPrivateKey = otherRSA }, s3c.WrapAlgRSAOAEP, map[int]string{2: "RSA-OAEP-SHA1", 3: "22"}},
+		{"rsa", func(c *actions.ClientSide) { c.RSAPublicKey = &rsaKey.PublicKey }, func(g *actions.Get) { g.RSAPrivateKey = s3c.NewRSAPrivateKey(rsaKey) },
+			func(g *actions.Get) { g.RSAPrivateKey = s3c.NewRSAPrivateKey(otherRSA) }, s3c.WrapAlgRSAOAEP, map[int]string{2: "RSA-OAEP-SHA1", 3: "22"}},
 	}
 	dir := t.TempDir()
 	for _, rg := range rings {
@@ -105,6 +105,18 @@ func TestClientSideRawKeyrings(t *testing.T) {
 			if _, err, _ := collect(t, env, g); !errors.Is(err, s3c.ErrUnwrap) {
 				t.Fatalf("%s with another key: %v", key, err)
 			}
+			// --kms-key and --context do not apply to a raw keyring: refused,
+			// not silently ignored, even with the right key.
+			g = &actions.Get{Bucket: "raw", Key: key, File: filepath.Join(out, "x"), KMSKey: "alias/x"}
+			rg.get(g)
+			if _, err, _ := collect(t, env, g); err == nil || !strings.Contains(err.Error(), "--kms-key does not apply") {
+				t.Fatalf("%s with --kms-key: %v", key, err)
+			}
+			g = &actions.Get{Bucket: "raw", Key: key, File: filepath.Join(out, "x"), Context: md}
+			rg.get(g)
+			if _, err, _ := collect(t, env, g); err == nil || !strings.Contains(err.Error(), "--context cannot be checked") {
+				t.Fatalf("%s with --context: %v", key, err)
+			}
 			if entries, _ := os.ReadDir(out); len(entries) != 0 {
 				t.Fatalf("refused downloads left %v", entries)
 			}
@@ -116,5 +128,21 @@ func TestClientSideRawKeyrings(t *testing.T) {
 		ClientSide: &actions.ClientSide{KMSKey: "alias/x", AESWrappingKey: s3c.NewKey(aesKey)}})
 	if err == nil || !strings.Contains(err.Error(), "give one way to wrap the data key") {
 		t.Fatalf("two keyrings: %v", err)
+	}
+}
+
+// TestGetPrintsNoRSAKey: printing a Get (as a log line or a debugger
+// would) shows no number of its RSA private key.
+func TestGetPrintsNoRSAKey(t *testing.T) {
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &actions.Get{Bucket: "b", Key: "k", RSAPrivateKey: s3c.NewRSAPrivateKey(priv)}
+	for _, verb := range []string{"%v", "%+v", "%#v"} {
+		if out := fmt.Sprintf(verb, g); strings.Contains(out, priv.D.String()) || strings.Contains(out, priv.Primes[0].String()) ||
+			!strings.Contains(out, "redacted") {
+			t.Fatalf("%s of Get: %s", verb, out)
+		}
 	}
 }

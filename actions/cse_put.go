@@ -59,6 +59,7 @@ func (p *Put) runClientSide(ctx context.Context, env *Env, r *Reporter, f *os.Fi
 	if err != nil {
 		return nil, &Error{Op: p.Describe(), What: "cannot set up the local cipher", Why: err.Error(), Err: err}
 	}
+	defer body.Close() // wipes the running cipher if the upload ends early
 	r.Step(Step{Actor: You, Op: OpLocalEncrypt, Title: fmt.Sprintf("encrypt %d bytes", size), Bytes: size, Observed: true,
 		Detail: fmt.Sprintf("you encrypt the file locally with AES-256-GCM (S3 Encryption Client format V%d) as it streams out: "+
 			"%d bytes of ciphertext with the 16-byte tag", format, ctLen)})

@@ -2,7 +2,6 @@ package actions
 
 import (
 	"context"
-	"crypto/rsa"
 	"fmt"
 	"io"
 	"os"
@@ -42,7 +41,7 @@ type Get struct {
 	// AESWrappingKey / RSAPrivateKey unwrap data keys that a raw keyring
 	// wrapped (x-amz-w AES/GCM / RSA-OAEP-SHA1) instead of KMS.
 	AESWrappingKey *s3c.Key
-	RSAPrivateKey  *rsa.PrivateKey
+	RSAPrivateKey  *s3c.RSAPrivateKey // redacted in every printed form
 	// InstructionFile looks for the envelope in KEY.instruction when the
 	// object's metadata has none (a V3 object whose metadata has only
 	// x-amz-c/d/i is looked up without being asked).

@@ -32,9 +32,15 @@ type Root struct {
 	Worker           WorkerCmd           `cmd:"" hidden:"" help:"Run the terminal UI's transfers (reads jobs on standard input)."`
 }
 
-// Main parses args, runs the verb and returns the exit code.
+// Main parses args, runs the verb and returns the exit code. Interrupt,
+// SIGTERM and SIGHUP (a closed terminal or SSH session) cancel the verb's
+// context, so a get stops and removes its pending plaintext (the hidden
+// .s3crypt-partial-* file where O_TMPFILE is missing) before exiting.
+// SIGQUIT is left to the Go runtime (it dumps goroutines on purpose) and
+// SIGKILL cannot be caught: after those only the fallback file can remain;
+// the Linux anonymous file never does.
 func Main(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	return Run(ctx, args, os.Stdout, os.Stderr)
 }

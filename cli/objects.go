@@ -118,7 +118,7 @@ type rawKeyFlags struct {
 }
 
 // loadRaw reads the raw keyring's key, if one is given.
-func (f rawKeyFlags) loadRaw(g *Globals) (aesKey *s3c.Key, priv *rsa.PrivateKey, pub *rsa.PublicKey, err error) {
+func (f rawKeyFlags) loadRaw(g *Globals) (aesKey *s3c.Key, priv *s3c.RSAPrivateKey, pub *rsa.PublicKey, err error) {
 	switch {
 	case f.WrappingKey != "" && f.RSAKey != "":
 		return nil, nil, nil, usage("--wrapping-key and --rsa-key are exclusive: give one raw keyring")
@@ -132,14 +132,12 @@ func (f rawKeyFlags) loadRaw(g *Globals) (aesKey *s3c.Key, priv *rsa.PrivateKey,
 		}
 		return k, nil, nil, nil
 	case f.RSAKey != "":
-		data, err := os.ReadFile(f.RSAKey)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		priv, pub, err := s3c.ParseRSAKeyPEM(data)
-		clear(data)
+		priv, pub, warn, err := s3c.ReadRSAKeyFile(f.RSAKey)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("--rsa-key %s: %w", f.RSAKey, err)
+		}
+		if warn != nil {
+			g.warn(warn.String())
 		}
 		return nil, priv, pub, nil
 	}
@@ -168,8 +166,8 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 	if err := c.clientSide(p); err != nil {
 		return err
 	}
-	if p.ClientSide != nil && c.rawKeyFlags.given() {
-		aesKey, _, pub, err := c.rawKeyFlags.loadRaw(g)
+	if p.ClientSide != nil && c.given() {
+		aesKey, _, pub, err := c.loadRaw(g)
 		if err != nil {
 			return err
 		}
@@ -271,7 +269,7 @@ func (c *PutCmd) clientSide(p *actions.Put) error {
 		switch {
 		case c.CSEFormat != "":
 			return usage("--cse-format needs --client-side")
-		case c.rawKeyFlags.given():
+		case c.given():
 			return usage("--wrapping-key and --rsa-key are client-side keyrings: add --client-side")
 		case c.InstructionFile:
 			return usage("--instruction-file needs --client-side")
@@ -279,10 +277,10 @@ func (c *PutCmd) clientSide(p *actions.Put) error {
 		return nil
 	}
 	switch {
-	case c.KMSKey == "" && !c.rawKeyFlags.given():
+	case c.KMSKey == "" && !c.given():
 		return usage("client-side encryption needs --kms-key (a symmetric KMS key you can use; aws/s3 cannot be used by clients), " +
 			"or a raw keyring: --wrapping-key FILE (AES-256) or --rsa-key FILE.pem")
-	case c.KMSKey != "" && c.rawKeyFlags.given():
+	case c.KMSKey != "" && c.given():
 		return usage("give one way to wrap the data key: --kms-key, --wrapping-key or --rsa-key")
 	}
 	p.ClientSide = &actions.ClientSide{KMSKey: c.KMSKey, Context: c.Context, Format: s3c.FormatV3, InstructionFile: c.InstructionFile}
@@ -302,7 +300,7 @@ type GetCmd struct {
 	Context   map[string]string `name:"context" type:"context" help:"Client-side encrypted objects: the encryption context the object must carry, checked before KMS is asked: K=V, K=V,K2=V2 or {\"K\":\"V\"} (repeatable)." placeholder:"K=V"`
 	KMSKey    string            `name:"kms-key" help:"Client-side encrypted objects: the KMS key the data key must be wrapped under (default: the key the wrapped data key names)." placeholder:"KEY"`
 	rawKeyFlags
-	InstructionFile bool   `name:"instruction-file" help:"Client-side objects: read the envelope from KEY.instruction when the object's metadata has none (a V3 object's instruction file is found without it)."`
+	InstructionFile bool   `name:"instruction-file" help:"Client-side objects: read the envelope from KEY.instruction when the object's metadata has none (a V3 object's instruction file is found without it). With --version-id the current KEY.instruction is read, as the S3 Encryption Client does: an older version whose instruction file was since replaced fails authentication and nothing is written."`
 	Range           string `name:"range" help:"Only these bytes, as aws s3api get-object --range: bytes=FIRST-LAST, bytes=FIRST- or bytes=-COUNT. Of a client-side object only with --allow-unauthenticated-range." placeholder:"bytes=A-B"`
 	// AllowUnauthenticatedRange is the opt-in the S3 Encryption Client
 	// specification asks of ranged reads.
@@ -317,7 +315,7 @@ func (c *GetCmd) Run(ctx context.Context, g *Globals) error {
 		return err
 	}
 	defer wipeSSEC(ssec)
-	aesKey, priv, pub, err := c.rawKeyFlags.loadRaw(g)
+	aesKey, priv, pub, err := c.loadRaw(g)
 	if err != nil {
 		return err
 	}

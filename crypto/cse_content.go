@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // Errors of content decryption, matched with errors.Is. None of them means
@@ -100,7 +101,11 @@ func contentStream(dataKey *Key, e Envelope) (*gcmStream, error) {
 }
 
 // encryptReader produces an S3EC body (ciphertext then tag) from plaintext.
+// mu serialises Read and Close: an HTTP transport may still read an aborted
+// request's body from its own goroutine while the caller's deferred Close
+// wipes the stream.
 type encryptReader struct {
+	mu   sync.Mutex
 	src  io.Reader
 	s    *gcmStream
 	want int64 // expected plaintext length, or -1
@@ -116,8 +121,11 @@ type encryptReader struct {
 // e.UnencryptedLength is not -1 the plaintext must have exactly that length
 // (the metadata would otherwise lie) or reading fails with
 // ErrLengthMismatch. The data key is not retained: wipe it as soon as
-// NewEncryptReader returns.
-func NewEncryptReader(src io.Reader, dataKey *Key, e Envelope) (io.Reader, error) {
+// NewEncryptReader returns. The stream wipes itself when it ends (tag
+// read or error); Close wipes it earlier, so defer Close to cover an
+// upload that is abandoned before the last byte. Read after Close fails
+// with ErrWipedKey.
+func NewEncryptReader(src io.Reader, dataKey *Key, e Envelope) (io.ReadCloser, error) {
 	s, err := contentStream(dataKey, e)
 	if err != nil {
 		return nil, fmt.Errorf("encrypt: %w", err)
@@ -125,8 +133,22 @@ func NewEncryptReader(src io.Reader, dataKey *Key, e Envelope) (io.Reader, error
 	return &encryptReader{src: src, s: s, want: e.UnencryptedLength}, nil
 }
 
+// Close wipes the stream's secrets if it has not ended; it is idempotent
+// and safe beside a Read in another goroutine.
+func (r *encryptReader) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil && !r.eof {
+		r.err = fmt.Errorf("encrypt: closed before the end: %w", ErrWipedKey)
+	}
+	r.s.wipe()
+	return nil
+}
+
 // Read implements io.Reader.
 func (r *encryptReader) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.err != nil {
 		return 0, r.err
 	}
@@ -179,6 +201,7 @@ func Encrypt(dst io.Writer, src io.Reader, dataKey *Key, e Envelope) (int64, err
 	if err != nil {
 		return 0, err
 	}
+	defer r.Close()
 	return io.Copy(dst, r)
 }
 

@@ -120,3 +120,33 @@ func TestPendingPlaintextHasNoName(t *testing.T) {
 		t.Fatalf("TMPDIR holds %v", entries)
 	}
 }
+
+// TestCommitCloseErrorSaysTheFileExists: when the name is given but closing
+// the file fails, Commit's error is a CommittedCloseError naming the file
+// (which exists and holds the content), not an error that callers would
+// report as "nothing was written".
+func TestCommitCloseErrorSaysTheFileExists(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.CreateTemp(dir, ".out.partial-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("authenticated"); err != nil {
+		t.Fatal(err)
+	}
+	p := &PendingFile{File: f, dir: dir, temp: f.Name()}
+	_ = f.Close() // so that Commit's own Close fails after the rename
+	path := filepath.Join(dir, "out.txt")
+	err = p.Commit(path)
+	var ce *CommittedCloseError
+	if !errors.As(err, &ce) || ce.Path != path || !errors.Is(err, os.ErrClosed) {
+		t.Fatalf("Commit = %v; want a CommittedCloseError for %s wrapping os.ErrClosed", err, path)
+	}
+	if got, err := os.ReadFile(path); err != nil || string(got) != "authenticated" {
+		t.Fatalf("the committed file = %q, %v", got, err)
+	}
+	p.Discard() // must not remove the committed file
+	if _, err := os.Stat(path); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -11,6 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"strconv"
 )
 
 // Raw keyrings: the data key is made locally and wrapped with a key that
@@ -97,7 +101,7 @@ func WrapRSAOAEP(pub *rsa.PublicKey, dataKey *Key, format int) ([]byte, error) {
 	pseudo := make([]byte, 0, 1+dataKey.Len()+len(alg))
 	pseudo = append(append(append(pseudo, byte(dataKey.Len())), dataKey.Bytes()...), alg...)
 	defer clear(pseudo)
-	out, err := rsa.EncryptOAEP(sha1.New(), rand.Reader, pub, pseudo, nil)
+	out, err := rsa.EncryptOAEP(sha1.New(), rand.Reader, pub, pseudo, nil) //nolint:gosec // G401: SHA-1 is OAEP's hash in the S3EC RSA-OAEP-SHA1 keyring, not a signature
 	if err != nil {
 		return nil, fmt.Errorf("wrap with RSA-OAEP: %w", err)
 	}
@@ -110,7 +114,7 @@ func UnwrapRSAOAEP(priv *rsa.PrivateKey, wrapped []byte, format int) (*Key, erro
 	if err != nil {
 		return nil, err
 	}
-	pseudo, err := rsa.DecryptOAEP(sha1.New(), nil, priv, wrapped, nil)
+	pseudo, err := rsa.DecryptOAEP(sha1.New(), nil, priv, wrapped, nil) //nolint:gosec // G401: SHA-1 is OAEP's hash in the S3EC RSA-OAEP-SHA1 keyring
 	if err != nil {
 		return nil, ErrUnwrap
 	}
@@ -130,6 +134,7 @@ func ParseRSAKeyPEM(data []byte) (*rsa.PrivateKey, *rsa.PublicKey, error) {
 	if block == nil {
 		return nil, nil, errors.New("no PEM block: want an RSA key in PEM (openssl genrsa -out key.pem 3072)")
 	}
+	defer clear(block.Bytes) // the decoded DER of a private key; the parsed key holds its own copies
 	var priv *rsa.PrivateKey
 	var pub *rsa.PublicKey
 	switch block.Type {
@@ -202,4 +207,88 @@ func NewRawEnvelope(format int, wrapAlg string, dataKey *Key, wrappedKey []byte,
 		e.MatDesc[k] = v
 	}
 	return e, nil
+}
+
+// RSAPrivateKey holds an RSA private key for the RSA-OAEP keyring and, like
+// Key, never shows it: every textual, JSON and slog form is redacted, so a
+// struct that carries one can be printed or logged. Private gives the key
+// to the code that unwraps with it.
+type RSAPrivateKey struct {
+	k *rsa.PrivateKey
+}
+
+// NewRSAPrivateKey wraps k (nil gives nil).
+func NewRSAPrivateKey(k *rsa.PrivateKey) *RSAPrivateKey {
+	if k == nil {
+		return nil
+	}
+	return &RSAPrivateKey{k: k}
+}
+
+// Private returns the key itself, for UnwrapRSAOAEP.
+func (r *RSAPrivateKey) Private() *rsa.PrivateKey {
+	if r == nil {
+		return nil
+	}
+	return r.k
+}
+
+func (r *RSAPrivateKey) redacted() string {
+	if r == nil || r.k == nil {
+		return "[RSA private key: nil]"
+	}
+	return "[RSA private key redacted: " + strconv.Itoa(r.k.N.BitLen()) + " bits]"
+}
+
+// String returns a redacted placeholder, never the key.
+func (r *RSAPrivateKey) String() string { return r.redacted() }
+
+// GoString returns a redacted placeholder for %#v.
+func (r *RSAPrivateKey) GoString() string { return r.redacted() }
+
+// Format prints the redacted placeholder for every verb.
+func (r *RSAPrivateKey) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, r.redacted()) }
+
+// LogValue implements slog.LogValuer with the redacted placeholder.
+func (r *RSAPrivateKey) LogValue() slog.Value { return slog.StringValue(r.redacted()) }
+
+// MarshalJSON encodes the key as the JSON string "[redacted]".
+func (r *RSAPrivateKey) MarshalJSON() ([]byte, error) { return []byte(`"[redacted]"`), nil }
+
+// MarshalText encodes the key as "[redacted]".
+func (r *RSAPrivateKey) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }
+
+// ReadRSAKeyFile reads a PEM RSA key file as ParseRSAKeyPEM does, wiping
+// the file's bytes after parsing. A file that holds a private key and is
+// readable by group or others still gives the key, with a non-nil
+// *PermissionWarning (as ReadKeyFile; never on Windows, nor for a public
+// key, which is no secret).
+func ReadRSAKeyFile(path string) (*RSAPrivateKey, *rsa.PublicKey, *PermissionWarning, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("read RSA key file: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("read RSA key file: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, nil, nil, fmt.Errorf("read RSA key file: %s is not a regular file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	if err != nil {
+		clear(data)
+		return nil, nil, nil, fmt.Errorf("read RSA key file: %w", err)
+	}
+	priv, pub, err := ParseRSAKeyPEM(data)
+	clear(data)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var warn *PermissionWarning
+	if priv != nil && runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
+		warn = &PermissionWarning{Path: path, Mode: st.Mode()}
+	}
+	return NewRSAPrivateKey(priv), pub, warn, nil
 }

@@ -427,6 +427,48 @@ func TestEncryptReaderDoesNotRetainKey(t *testing.T) {
 	}
 }
 
+// TestEncryptReaderCloseWipes: an encryption stream abandoned half way (an
+// upload aborted, the reader dropped) is wiped by Close: the hash key, the
+// tag mask and the CTR keystream are gone, and a later Read fails instead
+// of producing bytes under a half-wiped stream. Close twice, and Close
+// after the end, are harmless.
+func TestEncryptReaderCloseWipes(t *testing.T) {
+	e := a4Envelope(t, FormatV3, -1)
+	rc, err := NewEncryptReader(bytes.NewReader(make([]byte, 1<<20)), a4PDK(), e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rc.(*encryptReader)
+	if _, err := io.ReadFull(r, make([]byte, 100_000)); err != nil {
+		t.Fatal(err)
+	}
+	if r.s.ctr == nil || r.s.tagMask == [16]byte{} || r.s.gh.h == [16]byte{} {
+		t.Fatal("the running stream has no secrets to wipe: the test checks nothing")
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if r.s.ctr != nil || r.s.tagMask != [16]byte{} || r.s.gh.h != [16]byte{} || r.s.gh.mask0 != [16]byte{} || r.s.gh.aead != nil {
+		t.Fatal("Close left the stream's secrets in memory")
+	}
+	if n, err := r.Read(make([]byte, 16)); n != 0 || !errors.Is(err, ErrWipedKey) {
+		t.Fatalf("Read after Close = %d, %v; want 0, ErrWipedKey", n, err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Closed after the end: the whole body was produced, Close changes nothing.
+	rc, err = NewEncryptReader(bytes.NewReader([]byte("hello world")), a4PDK(), a4Envelope(t, FormatV3, 11))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(rc)
+	if err != nil || rc.Close() != nil || hex.EncodeToString(body) != "a4c9f641c643e31fe2aedfc972aaacad87dab88e16f8edef34cb6e" {
+		t.Fatalf("body = %x, %v", body, err)
+	}
+}
+
 func BenchmarkEncryptV3(b *testing.B) {
 	k := NewKey(make([]byte, 32))
 	ctx, _ := KMSContext(nil, FormatV3)

@@ -27,6 +27,14 @@
 // is checked byte for byte against crypto/cipher's GCM on random sizes up to
 // 3 MiB and on the Wycheproof AES-GCM vectors in the tests.
 //
+// Constant time: the claim covers this package's glue code (the GF(2^128)
+// multiplications chaining segments, the tag and key-commitment
+// comparisons). The bulk AES and GHASH are the standard library's: constant
+// time where the CPU has AES and carry-less multiply instructions (AES-NI
+// and PCLMULQDQ on amd64, the ARMv8 crypto extensions on arm64), while
+// builds without them (purego, or other CPUs) use Go's software fallbacks,
+// whose GHASH is table-based.
+//
 // Streaming decryption necessarily releases plaintext before the tag at the
 // end of the object has been checked. [DecryptTo] therefore writes to a
 // destination the caller must treat as uncommitted until DecryptTo returns

@@ -128,9 +128,12 @@ func (s *gcmStream) wipe() {
 // segments S1…Sk is Y = Σ P(Sj)·H^(blocks after Sj), so Z = Y·H is kept
 // by Horner's rule, Z ← Z·H^m ⊕ Q(S), and the message's GHASH is
 // (Y ⊕ L)·H = Z ⊕ L·H. Each segment costs one Seal and two constant-time
-// software multiplications (ghash.go); no table look-ups, no
-// data-dependent branches. Only a message's last segment may end
-// mid-block: its zero padding is GCM's own padding of A.
+// software multiplications (ghash.go); that glue has no table look-ups and
+// no data-dependent branches. The Seal itself is the standard library's
+// GCM: constant time with AES-NI/PCLMULQDQ (or the arm64 equivalents),
+// table-based GHASH in purego builds and on CPUs without them. Only a
+// message's last segment may end mid-block: its zero padding is GCM's own
+// padding of A.
 type gcmHash struct {
 	aead   cipher.AEAD // GCM under the message key: same H
 	h      [16]byte    // H = E_K(0)
@@ -194,7 +197,7 @@ func (g *gcmHash) write(p []byte) {
 
 // fullSegment absorbs ghashSegment bytes.
 func (g *gcmHash) fullSegment(s []byte) {
-	t := g.aead.Seal(g.t[:0], zeroNonce, nil, s)
+	t := g.aead.Seal(g.t[:0], zeroNonce, nil, s) //nolint:gosec // G407: GHASH only: the plaintext is empty, so nothing is encrypted under the zero nonce, and its E(K,J0) is removed (mask0)
 	var q [16]byte
 	for i := range q {
 		q[i] = t[i] ^ g.mask0[i] ^ g.lhSeg[i]
@@ -212,7 +215,7 @@ func (g *gcmHash) segment(s []byte) {
 	hm := gfPow(&g.h, m)
 	l := lengthBlock(uint64(len(s)), 0)
 	lh := g.mulH.mul(&l)
-	t := g.aead.Seal(g.t[:0], zeroNonce, nil, s)
+	t := g.aead.Seal(g.t[:0], zeroNonce, nil, s) //nolint:gosec // G407: GHASH only, see fullSegment
 	g.z = gfMul(&g.z, &hm)
 	for i := range g.z {
 		g.z[i] ^= t[i] ^ g.mask0[i] ^ lh[i]

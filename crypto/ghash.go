@@ -17,7 +17,10 @@ import (
 // bit-reversed operands, Karatsuba for 128×128, then reduction modulo
 // x^128 + x^7 + x^2 + x + 1. No table look-ups and no data-dependent
 // branches, unlike the 4-bit table GHASH Go uses where it has no hardware
-// support. It is validated against crypto/cipher's GCM in the tests.
+// support. That constant-time property is this file's only: the bulk GHASH
+// and AES are the standard library's (constant time with AES-NI/PCLMULQDQ,
+// table-based in purego builds). It is validated against crypto/cipher's
+// GCM in the tests.
 type ghash struct {
 	h0, h1, h2    uint64 // H: low word, high word, and their XOR
 	h0r, h1r, h2r uint64 // the same, bit-reversed

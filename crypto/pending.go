@@ -14,22 +14,24 @@ import (
 // however that ends (SIGKILL, a crash, a power cut). Commit gives it its
 // name only once the caller has verified the tag. Elsewhere it is a hidden
 // 0600 file beside the target, removed by Discard on every exit path the
-// process lives through.
+// process lives through (the CLI traps SIGINT, SIGTERM and SIGHUP for
+// this; SIGKILL and SIGQUIT leave it behind).
 type PendingFile struct {
 	*os.File
 	dir  string
 	temp string // the hidden file's name; "" for an anonymous file
 }
 
-// NewPendingFile creates a pending file in dir for a target named base
-// (the hidden fallback file is named after it).
+// NewPendingFile creates a pending file in dir for a target named base.
 func NewPendingFile(dir, base string) (*PendingFile, error) {
 	if f, err := openAnonymous(dir); err == nil {
 		return &PendingFile{File: f, dir: dir}, nil
 	} else if !errors.Is(err, errNoAnonymous) {
 		return nil, err
 	}
-	f, err := os.CreateTemp(dir, "."+base+".partial-*")
+	// A short fixed-length name: a target named near the 255-byte limit
+	// must still work.
+	f, err := os.CreateTemp(dir, ".s3crypt-partial-*")
 	if err != nil {
 		return nil, err
 	}
@@ -57,11 +59,26 @@ func (p *PendingFile) Commit(path string) error {
 	}
 	p.temp = ""
 	if err := p.Close(); err != nil {
-		return err
+		return &CommittedCloseError{Path: path, Err: err}
 	}
 	syncDir(p.dir)
 	return nil
 }
+
+// CommittedCloseError is Commit's error when the authenticated file
+// already has its name but closing it failed: the file exists, so callers
+// must not say that nothing was written. On a network file system a close
+// error can mean writes were lost, so it is reported, not ignored.
+type CommittedCloseError struct {
+	Path string
+	Err  error
+}
+
+func (e *CommittedCloseError) Error() string {
+	return fmt.Sprintf("%s is written and authenticated, but closing it failed (check its content): %v", e.Path, e.Err)
+}
+
+func (e *CommittedCloseError) Unwrap() error { return e.Err }
 
 // Discard drops the content: the anonymous file is freed on close, the
 // hidden one is removed. Safe to call after Commit (it does nothing then).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,7 +26,8 @@ import (
 // TestKilledClientSideGetLeavesNoPlaintext runs the built binary's
 // `s3crypt get` of a large client-side object, to a file and to standard
 // output, and SIGKILLs it once its pending plaintext holds several MiB;
-// then runs it on a copy whose GCM tag fails. Each time, no file is left
+// then once more with SIGHUP (a closed terminal), which s3crypt traps and
+// ends cleanly; then runs it on a copy whose GCM tag fails. Each time, no file is left
 // under the target directory or TMPDIR and nothing reached standard
 // output: unauthenticated plaintext lives only in an anonymous (O_TMPFILE)
 // file that dies with the process.
@@ -77,17 +80,18 @@ func TestKilledClientSideGetLeavesNoPlaintext(t *testing.T) {
 		Body: bytes.NewReader(body), Metadata: raw.Metadata}); err != nil {
 		t.Fatal(err)
 	}
-	body = nil
 
 	for _, tc := range []struct {
 		name, key string
 		stdout    bool
 		kill      bool
+		hangup    bool // SIGHUP instead of SIGKILL: s3crypt must exit by itself, cleaning up
 	}{
-		{"killed, to a file", "big", false, true},
-		{"killed, to stdout", "big", true, true},
-		{"tag fails, to a file", "forged", false, false},
-		{"tag fails, to stdout", "forged", true, false},
+		{"killed, to a file", "big", false, true, false},
+		{"hung up, to a file", "big", false, true, true},
+		{"killed, to stdout", "big", true, true, false},
+		{"tag fails, to a file", "forged", false, false, false},
+		{"tag fails, to stdout", "forged", true, false, false},
 	} {
 		target, tmp := t.TempDir(), t.TempDir()
 		dst := filepath.Join(target, "out.bin")
@@ -114,11 +118,18 @@ func TestKilledClientSideGetLeavesNoPlaintext(t *testing.T) {
 		seen := int64(0)
 		if tc.kill {
 			seen = waitForPending(t, c.Process.Pid, pendingDir, 8<<20)
-			_ = c.Process.Kill()
+			if tc.hangup {
+				_ = c.Process.Signal(syscall.SIGHUP)
+			} else {
+				_ = c.Process.Kill()
+			}
 		}
 		err = c.Wait()
 		so.Close()
+		var exit *exec.ExitError
 		switch {
+		case tc.hangup && (!errors.As(err, &exit) || exit.ExitCode() < 1):
+			t.Fatalf("%s: SIGHUP should make s3crypt stop by itself with an error exit, got %v: %s", tc.name, err, stderr.String())
 		case tc.kill && seen == 0:
 			t.Fatalf("%s: the get finished before it could be killed (%v): %s", tc.name, err, stderr.String())
 		case !tc.kill && (err == nil || !strings.Contains(stderr.String(), "failed authentication")):

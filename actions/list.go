@@ -366,6 +366,12 @@ func labelEntries(ctx context.Context, env *Env, r *Reporter, entries []*ObjectE
 	return notes
 }
 
+// ClientSideLabel is the short name of an S3EC object format ("S3EC V3",
+// "S3EC V2 legacy CBC"): the one label ls, head and the TUI show.
+func ClientSideLabel(format int, legacy string) string {
+	return s3c.FormatKind{Format: format, Legacy: legacy}.Label()
+}
+
 // entryLabel renders an object's encryption for a listing column.
 func entryLabel(e *ObjectEntry) string {
 	enc := e.Encryption
@@ -373,7 +379,7 @@ func entryLabel(e *ObjectEntry) string {
 	case e.HeadError != "":
 		return "? " + e.HeadError
 	case e.ClientSide > 0:
-		return "client-side " + s3c.FormatKind{Format: e.ClientSide, Legacy: e.ClientSideLegacy}.Label()
+		return "client-side " + ClientSideLabel(e.ClientSide, e.ClientSideLegacy)
 	case enc.SSECKeyMD5 != "":
 		return "SSE-C md5 " + shorten(enc.SSECKeyMD5, 4)
 	case e.SSECKeyRequired:

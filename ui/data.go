@@ -245,7 +245,7 @@ func clientFormat(format int) string {
 	if format == 0 {
 		return ""
 	}
-	return fmt.Sprintf("v%d", format)
+	return actions.ClientSideLabel(format, "")
 }
 
 // Inspect reads an object's encryption and, on the sandbox, its at-rest

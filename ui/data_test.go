@@ -97,7 +97,7 @@ func TestSandboxDataGoesThroughActions(t *testing.T) {
 	if err != nil || len(encs) != len(objects) {
 		t.Fatalf("heads %+v %v", encs, err)
 	}
-	want := map[string]string{"cse-v2.txt": "SSE-S3 v2", "cse-v3.txt": "SSE-S3 v3", "kms.txt": "SSE-KMS ", "ssec.txt": "SSE-C "}
+	want := map[string]string{"cse-v2.txt": "SSE-S3 S3EC V2", "cse-v3.txt": "SSE-S3 S3EC V3", "kms.txt": "SSE-KMS ", "ssec.txt": "SSE-C "}
 	for i, k := range objects {
 		e := encs[i]
 		if got := e.Mode + " " + e.Client; !e.Known || got != want[k] {
@@ -116,7 +116,7 @@ func TestSandboxDataGoesThroughActions(t *testing.T) {
 		t.Fatalf("inspect ssec.txt: %+v %v", in, err)
 	}
 	in, err = d.Inspect(ctx, "mix", "cse-v3.txt")
-	if err != nil || in.Enc.Client != "v3" || in.Metadata["x-amz-3"] == "" || in.AtRest == nil {
+	if err != nil || in.Enc.Client != "S3EC V3" || in.Metadata["x-amz-3"] == "" || in.AtRest == nil {
 		t.Fatalf("inspect cse-v3.txt: %+v %v", in, err)
 	}
 	in, err = d.Inspect(ctx, "mix", "gone.txt")

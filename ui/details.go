@@ -76,7 +76,7 @@ func objectDetails(st *styles.Styles, bucket string, r ObjectRow, names map[stri
 	}
 	client := ""
 	if e.Client != "" {
-		client = "S3 Encryption Client " + e.Client + ": S3 holds ciphertext it cannot read"
+		client = e.Client + " (S3 Encryption Client format): S3 holds ciphertext it cannot read"
 	}
 	out := kv(st, w, "object", "s3://"+bucket+"/"+r.Key, "size", humanSize(r.Size), "modified", humanTime(r.Modified, now),
 		"encryption", encBadge(st, e, names), "kms key", e.KMSKey, "bucket key", bk, "SSE-C md5", e.SSECKeyMD5, "client", client)

@@ -234,7 +234,11 @@ func (f *form) Update(msg tea.Msg) (dialog, tea.Cmd) {
 	km, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		if fl.kind == fieldText {
-			fl.takeSelection(msg)
+			// Only a paste edits: a cursor blink or any other tick
+			// leaves the selected prefill selected.
+			if _, paste := msg.(tea.PasteMsg); paste {
+				fl.takeSelection(msg)
+			}
 			var cmd tea.Cmd
 			fl.input, cmd = fl.input.Update(msg)
 			return f, cmd

@@ -327,6 +327,9 @@ func TestTypingReplacesAPrefilledPath(t *testing.T) {
 	if v := ansi.Strip(m.View().Content); !strings.Contains(v, "typing replaces the selected value") {
 		t.Fatalf("the prefilled path is not shown as selected:\n%s", v)
 	}
+	// A message that is not a key (a cursor blink, a tick) keeps the
+	// prefill selected: typing still replaces it.
+	send(m, struct{}{}, time.Second, 1)
 	typeText(m, "copy.txt")
 	press(m, "ctrl+s")
 	if len(w.submitted) != 1 {

@@ -67,6 +67,9 @@ type Options struct {
 	// SandboxChild, when set, serves the sandbox from a child process
 	// unless another process serves it already (see sandbox.Options.Child).
 	SandboxChild *sandbox.ChildOptions
+	// SandboxMirror, when the sandbox is served by another process,
+	// mirrors its trace on this process's bus (sandbox.Options.Mirror).
+	SandboxMirror bool
 	// Getenv reads the environment (os.Getenv when nil).
 	Getenv func(string) string
 }
@@ -171,7 +174,7 @@ func openAWS(ctx context.Context, opt Options, rec *Recorder) (*Backend, error) 
 }
 
 func openSandbox(ctx context.Context, opt Options, rec *Recorder) (*Backend, error) {
-	sopt := sandbox.Options{Dir: opt.DataDir, Region: opt.Region, Child: opt.SandboxChild}
+	sopt := sandbox.Options{Dir: opt.DataDir, Region: opt.Region, Child: opt.SandboxChild, Mirror: opt.SandboxMirror}
 	sb, err := sandbox.Start(ctx, sopt)
 	if err != nil {
 		return nil, err

@@ -142,7 +142,9 @@ type WorkerCmd struct {
 
 // Run implements the verb.
 func (c *WorkerCmd) Run(ctx context.Context, g *Globals) error {
-	b, err := g.backend(ctx)
+	opt := g.backendOptions()
+	opt.SandboxMirror = true // the steps of each request arrive in order, as in the UI's own process
+	b, err := awsclient.Open(ctx, opt)
 	if err != nil {
 		return err
 	}

@@ -275,7 +275,8 @@ func (sb *Sandbox) followTrace(ctx context.Context, on func(keyflow.Event) bool,
 
 // TraceBarrier returns once every trace event the serving process
 // published before the call is on this process's bus (Trace). It is a
-// no-op unless this process started the server (ChildPID).
+// no-op unless this process mirrors the server's trace (it started the
+// server, ChildPID, or attached with Options.Mirror).
 func (sb *Sandbox) TraceBarrier(ctx context.Context) error {
 	f := sb.feed
 	if f == nil {

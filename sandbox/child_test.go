@@ -236,8 +236,39 @@ func TestChildTraceIsHereWithTheResponse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sb.Close()
+	traceIsHereWithTheResponse(t, sb)
+}
+
+// TestMirrorTraceIsHereWithTheResponse: attached to a server another
+// process runs (the UI's transfer helper), Options.Mirror gives the same
+// guarantee as a child's starter has; without it there is no bus.
+func TestMirrorTraceIsHereWithTheResponse(t *testing.T) {
+	e := newEnv(t)
+	plain, err := sandbox.Start(context.Background(), sandbox.Options{Dir: e.sb.Dir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plain.Attached() || plain.Trace() != nil {
+		t.Fatalf("attached without Mirror: attached %v, bus %v", plain.Attached(), plain.Trace() != nil)
+	}
+	plain.Close()
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{Dir: e.sb.Dir(), Mirror: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	if !sb.Attached() {
+		t.Fatal("not attached to the server")
+	}
+	traceIsHereWithTheResponse(t, sb)
+}
+
+// traceIsHereWithTheResponse checks that a job's steps are on sb's bus by
+// the time its response has been read.
+func traceIsHereWithTheResponse(t *testing.T, sb *sandbox.Sandbox) {
+	t.Helper()
 	if sb.Trace() == nil {
-		t.Fatal("no trace bus mirrored from the child")
+		t.Fatal("no trace bus mirrored from the serving process")
 	}
 	cfg, err := awsclient.SandboxConfig(context.Background(), sb)
 	if err != nil {

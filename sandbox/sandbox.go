@@ -61,6 +61,13 @@ type Options struct {
 	// NoAttach makes Start fail with store.ErrLocked instead of attaching
 	// to another process that serves Dir.
 	NoAttach bool
+	// Mirror, when this process attaches to a server another process
+	// runs, follows that server's trace stream onto this process's bus
+	// (as the starter of a child sandbox does), so that the steps the
+	// server took for a request are on the bus when its response is
+	// (SyncTransport). The UI's transfer helper needs it: without it a
+	// step observed late is drawn after steps that came later.
+	Mirror bool
 	// IdleBodyTimeout is how long a request body may stall before the
 	// request fails with 400 RequestTimeout (sigv4.DefaultIdleBodyTimeout,
 	// AWS's 20 s, when zero).
@@ -175,7 +182,14 @@ func Start(ctx context.Context, opt Options) (*Sandbox, error) {
 		if opt.NoAttach {
 			return nil, fmt.Errorf("%s: %w", opt.Dir, err)
 		}
-		return attach(ctx, opt.Dir, 0)
+		sb, err := attach(ctx, opt.Dir, 0)
+		if err == nil && opt.Mirror {
+			if err = sb.startFeed(); err != nil {
+				sb.Close()
+				return nil, err
+			}
+		}
+		return sb, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open sandbox storage in %s: %w", opt.Dir, err)
@@ -313,6 +327,9 @@ func (sb *Sandbox) Close() error {
 				sb.closeErr = sb.child.stop()
 			})
 			return sb.closeErr
+		}
+		if sb.feed != nil { // a mirror of another process's server (Options.Mirror)
+			sb.closed.Do(sb.feed.cancel)
 		}
 		return nil
 	}

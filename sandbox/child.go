@@ -165,10 +165,19 @@ func (c *child) stop() error {
 		return fmt.Errorf("the sandbox process %d did not stop within %v; killed", c.proc.PID(), childStopTimeout)
 	}
 	var ee *exec.ExitError
-	if errors.As(c.proc.Err(), &ee) {
+	if errors.As(c.proc.Err(), &ee) && !terminatedByUs(ee) {
 		return fmt.Errorf("the sandbox process %d: %w", c.proc.PID(), c.proc.Err())
 	}
 	return nil
+}
+
+// terminatedByUs reports whether the child ended from the SIGTERM stop
+// sent: it sees its stdin close and the signal at once, and once its
+// shutdown has let go of SIGTERM the signal's default action ends it.
+// That is the stop asked for, not a failure.
+func terminatedByUs(ee *exec.ExitError) bool {
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGTERM
 }
 
 // kill ends the child at once and waits for it.

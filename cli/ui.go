@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"log"
 	"os"
-	"path/filepath"
 	"strconv"
-	"time"
 
 	"github.com/s3crypt/s3crypt/actions"
 	"github.com/s3crypt/s3crypt/awsclient"
@@ -104,29 +102,21 @@ func uiTransferHelper(g *Globals, b *awsclient.Backend, getenv func(string) stri
 		argv = append(argv, "--region", g.Region)
 	}
 	argv = append(argv, "worker", "--concurrency", strconv.Itoa(ui.TransferConcurrency()))
-	logPath := ui.LogFile()
+	// The UI's log, opened now: the helper's standard error, and where
+	// its start is said (it starts with the first transfer, not before
+	// the first frame).
+	logw := ui.OpenLogFile()
 	started := func(pid int, err error) {
-		if logPath == "" || os.MkdirAll(filepath.Dir(logPath), 0o700) != nil {
+		if logw == nil {
 			return
 		}
-		f, ferr := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-		if ferr != nil {
-			return
-		}
-		defer f.Close()
-		now := time.Now().Format("2006/01/02 15:04:05")
+		l := log.New(logw, "", log.LstdFlags)
 		if err != nil {
-			fmt.Fprintf(f, "%s s3crypt: %v; the UI's process runs its transfers instead\n", now, err)
+			l.Printf("s3crypt: %v; the UI's process runs its transfers instead", err)
 			return
 		}
-		fmt.Fprintf(f, "%s s3crypt: transfer helper process %d runs the UI's uploads and downloads for process %d, niced by %d\n",
-			now, pid, os.Getpid(), uiSandboxNice)
-	}
-	// The helper's standard error: the UI's log, opened now, while the
-	// helper starts with the first transfer (not before the first frame).
-	var logw *os.File
-	if logPath != "" && os.MkdirAll(filepath.Dir(logPath), 0o700) == nil {
-		logw, _ = os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		l.Printf("s3crypt: transfer helper process %d runs the UI's uploads and downloads for process %d, niced by %d",
+			pid, os.Getpid(), uiSandboxNice)
 	}
 	return actions.NewRemote(actions.RemoteOptions{Command: argv, Nice: uiSandboxNice, Stderr: logw, Started: started}), logw, nil
 }

@@ -88,6 +88,20 @@ func LogFile() string {
 	return filepath.Join(dir, "s3crypt", "ui.log")
 }
 
+// OpenLogFile opens the UI's log (LogFile) for appending, creating it and
+// its directory owner-only; nil when it cannot.
+func OpenLogFile() *os.File {
+	p := LogFile()
+	if p == "" || os.MkdirAll(filepath.Dir(p), 0o700) != nil {
+		return nil
+	}
+	f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
 // redirectLog sends the standard and structured loggers to
 // $XDG_CACHE_HOME/s3crypt/ui.log (or discards them) and returns a function
 // that restores them.
@@ -95,10 +109,7 @@ func redirectLog() func() {
 	prevOut, prevFlags := log.Writer(), log.Flags()
 	prevSlog := slog.Default()
 	out := io.Discard
-	var f *os.File
-	if p := LogFile(); p != "" && os.MkdirAll(filepath.Dir(p), 0o700) == nil {
-		f, _ = os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	}
+	f := OpenLogFile()
 	if f != nil {
 		out = f
 	}

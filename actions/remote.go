@@ -387,22 +387,22 @@ func remoteRequestFor(id JobID, a Action) *remoteRequest {
 	req := &remoteRequest{Job: id}
 	switch a := a.(type) {
 	case *Put:
-		if a.SSEC != nil {
+		if a.SSEC != nil || holdsRawKey(a.ClientSide) {
 			return nil
 		}
 		req.Put = a
 	case *PutSSEC:
-		if a.Put.SSEC != nil {
+		if a.Put.SSEC != nil || holdsRawKey(a.Put.ClientSide) {
 			return nil
 		}
 		req.PutSSEC = a
 	case *Get:
-		if a.SSEC != nil || a.File == "-" {
+		if a.SSEC != nil || a.File == "-" || a.AESWrappingKey != nil || a.RSAPrivateKey != nil {
 			return nil
 		}
 		req.Get = a
 	case *GetSSEC:
-		if a.Get.SSEC != nil || a.Get.File == "-" {
+		if a.Get.SSEC != nil || a.Get.File == "-" || a.Get.AESWrappingKey != nil || a.Get.RSAPrivateKey != nil {
 			return nil
 		}
 		req.GetSSEC = a
@@ -410,6 +410,14 @@ func remoteRequestFor(id JobID, a Action) *remoteRequest {
 		return nil
 	}
 	return req
+}
+
+// holdsRawKey reports whether a client-side upload wraps its data key
+// with a key held in memory (a raw keyring) rather than a KMS key: key
+// material never crosses the pipe (an AES key would arrive redacted), so
+// such a job runs in this process.
+func holdsRawKey(c *ClientSide) bool {
+	return c != nil && (c.AESWrappingKey != nil || c.RSAPublicKey != nil)
 }
 
 func (q *remoteRequest) action() Action {

@@ -243,10 +243,22 @@ func TestPolicyTransportKeys(t *testing.T) {
 		refused bool
 	}{
 		{`{"StringEquals":{"s3:authType":"REST-QUERY-STRING"}}`, func() error { return e.presignedGet("tls", "k") }, true},
-		{`{"StringEquals":{"s3:authType":"REST-QUERY-STRING"}}`, func() error { _, _, err := e.get(&s3.GetObjectInput{Bucket: aws.String("tls"), Key: aws.String("k")}); return err }, false},
-		{`{"StringNotEquals":{"s3:signatureversion":"AWS4-HMAC-SHA256"}}`, func() error { _, _, err := e.get(&s3.GetObjectInput{Bucket: aws.String("tls"), Key: aws.String("k")}); return err }, false},
-		{`{"NumericLessThan":{"s3:TlsVersion":"1.2"}}`, func() error { _, _, err := e.get(&s3.GetObjectInput{Bucket: aws.String("tls"), Key: aws.String("k")}); return err }, false},
-		{`{"NumericGreaterThanEquals":{"s3:TlsVersion":"1.2"}}`, func() error { _, _, err := e.get(&s3.GetObjectInput{Bucket: aws.String("tls"), Key: aws.String("k")}); return err }, true},
+		{`{"StringEquals":{"s3:authType":"REST-QUERY-STRING"}}`, func() error {
+			_, _, err := e.get(&s3.GetObjectInput{Bucket: aws.String("tls"), Key: aws.String("k")})
+			return err
+		}, false},
+		{`{"StringNotEquals":{"s3:signatureversion":"AWS4-HMAC-SHA256"}}`, func() error {
+			_, _, err := e.get(&s3.GetObjectInput{Bucket: aws.String("tls"), Key: aws.String("k")})
+			return err
+		}, false},
+		{`{"NumericLessThan":{"s3:TlsVersion":"1.2"}}`, func() error {
+			_, _, err := e.get(&s3.GetObjectInput{Bucket: aws.String("tls"), Key: aws.String("k")})
+			return err
+		}, false},
+		{`{"NumericGreaterThanEquals":{"s3:TlsVersion":"1.2"}}`, func() error {
+			_, _, err := e.get(&s3.GetObjectInput{Bucket: aws.String("tls"), Key: aws.String("k")})
+			return err
+		}, true},
 	} {
 		doc := `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::tls/*","Condition":` + c.cond + `}]}`
 		if err := e.putPolicy("tls", doc); err != nil {
@@ -265,7 +277,9 @@ func TestPolicyTransportKeys(t *testing.T) {
 
 // presignedGet GETs an object through a presigned URL.
 func (e *env) presignedGet(bucket, key string) error {
-	ps := s3.NewPresignClient(e.s3, func(o *s3.PresignOptions) { o.Presigner = v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true }) })
+	ps := s3.NewPresignClient(e.s3, func(o *s3.PresignOptions) {
+		o.Presigner = v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
+	})
 	req, err := ps.PresignGetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s3.WithPresignExpires(time.Minute))
 	if err != nil {
 		return err

@@ -13,7 +13,10 @@
 // and the condition operators encryption policies use.
 //
 // Nothing here knows about HTTP: the caller says which action on which
-// resource, who asks, and the values of the condition keys.
+// resource, who asks, and the values of the condition keys. Like keyflow
+// it depends on nothing of s3crypt's, so the sandbox (which enforces a
+// policy) and actions (which says what one enforces, Enforces) share it
+// without actions importing the sandbox.
 package bucketpolicy
 
 import (

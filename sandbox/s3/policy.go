@@ -132,8 +132,11 @@ func (s *Server) parsedPolicy(b store.Bucket) (*bucketpolicy.Policy, error) {
 // with one, the decision is a PolicyChecked step.
 func (s *Server) authorize(q *request, action, bucket, key string, extra map[string]string) error {
 	b, err := s.opt.Store.GetBucket(bucket)
+	if errors.Is(err, store.ErrNoSuchBucket) {
+		return nil // the handler answers NoSuchBucket
+	}
 	if err != nil || b.Policy == "" {
-		return nil // a missing bucket is the handler's NoSuchBucket
+		return err
 	}
 	p, err := s.parsedPolicy(b)
 	if err != nil {
@@ -240,12 +243,18 @@ func requestSSE(h http.Header) map[string]string {
 // multipart uploads.
 func (s *Server) authorizeUpload(q *request) error {
 	b, err := s.opt.Store.GetBucket(q.bucket)
+	if errors.Is(err, store.ErrNoSuchBucket) {
+		return nil // the handler answers NoSuchBucket
+	}
 	if err != nil || b.Policy == "" {
-		return nil
+		return err
 	}
 	u, err := s.opt.Store.GetUpload(q.bucket, q.key, q.q.Get("uploadId"))
-	if err != nil {
+	if errors.Is(err, store.ErrNoSuchUpload) {
 		return nil // the handler answers NoSuchUpload
+	}
+	if err != nil {
+		return err
 	}
 	return s.authorize(q, "s3:PutObject", q.bucket, q.key, u.RequestSSE)
 }
@@ -255,7 +264,7 @@ func (s *Server) authorizeUpload(q *request) error {
 func (s *Server) authorizeCopySource(q *request) error {
 	sb, sk, _, err := copySource(q.r.Header)
 	if err != nil {
-		return nil // the handler answers the malformed header
+		return err // the malformed header, as the handler would answer
 	}
 	return s.authorize(q, "s3:GetObject", sb, sk, nil)
 }

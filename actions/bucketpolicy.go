@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -292,4 +293,79 @@ func (o ReadyPolicy) Document(bucket string) string {
 		Statement []policyStatement
 	}{"2012-10-17", sts})
 	return string(b)
+}
+
+// ReadBucketPolicies reads the policies of Buckets, Concurrency at a time
+// (the bucket view's details).
+type ReadBucketPolicies struct {
+	Buckets     []string
+	Concurrency int // GetBucketPolicy requests at once (default 16)
+}
+
+// BucketPolicyInfo is one bucket's policy in short.
+type BucketPolicyInfo struct {
+	Bucket string `json:"bucket"`
+	Policy string `json:"policy,omitempty"` // "" = none
+	// Summary is what it enforces in one line; Statements one line each.
+	Summary    string   `json:"summary,omitempty"`
+	Statements []string `json:"statements,omitempty"`
+	Error      string   `json:"error,omitempty"` // why it could not be read
+}
+
+// BucketPoliciesResult holds one BucketPolicyInfo per bucket asked about.
+type BucketPoliciesResult struct {
+	Policies []BucketPolicyInfo `json:"policies"`
+}
+
+// Describe implements Action.
+func (b *ReadBucketPolicies) Describe() string { return "read the buckets' policies" }
+
+// Run implements Action.
+func (b *ReadBucketPolicies) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
+	res := BucketPoliciesResult{Policies: make([]BucketPolicyInfo, len(b.Buckets))}
+	forEachBounded(ctx, len(b.Buckets), concurrencyOr(b.Concurrency), func(i int) {
+		info := &res.Policies[i]
+		info.Bucket = b.Buckets[i]
+		doc, err := getBucketPolicy(ctx, env, r, info.Bucket)
+		if err != nil {
+			info.Error = apiErrorText(err)
+			return
+		}
+		info.Policy = doc
+		if doc == "" {
+			return
+		}
+		info.Summary = PolicySummary(info.Bucket, doc, accountOf(env))
+		if p, err := bucketpolicy.Parse([]byte(doc), info.Bucket); err == nil {
+			for i, st := range p.Statements {
+				info.Statements = append(info.Statements, statementLine(st, i))
+			}
+		}
+	})
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return res, nil
+}
+
+// statementLine is a statement in one line: "DenyNotKMS: Deny s3:PutObject
+// when StringNotEquals s3:x-amz-server-side-encryption aws:kms".
+func statementLine(st bucketpolicy.Statement, i int) string {
+	name := st.Sid
+	if name == "" {
+		name = fmt.Sprintf("statement %d", i+1)
+	}
+	verb := strings.Join(st.Actions, ", ")
+	if st.NotAction {
+		verb = "all but " + verb
+	}
+	s := name + ": " + st.Effect + " " + verb
+	var conds []string
+	for _, c := range st.Conditions {
+		conds = append(conds, c.Operator+" "+c.Key+" "+strings.Join(c.Values, "|"))
+	}
+	if len(conds) > 0 {
+		s += " when " + strings.Join(conds, " and ")
+	}
+	return s
 }

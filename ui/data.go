@@ -61,6 +61,14 @@ type BucketRow struct {
 	Name    string
 	Created time.Time
 	Enc     BucketEncryption
+	Policy  BucketPolicy
+}
+
+// BucketPolicy is a bucket's policy as the Buckets view shows it.
+type BucketPolicy struct {
+	Summary    string   // what it enforces in one line ("" = no policy)
+	Statements []string // one line each
+	Err        string   // why it could not be read
 }
 
 // ObjectEnc is how one object is encrypted, as HEAD tells.
@@ -190,6 +198,15 @@ func (d sdkData) ListBuckets(ctx context.Context) ([]BucketRow, error) {
 		rows[i] = BucketRow{Name: b.Name, Created: b.Created, Enc: BucketEncryption{Loaded: true, Err: b.EncryptionError}}
 		if e := b.Encryption; e != nil {
 			rows[i].Enc.SSE, rows[i].Enc.KMSKey, rows[i].Enc.BucketKey, rows[i].Enc.SSECBlocked = e.SSEAlgorithm, e.KMSKeyID, e.BucketKey, e.SSECBlocked()
+		}
+	}
+	names := make([]string, len(rows))
+	for i, r := range rows {
+		names[i] = r.Name
+	}
+	if pol, err := runRead[actions.BucketPoliciesResult](ctx, d, &actions.ReadBucketPolicies{Buckets: names}); err == nil {
+		for i, p := range pol.Policies {
+			rows[i].Policy = BucketPolicy{Summary: p.Summary, Statements: p.Statements, Err: p.Error}
 		}
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].Name < rows[j].Name })

@@ -61,7 +61,14 @@ func bucketDetails(st *styles.Styles, r BucketRow, names map[string]string, w in
 			key = "aws/s3 (AWS managed)"
 		}
 	}
-	out := kv(st, w, "bucket", r.Name, "default", mode, "kms key", key, "bucket key", bk, "SSE-C", ssec, "created", fmtDate(r.Created))
+	policy := r.Policy.Summary
+	if r.Policy.Err != "" {
+		policy = "? " + r.Policy.Err
+	}
+	out := kv(st, w, "bucket", r.Name, "default", mode, "kms key", key, "bucket key", bk, "SSE-C", ssec, "policy", policy, "created", fmtDate(r.Created))
+	for _, s := range r.Policy.Statements {
+		out += "\n" + st.Dim.Render(fit("  "+s, w))
+	}
 	return out + "\n" + st.Dim.Render(wrap(what, w)) + "\n" + st.Hint.Render("enter opens · e edits the default")
 }
 

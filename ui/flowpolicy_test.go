@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -33,5 +34,36 @@ func TestFlowShowsPolicyDecisions(t *testing.T) {
 		if got != c.want {
 			t.Errorf("label of %q = %q, want %q", c.detail, got, c.want)
 		}
+	}
+}
+
+// TestBucketViewShowsPolicy: the bucket list reads each bucket's policy
+// (through actions) and the details say what it enforces, one line per
+// statement; a bucket without a policy shows no policy line.
+func TestBucketViewShowsPolicy(t *testing.T) {
+	b := sandboxBackend(t)
+	env := &actions.Env{Backend: b}
+	ctx := context.Background()
+	for _, a := range []actions.Action{&actions.MakeBucket{Bucket: "withpol"}, &actions.MakeBucket{Bucket: "nopol"},
+		&actions.PutBucketPolicy{Bucket: "withpol", RequireSSEKMS: true, RequireTLS: true}} {
+		if _, err := actions.RunSync(ctx, env, a, nil); err != nil {
+			t.Fatalf("%s: %v", a.Describe(), err)
+		}
+	}
+	rows, err := NewData(b).ListBuckets(ctx)
+	if err != nil || len(rows) != 2 || rows[0].Name != "nopol" {
+		t.Fatalf("rows %+v, %v", rows, err)
+	}
+	st := styles.New(true)
+	with := ansi.Strip(bucketDetails(st, rows[1], nil, 200))
+	for _, want := range []string{"policy      requires TLS (HTTPS); uploads must use SSE-KMS",
+		"DenyInsecureTransport: Deny s3:* when Bool aws:SecureTransport false",
+		"DenyUploadsWithoutSSEKMS: Deny s3:PutObject when StringNotEquals s3:x-amz-server-side-encryption aws:kms"} {
+		if !strings.Contains(with, want) {
+			t.Errorf("details lack %q:\n%s", want, with)
+		}
+	}
+	if without := ansi.Strip(bucketDetails(st, rows[0], nil, 200)); strings.Contains(without, "policy") {
+		t.Errorf("a bucket without a policy shows one:\n%s", without)
 	}
 }

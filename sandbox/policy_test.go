@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"bytes"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -289,7 +290,7 @@ func (e *env) presignedGet(bucket, key string) error {
 		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode == 403 {
+	if resp.StatusCode == http.StatusForbidden {
 		return fmt.Errorf("api error AccessDenied: %d", resp.StatusCode)
 	}
 	return nil

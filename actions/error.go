@@ -209,6 +209,10 @@ func explain(e *Error, msg string, h Hint) {
 		e.What = obj + " is encrypted with SSE-C and the request carried no key"
 		e.Why = "S3 keeps no SSE-C key (on AWS, only a salted HMAC of it); every read must send the key again"
 		e.Fix = "Pass the object's key with --sse-c-key FILE"
+	case e.Code == "AccessDenied" && strings.Contains(msg, "explicit deny in a resource-based policy"):
+		e.Kind = KindAccessDenied
+		e.Why = "a Deny statement of the bucket's policy matches this request (its condition keys test the request's headers: a policy that requires SSE-KMS refuses an upload without --sse aws:kms even when the bucket default would encrypt it)"
+		e.Fix = "See what the policy enforces: s3crypt bucket-policy get s3://" + h.Bucket
 	case (e.Code == "AccessDenied" || e.Status == 403 && e.Code == "") && h.UsedSSEC && !h.Write:
 		e.Kind = KindSSECWrongKey
 		e.What = "the SSE-C key does not match the key " + obj + " was written with"

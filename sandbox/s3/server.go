@@ -250,6 +250,13 @@ func (s *Server) route(q *request) error {
 			}
 			return s.listParts(q)
 		}
+		if q.q.Has("attributes") && m == http.MethodGet {
+			q.op = "GetObjectAttributes"
+			if err := s.authorizeAttributes(q); err != nil {
+				return err
+			}
+			return s.getObjectAttributes(q)
+		}
 		if unsupportedSubresource(q.q) {
 			return errNotImplemented
 		}

@@ -31,6 +31,11 @@ func (sb *Sandbox) Handler() http.Handler {
 		if isKMS {
 			v = vKMS
 		}
+		if !isKMS && s3.IsPostObject(r) {
+			// A browser-form upload is signed inside the form (its policy).
+			sb.s3.ServePost(w, r, vS3.VerifyPostPolicy, id)
+			return
+		}
 		auth, err := v.Verify(r)
 		if err != nil {
 			if isKMS {

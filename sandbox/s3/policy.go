@@ -16,6 +16,10 @@ import (
 	"github.com/s3crypt/s3crypt/sandbox/store"
 )
 
+// errAnonymousDenied refuses a request without credentials that no
+// bucket policy statement allows.
+var errAnonymousDenied = newErr(http.StatusForbidden, "AccessDenied", "Access Denied")
+
 var errNoSuchBucketPolicy = newErr(http.StatusNotFound, "NoSuchBucketPolicy", "The bucket policy does not exist")
 
 // The encryption headers a bucket policy's condition keys name (the key
@@ -135,15 +139,25 @@ func (s *Server) authorize(q *request, action, bucket, key string, extra map[str
 	if errors.Is(err, store.ErrNoSuchBucket) {
 		return nil // the handler answers NoSuchBucket
 	}
-	if err != nil || b.Policy == "" {
+	if err != nil {
 		return err
+	}
+	if b.Policy == "" {
+		if q.anonymous {
+			return errAnonymousDenied
+		}
+		return nil
 	}
 	p, err := s.parsedPolicy(b)
 	if err != nil {
 		return err
 	}
 	resource := s.objectARN(bucket, key)
-	res := p.Evaluate(bucketpolicy.Request{Action: action, Resource: resource, Account: s.opt.AccountID, Keys: s.conditionKeys(q, extra)})
+	account := s.opt.AccountID
+	if q.anonymous {
+		account = ""
+	}
+	res := p.Evaluate(bucketpolicy.Request{Action: action, Resource: resource, Account: account, Keys: s.conditionKeys(q, extra)})
 	e := keyflow.Event{Op: keyflow.OpPolicyChecked, Bucket: bucket, Key: key}
 	where := "bucket policy of " + bucket
 	switch res.Effect {
@@ -161,6 +175,13 @@ func (s *Server) authorize(q *request, action, bucket, key string, extra map[str
 		if res.Why != "" {
 			e.Detail += ": " + res.Why
 		}
+	case "":
+		if q.anonymous {
+			e.Err = fmt.Sprintf("AccessDenied: no statement of the %s allows anonymous %s", where, action)
+			s.publish(q, e)
+			return errAnonymousDenied
+		}
+		fallthrough
 	default:
 		e.Detail = fmt.Sprintf("no statement of the %s applies to %s; your credentials are the account's own (root), which IAM allows", where, action)
 	}
@@ -178,7 +199,10 @@ func (s *Server) conditionKeys(q *request, extra map[string]string) map[string][
 		"s3:signatureversion": {"AWS4-HMAC-SHA256"},
 		"s3:authtype":         {"REST-HEADER"},
 	}
-	if q.auth.Presigned {
+	switch {
+	case q.post:
+		k["s3:authtype"] = []string{"POST"}
+	case q.auth.Presigned:
 		k["s3:authtype"] = []string{"REST-QUERY-STRING"}
 	}
 	if t := q.r.TLS; t != nil {
@@ -187,7 +211,9 @@ func (s *Server) conditionKeys(q *request, extra map[string]string) map[string][
 	if host, _, err := net.SplitHostPort(q.r.RemoteAddr); err == nil {
 		k["aws:sourceip"] = []string{host}
 	}
-	k["aws:principalaccount"] = []string{s.opt.AccountID}
+	if !q.anonymous {
+		k["aws:principalaccount"] = []string{s.opt.AccountID}
+	}
 	for _, h := range sseConditionHeaders {
 		v := q.r.Header.Get(h)
 		if v == "" {

@@ -86,6 +86,9 @@ type request struct {
 	bucket string
 	key    string
 	q      url.Values
+	// post: a browser-form upload (POST Object); anonymous: one without
+	// a signed policy, which only a bucket policy's Allow lets in.
+	post, anonymous bool
 }
 
 // secure reports whether the request came over TLS.
@@ -101,27 +104,33 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, auth *sigv4.Resul
 	w.Header().Set("x-amz-id-2", hostID(requestID))
 	w.Header().Set("Server", "s3crypt-sandbox")
 	if err := s.route(q); err != nil {
-		e := toS3Error(err)
-		if errors.Is(err, syscall.ENOSPC) {
-			e = s.diskFull()
-		}
-		if e.Code == "InternalError" {
-			s.opt.Trace.Publish(keyflow.Event{Actor: keyflow.S3, Op: keyflow.OpRequestRejected, RequestID: requestID, Request: q.op,
-				Bucket: q.bucket, Key: q.key, Err: err.Error()})
-			if s.opt.Log != nil {
-				s.opt.Log.Printf("%s %s (request %s): internal error: %v", r.Method, r.URL.Path, requestID, err)
-			}
-		}
-		e2 := *e
-		if e2.Code == "NoSuchBucket" {
-			e2.BucketName = q.bucket
-		}
-		if e2.Code == "NoSuchKey" {
-			e2.Key = q.key
-		}
-		drainBody(r)
-		writeError(w, r, requestID, &e2)
+		s.fail(q, err)
 	}
+}
+
+// fail answers a request that failed with err, as S3 does.
+func (s *Server) fail(q *request, err error) {
+	r, w, requestID := q.r, q.w, q.id
+	e := toS3Error(err)
+	if errors.Is(err, syscall.ENOSPC) {
+		e = s.diskFull()
+	}
+	if e.Code == "InternalError" {
+		s.opt.Trace.Publish(keyflow.Event{Actor: keyflow.S3, Op: keyflow.OpRequestRejected, RequestID: requestID, Request: q.op,
+			Bucket: q.bucket, Key: q.key, Err: err.Error()})
+		if s.opt.Log != nil {
+			s.opt.Log.Printf("%s %s (request %s): internal error: %v", r.Method, r.URL.Path, requestID, err)
+		}
+	}
+	e2 := *e
+	if e2.Code == "NoSuchBucket" {
+		e2.BucketName = q.bucket
+	}
+	if e2.Code == "NoSuchKey" {
+		e2.Key = q.key
+	}
+	drainBody(r)
+	writeError(w, r, requestID, &e2)
 }
 
 // diskFull answers a write that found no space left: S3's InternalError

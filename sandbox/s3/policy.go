@@ -106,10 +106,10 @@ type policyCache struct {
 	m  map[string]*bucketpolicy.Policy
 }
 
-var parsedPolicies = &policyCache{m: map[string]*bucketpolicy.Policy{}}
+func newPolicyCache() *policyCache { return &policyCache{m: map[string]*bucketpolicy.Policy{}} }
 
 func (s *Server) parsedPolicy(b store.Bucket) (*bucketpolicy.Policy, error) {
-	c := parsedPolicies
+	c := s.policies
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	key := b.Name + "\x00" + b.Policy

@@ -59,6 +59,7 @@ type Options struct {
 type Server struct {
 	opt        Options
 	bucketKeys *bucketKeyCache
+	policies   *policyCache
 }
 
 // New returns a server over opt.Store and opt.KMS.
@@ -72,7 +73,7 @@ func New(opt Options) *Server {
 	if opt.MinPartSize == 0 {
 		opt.MinPartSize = 5 << 20
 	}
-	return &Server{opt: opt, bucketKeys: newBucketKeyCache(opt.BucketKeyTTL, opt.Now)}
+	return &Server{opt: opt, bucketKeys: newBucketKeyCache(opt.BucketKeyTTL, opt.Now), policies: newPolicyCache()}
 }
 
 // request is one S3 request being served.

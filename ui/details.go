@@ -61,7 +61,7 @@ func bucketDetails(st *styles.Styles, r BucketRow, names map[string]string, w in
 			key = "aws/s3 (AWS managed)"
 		}
 	}
-	out := kv(st, w, "bucket", r.Name, "default", mode, "kms key", key, "bucket key", bk, "SSE-C", ssec, "created", fmtDate(r.Created))
+	out := kv(st, w, "bucket", r.Name, "default", mode, "kms key", key, "bucket key", bk, "KMS cost", costPerMillion(e), "SSE-C", ssec, "created", fmtDate(r.Created))
 	return out + "\n" + st.Dim.Render(wrap(what, w)) + "\n" + st.Hint.Render("enter opens · e edits the default")
 }
 

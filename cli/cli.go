@@ -26,6 +26,7 @@ type Root struct {
 	Head             HeadCmd             `cmd:"" help:"Everything about how an object is encrypted (on the sandbox, also what lies on disk)."`
 	Rm               RmCmd               `cmd:"" help:"Delete an object (or one version of it)."`
 	BucketEncryption BucketEncryptionCmd `cmd:"" name:"bucket-encryption" help:"Get, put or delete a bucket's default encryption and SSE-C blocking."`
+	BucketPolicy     BucketPolicyCmd     `cmd:"" name:"bucket-policy" help:"Get, put or delete a bucket's policy (e.g. deny uploads that are not SSE-KMS, require TLS)."`
 	Cost             CostCmd             `cmd:"" help:"A month's KMS requests and their price, bucket key off and on; --measure counts real uploads on the sandbox."`
 	Learn            LearnCmd            `cmd:"" help:"Guided lessons on S3 encryption, each step checked against its own sandbox."`
 	Tape             TapeCmd             `cmd:"" help:"Demo tapes (vhs/*.tape): render one to a GIF without a browser."`

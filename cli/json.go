@@ -45,6 +45,8 @@ func awsJSON(res any) any {
 		return removeBucketJSON{Bucket: r.Bucket}
 	case actions.BucketEncryptionResult:
 		return bucketEncryptionJSON{Bucket: r.Bucket, ServerSideEncryptionConfiguration: sseConfigOf(r.Encryption), Ignored: r.Ignored, Notes: r.Notes}
+	case actions.BucketPolicyResult:
+		return bucketPolicyOf(r)
 	case actions.ListBucketsResult:
 		return listBucketsOf(r)
 	case actions.ListObjectsResult:

@@ -22,6 +22,7 @@ var resultTypes = []any{
 	actions.GenerateDataKeyResult{}, actions.KMSCryptResult{}, actions.MakeBucketResult{}, actions.RemoveBucketResult{},
 	actions.BucketEncryptionResult{}, actions.ListBucketsResult{}, actions.ListObjectsResult{}, actions.HeadResult{},
 	actions.PutResult{}, actions.GetResult{}, actions.DeleteObjectResult{},
+	actions.BucketPolicyResult{},
 }
 
 // filler sets every exported field of a value to a distinct non-zero value

@@ -58,6 +58,7 @@ const (
 	OpKeyRewrapped     Op = "KeyRewrapped"     // UpdateObjectEncryption re-wrapped a data key
 	OpSSECKeyForgotten Op = "SSECKeyForgotten" // customer key dropped from memory
 	OpRequestRejected  Op = "RequestRejected"  // an encryption request failed (Err says why)
+	OpPolicyChecked    Op = "PolicyChecked"    // the bucket policy was evaluated for the request (Detail: which statement allowed; Err: which denied, and why)
 	OpInspected        Op = "Inspected"        // the region showed an object's at-rest view because someone asked to see it (not an S3 request)
 )
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/s3crypt/s3crypt/actions"
@@ -151,6 +152,8 @@ func stepLabel(s actions.Step) string {
 		return "request rejected"
 	case keyflow.OpManagedKeyCreated:
 		return "create aws/s3 key"
+	case keyflow.OpPolicyChecked:
+		return policyLabel(s)
 	}
 	switch s.Op {
 	case keyflow.OpKeyChecked:
@@ -170,6 +173,28 @@ func stepLabel(s actions.Step) string {
 		return s.Title
 	}
 	return string(s.Op)
+}
+
+var policyStatementRE = regexp.MustCompile(`"([^"]+)" \(statement \d+\)|(statement \d+)`)
+
+// policyLabel is a bucket policy decision in a few words: which statement
+// allowed or denied (by Sid, else its number), or that none applies.
+func policyLabel(s actions.Step) string {
+	text := s.Detail
+	if s.Err != "" {
+		text = s.Err
+	}
+	name := "a statement"
+	if m := policyStatementRE.FindStringSubmatch(text); m != nil {
+		name = m[1] + m[2]
+	}
+	switch {
+	case s.Err != "":
+		return "bucket policy: " + name + " denies"
+	case strings.HasPrefix(text, "no statement"):
+		return "bucket policy: no statement applies"
+	}
+	return "bucket policy: " + name + " allows"
 }
 
 // kmsAnswer is what KMS hands back for an operation, on the return arrow:

@@ -49,7 +49,7 @@ func (s *Server) createUpload(q *request) error {
 	tmpl := store.Object{Bucket: q.bucket, Key: q.key, ContentType: q.r.Header.Get("Content-Type"), Headers: requestHeaders(q.r.Header),
 		UserMeta: userMeta(q.r.Header), Encryption: enc, StorageClass: q.r.Header.Get("x-amz-storage-class")}
 	u, err := s.opt.Store.CreateUpload(store.Upload{Bucket: q.bucket, Key: q.key, Initiated: s.opt.Now().UTC(), Template: tmpl,
-		ChecksumAlgorithm: alg, ChecksumType: q.r.Header.Get("x-amz-checksum-type")})
+		ChecksumAlgorithm: alg, ChecksumType: q.r.Header.Get("x-amz-checksum-type"), RequestSSE: requestSSE(q.r.Header)})
 	if err != nil {
 		return err
 	}

@@ -213,20 +213,41 @@ func (s *Server) route(q *request) error {
 			return s.updateObjectEncryption(q)
 		case q.q.Has("uploadId") && q.r.Header.Get("x-amz-copy-source") != "":
 			q.op = "UploadPartCopy"
+			if err := s.authorizeCopySource(q); err != nil {
+				return err
+			}
+			if err := s.authorizeUpload(q); err != nil {
+				return err
+			}
 			return s.uploadPartCopy(q)
 		case q.q.Has("uploadId"):
 			q.op = "UploadPart"
+			if err := s.authorizeUpload(q); err != nil {
+				return err
+			}
 			return s.uploadPart(q)
 		case q.r.Header.Get("x-amz-copy-source") != "":
 			q.op = "CopyObject"
+			if err := s.authorizeCopySource(q); err != nil {
+				return err
+			}
+			if err := s.authorize(q, "s3:PutObject", q.bucket, q.key, nil); err != nil {
+				return err
+			}
 			return s.copyObject(q)
 		case unsupportedSubresource(q.q):
 			return errNotImplemented
 		}
 		q.op = "PutObject"
+		if err := s.authorize(q, "s3:PutObject", q.bucket, q.key, nil); err != nil {
+			return err
+		}
 		return s.putObject(q)
 	case http.MethodGet, http.MethodHead:
 		if q.q.Has("uploadId") && m == http.MethodGet {
+			if err := s.authorize(q, "s3:ListMultipartUploadParts", q.bucket, q.key, nil); err != nil {
+				return err
+			}
 			return s.listParts(q)
 		}
 		if unsupportedSubresource(q.q) {
@@ -236,19 +257,34 @@ func (s *Server) route(q *request) error {
 		if m == http.MethodHead {
 			q.op = "HeadObject"
 		}
+		if err := s.authorize(q, "s3:GetObject", q.bucket, q.key, nil); err != nil {
+			return err
+		}
 		return s.getObject(q, m == http.MethodHead)
 	case http.MethodDelete:
 		if q.q.Has("uploadId") {
+			if err := s.authorize(q, "s3:AbortMultipartUpload", q.bucket, q.key, nil); err != nil {
+				return err
+			}
 			return s.abortUpload(q)
+		}
+		if err := s.authorize(q, "s3:DeleteObject", q.bucket, q.key, nil); err != nil {
+			return err
 		}
 		return s.deleteObject(q)
 	case http.MethodPost:
 		switch {
 		case q.q.Has("uploads"):
 			q.op = "CreateMultipartUpload"
+			if err := s.authorize(q, "s3:PutObject", q.bucket, q.key, nil); err != nil {
+				return err
+			}
 			return s.createUpload(q)
 		case q.q.Has("uploadId"):
 			q.op = "CompleteMultipartUpload"
+			if err := s.authorizeUpload(q); err != nil {
+				return err
+			}
 			return s.completeUpload(q)
 		}
 	}
@@ -258,6 +294,21 @@ func (s *Server) route(q *request) error {
 func (s *Server) routeBucket(q *request) error {
 	m := q.r.Method
 	switch {
+	case q.q.Has("policyStatus") && m == http.MethodGet:
+		q.op = "GetBucketPolicyStatus"
+		return s.getBucketPolicyStatus(q)
+	case q.q.Has("policy"):
+		switch m {
+		case http.MethodPut:
+			q.op = "PutBucketPolicy"
+			return s.putBucketPolicy(q)
+		case http.MethodGet:
+			q.op = "GetBucketPolicy"
+			return s.getBucketPolicy(q)
+		case http.MethodDelete:
+			q.op = "DeleteBucketPolicy"
+			return s.deleteBucketPolicy(q)
+		}
 	case q.q.Has("encryption"):
 		switch m {
 		case http.MethodPut:

@@ -28,6 +28,10 @@ type Bucket struct {
 	Created    time.Time        `json:"created"`
 	Encryption BucketEncryption `json:"encryption"`
 	Versioning string           `json:"versioning,omitempty"`
+	// Policy is the bucket policy document exactly as PutBucketPolicy
+	// received it ("" = none). It lives in the bucket's record, so it is
+	// written in the same bbolt transaction as the rest of the record.
+	Policy string `json:"policy,omitempty"`
 }
 
 // Wrapping says what protects a stored data key.
@@ -130,6 +134,11 @@ type Upload struct {
 	Template          Object `json:"template"`
 	ChecksumAlgorithm string `json:"checksumAlgorithm,omitempty"`
 	ChecksumType      string `json:"checksumType,omitempty"`
+	// RequestSSE holds the encryption headers CreateMultipartUpload was
+	// sent (x-amz-server-side-encryption, …-aws-kms-key-id,
+	// …-customer-algorithm, by lower-case name): the bucket policy's
+	// condition keys for the upload's later requests, which carry none.
+	RequestSSE map[string]string `json:"requestSse,omitempty"`
 }
 
 // ListOptions selects objects for ListObjects and ListVersions.

@@ -70,3 +70,46 @@ func TestKeyDialogWithoutUsageSaysSo(t *testing.T) {
 		t.Fatalf("no usage line:\n%s", v)
 	}
 }
+
+// auditData is fake data that also audits.
+type auditData struct {
+	*fakeData
+	objects *bool // the last audit read the objects
+}
+
+func (d auditData) Audit(_ context.Context, objects bool) (actions.AuditResult, error) {
+	*d.objects = objects
+	res := actions.AuditResult{Objects: objects, Buckets: []actions.AuditBucket{{Bucket: "my-bucket"}, {Bucket: "legacy"}},
+		Counts: map[string]int{"critical": 1, "medium": 1}, Findings: []actions.Finding{
+			{ID: actions.FindDefaultKeyUnusable, Severity: actions.SeverityCritical, Bucket: "legacy", KMSKey: demoARN,
+				Reason: "the default key alias/demo is PendingDeletion: every upload that relies on the default fails",
+				Fix:    "s3crypt kms cancel-key-deletion --key-id " + demoARN, FixAWS: "aws kms cancel-key-deletion --key-id " + demoARN},
+			{ID: actions.FindSSECAllowed, Severity: actions.SeverityMedium, Bucket: "legacy", Reason: "SSE-C uploads are allowed",
+				Fix: "s3crypt bucket-encryption put s3://legacy --block-sse-c", FixAWS: "aws s3api put-bucket-encryption --bucket legacy …", FixAWSNeedsCLI: "2.32.0"},
+		}}
+	if objects {
+		res.Scanned = 137
+	}
+	return res, nil
+}
+
+// TestAuditViewListsFindings: the Audit view audits when first shown,
+// lists the findings worst first with the selected one's fix in the
+// details, and o audits the objects too.
+func TestAuditViewListsFindings(t *testing.T) {
+	objects := false
+	m := loaded(t, auditData{fakeData: newFakeData(0), objects: &objects}, newFakeWorker(), 120, 36, true)
+	press(m, "5")
+	view := ansi.Strip(m.View().Content)
+	for _, want := range []string{"2 bucket(s), bucket settings: 1 critical, 1 medium", "bucket-default-key-unusable", "s3://legacy alias/de",
+		"fix: s3crypt kms cancel-key-deletion"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("%q not on screen:\n%s", want, view)
+		}
+	}
+	golden.RequireEqual(t, m.View().Content)
+	press(m, "o")
+	if view := ansi.Strip(m.View().Content); !objects || !strings.Contains(view, "bucket settings and 137 object versions") {
+		t.Errorf("o did not audit the objects:\n%s", view)
+	}
+}

@@ -2,7 +2,9 @@ package actions
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -88,18 +90,54 @@ type AuditBucket struct {
 	Versioning  string `json:"Versioning"` // Enabled, Suspended, Off
 	// Policy says what the bucket policy enforces ("no bucket policy").
 	Policy   string             `json:"Policy"`
-	Enforces *PolicyEnforcement `json:"PolicyEnforces,omitempty"`
+	Enforces *PolicyEnforcement `json:"-"`
+	// PolicyEnforces is Enforces under PascalCase names, for --json.
+	PolicyEnforces *AuditPolicy `json:"PolicyEnforces,omitempty"`
 	// Objects is what --objects found (nil without it).
 	Objects *AuditObjects `json:"Objects,omitempty"`
 	Error   string        `json:"Error,omitempty"`
 }
 
+// AuditPolicy is what a bucket policy enforces (PolicyEnforcement), as
+// --json prints it.
+type AuditPolicy struct {
+	TLSRequired                 bool
+	DeniedWrites, AllowedWrites []string
+	KMSKeys                     []string
+	ReadsDenied, Public         bool
+}
+
 // AuditObjects counts a bucket's object versions by mode and by key.
 type AuditObjects struct {
-	Versions int64            `json:"Versions"`
-	Bytes    int64            `json:"Bytes"`
-	ByMode   map[string]int64 `json:"ByMode"`
-	ByKey    map[string]int64 `json:"ByKMSKey"`
+	Versions int64
+	Bytes    int64
+	ByMode   map[string]int64 // mode → versions
+	ByKey    map[string]int64 // KMS key ARN → versions
+}
+
+// MarshalJSON writes the counts as lists ({Mode, Count}, {KMSKeyArn,
+// Count}), sorted, so that every key of the JSON is a field name.
+func (o AuditObjects) MarshalJSON() ([]byte, error) {
+	type modeCount struct {
+		Mode  string
+		Count int64
+	}
+	type keyCount struct {
+		KMSKeyArn string
+		Count     int64
+	}
+	out := struct {
+		Versions, Bytes int64
+		ByMode          []modeCount
+		ByKMSKey        []keyCount
+	}{Versions: o.Versions, Bytes: o.Bytes, ByMode: []modeCount{}, ByKMSKey: []keyCount{}}
+	for _, m := range slices.Sorted(maps.Keys(o.ByMode)) {
+		out.ByMode = append(out.ByMode, modeCount{m, o.ByMode[m]})
+	}
+	for _, k := range slices.Sorted(maps.Keys(o.ByKey)) {
+		out.ByKMSKey = append(out.ByKMSKey, keyCount{k, o.ByKey[k]})
+	}
+	return json.Marshal(out)
 }
 
 // AuditKey is a customer managed key as the audit saw it (--objects).
@@ -118,8 +156,8 @@ type AuditResult struct {
 	Buckets  []AuditBucket `json:"Buckets"`
 	Keys     []AuditKey    `json:"Keys,omitempty"`
 	Findings []Finding     `json:"Findings"`
-	// Counts is the findings by severity name.
-	Counts map[string]int `json:"Counts"`
+	// Counts is the findings by severity.
+	Counts SeverityCounts `json:"Counts"`
 	// Objects: the objects were read (--objects); Scanned how many
 	// versions, with Requests S3 and KMS requests.
 	Objects  bool     `json:"ObjectsRead"`
@@ -127,6 +165,18 @@ type AuditResult struct {
 	Requests int64    `json:"Requests"`
 	Notes    []string `json:"Notes,omitempty"`
 }
+
+// SeverityCounts counts findings by severity.
+type SeverityCounts struct{ Critical, High, Medium, Low, Info int }
+
+func (c *SeverityCounts) ptr(s Severity) *int {
+	return [...]*int{SeverityInfo: &c.Info, SeverityLow: &c.Low, SeverityMedium: &c.Medium, SeverityHigh: &c.High, SeverityCritical: &c.Critical}[s]
+}
+
+func (c *SeverityCounts) add(s Severity) { *c.ptr(s)++ }
+
+// Of is the count of findings of severity s.
+func (c SeverityCounts) Of(s Severity) int { return *c.ptr(s) }
 
 // Worst is the highest severity found, and whether anything was.
 func (a AuditResult) Worst() (Severity, bool) {
@@ -206,9 +256,8 @@ func (a *Audit) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 	}
 	res.Requests += keys.requests
 	sortFindings(res.Findings)
-	res.Counts = map[string]int{}
 	for _, f := range res.Findings {
-		res.Counts[f.Severity.String()]++
+		res.Counts.add(f.Severity)
 	}
 	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "audited", Observed: true,
 		Detail: fmt.Sprintf("%d bucket(s), %d finding(s)", len(res.Buckets), len(res.Findings))})
@@ -249,6 +298,8 @@ func (a *Audit) bucket(ctx context.Context, env *Env, r *Reporter, keys *keyBook
 			b.Policy = "cannot be read here: " + perr.Error()
 		} else {
 			b.Policy, b.Enforces = e.Summary(), &e
+			b.PolicyEnforces = &AuditPolicy{TLSRequired: e.TLSRequired, DeniedWrites: e.DeniedWrites, AllowedWrites: e.AllowedWrites,
+				KMSKeys: e.KMSKeys, ReadsDenied: e.ReadsDenied, Public: e.Public}
 		}
 	}
 	if !a.Objects {

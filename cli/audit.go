@@ -75,7 +75,7 @@ func (c *AuditCmd) Run(ctx context.Context, g *Globals) error {
 func auditCounts(r actions.AuditResult) string {
 	var parts []string
 	for s := actions.SeverityCritical; s >= actions.SeverityInfo; s-- {
-		if n := r.Counts[s.String()]; n > 0 {
+		if n := r.Counts.Of(s); n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, s))
 		}
 	}

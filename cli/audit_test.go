@@ -37,13 +37,13 @@ func TestAuditVerbExitCodes(t *testing.T) {
 			SSECBlocked, BucketKeyEnabled                 bool
 		}
 		Findings []struct{ Id, Severity, Bucket, Reason, Fix, FixAWS string }
-		Counts   map[string]int
+		Counts   struct{ Critical, High, Medium, Low, Info int }
 	}
 	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil || r.Code != 0 {
 		t.Fatalf("exit %d, %v\n%s", r.Code, err, r.Stdout)
 	}
 	if len(got.Buckets) != 1 || got.Buckets[0].DefaultEncryption != "SSE-S3, SSE-C blocked" || !got.Buckets[0].SSECBlocked ||
-		got.Counts["low"] != 2 || got.Counts["medium"] != 1 || len(got.Findings) != 3 {
+		got.Counts.Low != 2 || got.Counts.Medium != 1 || len(got.Findings) != 3 {
 		t.Errorf("json: %+v", got)
 	}
 	if r := sandboxtest.CLI(t, "--data", dir, "audit", "--markdown"); r.Code != 0 || !strings.Contains(r.Stdout, "| severity | id | where | reason | fix | aws |") {

@@ -150,7 +150,7 @@ func (v auditView) summary() string {
 	}
 	counts := []string{}
 	for s := actions.SeverityCritical; s >= actions.SeverityInfo; s-- {
-		if n := v.res.Counts[s.String()]; n > 0 {
+		if n := v.res.Counts.Of(s); n > 0 {
 			counts = append(counts, fmt.Sprintf("%d %s", n, s))
 		}
 	}

@@ -143,10 +143,14 @@ func (v keysView) withUsage(d dialog, row KeyRow) tea.Cmd {
 }
 
 // checkPending reads what each customer key pending deletion still
-// encrypts, so that one in use is flagged.
+// encrypts, so that one in use is flagged: once a session per key (a scan
+// lists every object version, which on a large account takes a while).
 func (v *keysView) checkPending() tea.Cmd {
 	var cmds []tea.Cmd
 	for _, r := range v.rows {
+		if _, known := v.inUse[r.ARN]; known {
+			continue
+		}
 		if r.State == "PendingDeletion" && r.Manager == "CUSTOMER" && !r.Owned {
 			cmds = append(cmds, loadKeyUsage(v.c.Data, v.usage, r.ARN))
 		}

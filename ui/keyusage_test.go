@@ -80,7 +80,7 @@ type auditData struct {
 func (d auditData) Audit(_ context.Context, objects bool) (actions.AuditResult, error) {
 	*d.objects = objects
 	res := actions.AuditResult{Objects: objects, Buckets: []actions.AuditBucket{{Bucket: "my-bucket"}, {Bucket: "legacy"}},
-		Counts: map[string]int{"critical": 1, "medium": 1}, Findings: []actions.Finding{
+		Counts: actions.SeverityCounts{Critical: 1, Medium: 1}, Findings: []actions.Finding{
 			{ID: actions.FindDefaultKeyUnusable, Severity: actions.SeverityCritical, Bucket: "legacy", KMSKey: demoARN,
 				Reason: "the default key alias/demo is PendingDeletion: every upload that relies on the default fails",
 				Fix:    "s3crypt kms cancel-key-deletion --key-id " + demoARN, FixAWS: "aws kms cancel-key-deletion --key-id " + demoARN},

@@ -129,6 +129,10 @@ func TestJSONEveryVerb(t *testing.T) {
 		{"rm", []string{"rm", "s3://jbucket/dir/a.txt"}, "Bucket Key ?VersionId DeleteMarker"},
 		{"bucket-encryption delete", []string{"bucket-encryption", "delete", "s3://jbucket"}, "Bucket ServerSideEncryptionConfiguration ?Notes"},
 		{"rb", []string{"rb", "s3://jbucket"}, "Bucket"},
+		{"cost", []string{"cost", "--puts", "1000", "--gets", "5"}, "Workload EncryptionMode WithoutBucketKey WithBucketKey Prices ?Notes ?Measured"},
+		{"kms key-usage", []string{"kms", "key-usage", "--key-id", "alias/j"},
+			"KeyId KeyArn Aliases KeyState DefaultBuckets Buckets Objects NoncurrentVersions Bytes VersionsScanned S3Requests Cached ?Notes"},
+		{"audit", []string{"audit", "--objects"}, "Buckets ?Keys Findings Counts ObjectsRead VersionsScanned Requests ?Notes"},
 		{"kms schedule-key-deletion", []string{"kms", "schedule-key-deletion", "--key-id", "alias/j", "--pending-window-in-days", "7"}, keyState},
 		{"kms cancel-key-deletion", []string{"kms", "cancel-key-deletion", "--key-id", "alias/j"}, keyState},
 	}

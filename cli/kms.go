@@ -26,6 +26,7 @@ type KMSCmd struct {
 	GenerateDataKey     KMSGenerateDataKeyCmd     `cmd:"" name:"generate-data-key" help:"Get a data key from KMS: plaintext and encrypted under a symmetric key."`
 	Encrypt             KMSEncryptCmd             `cmd:"" name:"encrypt" help:"Encrypt a small file (at most 4096 bytes) directly under a KMS key into a binary ciphertext file."`
 	Decrypt             KMSDecryptCmd             `cmd:"" name:"decrypt" help:"Decrypt a binary KMS ciphertext file."`
+	KeyUsage            KMSKeyUsageCmd            `cmd:"" name:"key-usage" help:"What a KMS key encrypts: buckets whose default names it, object versions under it by bucket (lists and HEADs every version)."`
 }
 
 // keyIDFlag is the --key-id every single-key verb takes.

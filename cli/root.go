@@ -196,11 +196,14 @@ func FormatStep(s actions.Step) string {
 // ExitCode maps an error from Run to s3crypt's exit codes.
 func ExitCode(err error) int {
 	var ue *UsageError
+	var coded interface{ ExitCode() int }
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &ue):
 		return 2
+	case errors.As(err, &coded):
+		return coded.ExitCode() // audit --fail-on: findings at or above the threshold
 	}
 	return 1
 }

@@ -65,7 +65,7 @@ func bucketDetails(st *styles.Styles, r BucketRow, names map[string]string, w in
 	if r.Policy.Err != "" {
 		policy = "? " + r.Policy.Err
 	}
-	out := kv(st, w, "bucket", r.Name, "default", mode, "kms key", key, "bucket key", bk, "SSE-C", ssec, "policy", policy, "created", fmtDate(r.Created))
+	out := kv(st, w, "bucket", r.Name, "default", mode, "kms key", key, "bucket key", bk, "KMS cost", costPerMillion(e), "SSE-C", ssec, "policy", policy, "created", fmtDate(r.Created))
 	for _, s := range r.Policy.Statements {
 		out += "\n" + st.Dim.Render(fit("  "+s, w))
 	}

@@ -129,6 +129,9 @@ func (m *Model) fullHelpBox() string {
 
 // viewNumbers lists the keys that show the views: "1, 2, 3".
 func (m *Model) viewNumbers() string {
+	if len(m.views) > 2 { // "1–5": a list would not fit the title at 80 columns
+		return "1–" + itoa(len(m.views))
+	}
 	ns := make([]string, len(m.views))
 	for i := range m.views {
 		ns[i] = itoa(i + 1)

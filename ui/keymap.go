@@ -26,6 +26,9 @@ type KeyMap struct {
 	// Objects view.
 	Upload, Download, Inspect, DeleteObject, Filter key.Binding
 
+	// Audit view: audit the objects too.
+	AuditObjects key.Binding
+
 	// Learn view (Hint, NextStep, PrevStep and LeaveLesson work from every
 	// view while a lesson is open).
 	Hint, NextStep, PrevStep, LeaveLesson, ResetLesson key.Binding
@@ -93,6 +96,7 @@ func DefaultKeyMap() KeyMap {
 		Inspect:      b(ks("i"), "i", "inspect"),
 		DeleteObject: b(ks("x", "delete"), "x", "delete"),
 		Filter:       b(ks("/"), "/", "filter"),
+		AuditObjects: b(ks("o"), "o", "audit objects too"),
 
 		Hint:        b(ks("H"), "H", "hint"),
 		NextStep:    b(ks("N"), "N", "next step"),

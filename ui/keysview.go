@@ -22,9 +22,15 @@ type keysView struct {
 	err     error
 	w, h    int
 	want    string // a key id to select when it appears (just created)
+	// usage keeps what keys encrypt for the session (keyusage.go); inUse
+	// is that of each key pending deletion, to flag one still in use.
+	usage *actions.KeyUsageCache
+	inUse map[string]actions.KeyUsageResult
 }
 
-func newKeysView(c *Common) *keysView { return &keysView{c: c, loading: true} }
+func newKeysView(c *Common) *keysView {
+	return &keysView{c: c, loading: true, usage: actions.NewKeyUsageCache(), inUse: map[string]actions.KeyUsageResult{}}
+}
 
 // loadKeys lists the keys.
 func loadKeys(d Data) tea.Cmd {
@@ -92,13 +98,23 @@ func (v *keysView) Update(msg tea.Msg) tea.Cmd {
 		v.cur.scroll(wheelDelta(msg))
 	case keysLoadedMsg:
 		v.setRows(msg.rows, msg.err)
+		return v.checkPending()
+	case keyUsageLoadedMsg:
+		if msg.err == nil {
+			if v.inUse == nil {
+				v.inUse = map[string]actions.KeyUsageResult{}
+			}
+			v.inUse[msg.arn] = msg.usage
+		}
 	case placeChangedMsg:
-		*v = keysView{c: v.c, loading: true, w: v.w, h: v.h, cur: cursor{height: v.cur.height}}
+		*v = keysView{c: v.c, loading: true, w: v.w, h: v.h, cur: cursor{height: v.cur.height},
+			usage: actions.NewKeyUsageCache(), inUse: map[string]actions.KeyUsageResult{}}
 	case refreshMsg:
 		if msg.what&refreshKeys != 0 {
 			return loadKeys(v.c.Data)
 		}
 	case jobEndedMsg:
+		v.usage.Forget() // objects may have been written or deleted
 		if r, ok := msg.result.(actions.CreateKeyResult); ok {
 			v.want = r.Key.KeyID // select the new key once the refresh brings it in
 		}
@@ -152,7 +168,7 @@ func (v keysView) handleAction(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.ToggleKey):
 		return v.toggle(row)
 	case key.Matches(msg, k.ScheduleDelete):
-		return openDialog(newScheduleDeletionForm(v.c, row))
+		return v.withUsage(newScheduleDeletionForm(v.c, row), row)
 	case key.Matches(msg, k.CancelDelete):
 		return startJob(&actions.CancelKeyDeletion{KeyID: row.ID}, keyJob("cancel deletion of "+row.Name(), row))
 	case key.Matches(msg, k.DataKey):
@@ -168,9 +184,9 @@ func (v keysView) handleAction(msg tea.KeyPressMsg) tea.Cmd {
 // toggle disables an enabled key (after asking) or enables a disabled one.
 func (v keysView) toggle(row KeyRow) tea.Cmd {
 	if row.State == "Enabled" {
-		return openDialog(newConfirm(v.c, "Disable "+row.Name()+"?",
+		return v.withUsage(newConfirm(v.c, "Disable "+row.Name()+"?",
 			"While it is disabled KMS refuses every request with it: S3 can neither write nor read objects encrypted under it.",
-			"disable", true, startJobMsg{action: &actions.DisableKey{KeyID: row.ID}, meta: keyJob("disable "+row.Name(), row)}))
+			"disable", true, startJobMsg{action: &actions.DisableKey{KeyID: row.ID}, meta: keyJob("disable "+row.Name(), row)}), row)
 	}
 	return startJob(&actions.EnableKey{KeyID: row.ID}, keyJob("enable "+row.Name(), row))
 }
@@ -234,6 +250,9 @@ func (v keysView) View(focused bool) string {
 		if r.Owned {
 			name = st.S3.Render(name)
 		}
+		if r.State == "PendingDeletion" && v.inUse[r.ARN].InUse() {
+			name = st.StatePending.Render("⚠ ") + name // still encrypts objects
+		}
 		state := st.StateEnabled.Render(shortState(r.State))
 		switch r.State {
 		case "Disabled":
@@ -257,7 +276,7 @@ func (v keysView) Place() string { return "KMS keys in " + v.c.Backend.Region }
 // Details describes the selected key.
 func (v keysView) Details(w int) string {
 	if r, ok := v.selected(); ok {
-		return keyDetails(v.c.Styles, r, w)
+		return keyDetails(v.c.Styles, r, w) + v.usageDetails(r, w)
 	}
 	return v.c.Styles.Empty.Render("nothing selected")
 }

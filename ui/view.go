@@ -86,7 +86,8 @@ const (
 func (m *Model) newViews(lessons []learn.Lesson) {
 	c := m.c
 	m.keys, m.buckets, m.objects = newKeysView(c), newBucketsView(c), newObjectsView(c)
-	m.views = []view{m.keys, m.buckets, m.objects, newLearnView(c, lessons)}
+	m.views = []view{m.keys, m.buckets, m.objects, newLearnView(c, lessons),
+		newAuditView(c)}
 }
 
 // side is the view showing a pane in the aws log's place, if any.

@@ -115,9 +115,13 @@ func TestJSONEveryVerb(t *testing.T) {
 		{"bucket-encryption put", []string{"bucket-encryption", "put", "s3://jbucket", "--server-side-encryption-configuration", "file://" + cfg},
 			"Bucket ServerSideEncryptionConfiguration ?Notes"},
 		{"bucket-encryption get", []string{"bucket-encryption", "get", "s3://jbucket"}, "Bucket ServerSideEncryptionConfiguration ?Notes"},
+		{"mb", []string{"mb", "s3://jver"}, "Bucket BucketRegion ?Location ServerSideEncryptionConfiguration"},
+		{"versioning put", []string{"versioning", "put", "s3://jver", "--enable"}, "Bucket Status ?MFADelete ?Notes"},
+		{"versioning get", []string{"versioning", "get", "s3://jver"}, "Bucket Status ?MFADelete ?Notes"},
 		{"put", []string{"put", small, "s3://jbucket/dir/a.txt"},
 			"Bucket Key ?VersionId ETag Size " + object + " ?PartsCount DurationSeconds KMSRequestCount ?ClientSide"},
 		{"ls", []string{"ls", "s3://jbucket", "--recursive"}, "Name Prefix ?Delimiter CommonPrefixes Contents Pages ?Notes"},
+		{"ls", []string{"ls", "s3://jver", "--versions"}, "Name Prefix Versions DeleteMarkers ?Notes"},
 		{"head", []string{"head", "s3://jbucket/dir/a.txt"},
 			"Bucket Key ?VersionId ContentLength ETag LastModified ?ContentType ?PartsCount ?ChecksumCRC32 ?ChecksumCRC32C ?ChecksumCRC64NVME ?ChecksumSHA1 ?ChecksumSHA256 ?OtherChecksums ?ChecksumType " +
 				object + " ?KMSKey ?ClientSide ?Metadata ?AtRest ?Notes"},
@@ -134,7 +138,7 @@ func TestJSONEveryVerb(t *testing.T) {
 		jsonCase{"learn show", []string{"learn", "show", "2"}, "ID Number Title Text Steps Coming"},
 		jsonCase{"learn reset", []string{"learn", "reset", "2"}, "Lesson Reset"})
 	// ls without a URL lists buckets: run it while one exists.
-	cases = append(cases[:15], append([]jsonCase{{"ls", []string{"ls"}, "Buckets"}}, cases[15:]...)...)
+	cases = append(cases[:19], append([]jsonCase{{"ls", []string{"ls"}, "Buckets"}}, cases[15:]...)...)
 
 	covered := map[string]bool{}
 	keyID := ""

@@ -28,9 +28,9 @@ const (
 	// objects over 5 GiB need.
 	PathPartCopy = "UploadPartCopy"
 	// PathNone: the object is already encrypted as asked.
-	PathNone = "unchanged"
+	PathNone = "Unchanged"
 	// PathCannot: the object cannot be changed (Why says why).
-	PathCannot = "cannot"
+	PathCannot = "Cannot"
 )
 
 // OpPathChosen is the step that says which way an object's encryption is

@@ -27,6 +27,7 @@ type Root struct {
 	Rm               RmCmd               `cmd:"" help:"Delete an object (or one version of it)."`
 	BucketEncryption BucketEncryptionCmd `cmd:"" name:"bucket-encryption" help:"Get, put or delete a bucket's default encryption and SSE-C blocking."`
 	Versioning       VersioningCmd       `cmd:"" help:"Get or set a bucket's versioning (each version keeps its own encryption)."`
+	Reencrypt        ReencryptCmd        `cmd:"" help:"Change how an object (or, with --recursive, every object under a prefix) is encrypted: UpdateObjectEncryption where AWS allows it, else a copy in place."`
 	Learn            LearnCmd            `cmd:"" help:"Guided lessons on S3 encryption, each step checked against its own sandbox."`
 	Tape             TapeCmd             `cmd:"" help:"Demo tapes (vhs/*.tape): render one to a GIF without a browser."`
 	UI               UICmd               `cmd:"" default:"1" hidden:"" help:"Open the terminal UI."`

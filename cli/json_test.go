@@ -120,6 +120,10 @@ func TestJSONEveryVerb(t *testing.T) {
 		{"versioning get", []string{"versioning", "get", "s3://jver"}, "Bucket Status ?MFADelete ?Notes"},
 		{"put", []string{"put", small, "s3://jbucket/dir/a.txt"},
 			"Bucket Key ?VersionId ETag Size " + object + " ?PartsCount DurationSeconds KMSRequestCount ?ClientSide"},
+		{"reencrypt", []string{"reencrypt", "s3://jbucket/dir/a.txt", "--sse", "aws:kms", "--kms-key", "alias/j"},
+			"Bucket Key Path Why Rewrote Size BeforeMode AfterMode ?BeforeKMSKeyArn ?AfterKMSKeyArn BeforeBucketKey AfterBucketKey ?VersionIdBefore ?VersionIdAfter ?ETagBefore ?ETagAfter Verified ?Mismatch ?Notes"},
+		{"reencrypt", []string{"reencrypt", "s3://jbucket/", "--recursive", "--dry-run", "--sse", "aws:kms", "--kms-key", "alias/j", "--bucket-key"},
+			"Bucket Prefix Target ?TargetKMSKeyArn Versioning Objects Bytes Filtered Groups Paths PathBytes Cannot Items KMSRequests KMSCostUSD PriceSource OlderVersions OlderVersionBytes ?Notes"},
 		{"ls", []string{"ls", "s3://jbucket", "--recursive"}, "Name Prefix ?Delimiter CommonPrefixes Contents Pages ?Notes"},
 		{"ls", []string{"ls", "s3://jver", "--versions"}, "Name Prefix Versions DeleteMarkers ?Notes"},
 		{"head", []string{"head", "s3://jbucket/dir/a.txt"},
@@ -138,7 +142,7 @@ func TestJSONEveryVerb(t *testing.T) {
 		jsonCase{"learn show", []string{"learn", "show", "2"}, "ID Number Title Text Steps Coming"},
 		jsonCase{"learn reset", []string{"learn", "reset", "2"}, "Lesson Reset"})
 	// ls without a URL lists buckets: run it while one exists.
-	cases = append(cases[:19], append([]jsonCase{{"ls", []string{"ls"}, "Buckets"}}, cases[15:]...)...)
+	cases = append(cases[:21], append([]jsonCase{{"ls", []string{"ls"}, "Buckets"}}, cases[15:]...)...)
 
 	covered := map[string]bool{}
 	keyID := ""

@@ -21,7 +21,7 @@ type ReencryptCmd struct {
 	KMSKey    string   `name:"kms-key" aliases:"sse-kms-key-id,ssekms-key-id" help:"KMS key for aws:kms / aws:kms:dsse: id, ARN, alias/NAME or alias ARN, resolved to the key ARN UpdateObjectEncryption needs (default: aws/s3)." placeholder:"KEY"`
 	BucketKey bool     `name:"bucket-key" aliases:"bucket-key-enabled" help:"Use an S3 bucket key (SSE-KMS)."`
 	Copy      bool     `help:"Always copy in place, even where UpdateObjectEncryption would re-wrap the key."`
-	SourceKey []string `name:"source-sse-c-key" help:"SSE-C objects: the object's own key file (32 raw bytes, base64 or hex; repeatable with --recursive: each SSE-C object is tried with each)." placeholder:"FILE" type:"blobpath"`
+	SourceKey []string `name:"source-sse-c-key" help:"SSE-C objects: the object's own key file (32 raw bytes, base64 or hex; repeatable with --recursive: each SSE-C object is tried with each)." placeholder:"FILE" sep:"none"`
 
 	Recursive   bool   `short:"r" help:"Every current object under the prefix: plan, then run with a resumable journal."`
 	OnlyMode    string `name:"only-mode" help:"With --recursive: only objects now encrypted this way (SSE-S3, SSE-KMS, DSSE-KMS, SSE-C, none, client-side)." placeholder:"MODE"`

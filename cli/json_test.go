@@ -111,6 +111,11 @@ func TestJSONEveryVerb(t *testing.T) {
 			"KeyId EncryptionAlgorithm InputFile OutputFile PlaintextBytes CiphertextBytes ?EncryptionContext ?Note"},
 		{"kms decrypt", []string{"kms", "decrypt", "--ciphertext-blob", "fileb://" + filepath.Join(tmp, "c.bin"), "--out", filepath.Join(tmp, "p.bin")},
 			"KeyId EncryptionAlgorithm InputFile OutputFile PlaintextBytes CiphertextBytes ?EncryptionContext ?Note"},
+		{"kms rotation enable", []string{"kms", "rotation", "enable", "--key-id", "alias/j"}, "KeyId KeyArn KeyRotationEnabled ?RotationPeriodInDays ?NextRotationDate Note"},
+		{"kms rotation disable", []string{"kms", "rotation", "disable", "--key-id", "alias/j"}, "KeyId KeyArn KeyRotationEnabled ?RotationPeriodInDays ?NextRotationDate Note"},
+		{"kms rotation get", []string{"kms", "rotation", "get", "--key-id", "alias/j"}, "KeyId KeyArn KeyRotationEnabled ?RotationPeriodInDays ?NextRotationDate Note"},
+		{"kms rotate", []string{"kms", "rotate", "--key-id", "alias/j"}, "KeyId KeyArn Note"},
+		{"kms rotations", []string{"kms", "rotations", "--key-id", "alias/j"}, "KeyId KeyArn Rotations Note"},
 		{"mb", []string{"mb", "s3://jbucket"}, "Bucket BucketRegion ?Location ServerSideEncryptionConfiguration"},
 		{"bucket-encryption put", []string{"bucket-encryption", "put", "s3://jbucket", "--server-side-encryption-configuration", "file://" + cfg},
 			"Bucket ServerSideEncryptionConfiguration ?Notes"},
@@ -142,7 +147,7 @@ func TestJSONEveryVerb(t *testing.T) {
 		jsonCase{"learn show", []string{"learn", "show", "2"}, "ID Number Title Text Steps Coming"},
 		jsonCase{"learn reset", []string{"learn", "reset", "2"}, "Lesson Reset"})
 	// ls without a URL lists buckets: run it while one exists.
-	cases = append(cases[:21], append([]jsonCase{{"ls", []string{"ls"}, "Buckets"}}, cases[15:]...)...)
+	cases = append(cases[:26], append([]jsonCase{{"ls", []string{"ls"}, "Buckets"}}, cases[26:]...)...)
 
 	covered := map[string]bool{}
 	keyID := ""

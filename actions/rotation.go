@@ -44,7 +44,9 @@ type DisableKeyRotation struct{ KeyID string }
 func (g *GetKeyRotation) Describe() string { return "read the rotation of KMS key " + g.KeyID }
 
 // Describe implements Action.
-func (e *EnableKeyRotation) Describe() string { return "enable automatic rotation of KMS key " + e.KeyID }
+func (e *EnableKeyRotation) Describe() string {
+	return "enable automatic rotation of KMS key " + e.KeyID
+}
 
 // Describe implements Action.
 func (d *DisableKeyRotation) Describe() string {

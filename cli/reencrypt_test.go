@@ -364,7 +364,7 @@ func checkBulk(t *testing.T, b *awsclient.Backend, objs map[string]*bulkObject, 
 			if o.kind == "ssec-b" || o.kind == "client-side" {
 				v, err := b.S3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("bulk"), Prefix: &key})
 				if err != nil || len(v.Versions) != 1 || aws.ToString(v.Versions[0].ETag) != o.etag {
-					return fmt.Errorf("%s (%s) was touched: %v", key, o.kind, err)
+					return fmt.Errorf("%s (%s) was touched: %w", key, o.kind, err)
 				}
 			}
 			return nil

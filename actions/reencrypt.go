@@ -61,6 +61,9 @@ type Reencrypt struct {
 	// SourceSSEC is the object's own SSE-C key, needed to copy an SSE-C
 	// object (S3 decrypts it with the key, then encrypts as asked).
 	SourceSSEC *SSECKey
+	// SourceKeyFile, when SourceSSEC is nil, is the file to read the
+	// object's SSE-C key from (the TUI's form names a file).
+	SourceKeyFile string
 	// Copy forces the copy path even where UpdateObjectEncryption would do.
 	Copy bool
 	// PartCopyAbove is the size above which the copy goes in parts
@@ -276,6 +279,15 @@ func same(e ObjectEncryption, t ReencryptTarget) bool {
 func (a *Reencrypt) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 	if err := a.Target.check(); err != nil {
 		return nil, &Error{Op: a.Describe(), Kind: KindInvalidRequest, What: err.Error(), Fix: "See s3crypt reencrypt --help"}
+	}
+	if a.SourceSSEC == nil && a.SourceKeyFile != "" {
+		k, enc, err := ReadSSECKey(a.Describe(), a.SourceKeyFile, r)
+		if err != nil {
+			return nil, err
+		}
+		defer k.Wipe()
+		a.SourceSSEC = &SSECKey{Key: k, File: a.SourceKeyFile, Encoding: enc}
+		defer func() { a.SourceSSEC = nil }()
 	}
 	if err := refuseSSECOverHTTP(env, a.Describe(), a.SourceSSEC); err != nil {
 		return nil, err

@@ -22,6 +22,12 @@ type KeyMap struct {
 
 	// Buckets view.
 	NewBucket, DeleteBucket, EditEncryption key.Binding
+	// Versioning reads a bucket's versioning and offers to flip it.
+	Versioning key.Binding
+	// RotateKey rotates a key's material now (keys view).
+	RotateKey key.Binding
+	// Reencrypt changes an object's encryption (objects view).
+	Reencrypt key.Binding
 
 	// Objects view.
 	Upload, Download, Inspect, DeleteObject, Filter key.Binding
@@ -87,6 +93,9 @@ func DefaultKeyMap() KeyMap {
 		NewBucket:      b(ks("n"), "n", "new bucket"),
 		DeleteBucket:   b(ks("x", "delete"), "x", "delete bucket"),
 		EditEncryption: b(ks("e"), "e", "edit encryption"),
+		Versioning:     b(ks("v"), "v", "versioning on/off"),
+		RotateKey:      b(ks("o"), "o", "rotate key now"),
+		Reencrypt:      b(ks("e"), "e", "change encryption"),
 
 		Upload:       b(ks("u"), "u", "upload"),
 		Download:     b(ks("d"), "d", "download"),

@@ -321,6 +321,7 @@ func (v objectsView) keyMap() KeyMap {
 	k.Inspect = enable(k.Inspect, file)
 	k.Inspect.SetKeys(slices.Concat(k.Inspect.Keys(), k.Open.Keys())...) // enter on an object inspects it too (a new slice: the KeyMap's is shared)
 	k.Download, k.DeleteObject = enable(k.Download, file), enable(k.DeleteObject, file)
+	k.Reencrypt = enable(k.Reencrypt, file)
 	return k
 }
 
@@ -348,6 +349,8 @@ func (v objectsView) handleAction(msg tea.KeyPressMsg) (objectsView, tea.Cmd) {
 		return v, func() tea.Msg { return inspectMsg{bucket: b, key: row.Key} }
 	case key.Matches(msg, k.Download):
 		return v, openDialog(newDownloadForm(v.c, v.bucket, row))
+	case key.Matches(msg, k.Reencrypt):
+		return v, openDialog(newReencryptForm(v.c, v.bucket, row, v.c.Catalog.Keys))
 	case key.Matches(msg, k.DeleteObject):
 		return v, openDialog(newConfirm(v.c, "Delete "+v.name(row)+"?",
 			"The object's ciphertext and wrapped keys are deleted from s3://"+v.bucket+" (on a versioned bucket, a delete marker hides it).",
@@ -470,5 +473,5 @@ func (v objectsView) ShortHelp() []key.Binding {
 
 // FullHelp groups the view's keys for the help screen.
 func (v objectsView) FullHelp() [][]key.Binding {
-	return [][]key.Binding{v.c.Keys.listHelp(), v.ShortHelp()}
+	return [][]key.Binding{v.c.Keys.listHelp(), append(v.ShortHelp(), v.keyMap().Reencrypt)}
 }

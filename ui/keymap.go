@@ -28,6 +28,8 @@ type KeyMap struct {
 	RotateKey key.Binding
 	// Reencrypt changes an object's encryption (objects view).
 	Reencrypt key.Binding
+	// Versions lists the selected object's versions (objects view).
+	Versions key.Binding
 
 	// Objects view.
 	Upload, Download, Inspect, DeleteObject, Filter key.Binding
@@ -96,6 +98,7 @@ func DefaultKeyMap() KeyMap {
 		Versioning:     b(ks("v"), "v", "versioning on/off"),
 		RotateKey:      b(ks("o"), "o", "rotate key now"),
 		Reencrypt:      b(ks("e"), "e", "change encryption"),
+		Versions:       b(ks("V"), "V", "versions"),
 
 		Upload:       b(ks("u"), "u", "upload"),
 		Download:     b(ks("d"), "d", "download"),

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -58,4 +60,61 @@ func rotateKeyDialog(c *Common, row KeyRow) tea.Cmd {
 		"KMS makes new key material current for new data keys. Nothing is re-encrypted: objects written before still decrypt "+
 			"with the older material, which KMS keeps (s3crypt kms rotations lists them).",
 		"rotate", false, startJobMsg{action: &actions.RotateKey{KeyID: row.ID}, meta: keyJob("rotate "+row.Name(), row)}))
+}
+
+// listObjectVersions lists one object's versions for the objects view's V
+// key; its result (objectVersions) opens them in a dialog.
+type listObjectVersions struct {
+	actions.ListObjectVersions
+	Key string
+}
+
+// objectVersions is listObjectVersions' result: the versions of Key only.
+type objectVersions struct {
+	Bucket, Key string
+	Versions    []actions.VersionEntry
+}
+
+// Run implements actions.Action.
+func (a *listObjectVersions) Run(ctx context.Context, env *actions.Env, r *actions.Reporter) (any, error) {
+	res, err := a.ListObjectVersions.Run(ctx, env, r)
+	if err != nil {
+		return nil, err
+	}
+	out := objectVersions{Bucket: a.Bucket, Key: a.Key}
+	for _, v := range res.(actions.ListVersionsResult).Versions {
+		if v.Key == a.Key {
+			out.Versions = append(out.Versions, v)
+		}
+	}
+	return out, nil
+}
+
+// versionsJob lists an object's versions, each with its own encryption.
+func versionsJob(bucket, key string) tea.Cmd {
+	return startJob(&listObjectVersions{ListObjectVersions: actions.ListObjectVersions{Bucket: bucket, Prefix: key}, Key: key},
+		jobMeta{Title: "versions of " + key, Flow: flowSpec{Mode: flowS3, Subject: "ListObjectVersions " + key}})
+}
+
+// versionsDialog shows an object's versions, newest first: each with its
+// own encryption, delete markers as such.
+func versionsDialog(c *Common, r objectVersions) tea.Cmd {
+	var b strings.Builder
+	if len(r.Versions) == 0 {
+		b.WriteString("No versions: the object is gone.\n")
+	}
+	for _, v := range r.Versions {
+		latest := ""
+		if v.IsLatest {
+			latest = "  (latest)"
+		}
+		when := humanTime(v.LastModified, c.Now())
+		if v.DeleteMarker {
+			fmt.Fprintf(&b, "%s  %s  delete marker (no data; hides older versions)%s\n", when, v.VersionID, latest)
+			continue
+		}
+		fmt.Fprintf(&b, "%s  %s  %s  %s%s\n", when, v.VersionID, humanSize(v.Size), v.Label, latest)
+	}
+	b.WriteString("\nEach version keeps the encryption and keys it was written with; s3crypt get/head/rm take --version-id V.")
+	return openDialog(newInfo(c, "Versions of s3://"+r.Bucket+"/"+r.Key, b.String()))
 }

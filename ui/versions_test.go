@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/charmbracelet/x/exp/golden"
 
@@ -92,6 +95,11 @@ func TestVersionScreens(t *testing.T) {
 			press(m, "2")
 			send(m, jobEndedMsg{state: jobDone, result: versioningRead{actions.VersioningResult{Bucket: "my-bucket"}}}, 200*time.Millisecond, 3)
 		}},
+		{"object-versions", func(m *Model) {
+			openObjects(m)
+			press(m, "down", "down", "V")
+			send(m, jobEndedMsg{state: jobDone, result: sampleVersions()}, 200*time.Millisecond, 3)
+		}},
 		{"rotate-confirm", func(m *Model) {
 			press(m, "1")
 			for range m.keys.rows {
@@ -108,5 +116,45 @@ func TestVersionScreens(t *testing.T) {
 			sc.setup(m)
 			golden.RequireEqual(t, m.View().Content)
 		})
+	}
+}
+
+func sampleVersions() objectVersions {
+	at := func(min int) time.Time { return fixedNow.Add(-time.Duration(min) * time.Minute) }
+	v := func(id string, min int, latest, marker bool, label string) actions.VersionEntry {
+		return actions.VersionEntry{ObjectEntry: actions.ObjectEntry{Key: "reports/notes.txt", Size: 4096, LastModified: at(min), Label: label},
+			VersionID: id, IsLatest: latest, DeleteMarker: marker}
+	}
+	return objectVersions{Bucket: "my-bucket", Key: "reports/notes.txt", Versions: []actions.VersionEntry{
+		v("3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrH", 1, true, true, "delete marker"),
+		v("gKGyTUuK2AbvFO2Al3iGpaQ4.tbH0ob9", 5, false, false, "SSE-KMS alias/demo"),
+		v("mUDhfj9lYhC3fF0D6CXOw8GQs0bqLa2P", 9, false, false, "SSE-C md5 Xz3a…"),
+		v("Pc0cPTXqMfCmGD.sL_1EX1IuPqxT1WDX", 12, false, false, "SSE-C md5 Q8mK…"),
+	}}
+}
+
+// TestObjectVersionsKeyListsTheObjectsVersions: V on an object lists its
+// versions (a job), then shows them, each with its own encryption and
+// delete markers as such.
+func TestObjectVersionsKeyListsTheObjectsVersions(t *testing.T) {
+	w := newFakeWorker()
+	m := loaded(t, newFakeData(0), w, 120, 36, true)
+	openObjects(m)
+	press(m, "down", "down")
+	row, _ := m.objects.selected()
+	press(m, "V")
+	if len(w.submitted) != 1 {
+		t.Fatalf("V submitted %d jobs", len(w.submitted))
+	}
+	a, ok := w.submitted[0].(*listObjectVersions)
+	if !ok || a.Key != row.Key || a.Prefix != row.Key || a.Bucket != "my-bucket" {
+		t.Fatalf("submitted %#v", w.submitted[0])
+	}
+	send(m, jobEndedMsg{state: jobDone, result: sampleVersions()}, 200*time.Millisecond, 3)
+	view := ansi.Strip(m.View().Content)
+	for _, want := range []string{"Versions of s3://my-bucket/reports/notes.txt", "delete marker", "SSE-KMS alias/demo", "SSE-C md5 Xz3a", "(latest)"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("versions dialog lacks %q:\n%s", want, view)
+		}
 	}
 }

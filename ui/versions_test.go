@@ -19,7 +19,8 @@ func TestBucketVersioningKeyReadsThenOffersToFlip(t *testing.T) {
 	for _, tc := range []struct{ now, want string }{{"", actions.VersioningEnabled}, {actions.VersioningEnabled, actions.VersioningSuspended}} {
 		w := newFakeWorker()
 		m := loaded(t, newFakeData(0), w, 120, 36, true)
-		press(m, "2", "v")
+		press(m, "2")
+		send(m, keyPress("v"), 2*time.Second, 6)
 		if len(w.submitted) != 1 {
 			t.Fatalf("v submitted %d jobs", len(w.submitted))
 		}
@@ -28,7 +29,7 @@ func TestBucketVersioningKeyReadsThenOffersToFlip(t *testing.T) {
 			t.Fatalf("v submitted %#v", w.submitted[0])
 		}
 		send(m, jobEndedMsg{state: jobDone, result: versioningRead{actions.VersioningResult{Bucket: rv.Bucket, Status: tc.now}}}, 200*time.Millisecond, 3)
-		press(m, "y")
+		send(m, keyPress("y"), 2*time.Second, 6)
 		if len(w.submitted) != 2 {
 			t.Fatalf("confirming submitted %d jobs", len(w.submitted))
 		}
@@ -51,7 +52,8 @@ func TestRotateKeyAsksThenRotates(t *testing.T) {
 		press(m, "down")
 	}
 	row, _ := m.keys.selected()
-	press(m, "o", "y")
+	press(m, "o")
+	send(m, keyPress("y"), 2*time.Second, 6)
 	if len(w.submitted) != 1 {
 		t.Fatalf("o, y submitted %d jobs on %s", len(w.submitted), row.Name())
 	}
@@ -73,7 +75,7 @@ func TestReencryptFormSubmitsTheChosenEncryption(t *testing.T) {
 	if row.Enc.Mode == "SSE-C" {
 		t.Skip("the fake's first object is SSE-C")
 	}
-	press(m, "ctrl+s")
+	send(m, keyPress("ctrl+s"), 2*time.Second, 6)
 	if len(w.submitted) != 1 {
 		t.Fatalf("ctrl+s submitted %d jobs", len(w.submitted))
 	}
@@ -142,7 +144,7 @@ func TestObjectVersionsKeyListsTheObjectsVersions(t *testing.T) {
 	openObjects(m)
 	press(m, "down", "down")
 	row, _ := m.objects.selected()
-	press(m, "V")
+	send(m, keyPress("V"), 2*time.Second, 6)
 	if len(w.submitted) != 1 {
 		t.Fatalf("V submitted %d jobs", len(w.submitted))
 	}

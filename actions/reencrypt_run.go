@@ -62,14 +62,21 @@ type ReencryptReport struct {
 }
 
 // JournalPath is the journal file of a bulk re-encryption: one per
-// bucket, prefix, target and filters, under dir (default
+// backend, bucket, prefix, target and filters, under dir (default
 // $XDG_STATE_HOME/s3crypt/reencrypt).
-func (m *ReencryptMany) JournalPath() string {
+func (m *ReencryptMany) JournalPath(env *Env) string {
 	dir := m.JournalDir
 	if dir == "" {
 		dir = filepath.Join(stateHome(), "s3crypt", "reencrypt")
 	}
-	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%v\x00%s\x00%s\x00%v", m.Bucket, m.Prefix, m.Target.SSE, m.Target.KMSKey,
+	where := ""
+	if b := env.Backend; b != nil {
+		where = fmt.Sprint(b.Kind, b.Endpoint, b.Region, b.Profile)
+		if b.Sandbox != nil {
+			where += b.Sandbox.Dir()
+		}
+	}
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%s\x00%v\x00%s\x00%s\x00%v", where, m.Bucket, m.Prefix, m.Target.SSE, m.Target.KMSKey,
 		m.Target.BucketKey, m.OnlyMode, m.OnlyKey, m.Copy)))
 	return filepath.Join(dir, m.Bucket+"-"+hex.EncodeToString(h[:6])+".jsonl")
 }
@@ -154,7 +161,7 @@ func (j *journal) add(e JournalEntry) error {
 
 // run carries out plan, skipping what the journal says is done.
 func (m *ReencryptMany) run(ctx context.Context, env *Env, r *Reporter, plan ReencryptPlan, t ReencryptTarget) (any, error) {
-	path := m.JournalPath()
+	path := m.JournalPath(env)
 	done, f, err := openJournal(path)
 	if err != nil {
 		return nil, &Error{Op: m.Describe(), What: "cannot open the journal " + path, Why: err.Error(), Err: err}
@@ -167,7 +174,10 @@ func (m *ReencryptMany) run(ctx context.Context, env *Env, r *Reporter, plan Ree
 	for _, it := range plan.Items {
 		switch {
 		case it.Path == PathCannot:
-		case done[it.Key]:
+		case done[it.Key] && it.Path == PathNone:
+			// Journalled by an earlier run, and the plan's HEAD shows it
+			// as asked: not touched again. One journalled but no longer
+			// as asked (overwritten since) is done again.
 			rep.Resumed++
 		default:
 			todo = append(todo, it)

@@ -216,3 +216,56 @@ func atRestParts(t *testing.T, env *actions.Env, bucket, key string) []string {
 	}
 	return out
 }
+
+// TestBulkResumeRedoesWhatChangedSince: a journal (from an interrupted
+// run) says two objects are done; one is as asked and is skipped, the
+// other was overwritten since and is changed again. A dry run changes
+// nothing; the plan's counts are what the run does.
+func TestBulkResumeRedoesWhatChangedSince(t *testing.T) {
+	env := xferEnv(t)
+	xferBucket(t, env.Backend, "resume", false)
+	kmsKey := newKey(t, env, "", "alias/resume")
+	arn := keyARN(t, env, kmsKey)
+	data := map[string][]byte{}
+	for _, k := range []string{"a", "b", "c"} {
+		data[k] = randomBytes(3000)
+		sdkPut(t, env, "resume", k, data[k], &s3.PutObjectInput{ServerSideEncryption: "AES256"})
+	}
+	m := &actions.ReencryptMany{Bucket: "resume", Target: actions.ReencryptTarget{SSE: actions.SSEKMS, KMSKey: "alias/resume"},
+		JournalDir: t.TempDir(), DryRun: true}
+	res, _ := mustRun(t, env, m)
+	plan := res.(actions.ReencryptPlan)
+	if plan.Paths[actions.PathUpdate] != 3 || plan.Objects != 3 {
+		t.Fatalf("plan: %+v", plan.Paths)
+	}
+	if h := sdkHead(t, env, "resume", "a"); h.ServerSideEncryption != "AES256" {
+		t.Fatal("the dry run changed an object")
+	}
+	// An interrupted run did a and b; b was overwritten since.
+	mustRun(t, env, &actions.Reencrypt{Bucket: "resume", Key: "a", Target: m.Target})
+	journal := m.JournalPath(env)
+	if err := os.MkdirAll(filepath.Dir(journal), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	lines := `{"Event":"start"}` + "\n" + `{"Event":"done","Key":"a","Path":"UpdateObjectEncryption"}` + "\n" +
+		`{"Event":"done","Key":"b","Path":"UpdateObjectEncryption"}` + "\n" + `{"Event":"done","Key":"tor`
+	if err := os.WriteFile(journal, []byte(lines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m.DryRun = false
+	res, _ = mustRun(t, env, m)
+	rep := res.(actions.ReencryptReport)
+	if rep.Resumed != 1 || rep.Done[actions.PathUpdate] != 2 || rep.Verified != 2 || len(rep.Failed) != 0 {
+		t.Fatalf("report: resumed %d, done %v, verified %d, failed %v", rep.Resumed, rep.Done, rep.Verified, rep.Failed)
+	}
+	for k, d := range data {
+		if h := sdkHead(t, env, "resume", k); aws.ToString(h.SSEKMSKeyId) != arn {
+			t.Errorf("%s: %s %s", k, h.ServerSideEncryption, aws.ToString(h.SSEKMSKeyId))
+		}
+		readBack(t, env, "resume", k, "", nil, d)
+	}
+	entries, err := actions.ReadJournal(journal)
+	if err != nil || entries[len(entries)-1].Event != "finished" {
+		t.Fatalf("journal: %v %+v", err, entries)
+	}
+}

@@ -71,9 +71,11 @@ func (m *ReencryptMany) JournalPath(env *Env) string {
 	}
 	where := ""
 	if b := env.Backend; b != nil {
+		// The sandbox is its data directory (its endpoint's port changes
+		// from run to run); elsewhere the endpoint, region and profile.
 		where = fmt.Sprint(b.Kind, b.Endpoint, b.Region, b.Profile)
 		if b.Sandbox != nil {
-			where += b.Sandbox.Dir()
+			where = fmt.Sprint(b.Kind, b.Sandbox.Dir(), b.Region)
 		}
 	}
 	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%s\x00%v\x00%s\x00%s\x00%v", where, m.Bucket, m.Prefix, m.Target.SSE, m.Target.KMSKey,

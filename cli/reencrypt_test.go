@@ -279,6 +279,9 @@ func TestBulkReencryptResumesAfterKill(t *testing.T) {
 	if rep.Resumed != len(first) || len(rep.Failed) != 0 || len(rep.Unverified) != 0 {
 		t.Fatalf("second run: resumed %d (journal had %d), failed %v, unverified %v", rep.Resumed, len(first), rep.Failed, rep.Unverified)
 	}
+	if m, _ := filepath.Glob(filepath.Join(state, "bulk-*.jsonl")); len(m) != 1 {
+		t.Fatalf("journals %v: the second run did not find the first run's", m)
+	}
 	all, finished, starts := journalDone(t, journal)
 	if !finished || len(all) != 1750 || len(starts) != 2 || starts[1].Resumed != len(first) {
 		t.Fatalf("journal after the second run: %d done, finished %v, starts %+v", len(all), finished, starts)

@@ -292,7 +292,16 @@ func (h *HeadObjects) Run(ctx context.Context, env *Env, r *Reporter) (any, erro
 // 400 is what S3 answers for an SSE-C object, and only that is taken to
 // mean SSE-C; on the sandbox its at-rest view then gives the key's MD5.
 func headEntry(ctx context.Context, env *Env, r *Reporter, bucket string, e *ObjectEntry) {
-	out, err := env.Backend.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: &e.Key}, withJob(r))
+	headEntryVersion(ctx, env, r, bucket, "", e)
+}
+
+// headEntryVersion is headEntry for one version ("" = the current one).
+func headEntryVersion(ctx context.Context, env *Env, r *Reporter, bucket, version string, e *ObjectEntry) {
+	in := &s3.HeadObjectInput{Bucket: &bucket, Key: &e.Key}
+	if version != "" {
+		in.VersionId = &version
+	}
+	out, err := env.Backend.S3.HeadObject(ctx, in, withJob(r))
 	switch {
 	case err == nil:
 		e.Encryption = encryptionOfHead(out)
@@ -301,7 +310,7 @@ func headEntry(ctx context.Context, env *Env, r *Reporter, bucket string, e *Obj
 	case isSSECHeadRefusal(err):
 		e.SSECKeyRequired = true
 		if sb := env.Backend.Local; sb != nil {
-			if at, ierr := sb.Inspect(ctx, bucket, e.Key, ""); ierr == nil {
+			if at, ierr := sb.Inspect(ctx, bucket, e.Key, version); ierr == nil {
 				e.Encryption.SSECKeyMD5 = at.SSECKeyMD5
 			}
 		}

@@ -63,6 +63,7 @@ type LsCmd struct {
 	Recursive   bool   `short:"r" help:"List every object under the prefix, not one level."`
 	Delimiter   string `default:"/" help:"What ends a folder name (ignored with --recursive)." placeholder:"D"`
 	Concurrency int    `default:"16" help:"HeadObject (or GetBucketEncryption) requests at once." placeholder:"N"`
+	Versions    bool   `help:"List every version and delete marker under the prefix, each version with its own encryption."`
 }
 
 // Run implements the verb.
@@ -78,6 +79,9 @@ func (c *LsCmd) Run(ctx context.Context, g *Globals) error {
 	bucket, prefix, err := parseS3URL(c.URL, false)
 	if err != nil {
 		return err
+	}
+	if c.Versions {
+		return c.listVersions(ctx, g, bucket, prefix)
 	}
 	l := &actions.ListObjects{Bucket: bucket, Prefix: prefix, Delimiter: c.Delimiter, Concurrency: c.Concurrency}
 	if c.Recursive {

@@ -51,6 +51,8 @@ func awsJSON(res any) any {
 		return listBucketsOf(r)
 	case actions.ListObjectsResult:
 		return listObjectsOf(r)
+	case actions.ListVersionsResult:
+		return listVersionsOf(r)
 	case actions.HeadResult:
 		return headOf(r)
 	case actions.PutResult:

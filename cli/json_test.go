@@ -111,6 +111,11 @@ func TestJSONEveryVerb(t *testing.T) {
 			"KeyId EncryptionAlgorithm InputFile OutputFile PlaintextBytes CiphertextBytes ?EncryptionContext ?Note"},
 		{"kms decrypt", []string{"kms", "decrypt", "--ciphertext-blob", "fileb://" + filepath.Join(tmp, "c.bin"), "--out", filepath.Join(tmp, "p.bin")},
 			"KeyId EncryptionAlgorithm InputFile OutputFile PlaintextBytes CiphertextBytes ?EncryptionContext ?Note"},
+		{"kms rotation enable", []string{"kms", "rotation", "enable", "--key-id", "alias/j"}, "KeyId KeyArn KeyRotationEnabled ?RotationPeriodInDays ?NextRotationDate Note"},
+		{"kms rotation disable", []string{"kms", "rotation", "disable", "--key-id", "alias/j"}, "KeyId KeyArn KeyRotationEnabled ?RotationPeriodInDays ?NextRotationDate Note"},
+		{"kms rotation get", []string{"kms", "rotation", "get", "--key-id", "alias/j"}, "KeyId KeyArn KeyRotationEnabled ?RotationPeriodInDays ?NextRotationDate Note"},
+		{"kms rotate", []string{"kms", "rotate", "--key-id", "alias/j"}, "KeyId KeyArn Note"},
+		{"kms rotations", []string{"kms", "rotations", "--key-id", "alias/j"}, "KeyId KeyArn Rotations Note"},
 		{"mb", []string{"mb", "s3://jbucket"}, "Bucket BucketRegion ?Location ServerSideEncryptionConfiguration"},
 		{"bucket-encryption put", []string{"bucket-encryption", "put", "s3://jbucket", "--server-side-encryption-configuration", "file://" + cfg},
 			"Bucket ServerSideEncryptionConfiguration ?Notes"},
@@ -118,9 +123,17 @@ func TestJSONEveryVerb(t *testing.T) {
 		{"bucket-policy put", []string{"bucket-policy", "put", "s3://jbucket", "--require-tls"}, "Bucket Policy PolicyStatus Summary Enforces ?Notes"},
 		{"bucket-policy get", []string{"bucket-policy", "get", "s3://jbucket"}, "Bucket Policy PolicyStatus Summary Enforces ?Notes"},
 		{"bucket-policy delete", []string{"bucket-policy", "delete", "s3://jbucket"}, "Bucket Summary ?Notes"},
+		{"mb", []string{"mb", "s3://jver"}, "Bucket BucketRegion ?Location ServerSideEncryptionConfiguration"},
+		{"versioning put", []string{"versioning", "put", "s3://jver", "--enable"}, "Bucket Status ?MFADelete ?Notes"},
+		{"versioning get", []string{"versioning", "get", "s3://jver"}, "Bucket Status ?MFADelete ?Notes"},
 		{"put", []string{"put", small, "s3://jbucket/dir/a.txt"},
 			"Bucket Key ?VersionId ETag Size " + object + " ?PartsCount DurationSeconds KMSRequestCount ?ClientSide"},
+		{"reencrypt", []string{"reencrypt", "s3://jbucket/dir/a.txt", "--sse", "aws:kms", "--kms-key", "alias/j"},
+			"Bucket Key Path Why Rewrote Size BeforeMode AfterMode ?BeforeKMSKeyArn ?AfterKMSKeyArn BeforeBucketKey AfterBucketKey ?VersionIdBefore ?VersionIdAfter ?ETagBefore ?ETagAfter Verified ?Mismatch ?Notes"},
+		{"reencrypt", []string{"reencrypt", "s3://jbucket/", "--recursive", "--dry-run", "--sse", "aws:kms", "--kms-key", "alias/j", "--bucket-key"},
+			"Bucket Prefix Target ?TargetKMSKeyArn Versioning Objects Bytes Filtered Groups Paths PathBytes Cannot Items KMSRequests KMSCostUSD PriceSource OlderVersions OlderVersionBytes ?Notes"},
 		{"ls", []string{"ls", "s3://jbucket", "--recursive"}, "Name Prefix ?Delimiter CommonPrefixes Contents Pages ?Notes"},
+		{"ls", []string{"ls", "s3://jver", "--versions"}, "Name Prefix Versions DeleteMarkers ?Notes"},
 		{"head", []string{"head", "s3://jbucket/dir/a.txt"},
 			"Bucket Key ?VersionId ContentLength ETag LastModified ?ContentType ?PartsCount ?ChecksumCRC32 ?ChecksumCRC32C ?ChecksumCRC64NVME ?ChecksumSHA1 ?ChecksumSHA256 ?OtherChecksums ?ChecksumType " +
 				object + " ?KMSKey ?ClientSide ?Metadata ?AtRest ?Notes"},
@@ -141,7 +154,7 @@ func TestJSONEveryVerb(t *testing.T) {
 		jsonCase{"learn show", []string{"learn", "show", "2"}, "ID Number Title Text Steps Coming"},
 		jsonCase{"learn reset", []string{"learn", "reset", "2"}, "Lesson Reset"})
 	// ls without a URL lists buckets: run it while one exists.
-	cases = append(cases[:15], append([]jsonCase{{"ls", []string{"ls"}, "Buckets"}}, cases[15:]...)...)
+	cases = append(cases[:26], append([]jsonCase{{"ls", []string{"ls"}, "Buckets"}}, cases[26:]...)...)
 
 	covered := map[string]bool{}
 	keyID := ""

@@ -27,6 +27,9 @@ type KMSCmd struct {
 	Encrypt             KMSEncryptCmd             `cmd:"" name:"encrypt" help:"Encrypt a small file (at most 4096 bytes) directly under a KMS key into a binary ciphertext file."`
 	Decrypt             KMSDecryptCmd             `cmd:"" name:"decrypt" help:"Decrypt a binary KMS ciphertext file."`
 	KeyUsage            KMSKeyUsageCmd            `cmd:"" name:"key-usage" help:"What a KMS key encrypts: buckets whose default names it, object versions under it by bucket (lists and HEADs every version)."`
+	Rotation            KMSRotationCmd            `cmd:"" name:"rotation" help:"Get, enable or disable a key's automatic rotation."`
+	Rotate              KMSRotateCmd              `cmd:"" name:"rotate" help:"Rotate a key's material now (RotateKeyOnDemand); nothing is re-encrypted."`
+	Rotations           KMSRotationsCmd           `cmd:"" name:"rotations" help:"List a key's rotations (ListKeyRotations)."`
 }
 
 // keyIDFlag is the --key-id every single-key verb takes.
@@ -403,4 +406,95 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// KMSRotationCmd is `s3crypt kms rotation get|enable|disable`.
+type KMSRotationCmd struct {
+	Get     KMSRotationGetCmd     `cmd:"" help:"Show whether the key rotates automatically."`
+	Enable  KMSRotationEnableCmd  `cmd:"" help:"Rotate the key automatically (every 365 days unless --rotation-period-in-days)."`
+	Disable KMSRotationDisableCmd `cmd:"" help:"Stop rotating the key automatically."`
+}
+
+// KMSRotationGetCmd is `s3crypt kms rotation get --key-id K`.
+type KMSRotationGetCmd struct{ keyIDFlag }
+
+// Run implements the verb.
+func (c *KMSRotationGetCmd) Run(ctx context.Context, g *Globals) error {
+	return g.run(ctx, &actions.GetKeyRotation{KeyID: c.KeyID}, printRotation)
+}
+
+// KMSRotationEnableCmd is `s3crypt kms rotation enable --key-id K`.
+type KMSRotationEnableCmd struct {
+	keyIDFlag
+	Days int `name:"rotation-period-in-days" help:"Days between rotations, 90 to 2560 (default 365)." placeholder:"N"`
+}
+
+// Run implements the verb.
+func (c *KMSRotationEnableCmd) Run(ctx context.Context, g *Globals) error {
+	if c.Days != 0 && (c.Days < 90 || c.Days > 2560) {
+		return usage("--rotation-period-in-days must be 90 to 2560")
+	}
+	return g.run(ctx, &actions.EnableKeyRotation{KeyID: c.KeyID, PeriodDays: c.Days}, printRotation)
+}
+
+// KMSRotationDisableCmd is `s3crypt kms rotation disable --key-id K`.
+type KMSRotationDisableCmd struct{ keyIDFlag }
+
+// Run implements the verb.
+func (c *KMSRotationDisableCmd) Run(ctx context.Context, g *Globals) error {
+	return g.run(ctx, &actions.DisableKeyRotation{KeyID: c.KeyID}, printRotation)
+}
+
+func printRotation(w io.Writer, res any) {
+	r := res.(actions.KeyRotationResult)
+	state := "off"
+	if r.KeyRotationEnabled {
+		state = fmt.Sprintf("every %d days", r.RotationPeriodInDays)
+		if r.NextRotationDate != nil {
+			state += ", next " + r.NextRotationDate.Format("2006-01-02")
+		}
+	}
+	fmt.Fprintf(w, "KMS key %s: automatic rotation %s\n  note: %s\n", r.KeyID, state, r.Note)
+}
+
+// KMSRotateCmd is `s3crypt kms rotate --key-id K`.
+type KMSRotateCmd struct{ keyIDFlag }
+
+// Run implements the verb.
+func (c *KMSRotateCmd) Run(ctx context.Context, g *Globals) error {
+	return g.run(ctx, &actions.RotateKey{KeyID: c.KeyID}, func(w io.Writer, res any) {
+		r := res.(actions.RotateKeyResult)
+		fmt.Fprintf(w, "rotated KMS key %s: new key material is current\n  note: %s\n", r.KeyID, r.Note)
+	})
+}
+
+// KMSRotationsCmd is `s3crypt kms rotations --key-id K`.
+type KMSRotationsCmd struct {
+	keyIDFlag
+	All bool `name:"all-key-material" help:"Also list the key's first material (IncludeKeyMaterial=ALL_KEY_MATERIAL)."`
+}
+
+// Run implements the verb.
+func (c *KMSRotationsCmd) Run(ctx context.Context, g *Globals) error {
+	return g.run(ctx, &actions.ListKeyRotations{KeyID: c.KeyID, AllMaterial: c.All}, func(w io.Writer, res any) {
+		r := res.(actions.ListKeyRotationsResult)
+		if len(r.Rotations) == 0 {
+			fmt.Fprintf(w, "KMS key %s has not rotated\n", r.KeyID)
+		} else {
+			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ROTATED\tTYPE\tMATERIAL\tSTATE")
+			for _, e := range r.Rotations {
+				when, typ := "-", e.RotationType
+				if e.RotationDate != nil {
+					when = e.RotationDate.Local().Format("2006-01-02 15:04:05")
+				}
+				if typ == "" {
+					typ = "first material"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", when, typ, e.KeyMaterialID, e.KeyMaterialState)
+			}
+			tw.Flush()
+		}
+		fmt.Fprintln(w, "note: "+r.Note)
+	})
 }

@@ -101,6 +101,9 @@ func (v *bucketsView) Update(msg tea.Msg) tea.Cmd {
 		if r, ok := msg.result.(actions.MakeBucketResult); ok {
 			v.want = r.Bucket // select the new bucket once the refresh brings it in
 		}
+		if r, ok := msg.result.(versioningRead); ok && msg.state == jobDone {
+			return askVersioning(v.c, r.VersioningResult)
+		}
 	}
 	return nil
 }
@@ -118,6 +121,7 @@ func (v bucketsView) keyMap() KeyMap {
 	k := v.c.Keys
 	_, ok := v.selected()
 	k.Open, k.DeleteBucket, k.EditEncryption = enable(k.Open, ok), enable(k.DeleteBucket, ok), enable(k.EditEncryption, ok)
+	k.Versioning = enable(k.Versioning, ok)
 	return k
 }
 
@@ -142,6 +146,8 @@ func (v bucketsView) handleAction(msg tea.KeyPressMsg, keys []KeyRow) tea.Cmd {
 					Flow: flowSpec{Mode: flowS3, Upload: true, Subject: "DeleteBucket " + row.Name}}}))
 	case key.Matches(msg, k.EditEncryption):
 		return openDialog(newBucketEncryptionForm(v.c, row, keys))
+	case key.Matches(msg, k.Versioning):
+		return versioningJob(row.Name)
 	}
 	return nil
 }
@@ -207,5 +213,5 @@ func (v bucketsView) ShortHelp() []key.Binding {
 
 // FullHelp groups the view's keys for the help screen.
 func (v bucketsView) FullHelp() [][]key.Binding {
-	return [][]key.Binding{v.c.Keys.listHelp(), v.ShortHelp()}
+	return [][]key.Binding{v.c.Keys.listHelp(), append(v.ShortHelp(), v.keyMap().Versioning)}
 }

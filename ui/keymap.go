@@ -22,6 +22,14 @@ type KeyMap struct {
 
 	// Buckets view.
 	NewBucket, DeleteBucket, EditEncryption key.Binding
+	// Versioning reads a bucket's versioning and offers to flip it.
+	Versioning key.Binding
+	// RotateKey rotates a key's material now (keys view).
+	RotateKey key.Binding
+	// Reencrypt changes an object's encryption (objects view).
+	Reencrypt key.Binding
+	// Versions lists the selected object's versions (objects view).
+	Versions key.Binding
 
 	// Objects view.
 	Upload, Download, Inspect, DeleteObject, Filter key.Binding
@@ -90,6 +98,10 @@ func DefaultKeyMap() KeyMap {
 		NewBucket:      b(ks("n"), "n", "new bucket"),
 		DeleteBucket:   b(ks("x", "delete"), "x", "delete bucket"),
 		EditEncryption: b(ks("e"), "e", "edit encryption"),
+		Versioning:     b(ks("v"), "v", "versioning on/off"),
+		RotateKey:      b(ks("o"), "o", "rotate key now"),
+		Reencrypt:      b(ks("e"), "e", "change encryption"),
+		Versions:       b(ks("V"), "V", "versions"),
 
 		Upload:       b(ks("u"), "u", "upload"),
 		Download:     b(ks("d"), "d", "download"),

@@ -151,6 +151,7 @@ func (v keysView) keyMap() KeyMap {
 	k.DataKey = enable(k.DataKey, usable && (row.Symmetric() || row.Usage == "ENCRYPT_DECRYPT"))
 	crypt := usable && row.Usage == "ENCRYPT_DECRYPT"
 	k.EncryptFile, k.DecryptFile = enable(k.EncryptFile, crypt), enable(k.DecryptFile, crypt)
+	k.RotateKey = enable(k.RotateKey, customer && row.Symmetric() && row.State == "Enabled")
 	return k
 }
 
@@ -177,6 +178,8 @@ func (v keysView) handleAction(msg tea.KeyPressMsg) tea.Cmd {
 		return openDialog(newCryptForm(v.c, row, true))
 	case key.Matches(msg, k.DecryptFile):
 		return openDialog(newCryptForm(v.c, row, false))
+	case key.Matches(msg, k.RotateKey):
+		return rotateKeyDialog(v.c, row)
 	}
 	return nil
 }
@@ -301,7 +304,7 @@ func (v keysView) ShortHelp() []key.Binding {
 func (v keysView) FullHelp() [][]key.Binding {
 	k := v.keyMap()
 	return [][]key.Binding{k.listHelp(),
-		{k.NewKey, k.ToggleKey, k.ScheduleDelete, k.CancelDelete, k.DataKey, k.EncryptFile, k.DecryptFile}}
+		{k.NewKey, k.ToggleKey, k.ScheduleDelete, k.CancelDelete, k.DataKey, k.EncryptFile, k.DecryptFile, k.RotateKey}}
 }
 
 // wheelDelta is the rows a wheel event scrolls.

@@ -23,6 +23,7 @@ const (
 	TypeUnknownOperation     = "UnknownOperationException"
 	TypeSerialization        = "SerializationException"
 	TypeInternal             = "KMSInternalException"
+	TypeInvalidMarker        = "InvalidMarkerException"
 )
 
 // Error is a KMS error as the wire shows it: Type is the "__type" (for

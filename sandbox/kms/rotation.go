@@ -108,6 +108,7 @@ func (k *KMS) RotateKeyOnDemand(c Call, keyID string) (string, error) {
 		if err := k.addMaterial(r, raw); err != nil {
 			return errInternal("rotate key", err)
 		}
+		r.Materials[len(r.Materials)-1].Rotation = RotationOnDemand
 		return nil
 	})
 	detail := "KMS refused to rotate the key"

@@ -52,6 +52,9 @@ type sealedMaterial struct {
 	ID      string    `json:"id"` // 64 hex characters
 	Created time.Time `json:"created"`
 	Sealed  []byte    `json:"sealed"`
+	// Rotation is how this version came to be: "" for the key's first
+	// material, RotationOnDemand or RotationAutomatic for a rotation.
+	Rotation string `json:"rotation,omitempty"`
 }
 
 // aliasRecord is one alias as stored in the "kms-aliases" bucket.

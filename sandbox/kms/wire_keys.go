@@ -20,6 +20,7 @@ func init() {
 		"DisableKeyRotation":              hDisableKeyRotation,
 		"GetKeyRotationStatus":            hGetKeyRotationStatus,
 		"RotateKeyOnDemand":               hRotateKeyOnDemand,
+		"ListKeyRotations":                hListKeyRotations,
 		"GenerateDataKey":                 hGenerateDataKey,
 		"GenerateDataKeyWithoutPlaintext": hGenerateDataKeyWithoutPlaintext,
 		"Encrypt":                         hEncrypt,

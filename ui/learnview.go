@@ -45,6 +45,7 @@ type lessonRun struct {
 	results  []learn.Result
 	checked  bool
 	checking bool
+	polled   bool // the running check is the poll's, not after a job of this UI
 	checkErr string
 	hint     bool
 	check    checkFunc
@@ -175,9 +176,17 @@ func (v *learnView) Update(msg tea.Msg) tea.Cmd {
 		if msg.gen != v.gen || v.run == nil {
 			return nil
 		}
-		return tea.Batch(v.recheck(), learnTick(v.gen))
+		cmd := v.recheck()
+		if cmd != nil {
+			v.run.polled = true
+		}
+		return tea.Batch(cmd, learnTick(v.gen))
 	case jobEndedMsg:
-		return v.recheck()
+		cmd := v.recheck()
+		if cmd != nil {
+			v.run.polled = false
+		}
+		return cmd
 	}
 	return nil
 }
@@ -231,7 +240,14 @@ func (v *learnView) checked(msg lessonCheckedMsg) tea.Cmd {
 	}
 	r.prog.Updated = v.c.Now().UTC()
 	v.progress[r.lesson.ID] = r.prog
-	return saveProgress(r.prog)
+	if !r.polled {
+		return saveProgress(r.prog)
+	}
+	// A poll, not a job of this UI, saw the progress: the learner worked
+	// from another terminal (learn serve's exports), so the buckets and
+	// objects lists reload to show it. Keys are left for r: listing them is
+	// KMS requests, which would move the count a lesson has them watch.
+	return tea.Batch(saveProgress(r.prog), func() tea.Msg { return refreshMsg{what: refreshBuckets | refreshObjects} })
 }
 
 // passed reports whether step i of the open lesson passed (now or before).
@@ -553,6 +569,8 @@ func (v *learnView) sideView(w, h int, focused bool) string {
 	ways := func() {
 		if s.Setup != "" {
 			add(v.way("first", s.Setup, w))
+			// The forms' file fields read from the TUI's own directory.
+			add(st.Hint.Render(wrap("(in a shell, in the directory you started s3crypt in: the forms read files from there)", w)))
 		}
 		add(v.way("TUI", s.Ways.TUI, w))
 		add(v.way("s3crypt", s.Ways.S3crypt, w))
@@ -589,15 +607,15 @@ func (v *learnView) scrollCard(lines []string, h int, focused bool) string {
 }
 
 // awsNote says how the aws CLI reaches the lesson's sandbox: attached to
-// the learner's `s3crypt learn serve`, or how to get there (serve refuses a
-// directory the TUI's own sandbox holds).
+// the learner's `s3crypt learn serve`, or through it (learn serve prints
+// the export lines of the sandbox this TUI serves, while it is open).
 func (v *learnView) awsNote() string {
 	n := itoa(v.run.lesson.Number)
 	if v.run.attached {
 		return "aws CLI: this lesson runs on your `s3crypt learn serve " + n + "`: use the aws CLI where you pasted its export lines"
 	}
-	return "aws CLI: L leaves the lesson; run `s3crypt learn serve " + n + "` in another terminal and paste its export lines there; " +
-		"then start the lesson again here: it joins that sandbox"
+	return "aws CLI: in another terminal, paste the export lines `s3crypt learn serve " + n +
+		"` prints: they reach this lesson's sandbox while it is open here"
 }
 
 // stepState is the card's first line: passed, not yet (and why), checking.

@@ -246,6 +246,7 @@ func (r *mdRenderer) inlines(n ast.Node, flags mdFlags, w int) []string {
 	var words []mdWord
 	space := true // the next word starts after a space
 	add := func(s string, f mdFlags) {
+		s = strings.NewReplacer("\r\n", " ", "\n", " ", "\t", " ").Replace(s) // a code span's line ends are spaces
 		for i, field := range strings.Split(s, " ") {
 			if i > 0 {
 				space = true

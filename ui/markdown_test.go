@@ -29,7 +29,8 @@ func TestMarkdownBlocks(t *testing.T) {
 		"1. first\n2. second\n\n" +
 		"> quoted *words*\n\n" +
 		"```\nline one\n\tindented\n```\n\n" +
-		"A [link](https://example.com/x) and <https://example.com/y>.\n\n---\n\nend  \nbreak"
+		"A [link](https://example.com/x) and <https://example.com/y>.\n\n---\n\nend  \nbreak\n\n" +
+		"a `code span\nover two lines` ends"
 	want := strings.Join([]string{
 		"Title",
 		"",
@@ -52,6 +53,8 @@ func TestMarkdownBlocks(t *testing.T) {
 		"",
 		"end",
 		"break",
+		"",
+		"a code span over two lines ends",
 	}, "\n")
 	if got := mdPlain(t, src, 60); got != want {
 		t.Errorf("rendered:\n%s\nwant:\n%s", got, want)

@@ -56,6 +56,13 @@ type RemoteOptions struct {
 	Started func(pid int, err error)
 }
 
+// remoteProgressEvery is the least time between two progress reports of
+// a job the helper sends (the last, all bytes done, always goes): each
+// one redraws the whole UI, whose process is what must stay responsive.
+// Twice the in-process interval: the UI's CPU time during a 1 GiB upload
+// is mostly drawing (bench/tui.sh).
+const remoteProgressEvery = 200 * time.Millisecond
+
 // remoteStopTimeout is how long Close waits for the helper to end its jobs
 // and exit before it kills it.
 const remoteStopTimeout = 5 * time.Second
@@ -318,15 +325,20 @@ func ServeRemote(ctx context.Context, env *Env, parallel int, in io.Reader, out 
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
+		throttle := progressThrottle{}
 		for e := range w.Events() {
 			mu.Lock()
 			id, ok := ids[e.JobID()]
 			if isEnd(e) {
 				delete(ids, e.JobID())
 				delete(back, id)
+				delete(throttle, e.JobID())
 			}
 			mu.Unlock()
 			if !ok || werr != nil {
+				continue
+			}
+			if !throttle.pass(e, time.Now()) {
 				continue
 			}
 			werr = enc.Encode(remoteEventOf(id, e))
@@ -358,6 +370,23 @@ func ServeRemote(ctx context.Context, env *Env, parallel int, in io.Reader, out 
 	err := w.Shutdown(sctx)
 	<-written
 	return err
+}
+
+// progressThrottle passes a job's progress reports at most every
+// remoteProgressEvery, and always its last (all bytes done); every other
+// event passes. It holds the time of each job's last report passed.
+type progressThrottle map[JobID]time.Time
+
+func (t progressThrottle) pass(e Event, now time.Time) bool {
+	p, ok := e.(ProgressEvent)
+	if !ok || p.Done >= p.Total {
+		return true
+	}
+	if last, seen := t[p.Job]; seen && now.Sub(last) < remoteProgressEvery {
+		return false
+	}
+	t[p.Job] = now
+	return true
 }
 
 func isEnd(e Event) bool {

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"testing"
+	"time"
 
 	s3c "github.com/s3crypt/s3crypt/crypto"
 )
@@ -38,6 +39,37 @@ func TestRemoteKeepsKeyMaterialHere(t *testing.T) {
 	} {
 		if req := remoteRequestFor(1, a); req == nil {
 			t.Errorf("%s: kept in the UI's process", name)
+		}
+	}
+}
+
+// TestRemoteProgressThrottle: the helper sends a job's progress at most
+// every remoteProgressEvery, each job on its own clock, and always its
+// last report and every other event.
+func TestRemoteProgressThrottle(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	prog := func(job JobID, done int64) Event {
+		return ProgressEvent{Job: job, Progress: Progress{Done: done, Total: 100}}
+	}
+	step := StepEvent{Job: 1, Step: Step{Title: "a step"}}
+	cases := []struct {
+		e    Event
+		at   time.Duration
+		pass bool
+	}{
+		{prog(1, 10), 0, true},
+		{prog(1, 20), remoteProgressEvery / 2, false},
+		{step, remoteProgressEvery / 2, true},
+		{prog(2, 5), remoteProgressEvery / 2, true}, // another job
+		{prog(1, 30), remoteProgressEvery, true},
+		{prog(1, 40), remoteProgressEvery + 1, false},
+		{prog(1, 100), remoteProgressEvery + 2, true}, // the last: all bytes
+		{DoneEvent{Job: 1}, remoteProgressEvery + 3, true},
+	}
+	th := progressThrottle{}
+	for i, c := range cases {
+		if got := th.pass(c.e, t0.Add(c.at)); got != c.pass {
+			t.Errorf("event %d (%T at %v): passed %v, want %v", i, c.e, c.at, got, c.pass)
 		}
 	}
 }

@@ -7,6 +7,16 @@
 #   bench/tui.sh -runs 20 -size-mib 512 -env GOMAXPROCS=1
 # Needs tmux, and 1 GiB (sparse) + 1 GiB of sandbox data free in $TMPDIR.
 #
+# Before/after: on a shared machine only runs taken side by side compare,
+# so give several binaries and rounds; they run interleaved (a b a b …)
+# and the end is a table of medians, the upload against the first one's:
+#   git worktree add /tmp/s3c-before <commit> && (cd /tmp/s3c-before && go build -o /tmp/s3c-main .)
+#   go build -o /tmp/s3c-perf . && go build -o /tmp/tuibench ./bench/cmd/tuibench
+#   /tmp/tuibench -bin "main=/tmp/s3c-main,perf=/tmp/s3c-perf" -rounds 3 -runs 3
+# (`label=path ENV=V` sets a binary's environment, e.g. "inproc=/tmp/s3c-perf
+# S3CRYPT_UI_JOBS=in-process"). Start-up CPU of a process that draws
+# nothing: perf stat -r 30 -e task-clock /tmp/s3c-perf --help >/dev/null
+#
 # The UI serves its sandbox from a child `s3crypt serve` at nice +10 (see
 # cli/ui.go); `-env S3CRYPT_UI_SANDBOX=in-process` measures the sandbox in
 # the UI's process. Each upload run prints which one it measured, and fails
@@ -99,6 +109,42 @@
 # other threads 7 %, serve 2.7 %; after: other programs 65 %, tmux 25 %,
 # the UI's own 5 %, worker 2 %, serve 0.5 %. So, on a quiet machine, what
 # is left next to the renderer is tmux and the UI's own drawing.
+#
+# 2026-12-08 (session h2-perf). Lesson markdown is drawn by ui/markdown.go
+# (goldmark's parser, Lip Gloss) instead of glamour, whose package init
+# (chroma lexers ~20 ms, goldmark extensions ~5, chroma styles ~5,
+# bluemonday css ~4) ran in every process, the UI before its first frame
+# and its helper and child sandbox included. An UploadPart's response no
+# longer waits for a trace barrier (the upload's Complete has one): in the
+# helper at load 13 the 64 barriers of a 1 GiB upload took p50 1.6 ms,
+# p90 13 ms, max 75 ms, 0.54 s in all, each holding a part's slot. The
+# helper sends progress at most every 200 ms: each report redraws the whole
+# UI, whose CPU time during the upload is its drawing (perf: lipgloss and
+# grapheme widths).
+#   start-up CPU, `perf stat -r 30 -e task-clock s3crypt --help` (load ~25):
+#     3a981f8 (before glamour) 42.7 / 56.3 ms, with glamour 104.3 ms,
+#     now 63.4 / 54.7 ms (two sets); page faults 1244 → 1559 (a bigger
+#     binary: vhs/tape, learn). Package init, sum of per-package minimums
+#     over 15 runs (GODEBUG=inittrace=1): 11.2 ms before, 14.4 ms now (of
+#     it internal/tape's regexps 1.8, goldmark 1.3).
+#   /tmp/tuibench -bin "main=/tmp/s3c-main,perf=/tmp/s3c-perf" -rounds 4 -runs 3,
+#   s3c-main = 3a981f8 (no helper), s3c-perf = this branch; the machine
+#   shared with ~6 sessions, 1-min load average 19-25 (so every latency is
+#   mostly other programs' and no run meets the 50 ms aim; rerun quiet):
+#                       main                      perf
+#   1 GiB upload        14.7 s (13.8-32.4)        12.2 s (10.2-21.3)  -17 %
+#   key → screen p50    26.8 ms (25.6-45.3)       20.8 ms (20.3-29.9)
+#            p95        106 ms (88-178)           77 ms (73-132)
+#            max        196 ms (174-362)          192 ms (127-255)
+#   CPU, ui+worker+serve 6.7-9.2 s                6.1-10.3 s (ui 1.1-1.7 s
+#                       (ui 3.0-5.0 s)            against 3.0-5.0)
+#   The same at load 12-16 (3 rounds), with the helper also at nice 0
+#   (S3C_HELPER_NICE, an experiment, not kept): upload main 13.8 s, perf
+#   10.3 s, helper at nice 0 10.1 s; key max 228 / 137 / 100 ms. Nice 0
+#   did not measurably help the upload at that load and would let the
+#   helper's threads share a core evenly with the UI's renderer on a quiet
+#   machine, so the helper stays at nice 10.
+#   First frame: not measurable at these loads (0.2-2.6 s, both binaries).
 set -eu
 cd "$(dirname "$0")/.."
 go test -run '^$' -bench 'BenchmarkView|BenchmarkFirstFrame' -benchtime 2s -benchmem ./ui/

@@ -13,12 +13,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/s3crypt/s3crypt/awsclient"
@@ -303,6 +305,77 @@ func traceIsHereWithTheResponse(t *testing.T, sb *sandbox.Sandbox) {
 		sub.Close()
 		if len(ops) == 0 || ops[len(ops)-1] != string(keyflow.OpStored) || !slices.Contains(ops, string(keyflow.OpGenerateDataKey)) {
 			t.Fatalf("put %d: the steps on the bus right after the response: %v", i, ops)
+		}
+	}
+	multipartTraceIsHereWithComplete(t, sb, client)
+}
+
+// multipartTraceIsHereWithComplete: an UploadPart's response waits for
+// no barrier of its own (SyncTransport), yet by the time the upload's
+// CompleteMultipartUpload response has been read, every part's steps are
+// on the bus, before the Complete's.
+func multipartTraceIsHereWithComplete(t *testing.T, sb *sandbox.Sandbox, client *s3.Client) {
+	t.Helper()
+	for i := range 5 {
+		job := fmt.Sprintf("multipart-%d", i)
+		withJob := func(o *s3.Options) {
+			o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(keyflow.JobHeader, job))
+		}
+		sub := sb.Trace().Subscribe(256)
+		up, err := client.CreateMultipartUpload(ctx(), &s3.CreateMultipartUploadInput{Bucket: aws.String("traced"), Key: aws.String(job)}, withJob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const parts = 3
+		done := make([]s3types.CompletedPart, parts)
+		var wg sync.WaitGroup
+		errs := make(chan error, parts)
+		for n := range parts {
+			wg.Go(func() {
+				size := 5 << 20
+				if n == parts-1 {
+					size = 1
+				}
+				out, err := client.UploadPart(ctx(), &s3.UploadPartInput{Bucket: aws.String("traced"), Key: aws.String(job), UploadId: up.UploadId,
+					PartNumber: aws.Int32(int32(n + 1)), Body: bytes.NewReader(make([]byte, size))}, withJob)
+				if err != nil {
+					errs <- err
+					return
+				}
+				done[n] = s3types.CompletedPart{PartNumber: aws.Int32(int32(n + 1)), ETag: out.ETag}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.CompleteMultipartUpload(ctx(), &s3.CompleteMultipartUploadInput{Bucket: aws.String("traced"), Key: aws.String(job),
+			UploadId: up.UploadId, MultipartUpload: &s3types.CompletedMultipartUpload{Parts: done}}, withJob); err != nil {
+			t.Fatal(err)
+		}
+		var ops []string
+	drain:
+		for {
+			select {
+			case e := <-sub.C:
+				if e.Job == job {
+					ops = append(ops, string(e.Op))
+				}
+			default:
+				break drain
+			}
+		}
+		sub.Close()
+		encrypted := 0
+		for _, op := range ops {
+			if op == string(keyflow.OpEncryptData) {
+				encrypted++
+			}
+		}
+		if encrypted != parts || len(ops) == 0 || ops[len(ops)-1] != string(keyflow.OpStored) {
+			t.Fatalf("multipart upload %d: the steps on the bus right after Complete's response: %v (want %d %s, then %s last)",
+				i, ops, parts, keyflow.OpEncryptData, keyflow.OpStored)
 		}
 	}
 }

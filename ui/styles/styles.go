@@ -13,8 +13,6 @@ import (
 	"image/color"
 
 	"charm.land/bubbles/v2/help"
-	"charm.land/glamour/v2/ansi"
-	gstyles "charm.land/glamour/v2/styles"
 	"charm.land/lipgloss/v2"
 )
 
@@ -118,9 +116,18 @@ type Styles struct {
 	// Lessons: the header's badge while a lesson's sandbox is open, a
 	// passed step, the blog post's mistake a step explains.
 	LessonBadge, Passed, Erratum lipgloss.Style
-	// Markdown is the style lesson text is rendered with (glamour's dark
-	// or light one, without its document margin: panes have their own).
-	Markdown ansi.StyleConfig
+	// Markdown is how lesson text is drawn (ui's markdown renderer).
+	Markdown Markdown
+}
+
+// Markdown styles lesson text. A span inside others takes its own
+// properties over theirs (bold code in a link is bold, code-coloured and
+// underlined). Text is every run's base; nothing relies on colour alone:
+// headings and strong text are bold, emphasis italic, links underlined.
+type Markdown struct {
+	Text, Heading, Strong, Emph, Code, Link lipgloss.Style
+	CodeBlock, Quote, QuoteBar, ListMark    lipgloss.Style
+	Rule                                    lipgloss.Style
 }
 
 // New builds the styles for a dark or light background.
@@ -214,19 +221,24 @@ func New(isDark bool) *Styles {
 	s.LessonBadge = n().Bold(true).Foreground(p.Surface).Background(p.Warning).Padding(0, 1)
 	s.Passed = n().Bold(true).Foreground(p.Success)
 	s.Erratum = n().Bold(true).Foreground(p.Warning)
-	s.Markdown = markdownStyle(isDark)
+	s.Markdown = markdownStyle(p)
 	return s
 }
 
-// markdownStyle is glamour's style for the background, with no document
-// margin.
-func markdownStyle(isDark bool) ansi.StyleConfig {
-	cfg := gstyles.LightStyleConfig
-	if isDark {
-		cfg = gstyles.DarkStyleConfig
+// markdownStyle is lesson text's styles, from the palette.
+func markdownStyle(p Palette) Markdown {
+	n := lipgloss.NewStyle
+	return Markdown{
+		Text:      n().Foreground(p.Text),
+		Heading:   n().Bold(true).Foreground(p.Primary),
+		Strong:    n().Bold(true),
+		Emph:      n().Italic(true),
+		Code:      n().Foreground(p.Text).Background(p.Surface),
+		Link:      n().Underline(true).Foreground(p.KMS),
+		CodeBlock: n().Foreground(p.Text).Background(p.Surface),
+		Quote:     n().Italic(true).Foreground(p.Muted),
+		QuoteBar:  n().Foreground(p.Subtle),
+		ListMark:  n().Foreground(p.Primary),
+		Rule:      n().Foreground(p.Subtle),
 	}
-	zero := uint(0)
-	cfg.Document.Margin = &zero
-	cfg.Document.BlockPrefix, cfg.Document.BlockSuffix = "", ""
-	return cfg
 }

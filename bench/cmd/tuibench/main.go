@@ -12,6 +12,10 @@
 // milliseconds: a reading is late by up to one poll (≈2–5 ms, a tmux
 // client process each), and the polling itself takes some of the
 // machine's two cores.
+//
+// Given several binaries (-bin a,b and -rounds n), it runs them
+// interleaved, a then b, n times, and ends with a table comparing them
+// (compare.go): on a shared machine only runs taken side by side compare.
 package main
 
 import (
@@ -21,6 +25,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/s3crypt/s3crypt/internal/testtool"
@@ -31,11 +36,18 @@ func main() {
 	sizeMiB := flag.Int64("size-mib", 1024, "size of the file uploaded during the latency test")
 	every := flag.Duration("every", 100*time.Millisecond, "interval between navigation keys")
 	keep := flag.Bool("keep", false, "keep the temporary directory")
-	binPath := flag.String("bin", "", "an s3crypt binary to measure (built from this checkout when empty)")
+	binPath := flag.String("bin", "", "the s3crypt binary to measure (built from this checkout when empty); several, comma-separated, each `[label=]path[ ENV=V…]`, are run interleaved and compared")
+	rounds := flag.Int("rounds", 1, "with several -bin: how many times each runs (first frames and an upload), interleaved")
 	flag.BoolVar(&spawn, "spawn", false, "drive tmux with a new tmux process per key and screen read (as before 2026-12-07) instead of one control-mode client")
 	flag.StringVar(&binEnv, "env", "", "environment for s3crypt, as `NAME=VALUE …` (GOGC=200, GODEBUG=gctrace=1…)")
 	flag.Parse()
-	if err := run(*binPath, *runs, *sizeMiB<<20, *every, *keep); err != nil {
+	var err error
+	if strings.Contains(*binPath, ",") || *rounds > 1 {
+		err = compare(parseBins(*binPath), *rounds, *runs, *sizeMiB<<20, *every, *keep)
+	} else {
+		err = run(*binPath, *runs, *sizeMiB<<20, *every, *keep)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "tuibench: "+err.Error())
 		os.Exit(1)
 	}
@@ -54,9 +66,9 @@ func command(bin, dir string) string {
 }
 
 func run(bin string, runs int, size int64, every time.Duration, keep bool) error {
-	tmux, err := exec.LookPath("tmux")
+	tmux, err := lookTmux()
 	if err != nil {
-		return fmt.Errorf("needs tmux (apt-get install -y tmux): %w", err)
+		return err
 	}
 	work, err := os.MkdirTemp("", "s3crypt-tuibench-")
 	if err != nil {
@@ -82,7 +94,7 @@ func run(bin string, runs int, size int64, every time.Duration, keep bool) error
 		}
 	}
 
-	ff, loaded, again, err := firstFrames(t, bin, work, runs)
+	ff, loaded, again, err := firstFrames(t, bin, work, "", runs)
 	if err != nil {
 		return err
 	}
@@ -91,7 +103,7 @@ func run(bin string, runs int, size int64, every time.Duration, keep bool) error
 	fmt.Printf("  fresh sandbox, lists loaded:            %s\n", summary(loaded))
 	fmt.Printf("  existing sandbox, header + help bar:    %s\n", summary(again))
 
-	res, err := uploadLatency(t, bin, work, size, every)
+	res, err := uploadLatency(t, bin, work, "latency", size, every)
 	if err != nil {
 		return err
 	}
@@ -99,12 +111,21 @@ func run(bin string, runs int, size int64, every time.Duration, keep bool) error
 	return nil
 }
 
+// lookTmux is tmux's path.
+func lookTmux() (string, error) {
+	tmux, err := exec.LookPath("tmux")
+	if err != nil {
+		return "", fmt.Errorf("needs tmux (apt-get install -y tmux): %w", err)
+	}
+	return tmux, nil
+}
+
 // firstFrames starts the UI runs times, each on a new data directory,
 // and times the first full frame and the loaded lists; then once more on
 // each directory, now an existing sandbox.
-func firstFrames(t *term, bin, work string, runs int) (fresh, loaded, again []time.Duration, err error) {
+func firstFrames(t *term, bin, work, prefix string, runs int) (fresh, loaded, again []time.Duration, err error) {
 	for i := range runs {
-		dir := filepath.Join(work, fmt.Sprintf("ff%02d", i))
+		dir := filepath.Join(work, fmt.Sprintf("%sff%02d", prefix, i))
 		f, l, err := firstFrame(t, bin, dir)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("run %d: %w", i, err)

@@ -63,13 +63,13 @@ var progressRe = regexp.MustCompile(`\d+%\s+\S+ \S+/\S+ \S+.*?│`)
 // uploadLatency creates a bucket with two small objects through the UI,
 // starts uploading a size-byte file, and until it is stored moves the
 // cursor between the two objects every interval, timing each move.
-func uploadLatency(t *term, bin, work string, size int64, every time.Duration) (latency, error) {
+func uploadLatency(t *term, bin, work, dataDir string, size int64, every time.Duration) (latency, error) {
 	var res latency
 	big, err := sparseFile(filepath.Join(work, "big.bin"), size)
 	if err != nil {
 		return res, err
 	}
-	if err := t.respawn(command(bin, filepath.Join(work, "latency"))); err != nil {
+	if err := t.respawn(command(bin, filepath.Join(work, dataDir))); err != nil {
 		return res, err
 	}
 	if err := setupBucket(t, work); err != nil {

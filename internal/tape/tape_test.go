@@ -41,6 +41,9 @@ func TestParseReportsVHSErrors(t *testing.T) {
 	}
 }
 
+// freshXDGLine exports fresh lesson directories, as lesson tapes do.
+const freshXDGLine = `Type 'export XDG_DATA_HOME="$(mktemp -d)" XDG_STATE_HOME="$(mktemp -d)"'` + "\nEnter\nWait\n"
+
 func TestCheckRules(t *testing.T) {
 	fresh := `Type 'D="$(mktemp -d)"'` + "\nEnter\nWait\n"
 	cases := []struct {
@@ -56,10 +59,20 @@ func TestCheckRules(t *testing.T) {
 		{"screenshot before wait", header + fresh + "Type 'ls'\nScreenshot a.png\nEnter\nWait\n", "never a bare Sleep"},
 		{"no final wait", header + fresh + "Type 'ls'\nEnter\n", "must end with a Wait"},
 		{"aws without require", header + fresh + "Type 'aws s3 ls'\nEnter\nWait\n", "Require aws"},
+		{"learn without fresh xdg", header + "Type 's3crypt learn check 1'\nEnter\nWait\n", "export both"},
+		{"lesson tape without fresh xdg", header + fresh + `Type 's3crypt --data "$D"'` + "\nEnter\nWait\n", "export both"},
+		{"lesson tape with half the xdg", header + fresh + `Type 'export XDG_DATA_HOME="$(mktemp -d)"'` + "\nEnter\nWait\n" + `Type 's3crypt --data "$D"'` + "\nEnter\nWait\n", "export both"},
+		{"lesson tape ok", header + freshXDGLine + `Type 's3crypt learn serve 1 > l.env & sleep 1; source l.env; s3crypt mb s3://lesson && s3crypt learn check 1'` + "\nEnter\nWait\n", ""},
+		{"verb before learn serve", header + freshXDGLine + `Type 's3crypt mb s3://lesson'` + "\nEnter\nWait\n", "fresh data directory"},
+		{"one of two commands without data", header + fresh + `Type 's3crypt mb s3://a --data "$D" && s3crypt ls'` + "\nEnter\nWait\n", "fresh data directory"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			tp, err := Parse(c.name+".tape", c.src)
+			name := c.name + ".tape"
+			if strings.HasPrefix(c.name, "lesson tape") {
+				name = "lesson-01-why-encrypt.tape"
+			}
+			tp, err := Parse(name, c.src)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -104,6 +104,8 @@ func TestNormalize(t *testing.T) {
 		`"SSECustomerKeyMD5": "nT/xnpnRBmseR/WaSYuwVA==" under key/e32d24b6-e134-4fa6-a58a-5bf93a50b`,
 		"18a, bucket key blob 109 bytes in tmp.XXXXXXXXXX/credentials.json key/e32d24b6-e134-4fa6-a58a-5bf93a50b18a",
 		"21:59:03.984 S3",
+		"  part 1       /d/blobs/3f/0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c",
+		"5 (41 bytes stored for 9)",
 		"", "",
 	}, "\n")
 	want := strings.Join([]string{
@@ -116,6 +118,8 @@ func TestNormalize(t *testing.T) {
 		`"SSECustomerKeyMD5": "<base64>" under key/<id>`,
 		"<id>, bucket key blob 109 bytes in tmp.XXXXXXXXXX/credentials.json key/<id>",
 		"<clock> S3",
+		"  part 1       /d/blobs/<blob>",
+		"<blob> (41 bytes stored for 9)",
 	}, "\n") + "\n"
 	if got := Normalize(in); got != want {
 		t.Errorf("Normalize:\n%s\nwant:\n%s", got, want)

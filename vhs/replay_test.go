@@ -55,7 +55,9 @@ func TestTapesReplay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("replays the tapes against the built binary")
 	}
+	start := time.Now()
 	bin := testtool.BuildBinary(t)
+	t.Logf("built s3crypt in %.1fs", time.Since(start).Seconds()) // bench/tapes.sh reports the replays' time without it
 	for _, p := range tapes(t) {
 		t.Run(p, func(t *testing.T) {
 			t.Parallel()

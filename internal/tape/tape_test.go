@@ -200,3 +200,16 @@ func TestReplayKeysReachTheProgram(t *testing.T) {
 		t.Fatalf("the keys arrived as:\n%s", screen)
 	}
 }
+
+// TestScrubCutsOnlyPieces: Scrub replaces the random part of the replay's
+// root where a wrapped line or a border cut it, never the end of a whole
+// name that happens to end like it (lesson 8's "08-sse-c/" under a root
+// whose random part ends in "c").
+func TestScrubCutsOnlyPieces(t *testing.T) {
+	r := &Run{Root: "/tmp/s3t-1234abcc", ids: map[string]bool{}, ports: map[string]bool{}}
+	in := "part 1  /tmp/s3t-1234abcc/t/lessons/08-sse-c/data/blobs/ab\nbcc/t/x │abcc/t/y"
+	want := "part 1  /tmp/s3t-XXXXXXXX/t/lessons/08-sse-c/data/blobs/ab\nXXX/t/x │XXXX/t/y"
+	if got := r.Scrub(in); got != want {
+		t.Errorf("Scrub:\n%s\nwant:\n%s", got, want)
+	}
+}

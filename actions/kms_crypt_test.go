@@ -140,7 +140,7 @@ func TestKMSEncryptDecrypt(t *testing.T) {
 	if st, _ := os.Stat(out); st.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v", st.Mode())
 	}
-	if got := kmsOps(evs); got != "you:Request KMS:Response you:Request KMS:Encrypt KMS:Response you:FileSaved" {
+	if got := kmsOps(evs); got != "you:Request KMS:DescribeKey KMS:Response you:Request KMS:Encrypt KMS:Response you:FileSaved" {
 		t.Fatalf("steps %s", got)
 	}
 	if got := decryptFile(t, env, blob, "", ctx); !bytes.Equal(got, plain) {

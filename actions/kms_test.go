@@ -178,7 +178,7 @@ func TestKeyStatesAndAliases(t *testing.T) {
 	if st := res.(actions.KeyStateResult); st.KeyState != "Disabled" || st.KeyID != id || !strings.Contains(st.Next, "enable-key --key-id alias/st") {
 		t.Fatalf("disable %+v", st)
 	}
-	if got := kmsOps(evs); got != "you:Request KMS:DisableKey KMS:Response" {
+	if got := kmsOps(evs); got != "you:Request KMS:DisableKey KMS:DescribeKey KMS:Response" {
 		t.Fatalf("disable steps %s", got)
 	}
 	e, _ := kmsErr(t, env, &actions.KMSEncrypt{KeyID: "alias/st", In: in, Out: out})

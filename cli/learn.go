@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/s3crypt/s3crypt/awsclient"
 	"github.com/s3crypt/s3crypt/learn"
+	"github.com/s3crypt/s3crypt/sandbox"
+	"github.com/s3crypt/s3crypt/sandbox/store"
 )
 
 // LearnCmd is `s3crypt learn`: the guided lessons, for terminals without
@@ -251,7 +254,27 @@ func (c *LearnServeCmd) Run(ctx context.Context, g *Globals) error {
 		`# alias aws='aws --endpoint-url "$AWS_ENDPOINT_URL"'`,
 		fmt.Sprintf("# lesson %d · %s · check your work: s3crypt learn check %d", l.Number, l.Title, l.Number),
 	}}
-	return s.Run(ctx, g)
+	err = s.Run(ctx, g)
+	if !errors.Is(err, store.ErrLocked) {
+		return err
+	}
+	// Another s3crypt serves the lesson's sandbox already (the TUI with the
+	// lesson open, or another learn serve): print how to reach that one
+	// rather than have the learner leave the lesson to start this.
+	sb, aerr := sandbox.Start(ctx, sandbox.Options{Dir: g.Data, Region: g.Region})
+	if aerr != nil {
+		return err
+	}
+	defer sb.Close()
+	if !sb.Attached() {
+		return err
+	}
+	w := g.out()
+	for _, line := range append(sb.Env(), s.after...) {
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintln(w, "# data: "+sb.Dir()+" · served by another s3crypt (the TUI has this lesson open, or another learn serve): these lines work while it runs")
+	return nil
 }
 
 // LearnResetCmd is `s3crypt learn reset ID`.

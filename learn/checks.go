@@ -41,9 +41,10 @@ var checks = map[string]check{
 	"trace":         {fn: checkTrace, required: []string{"actor", "op"}, optional: traceArgs},
 	"noKMS":         {fn: checkNoKMS, required: []string{"bucket", "key"}, optional: []string{"uploads"}},
 	"kmsCalls":      {fn: checkKMSCalls, required: []string{"bucket", "prefix"}, optional: []string{"uploads", "min", "max"}},
+	"described":     {fn: checkDescribed, required: []string{"keys"}},
 }
 
-var traceArgs = []string{"caller", "request", "bucket", "key", "mode", "err", "keySpec", "keyAlias", "context", "minBytes", "count", "requests", "say"}
+var traceArgs = []string{"caller", "request", "bucket", "key", "mode", "err", "keySpec", "keyAlias", "context", "minBytes", "bytes", "count", "requests", "say"}
 
 // validateArgs refuses arguments a check does not take, and missing ones.
 func validateArgs(name string, a map[string]string) error {
@@ -376,6 +377,15 @@ func (s *state) matchEvent(ctx context.Context, e keyflow.Event, a args) (bool, 
 			return false, nil
 		}
 	}
+	if b := a["bytes"]; b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil {
+			return false, fmt.Errorf("bytes %q: %w", b, err)
+		}
+		if e.Bytes != n {
+			return false, nil
+		}
+	}
 	if c := a["context"]; c != "" {
 		k, v, _ := strings.Cut(c, "=")
 		got, ok := e.Context[k]
@@ -462,6 +472,44 @@ func checkTrace(ctx context.Context, s *state, a args) (bool, string, error) {
 	}
 	return false, say, nil
 }
+
+// checkDescribed: you asked KMS to describe each key of keys (aliases,
+// comma-separated), and it answered: the sandbox traces DescribeKey
+// requests (the Keys view makes one per key it lists).
+func checkDescribed(ctx context.Context, s *state, a args) (bool, string, error) {
+	evs, err := s.loadEvents(ctx)
+	if err != nil {
+		return false, "", err
+	}
+	var missing []string
+	for _, alias := range strings.Split(a["keys"], ",") {
+		alias = strings.TrimSpace(alias)
+		k, ok, err := s.keyByAlias(ctx, alias)
+		if err != nil {
+			return false, "", err
+		}
+		if !ok {
+			return false, "no key has the alias " + alias + " yet", nil
+		}
+		seen := false
+		for _, e := range evs {
+			if e.Actor == keyflow.KMS && e.Op == opDescribeKey && e.Caller != "S3" && e.Err == "" && e.KeyARN == k.ARN {
+				seen = true
+				break
+			}
+		}
+		if !seen {
+			missing = append(missing, alias)
+		}
+	}
+	if len(missing) > 0 {
+		return false, "you have not described " + strings.Join(missing, " and ") + " yet", nil
+	}
+	return true, "", nil
+}
+
+// opDescribeKey is KMS's DescribeKey as the sandbox traces it.
+const opDescribeKey = keyflow.Op("DescribeKey")
 
 // checkNoKMS: S3 stored the object and asked KMS nothing for that request;
 // with uploads, the sandbox saw at least that many uploads of it (the step

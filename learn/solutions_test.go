@@ -307,3 +307,28 @@ func withoutAWS(env []string) []string {
 	}
 	return out
 }
+
+// TestLearnServeJoinsTheSandboxThatHoldsIt: while another process serves a
+// lesson's sandbox (the TUI with the lesson open), `s3crypt learn serve`
+// prints the export lines of that sandbox and ends, instead of refusing a
+// directory in use: the learner need not leave the lesson to use the aws
+// CLI.
+func TestLearnServeJoinsTheSandboxThatHoldsIt(t *testing.T) {
+	bin := testtool.BuildBinary(t)
+	lessonEnv(t)
+	b := openLesson(t, "08-sse-c")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "learn", "serve", "8")
+	cmd.Env = append(withoutAWS(os.Environ()), "XDG_DATA_HOME="+os.Getenv("XDG_DATA_HOME"), "XDG_STATE_HOME="+os.Getenv("XDG_STATE_HOME"))
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("learn serve 8 while the sandbox is open: %v: %s", err, out)
+	}
+	for _, want := range []string{"export AWS_ENDPOINT_URL=" + b.Sandbox.Endpoint() + "\n",
+		"export S3CRYPT_DATA=" + learn.DataDir("08-sse-c") + "\n", "served by another s3crypt"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("learn serve printed no %q:\n%s", want, out)
+		}
+	}
+}

@@ -41,7 +41,7 @@ func (sb *Sandbox) Keys(ctx context.Context) ([]keyflow.KeyInfo, error) {
 }
 
 // ownCall is the sandbox reading its own KMS (not a request anyone made).
-var ownCall = kms.Call{Caller: "sandbox"}
+var ownCall = kms.Call{Caller: kms.CallerSandbox}
 
 func listKeys(k *kms.KMS) ([]keyflow.KeyInfo, error) {
 	aliases := map[string][]string{}

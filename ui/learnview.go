@@ -553,6 +553,8 @@ func (v *learnView) sideView(w, h int, focused bool) string {
 	ways := func() {
 		if s.Setup != "" {
 			add(v.way("first", s.Setup, w))
+			// The forms' file fields read from the TUI's own directory.
+			add(st.Hint.Render(wrap("(in a shell, in the directory you started s3crypt in: the forms read files from there)", w)))
 		}
 		add(v.way("TUI", s.Ways.TUI, w))
 		add(v.way("s3crypt", s.Ways.S3crypt, w))
@@ -589,15 +591,15 @@ func (v *learnView) scrollCard(lines []string, h int, focused bool) string {
 }
 
 // awsNote says how the aws CLI reaches the lesson's sandbox: attached to
-// the learner's `s3crypt learn serve`, or how to get there (serve refuses a
-// directory the TUI's own sandbox holds).
+// the learner's `s3crypt learn serve`, or through it (learn serve prints
+// the export lines of the sandbox this TUI serves, while it is open).
 func (v *learnView) awsNote() string {
 	n := itoa(v.run.lesson.Number)
 	if v.run.attached {
 		return "aws CLI: this lesson runs on your `s3crypt learn serve " + n + "`: use the aws CLI where you pasted its export lines"
 	}
-	return "aws CLI: L leaves the lesson; run `s3crypt learn serve " + n + "` in another terminal and paste its export lines there; " +
-		"then start the lesson again here: it joins that sandbox"
+	return "aws CLI: in another terminal, paste the export lines `s3crypt learn serve " + n +
+		"` prints: they reach this lesson's sandbox while it is open here"
 }
 
 // stepState is the card's first line: passed, not yet (and why), checking.

@@ -88,7 +88,7 @@ type lessonOpenedMsg struct {
 type lessonStartedMsg struct {
 	lesson   learn.Lesson
 	check    checkFunc
-	attached bool // the sandbox is a `s3crypt learn serve` the UI joined
+	attached bool // the sandbox is a `s3crypt learn serve` the UI joined (not the child it started itself)
 }
 
 // lessonLeftMsg tells the views the lesson's sandbox is no longer shown;
@@ -187,7 +187,7 @@ func openLesson(ctx context.Context, open OpenSandbox, tap func(Worker) Worker, 
 		if tap != nil {
 			uw = tap(w)
 		}
-		p := &place{data: NewData(b), backend: info, worker: uw, jobs: newJobs(), b: b, attached: b.Sandbox.Attached()}
+		p := &place{data: NewData(b), backend: info, worker: uw, jobs: newJobs(), b: b, attached: b.Sandbox.Attached() && b.Sandbox.ChildPID() == 0}
 		p.close = func() {
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()

@@ -141,7 +141,7 @@ func (k *KMS) listAliases(c Call, keyID string, limit *int, marker string) (List
 	}
 	filter := ""
 	if keyID != "" {
-		r, err := k.DescribeKey(c, keyID)
+		r, err := k.describeKey(c, keyID)
 		if err != nil {
 			return ListAliasesOutput{}, err
 		}

@@ -10,6 +10,7 @@ import (
 // Trace operations this package adds to the ones package trace names.
 const (
 	opReEncrypt          = keyflow.OpReEncrypt
+	opDescribeKey        = keyflow.Op("DescribeKey")
 	opGenerateRandom     = keyflow.Op("GenerateRandom")
 	opEnableKeyRotation  = keyflow.Op("EnableKeyRotation")
 	opDisableKeyRotation = keyflow.Op("DisableKeyRotation")

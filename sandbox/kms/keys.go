@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -138,8 +139,24 @@ func (k *KMS) generateMaterial(r *keyRecord) error {
 }
 
 // DescribeKey returns a key's metadata. Naming alias/aws/s3 (or its ARN)
-// creates the AWS managed key on first use, as AWS does.
+// creates the AWS managed key on first use, as AWS does. It is traced like
+// every other KMS request a caller makes (a lesson checks that the learner
+// looked a key up), except the sandbox's own reads (CallerSandbox).
 func (k *KMS) DescribeKey(c Call, keyID string) (KeyMetadata, error) {
+	m, err := k.describeKey(c, keyID)
+	detail := "KMS described " + keyName(keyID, m.Arn)
+	if err == nil {
+		detail += fmt.Sprintf(": a %s %s key, %s managed, %s", m.KeySpec, m.KeyUsage, strings.ToLower(m.KeyManager), m.KeyState)
+	} else {
+		detail = "KMS refused to describe " + keyName(keyID, "")
+	}
+	k.publish(c, opDescribeKey, m.Arn, nil, 0, detail, err)
+	return m, err
+}
+
+// describeKey is DescribeKey without its trace, for operations that look a
+// key up on the way (ListAliases --key-id).
+func (k *KMS) describeKey(c Call, keyID string) (KeyMetadata, error) {
 	if err := k.prepare(c, keyID); err != nil {
 		return KeyMetadata{}, err
 	}

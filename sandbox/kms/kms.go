@@ -20,6 +20,11 @@ import (
 // an AWS managed key allows use only through the owning service.
 const CallerS3 = "S3"
 
+// CallerSandbox is the Call.Caller of the sandbox reading its own KMS (its
+// key listing for its own views and a lesson's checks): no one's request,
+// so nothing is traced.
+const CallerSandbox = "sandbox"
+
 // Options configures a KMS.
 type Options struct {
 	Region    string           // e.g. us-east-1
@@ -166,7 +171,7 @@ func (k *KMS) principalOf(caller string) string {
 
 // publish records one KMS step on the trace bus.
 func (k *KMS) publish(c Call, op keyflow.Op, arn string, ctx map[string]string, bytes int, detail string, err error) {
-	if k.bus == nil {
+	if k.bus == nil || c.Caller == CallerSandbox {
 		return
 	}
 	e := keyflow.Event{

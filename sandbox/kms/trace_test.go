@@ -151,3 +151,39 @@ func TestManagedKeyCreatedOnceUnderRace(t *testing.T) {
 		t.Fatalf("ManagedKeyCreated=%d keys=%d counted calls=%d", created, len(keys.Keys), e.bus.Total(""))
 	}
 }
+
+// TestTraceDescribeKey: a caller's DescribeKey is traced (a lesson checks
+// the learner looked a key up), refused ones with their error; the lookup
+// ListAliases --key-id makes on the way and the sandbox's own reads
+// (CallerSandbox) are not.
+func TestTraceDescribeKey(t *testing.T) {
+	e := newEnv(t)
+	m := e.symmetricKey(t)
+	if _, err := e.client.CreateAlias(ctx, &awskms.CreateAliasInput{AliasName: aws.String("alias/demo"), TargetKeyId: m.KeyId}); err != nil {
+		t.Fatal(err)
+	}
+	sub := e.bus.Subscribe(64)
+	if _, err := e.client.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String("alias/demo")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.client.DescribeKey(ctx, &awskms.DescribeKeyInput{KeyId: aws.String("alias/nothing")})
+	wantErr(t, err, "NotFoundException", "Alias arn:aws:kms:us-east-1:111122223333:alias/nothing is not found.")
+	if _, err := e.client.ListAliases(ctx, &awskms.ListAliasesInput{KeyId: m.KeyId}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.k.DescribeKey(Call{Caller: CallerSandbox}, aws.ToString(m.KeyId)); err != nil {
+		t.Fatal(err)
+	}
+	evs := drain(sub)
+	if len(evs) != 2 {
+		t.Fatalf("got %d events, want 2 (two DescribeKey requests): %+v", len(evs), evs)
+	}
+	d := evs[0]
+	if d.Actor != keyflow.KMS || d.Op != "DescribeKey" || d.Caller != "test" || d.KeyARN != aws.ToString(m.Arn) || d.Err != "" ||
+		d.Detail != "KMS described alias/demo: a SYMMETRIC_DEFAULT ENCRYPT_DECRYPT key, customer managed, Enabled" {
+		t.Errorf("DescribeKey event = %+v", d)
+	}
+	if f := evs[1]; f.Op != "DescribeKey" || !strings.HasPrefix(f.Err, "NotFoundException") || f.KeyARN != "" {
+		t.Errorf("refused DescribeKey event = %+v", f)
+	}
+}

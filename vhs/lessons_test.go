@@ -1,19 +1,18 @@
 package vhs
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-
-	"os/exec"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/s3crypt/s3crypt/awsclient"
 	"github.com/s3crypt/s3crypt/internal/tape"
 	"github.com/s3crypt/s3crypt/learn"
 )
@@ -23,8 +22,8 @@ import (
 // aws CLI against `s3crypt learn serve`). TestTapesReplay checks, for each,
 // that the lesson's checks all fail on a fresh lesson sandbox before the
 // replay and all pass on the sandbox the tape left (run by `s3crypt learn
-// check ID` on the tape's own XDG_DATA_HOME, before the replay's directory
-// is removed).
+// check ID` does, through the learn package, on the lesson sandbox under
+// the tape's own XDG_DATA_HOME, before the replay's directory is removed).
 
 // TestEveryLessonHasATape: every lesson with steps has its tape, and every
 // lesson tape names a lesson with steps.
@@ -53,53 +52,55 @@ func TestEveryLessonHasATape(t *testing.T) {
 	}
 }
 
-// lessonCheck is `s3crypt learn check ID --json`'s answer.
-type lessonCheck struct {
-	Passed, Total int
-	Steps         []struct {
-		Step   int
-		Goal   string
-		Passed bool
-		Why    string
+// checkLesson runs lesson id's checks (the learn package's, as `s3crypt
+// learn check` runs them) on the lesson sandbox in dataDir: opened in this
+// process, or attached to the `s3crypt learn serve` (or TUI) that still
+// holds it. Nothing of the caller's environment reaches it.
+func checkLesson(ctx context.Context, id, dataDir string) ([]learn.Result, learn.Lesson, error) {
+	l, ok := learn.Find(id)
+	if !ok || l.Coming {
+		return nil, l, fmt.Errorf("no lesson %q with steps", id)
 	}
+	b, err := awsclient.Open(ctx, awsclient.Options{DataDir: dataDir, Getenv: func(string) string { return "" }})
+	if err != nil {
+		return nil, l, fmt.Errorf("open lesson %s's sandbox: %w", id, err)
+	}
+	defer b.Close()
+	rs, err := learn.Check(ctx, b, l)
+	return rs, l, err
 }
 
-// learnCheck runs `s3crypt learn check id --json` on the lesson
-// directories under dataHome (XDG_DATA_HOME), with progress kept in a
-// directory of the test's: nothing of the caller's environment (AWS
-// settings, S3CRYPT_DATA) reaches it.
-func learnCheck(ctx context.Context, t *testing.T, bin, id, dataHome string) (lessonCheck, error) {
-	home := t.TempDir()
-	cmd := exec.CommandContext(ctx, bin, "learn", "check", id, "--json") //nolint:gosec // the binary under test
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home, "LANG=C.UTF-8", "TMPDIR=" + home,
-		"XDG_DATA_HOME=" + dataHome, "XDG_STATE_HOME=" + filepath.Join(home, "state")}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var got lessonCheck
-	if jerr := json.Unmarshal(out.Bytes(), &got); jerr != nil {
-		return got, fmt.Errorf("s3crypt learn check %s: %w (exit: %v): %s%s", id, jerr, err, out.String(), errb.String())
-	}
-	if (err == nil) != (got.Total > 0 && got.Passed == got.Total) {
-		return got, fmt.Errorf("s3crypt learn check %s exited %v with %d of %d steps passed", id, err, got.Passed, got.Total)
-	}
-	return got, nil
-}
+// freshDir is one fresh, empty lesson sandbox for every lesson's
+// before-check (a lesson's checks only read; none passes on nothing).
+var freshDir = struct {
+	once sync.Once
+	dir  string
+	err  error
+}{}
 
 // checkFreshLessonFails requires every step of lesson id to fail on a
 // fresh lesson sandbox: the tape is what makes them pass.
-func checkFreshLessonFails(t *testing.T, bin, id string) {
+func checkFreshLessonFails(t *testing.T, id string) {
+	freshDir.once.Do(func() { freshDir.dir, freshDir.err = os.MkdirTemp("", "s3crypt-fresh-lesson-") })
+	if freshDir.err != nil {
+		t.Fatal(freshDir.err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	got, err := learnCheck(ctx, t, bin, id, t.TempDir())
+	freshMu.Lock() // one sandbox: opened by one check at a time
+	rs, _, err := checkLesson(ctx, id, freshDir.dir)
+	freshMu.Unlock()
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, _ := learn.Find(id)
-	if got.Total != len(l.Steps) || got.Passed != 0 {
-		t.Fatalf("fresh sandbox of lesson %s: %d of %d steps passed, want 0 of %d", id, got.Passed, got.Total, len(l.Steps))
+	for _, r := range rs {
+		if r.Passed {
+			t.Fatalf("fresh sandbox of lesson %s: step %d passes before the tape ran", id, r.Step+1)
+		}
 	}
 }
+
+var freshMu sync.Mutex
 
 // lessonDataHome finds the XDG_DATA_HOME the tape's lesson ran under:
 // the directory under the replay's root holding s3crypt/lessons/<id>.
@@ -132,7 +133,7 @@ func lessonDataHome(root, id string) (string, error) {
 
 // lessonShots wraps shots: at the end of the tape (shot ""), after the
 // last golden, lesson id's checks must all pass on the tape's sandbox.
-func lessonShots(t *testing.T, bin, id string, shots func(context.Context, *tape.Run, string) error) func(context.Context, *tape.Run, string) error {
+func lessonShots(id string, shots func(context.Context, *tape.Run, string) error) func(context.Context, *tape.Run, string) error {
 	return func(ctx context.Context, r *tape.Run, shot string) error {
 		if err := shots(ctx, r, shot); err != nil || shot != "" {
 			return err
@@ -141,18 +142,18 @@ func lessonShots(t *testing.T, bin, id string, shots func(context.Context, *tape
 		if err != nil {
 			return err
 		}
-		got, err := learnCheck(ctx, t, bin, id, home)
+		rs, l, err := checkLesson(ctx, id, filepath.Join(home, "s3crypt", "lessons", id))
 		if err != nil {
 			return err
 		}
 		var missing []string
-		for _, s := range got.Steps {
-			if !s.Passed {
-				missing = append(missing, fmt.Sprintf("step %d (%s): %s", s.Step, s.Goal, s.Why))
+		for _, r := range rs {
+			if !r.Passed {
+				missing = append(missing, fmt.Sprintf("step %d (%s): %s", r.Step+1, l.Steps[r.Step].Goal, r.Why))
 			}
 		}
-		if len(missing) > 0 || got.Total == 0 {
-			return fmt.Errorf("after the tape, lesson %s passes %d of %d steps:\n%s", id, got.Passed, got.Total, strings.Join(missing, "\n"))
+		if len(missing) > 0 || len(rs) == 0 {
+			return fmt.Errorf("after the tape, lesson %s passes %d of %d steps:\n%s", id, len(rs)-len(missing), len(rs), strings.Join(missing, "\n"))
 		}
 		return nil
 	}

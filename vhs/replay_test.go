@@ -75,8 +75,8 @@ func replayOne(t *testing.T, bin, path string) {
 	opts := tape.Options{Binary: bin, Tools: map[string]string{}, TimeoutScale: 2,
 		Screenshot: tape.Golden{Dir: "golden", Update: *update, Settle: 10 * time.Second, Quiet: 700 * time.Millisecond}.Check}
 	if id := tp.LessonID(); id != "" {
-		checkFreshLessonFails(t, bin, id)
-		opts.Screenshot = lessonShots(t, bin, id, opts.Screenshot)
+		checkFreshLessonFails(t, id)
+		opts.Screenshot = lessonShots(id, opts.Screenshot)
 	}
 	for _, name := range tp.Requires() {
 		if name == "s3crypt" {

@@ -81,7 +81,7 @@ var freshDir = struct {
 // checkFreshLessonFails requires every step of lesson id to fail on a
 // fresh lesson sandbox: the tape is what makes them pass.
 func checkFreshLessonFails(t *testing.T, id string) {
-	freshDir.once.Do(func() { freshDir.dir, freshDir.err = os.MkdirTemp("", "s3crypt-fresh-lesson-") })
+	freshDir.once.Do(func() { freshDir.dir, freshDir.err = os.MkdirTemp("", "s3crypt-fresh-lesson-") }) //nolint:usetesting // shared by every lesson tape of the process, removed by TestMain
 	if freshDir.err != nil {
 		t.Fatal(freshDir.err)
 	}

@@ -1,11 +1,14 @@
 package vhs
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,8 +25,9 @@ import (
 // aws CLI against `s3crypt learn serve`). TestTapesReplay checks, for each,
 // that the lesson's checks all fail on a fresh lesson sandbox before the
 // replay and all pass on the sandbox the tape left (run by `s3crypt learn
-// check ID` does, through the learn package, on the lesson sandbox under
-// the tape's own XDG_DATA_HOME, before the replay's directory is removed).
+// check ID --json` on the tape's own XDG_DATA_HOME, before the replay's
+// directory is removed; the before-check runs the learn package's checks
+// in this process, on one fresh sandbox).
 
 // TestEveryLessonHasATape: every lesson with steps has its tape, and every
 // lesson tape names a lesson with steps.
@@ -102,6 +106,45 @@ func checkFreshLessonFails(t *testing.T, id string) {
 
 var freshMu sync.Mutex
 
+// lessonCheck is `s3crypt learn check ID --json`'s answer.
+type lessonCheck struct {
+	Passed, Total int
+	Steps         []struct {
+		Step   int
+		Goal   string
+		Passed bool
+		Why    string
+	}
+}
+
+// learnCheckCLI runs `s3crypt learn check id --json` on the lesson
+// sandbox under dataHome (XDG_DATA_HOME), in a process of its own: it
+// attaches to the `s3crypt learn serve` the tape left running, and its
+// connections end with it (an attached client that outlived the check
+// kept that serve from stopping on SIGHUP at the tape's end). Nothing of
+// the caller's environment (AWS settings, S3CRYPT_DATA) reaches it.
+func learnCheckCLI(ctx context.Context, bin, id, dataHome string) (lessonCheck, error) {
+	home, err := os.MkdirTemp("", "s3crypt-lesson-check-")
+	if err != nil {
+		return lessonCheck{}, err
+	}
+	defer os.RemoveAll(home)
+	cmd := exec.CommandContext(ctx, bin, "learn", "check", id, "--json") //nolint:gosec // the binary under test
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "HOME=" + home, "LANG=C.UTF-8", "TMPDIR=" + home,
+		"XDG_DATA_HOME=" + dataHome, "XDG_STATE_HOME=" + filepath.Join(home, "state")}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	var got lessonCheck
+	if jerr := json.Unmarshal(out.Bytes(), &got); jerr != nil {
+		return got, fmt.Errorf("s3crypt learn check %s: %w (exit: %v): %s%s", id, jerr, err, out.String(), errb.String())
+	}
+	if (err == nil) != (got.Total > 0 && got.Passed == got.Total) {
+		return got, fmt.Errorf("s3crypt learn check %s exited %v with %d of %d steps passed", id, err, got.Passed, got.Total)
+	}
+	return got, nil
+}
+
 // lessonDataHome finds the XDG_DATA_HOME the tape's lesson ran under:
 // the directory under the replay's root holding s3crypt/lessons/<id>.
 func lessonDataHome(root, id string) (string, error) {
@@ -133,7 +176,7 @@ func lessonDataHome(root, id string) (string, error) {
 
 // lessonShots wraps shots: at the end of the tape (shot ""), after the
 // last golden, lesson id's checks must all pass on the tape's sandbox.
-func lessonShots(id string, shots func(context.Context, *tape.Run, string) error) func(context.Context, *tape.Run, string) error {
+func lessonShots(bin, id string, shots func(context.Context, *tape.Run, string) error) func(context.Context, *tape.Run, string) error {
 	return func(ctx context.Context, r *tape.Run, shot string) error {
 		if err := shots(ctx, r, shot); err != nil || shot != "" {
 			return err
@@ -142,18 +185,18 @@ func lessonShots(id string, shots func(context.Context, *tape.Run, string) error
 		if err != nil {
 			return err
 		}
-		rs, l, err := checkLesson(ctx, id, filepath.Join(home, "s3crypt", "lessons", id))
+		got, err := learnCheckCLI(ctx, bin, id, home)
 		if err != nil {
 			return err
 		}
 		var missing []string
-		for _, r := range rs {
-			if !r.Passed {
-				missing = append(missing, fmt.Sprintf("step %d (%s): %s", r.Step+1, l.Steps[r.Step].Goal, r.Why))
+		for _, st := range got.Steps {
+			if !st.Passed {
+				missing = append(missing, fmt.Sprintf("step %d (%s): %s", st.Step, st.Goal, st.Why))
 			}
 		}
-		if len(missing) > 0 || len(rs) == 0 {
-			return fmt.Errorf("after the tape, lesson %s passes %d of %d steps:\n%s", id, len(rs)-len(missing), len(rs), strings.Join(missing, "\n"))
+		if len(missing) > 0 || got.Total == 0 {
+			return fmt.Errorf("after the tape, lesson %s passes %d of %d steps:\n%s", id, got.Passed, got.Total, strings.Join(missing, "\n"))
 		}
 		return nil
 	}

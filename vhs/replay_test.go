@@ -76,7 +76,7 @@ func replayOne(t *testing.T, bin, path string) {
 		Screenshot: tape.Golden{Dir: "golden", Update: *update, Settle: 10 * time.Second, Quiet: 700 * time.Millisecond}.Check}
 	if id := tp.LessonID(); id != "" {
 		checkFreshLessonFails(t, id)
-		opts.Screenshot = lessonShots(id, opts.Screenshot)
+		opts.Screenshot = lessonShots(bin, id, opts.Screenshot)
 	}
 	for _, name := range tp.Requires() {
 		if name == "s3crypt" {

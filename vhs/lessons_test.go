@@ -137,10 +137,14 @@ func learnCheckCLI(ctx context.Context, bin, id, dataHome string) (lessonCheck, 
 	err = cmd.Run()
 	var got lessonCheck
 	if jerr := json.Unmarshal(out.Bytes(), &got); jerr != nil {
-		return got, fmt.Errorf("s3crypt learn check %s: %w (exit: %v): %s%s", id, jerr, err, out.String(), errb.String())
+		return got, fmt.Errorf("s3crypt learn check %s: %w (exit: %w): %s%s", id, jerr, err, out.String(), errb.String())
 	}
 	if (err == nil) != (got.Total > 0 && got.Passed == got.Total) {
-		return got, fmt.Errorf("s3crypt learn check %s exited %v with %d of %d steps passed", id, err, got.Passed, got.Total)
+		exit := "0"
+		if err != nil {
+			exit = err.Error()
+		}
+		return got, fmt.Errorf("s3crypt learn check %s exited %s with %d of %d steps passed", id, exit, got.Passed, got.Total)
 	}
 	return got, nil
 }

@@ -94,6 +94,19 @@ func TestLesson2Checks(t *testing.T) {
 	if _, err := b.KMS.GenerateDataKey(ctx, &kms.GenerateDataKeyInput{KeyId: aws.String("alias/lesson-rsa"), KeySpec: kmstypes.DataKeySpecAes256}); err == nil {
 		t.Fatal("GenerateDataKey on an RSA key succeeded")
 	}
+	// Describing one key is half of step 3; a refused DescribeKey is none.
+	if _, err := b.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String("alias/lesson")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String("alias/nothing")}); err == nil {
+		t.Fatal("DescribeKey of a missing alias succeeded")
+	}
+	if r := check(t, b, l)[2]; r.Passed || r.Why != "you have not described alias/lesson-rsa yet" {
+		t.Errorf("one key described: step 3 passed=%v why=%q", r.Passed, r.Why)
+	}
+	if _, err := b.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: rsa.KeyMetadata.Arn}); err != nil {
+		t.Fatal(err)
+	}
 	for _, r := range check(t, b, l) {
 		if !r.Passed {
 			t.Errorf("after the solution: step %d not passed: %s", r.Step+1, r.Why)

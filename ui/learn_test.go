@@ -408,3 +408,46 @@ func TestSSECDownloadWithoutKeyAsksFirst(t *testing.T) {
 		t.Fatalf("submitted %#v, want a plain Get of secret.bin", w.submitted[0])
 	}
 }
+
+// TestOutsideProgressReloadsTheLists: a step the poll finds passed (the
+// learner worked from another terminal) reloads the buckets and objects
+// lists; one passed after a job of this UI does not ask again (the job
+// refreshed what it changed), and neither reloads the keys (KMS requests).
+func TestOutsideProgressReloadsTheLists(t *testing.T) {
+	learnHome(t)
+	l := kmsLesson(t)
+	m := learnModel(t, 120, 36, true)
+	press(m, "4")
+	openFakeLesson(m, l, 0)
+	v := m.views[viewLearn].(*learnView)
+	refreshes := func(msgs []tea.Msg) []refresh {
+		var out []refresh
+		for _, msg := range msgs {
+			if r, ok := msg.(refreshMsg); ok {
+				out = append(out, r.what)
+			}
+		}
+		return out
+	}
+	v.run.check = cannedCheck(1)
+	v.Update(jobEndedMsg{}) // a check after this UI's job
+	if got := refreshes(run(v.checked(lessonCheckedMsg{gen: v.gen, results: mustCheck(t, v.run.check, l)}), time.Second)); len(got) != 0 {
+		t.Errorf("a step passed after a job of this UI asked for %v", got)
+	}
+	v.run.checking = false
+	v.run.check = cannedCheck(2)
+	v.Update(learnTickMsg{gen: v.gen}) // the poll's check
+	got := refreshes(run(v.checked(lessonCheckedMsg{gen: v.gen, results: mustCheck(t, v.run.check, l)}), time.Second))
+	if len(got) != 1 || got[0] != refreshBuckets|refreshObjects {
+		t.Errorf("a step the poll found passed asked for %v, want buckets and objects", got)
+	}
+}
+
+func mustCheck(t *testing.T, c checkFunc, l learn.Lesson) []learn.Result {
+	t.Helper()
+	rs, err := c(context.Background(), l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
+}

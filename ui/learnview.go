@@ -45,6 +45,7 @@ type lessonRun struct {
 	results  []learn.Result
 	checked  bool
 	checking bool
+	polled   bool // the running check is the poll's, not after a job of this UI
 	checkErr string
 	hint     bool
 	check    checkFunc
@@ -175,9 +176,17 @@ func (v *learnView) Update(msg tea.Msg) tea.Cmd {
 		if msg.gen != v.gen || v.run == nil {
 			return nil
 		}
-		return tea.Batch(v.recheck(), learnTick(v.gen))
+		cmd := v.recheck()
+		if cmd != nil {
+			v.run.polled = true
+		}
+		return tea.Batch(cmd, learnTick(v.gen))
 	case jobEndedMsg:
-		return v.recheck()
+		cmd := v.recheck()
+		if cmd != nil {
+			v.run.polled = false
+		}
+		return cmd
 	}
 	return nil
 }
@@ -231,7 +240,14 @@ func (v *learnView) checked(msg lessonCheckedMsg) tea.Cmd {
 	}
 	r.prog.Updated = v.c.Now().UTC()
 	v.progress[r.lesson.ID] = r.prog
-	return saveProgress(r.prog)
+	if !r.polled {
+		return saveProgress(r.prog)
+	}
+	// A poll, not a job of this UI, saw the progress: the learner worked
+	// from another terminal (learn serve's exports), so the buckets and
+	// objects lists reload to show it. Keys are left for r: listing them is
+	// KMS requests, which would move the count a lesson has them watch.
+	return tea.Batch(saveProgress(r.prog), func() tea.Msg { return refreshMsg{what: refreshBuckets | refreshObjects} })
 }
 
 // passed reports whether step i of the open lesson passed (now or before).

@@ -41,7 +41,7 @@ echo "$((n - failed)) of $n rounds passed (load now $(cut -d' ' -f1-3 /proc/load
 cat "$logdir"/round-*.log | awk '
 	/^    --- (PASS|FAIL): TestTapesReplay\// {
 		name = $3; sub(/^TestTapesReplay\//, "", name)
-		t = $4; gsub(/[()s]/, "", t)
+		t = $4; gsub(/[()s]/, "", t); t += 0
 		runs[name]++
 		if ($2 == "PASS:") pass[name]++
 		if (t > slow[name]) slow[name] = t

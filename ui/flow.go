@@ -170,7 +170,7 @@ func flowEmpty(st *styles.Styles, width int) string {
 func flowCaption(st *styles.Styles, v flowView, w int) []string {
 	var lines []string
 	// A failed job's last step is told by its error, below.
-	last := v.State == jobFailed && v.Err != nil && v.Shown == len(v.Steps) && v.Steps[len(v.Steps)-1].Err != ""
+	last := v.State == jobFailed && v.Err != nil && len(v.Steps) > 0 && v.Shown == len(v.Steps) && v.Steps[len(v.Steps)-1].Err != ""
 	if v.Shown > 0 && v.Shown <= len(v.Steps) && !last {
 		s := v.Steps[v.Shown-1]
 		who := string(s.Actor)

@@ -257,6 +257,17 @@ func TestFlowFailedKMSStep(t *testing.T) {
 	}
 }
 
+// TestFlowFailedBeforeAnyStep: a job that failed before its first step
+// (a download refused locally) draws its error, never a panic (the lesson
+// 1 tape caught it: index -1 in flowCaption).
+func TestFlowFailedBeforeAnyStep(t *testing.T) {
+	v := flowView{Spec: flowSpec{Mode: flowSSES3}, State: jobFailed, Err: errors.New("hello.txt exists"), Scroll: -1}
+	got := ansi.Strip(renderFlow(styles.New(true), v, 0, 200, 60))
+	if !strings.Contains(got, "hello.txt exists") {
+		t.Errorf("the error is not drawn:\n%s", got)
+	}
+}
+
 // TestFlowScrolls: a flow taller than its pane says so, and scrolls with
 // the keys (flow focused) and the mouse wheel.
 func TestFlowScrolls(t *testing.T) {

@@ -48,6 +48,18 @@ func (f *field) currentHint() string {
 	return f.hint
 }
 
+// setOptions replaces a choice's options, keeping the value selected when
+// it is still offered (else the first option).
+func (f *field) setOptions(options, values []string) {
+	cur := f.value()
+	f.options, f.values, f.sel = options, values, 0
+	for i, v := range values {
+		if v == cur {
+			f.sel = i
+		}
+	}
+}
+
 // selectedLabel is a choice's selected option as shown ("" for text).
 func (f *field) selectedLabel() string {
 	if f.kind != fieldChoice || f.sel >= len(f.options) {
@@ -130,6 +142,10 @@ type form struct {
 	onPick  func(fl *field, path string) // a file was picked for fl
 	picker  *filePicker                  // browsing for pickFor's file, when set
 	pickFor *field
+	// onKeys, when set, takes each KMS key list that arrives while the
+	// form is open (a form opened before the keys loaded must not keep
+	// offering only what it had).
+	onKeys func(keys []KeyRow)
 	// mode, when set, is the encryption mode the form's fields choose now:
 	// its facts (who holds the key, what it protects against, KMS requests,
 	// cost) show below the fields.
@@ -227,6 +243,12 @@ func (f *form) keyMap() KeyMap {
 
 // Update handles keys: fields first, then movement and submit.
 func (f *form) Update(msg tea.Msg) (dialog, tea.Cmd) {
+	if kl, ok := msg.(keysLoadedMsg); ok {
+		if f.onKeys != nil && kl.err == nil {
+			f.onKeys(kl.rows)
+		}
+		return f, nil
+	}
 	if f.picker != nil {
 		return f.updatePicker(msg)
 	}

@@ -53,7 +53,12 @@ func newUploadForm(c *Common, bucket BucketRow, prefix string, keys []KeyRow) *f
 	keyFile.show = needs(modes.KeyCustomer)
 	dataKey := f.choice("Data key from", kl[1:], kv[1:], 0, "a symmetric customer managed key")
 	dataKey.show = func() bool {
-		return len(kv) > 1 && (needs(modes.KeyCustomerKMS)() || needs(modes.KeyCustomer)() && src.value() == "kms")
+		return len(dataKey.options) > 0 && (needs(modes.KeyCustomerKMS)() || needs(modes.KeyCustomer)() && src.value() == "kms")
+	}
+	f.onKeys = func(keys []KeyRow) { // the key list loaded (or changed) while the form is open
+		kl, kv := kmsKeyChoices(keys)
+		kmsKey.setOptions(kl, kv)
+		dataKey.setOptions(kl[1:], kv[1:])
 	}
 	f.onPick = func(fl *field, path string) {
 		if fl == file {

@@ -55,7 +55,9 @@ func TestTapesReplay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("replays the tapes against the built binary")
 	}
+	start := time.Now()
 	bin := testtool.BuildBinary(t)
+	t.Logf("built s3crypt in %.1fs", time.Since(start).Seconds()) // bench/tapes.sh reports the replays' time without it
 	for _, p := range tapes(t) {
 		t.Run(p, func(t *testing.T) {
 			t.Parallel()
@@ -72,6 +74,10 @@ func replayOne(t *testing.T, bin, path string) {
 	}
 	opts := tape.Options{Binary: bin, Tools: map[string]string{}, TimeoutScale: 2,
 		Screenshot: tape.Golden{Dir: "golden", Update: *update, Settle: 10 * time.Second, Quiet: 700 * time.Millisecond}.Check}
+	if id := tp.LessonID(); id != "" {
+		checkFreshLessonFails(t, id)
+		opts.Screenshot = lessonShots(bin, id, opts.Screenshot)
+	}
 	for _, name := range tp.Requires() {
 		if name == "s3crypt" {
 			continue

@@ -15,7 +15,9 @@ var normalizers = []struct {
 	// The replay's directory (/tmp/s3t-<8 hex>) and mktemp's names, where
 	// Run.Scrub did not already replace them.
 	{regexp.MustCompile(`/tmp/s3t-[0-9a-fX]{8}`), "<root>"},
-	// Blob files, named after random ids.
+	// Blob files, named after random ids: whole, or cut by the end of a
+	// line (the tail that wrapped starts the next line).
+	{regexp.MustCompile(`/blobs/[0-9a-f]{2}/[0-9a-f]*\n[0-9a-f]+\b`), "/blobs/<blob>\n<blob>"},
 	{regexp.MustCompile(`/blobs/[0-9a-f]{2}/[0-9a-f]+`), "/blobs/<blob>"},
 	// Dates and times.
 	{regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}| UTC| [+-]\d{4} UTC)?`), "<time>"},

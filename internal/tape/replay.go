@@ -173,11 +173,13 @@ const boxChars = "─━│┃┄┅┆┇┈┉┊┋┌┍┎┏┐┑┒┓�
 
 var idPiece = regexp.MustCompile(`[\x{2500}-\x{257F}][0-9a-f-]{3,}|[0-9a-f-]{3,}[\x{2500}-\x{257F}]`)
 
-// pathTail is a path element's tail before its "/", with the character
-// before it, which is no "/" (a whole element, such as the root's "t",
-// is no piece); pathHead the start of a random name after its fixed prefix.
+// pathTail is a path element's tail before its "/", where a wrapped line
+// or a dialog's border cut it: at the start of a line, or after a space
+// or a box-drawing character (inside a path, "08-sse-c/" is a whole name,
+// whatever random name ends in "c"); pathHead the start of a random name
+// after its fixed prefix.
 var (
-	pathTail = regexp.MustCompile(`(^|[^A-Za-z0-9./])[A-Za-z0-9]{1,10}/`)
+	pathTail = regexp.MustCompile(`(^|[\s\x{2500}-\x{257F}])[A-Za-z0-9]{1,10}/`)
 	pathHead = regexp.MustCompile(`(s3t-|tmp\.)[A-Za-z0-9]{1,10}`)
 )
 

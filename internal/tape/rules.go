@@ -3,6 +3,7 @@ package tape
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/charmbracelet/vhs/parser"
 	"github.com/charmbracelet/vhs/token"
@@ -20,12 +21,40 @@ import (
 //     a key was pressed, a Sleep or Screenshot must follow a Wait; and
 //     the tape ends with a Wait after its last input.
 //  5. A tape that types an aws command Requires aws.
+//  6. Lessons keep their sandbox under $XDG_DATA_HOME and their progress
+//     under $XDG_STATE_HOME: a lesson tape (lesson-NN-….tape), and any
+//     tape that runs `s3crypt learn`, first exports both from
+//     `$(mktemp -d)` (VHS's Env takes no command, so a Type does it), so
+//     that it never touches (nor depends on) the lessons of whoever runs
+//     it. `s3crypt learn serve` then exports S3CRYPT_DATA, the lesson's
+//     fresh data directory: an s3crypt verb after sourcing those exports
+//     may run without --data (it defaults to $S3CRYPT_DATA).
 var (
 	runsS3crypt = regexp.MustCompile(`(^|[\s;&|(])s3crypt(\s|$)`)
 	dataFlag    = regexp.MustCompile(`--data[ =]("?\$\(mktemp -d\)"?|"?\$\{?(\w+)\}?"?)`)
 	mktempVar   = regexp.MustCompile(`(\w+)="?\$\(mktemp -d\)`)
 	runsAWS     = regexp.MustCompile(`(^|[\s;&|(])aws\s`)
+	freshXDG    = regexp.MustCompile(`(XDG_DATA_HOME|XDG_STATE_HOME)="?\$\(mktemp -d\)`)
+	runsLearn   = regexp.MustCompile(`(^|[\s;&|(])s3crypt\s+learn(\s|$)`)
+	learnServe  = regexp.MustCompile(`(^|[\s;&|(])s3crypt\s+learn\s+serve\s`)
+	// cmdSep splits a typed line into its commands (near enough: no
+	// quoting), so that each s3crypt in it is checked on its own.
+	cmdSep = regexp.MustCompile(`&&|\|\||[;&|]`)
 )
+
+// IsLessonTape reports whether the tape solves a lesson: lesson-<ID>.tape,
+// where <ID> is the lesson's id (e.g. lesson-04-kms-encrypt-decrypt.tape).
+func (t *Tape) IsLessonTape() bool { return strings.HasPrefix(t.Name, "lesson-") }
+
+// LessonID is the id of the lesson a lesson tape solves ("" for another
+// tape).
+func (t *Tape) LessonID() string {
+	id, _ := strings.CutPrefix(t.Name, "lesson-")
+	if !t.IsLessonTape() {
+		return ""
+	}
+	return id
+}
 
 // CheckRules returns every house rule the tape breaks, with the command.
 func CheckRules(t *Tape) []error {
@@ -63,7 +92,8 @@ func CheckRules(t *Tape) []error {
 		requires[r] = true
 	}
 	fresh := map[string]bool{} // variables set from mktemp -d
-	pending := false           // input since the last Wait
+	xdgWarned := false
+	pending := false // input since the last Wait
 	lastInput, lastWait := -1, -1
 	for i := range t.Commands {
 		c := &t.Commands[i]
@@ -72,10 +102,28 @@ func CheckRules(t *Tape) []error {
 			for _, m := range mktempVar.FindAllStringSubmatch(c.Args, -1) {
 				fresh[m[1]] = true
 			}
-			if runsS3crypt.MatchString(c.Args) {
-				m := dataFlag.FindStringSubmatch(c.Args)
+			for _, m := range freshXDG.FindAllStringSubmatch(c.Args, -1) {
+				fresh[m[1]] = true
+			}
+			xdg := fresh["XDG_DATA_HOME"] && fresh["XDG_STATE_HOME"]
+			if runsS3crypt.MatchString(c.Args) && (t.IsLessonTape() || runsLearn.MatchString(c.Args)) && !xdg && !xdgWarned {
+				xdgWarned = true
+				bad(i, c, "lessons live under XDG_DATA_HOME and XDG_STATE_HOME: export both from \"$(mktemp -d)\" before the first s3crypt")
+			}
+			for _, part := range cmdSep.Split(c.Args, -1) {
+				if learnServe.MatchString(part+" ") && xdg {
+					fresh["S3CRYPT_DATA"] = true
+				}
+				if !runsS3crypt.MatchString(part) || runsLearn.MatchString(part) {
+					continue // s3crypt learn runs on the lesson's directory under the (fresh) XDG_DATA_HOME
+				}
+				m := dataFlag.FindStringSubmatch(part)
+				if m == nil && fresh["S3CRYPT_DATA"] {
+					continue // --data defaults to $S3CRYPT_DATA, which `s3crypt learn serve` exported
+				}
 				if m == nil || (m[2] != "" && !fresh[m[2]]) {
 					bad(i, c, "s3crypt must run on a fresh data directory: --data \"$(mktemp -d)\" or a variable set from it earlier")
+					break
 				}
 			}
 			if runsAWS.MatchString(c.Args) && !requires["aws"] {

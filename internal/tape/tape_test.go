@@ -41,6 +41,9 @@ func TestParseReportsVHSErrors(t *testing.T) {
 	}
 }
 
+// freshXDGLine exports fresh lesson directories, as lesson tapes do.
+const freshXDGLine = `Type 'export XDG_DATA_HOME="$(mktemp -d)" XDG_STATE_HOME="$(mktemp -d)"'` + "\nEnter\nWait\n"
+
 func TestCheckRules(t *testing.T) {
 	fresh := `Type 'D="$(mktemp -d)"'` + "\nEnter\nWait\n"
 	cases := []struct {
@@ -56,10 +59,20 @@ func TestCheckRules(t *testing.T) {
 		{"screenshot before wait", header + fresh + "Type 'ls'\nScreenshot a.png\nEnter\nWait\n", "never a bare Sleep"},
 		{"no final wait", header + fresh + "Type 'ls'\nEnter\n", "must end with a Wait"},
 		{"aws without require", header + fresh + "Type 'aws s3 ls'\nEnter\nWait\n", "Require aws"},
+		{"learn without fresh xdg", header + "Type 's3crypt learn check 1'\nEnter\nWait\n", "export both"},
+		{"lesson tape without fresh xdg", header + fresh + `Type 's3crypt --data "$D"'` + "\nEnter\nWait\n", "export both"},
+		{"lesson tape with half the xdg", header + fresh + `Type 'export XDG_DATA_HOME="$(mktemp -d)"'` + "\nEnter\nWait\n" + `Type 's3crypt --data "$D"'` + "\nEnter\nWait\n", "export both"},
+		{"lesson tape ok", header + freshXDGLine + `Type 's3crypt learn serve 1 > l.env & sleep 1; source l.env; s3crypt mb s3://lesson && s3crypt learn check 1'` + "\nEnter\nWait\n", ""},
+		{"verb before learn serve", header + freshXDGLine + `Type 's3crypt mb s3://lesson'` + "\nEnter\nWait\n", "fresh data directory"},
+		{"one of two commands without data", header + fresh + `Type 's3crypt mb s3://a --data "$D" && s3crypt ls'` + "\nEnter\nWait\n", "fresh data directory"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			tp, err := Parse(c.name+".tape", c.src)
+			name := c.name + ".tape"
+			if strings.HasPrefix(c.name, "lesson tape") {
+				name = "lesson-01-why-encrypt.tape"
+			}
+			tp, err := Parse(name, c.src)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,6 +104,8 @@ func TestNormalize(t *testing.T) {
 		`"SSECustomerKeyMD5": "nT/xnpnRBmseR/WaSYuwVA==" under key/e32d24b6-e134-4fa6-a58a-5bf93a50b`,
 		"18a, bucket key blob 109 bytes in tmp.XXXXXXXXXX/credentials.json key/e32d24b6-e134-4fa6-a58a-5bf93a50b18a",
 		"21:59:03.984 S3",
+		"  part 1       /d/blobs/3f/0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c",
+		"5 (41 bytes stored for 9)",
 		"", "",
 	}, "\n")
 	want := strings.Join([]string{
@@ -103,6 +118,8 @@ func TestNormalize(t *testing.T) {
 		`"SSECustomerKeyMD5": "<base64>" under key/<id>`,
 		"<id>, bucket key blob 109 bytes in tmp.XXXXXXXXXX/credentials.json key/<id>",
 		"<clock> S3",
+		"  part 1       /d/blobs/<blob>",
+		"<blob> (41 bytes stored for 9)",
 	}, "\n") + "\n"
 	if got := Normalize(in); got != want {
 		t.Errorf("Normalize:\n%s\nwant:\n%s", got, want)
@@ -181,5 +198,18 @@ func TestReplayKeysReachTheProgram(t *testing.T) {
 	}
 	if !strings.Contains(screen, `001  \t 033   [   A 177`) {
 		t.Fatalf("the keys arrived as:\n%s", screen)
+	}
+}
+
+// TestScrubCutsOnlyPieces: Scrub replaces the random part of the replay's
+// root where a wrapped line or a border cut it, never the end of a whole
+// name that happens to end like it (lesson 8's "08-sse-c/" under a root
+// whose random part ends in "c").
+func TestScrubCutsOnlyPieces(t *testing.T) {
+	r := &Run{Root: "/tmp/s3t-1234abcc", ids: map[string]bool{}, ports: map[string]bool{}}
+	in := "part 1  /tmp/s3t-1234abcc/t/lessons/08-sse-c/data/blobs/ab\nbcc/t/x │abcc/t/y"
+	want := "part 1  /tmp/s3t-XXXXXXXX/t/lessons/08-sse-c/data/blobs/ab\nXXX/t/x │XXXX/t/y"
+	if got := r.Scrub(in); got != want {
+		t.Errorf("Scrub:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -210,7 +210,23 @@ func (t *term) close() error {
 	killSession(pid, syscall.SIGHUP)
 	_ = t.cmd.Process.Signal(syscall.SIGHUP)
 	err := t.pty.Master().Close()
-	<-t.exited
+	// The output ends once no process holds the terminal: what is still
+	// shutting down closeGrace after SIGHUP (a loaded machine, a program
+	// that lingers) gets SIGKILL, with the rest of the session; waiting
+	// on without a bound hung a replay for minutes.
+	var held error
+	select {
+	case <-t.exited:
+	case <-time.After(closeGrace):
+		procs := sessionProcs(pid)
+		killSession(pid, syscall.SIGKILL)
+		_ = t.cmd.Process.Kill()
+		select {
+		case <-t.exited:
+		case <-time.After(closeGrace):
+			held = fmt.Errorf("the tape's terminal is still open %v after SIGKILL to its session (%s)", closeGrace, strings.Join(procs, "; "))
+		}
+	}
 	waited := make(chan struct{})
 	go func() { _ = t.cmd.Wait(); close(waited) }()
 	select {
@@ -228,12 +244,38 @@ func (t *term) close() error {
 	if err != nil && !errors.Is(err, os.ErrClosed) {
 		return fmt.Errorf("close the pseudo-terminal: %w", err)
 	}
-	return nil
+	return held
+}
+
+// closeGrace is how long close waits for the tape's programs to end,
+// after SIGHUP and again after SIGKILL.
+const closeGrace = 5 * time.Second
+
+// sessionProcs lists the processes of session sid, "pid command" each.
+func sessionProcs(sid int) []string {
+	var out []string
+	eachProc(func(pid, session int) {
+		if session == sid {
+			cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			out = append(out, fmt.Sprintf("%d %s", pid, strings.TrimSpace(strings.ReplaceAll(string(cmd), "\x00", " "))))
+		}
+	})
+	return out
 }
 
 // killSession sends sig to every process of session sid (the shell's
 // session: Setsid made the shell its leader), read from /proc.
 func killSession(sid int, sig syscall.Signal) {
+	eachProc(func(pid, session int) {
+		if session == sid {
+			_ = syscall.Kill(pid, sig)
+		}
+	})
+}
+
+// eachProc calls f with each process's id and session id, read from /proc
+// (this process left out).
+func eachProc(f func(pid, session int)) {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return
@@ -257,8 +299,6 @@ func killSession(sid int, sig syscall.Signal) {
 		if _, err := fmt.Sscanf(string(b[i+1:]), " %s %d %d %d", &state, &ppid, &pgrp, &session); err != nil {
 			continue
 		}
-		if session == sid {
-			_ = syscall.Kill(pid, sig)
-		}
+		f(pid, session)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/s3crypt/s3crypt/keyflow"
@@ -385,7 +386,10 @@ func (s *Server) getObject(q *request, head bool) error {
 		if keys, err = s.openDataKeys(q, o.Encryption, ck); err != nil {
 			return err
 		}
-		defer func() { keys.wipe(); s.publishWipe(q, o.Encryption) }()
+	}
+	wipe := sync.OnceFunc(func() { keys.wipe(); s.publishWipe(q, o.Encryption) })
+	if !head {
+		defer wipe()
 	}
 	h := q.w.Header()
 	setObjectHeaders(h, o)
@@ -405,7 +409,10 @@ func (s *Server) getObject(q *request, head bool) error {
 	if head {
 		return nil
 	}
-	if err := s.streamObject(q.w, o, keys, off, n); err != nil {
+	// The body's last byte waits until S3's last steps are on the trace:
+	// a client settles its trace when the body ends, and must find them.
+	tail := &holdLastByte{w: q.w, left: n}
+	if err := s.streamObject(tail, o, keys, off, n); err != nil {
 		// Headers are gone; the only honest signal left is a broken
 		// connection, so the client sees a short body, never bad bytes.
 		s.publish(q, keyflow.Event{Op: keyflow.OpRequestRejected, Err: "read failed: " + err.Error()})
@@ -413,7 +420,41 @@ func (s *Server) getObject(q *request, head bool) error {
 	}
 	s.publish(q, keyflow.Event{Op: keyflow.OpDecryptData, Mode: o.Encryption.Mode, Bytes: n, VersionID: o.VersionID,
 		KeyARN: o.Encryption.KMSKeyARN, Detail: fmt.Sprintf("S3 decrypted %d bytes and streamed the plaintext over TLS", n)})
+	wipe()
+	_ = tail.release() // a client that hung up gets nothing more either way
 	return nil
+}
+
+// holdLastByte passes the n bytes of a body on to w but the last, which
+// release writes: until then the client cannot see the body end.
+type holdLastByte struct {
+	w    io.Writer
+	left int64
+	last []byte
+}
+
+func (h *holdLastByte) Write(p []byte) (int, error) {
+	if int64(len(p)) >= h.left && len(p) > 0 {
+		n, err := h.w.Write(p[:len(p)-1])
+		if err != nil {
+			return n, err
+		}
+		h.last, h.left = []byte{p[len(p)-1]}, 0
+		return len(p), nil
+	}
+	n, err := h.w.Write(p)
+	h.left -= int64(n)
+	return n, err
+}
+
+// release writes the byte held back.
+func (h *holdLastByte) release() error {
+	if len(h.last) == 0 {
+		return nil
+	}
+	_, err := h.w.Write(h.last)
+	h.last = nil
+	return err
 }
 
 func (s *Server) readRejected(q *request, o store.Object, err error) {

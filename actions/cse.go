@@ -238,13 +238,13 @@ func (g *Get) cseCommands(env *Env, e s3c.Envelope) []Command {
 		cmds[main].Note = "the aws CLI cannot decrypt client-side: this saves the ciphertext as stored; its envelope is in " + g.Key + s3c.InstructionSuffix
 		return cmds
 	}
-	if e.WrapAlg != s3c.WrapAlgKMSContext {
+	if isRawWrap(e.WrapAlg) {
 		cmds[main].Note += "; its data key is wrapped with your own " + e.WrapAlg + " key, which never reaches AWS, so no aws command can unwrap it"
 		return cmds
 	}
-	meta := s3c.MetaV3Key
-	if e.Format == s3c.FormatV2 {
-		meta = s3c.MetaKeyV2
+	meta := map[int]string{1: s3c.MetaKeyV1, s3c.FormatV2: s3c.MetaKeyV2}[e.Format]
+	if meta == "" {
+		meta = s3c.MetaV3Key
 	}
 	heads, main := sseCSequence(env, g.SSEC, append([]string{"s3api", "head-object"}, obj...),
 		"--query", `Metadata."`+meta+`"`, "--output", "text")

@@ -161,7 +161,7 @@ func (g *Get) envelope(obj string, meta map[string]string) (s3c.Envelope, error)
 		}
 		return e, &Error{Op: g.Describe(), What: obj + " has S3 Encryption Client metadata s3crypt cannot decrypt", Why: why, Fix: fix, Err: err}
 	}
-	raw := e.WrapAlg == s3c.WrapAlgAESGCM || e.WrapAlg == s3c.WrapAlgRSAOAEP
+	raw := isRawWrap(e.WrapAlg)
 	switch {
 	// A raw keyring has no KMS key and no encryption context: its material
 	// description (x-amz-matdesc / x-amz-m) is not authenticated, and the
@@ -177,12 +177,12 @@ func (g *Get) envelope(obj string, meta map[string]string) (s3c.Envelope, error)
 			Why: "an object wrapped by a raw keyring has no encryption context, only a material description that nothing authenticates " +
 				"(the S3 Encryption Client warns that an encryption context provides no security benefit with raw keyrings); s3crypt head shows it",
 			Fix: "Leave --context out"}
-	case e.WrapAlg == s3c.WrapAlgAESGCM && g.AESWrappingKey == nil:
-		return e, &Error{Op: g.Describe(), What: obj + "'s data key is wrapped with a raw AES key (AES/GCM), not a KMS key",
+	case raw && s3c.IsAESWrap(e.WrapAlg) && g.AESWrappingKey == nil:
+		return e, &Error{Op: g.Describe(), What: obj + "'s data key is wrapped with a raw AES key (" + e.WrapAlg + "), not a KMS key",
 			Why: "a raw keyring keeps its wrapping key outside KMS: only the holder of that AES-256 key can unwrap the data key",
 			Fix: "Pass the wrapping key: --wrapping-key FILE; or " + strings.ToLower(noDecrypt[:1]) + noDecrypt[1:]}
-	case e.WrapAlg == s3c.WrapAlgRSAOAEP && g.RSAPrivateKey == nil:
-		return e, &Error{Op: g.Describe(), What: obj + "'s data key is wrapped with a raw RSA key (RSA-OAEP-SHA1), not a KMS key",
+	case raw && !s3c.IsAESWrap(e.WrapAlg) && g.RSAPrivateKey == nil:
+		return e, &Error{Op: g.Describe(), What: obj + "'s data key is wrapped with a raw RSA key (" + e.WrapAlg + "), not a KMS key",
 			Why: "a raw keyring keeps its wrapping key outside KMS: only the holder of the RSA private key can unwrap the data key",
 			Fix: "Pass the private key: --rsa-key FILE.pem; or " + strings.ToLower(noDecrypt[:1]) + noDecrypt[1:]}
 	case e.WrapAlg == s3c.WrapAlgKMSLegacy:
@@ -351,7 +351,7 @@ const cseTagSize = 16
 // unwrap asks KMS to decrypt the envelope's data key, under the stored
 // context (and --kms-key when given).
 func (g *Get) unwrap(ctx context.Context, env *Env, r *Reporter, e s3c.Envelope) (*s3c.Key, string, error) {
-	if e.WrapAlg == s3c.WrapAlgAESGCM || e.WrapAlg == s3c.WrapAlgRSAOAEP {
+	if isRawWrap(e.WrapAlg) {
 		return g.unwrapRaw(r, e)
 	}
 	kmsRequest(r, "Decrypt", fmt.Sprintf("you send KMS the %d-byte encrypted data key with the context stored in the envelope", len(e.WrappedKey)))
@@ -374,12 +374,21 @@ func (g *Get) unwrap(ctx context.Context, env *Env, r *Reporter, e s3c.Envelope)
 func (g *Get) unwrapRaw(r *Reporter, e s3c.Envelope) (*s3c.Key, string, error) {
 	var key *s3c.Key
 	var err error
-	what := "your AES-256 wrapping key (AES/GCM)"
-	if e.WrapAlg == s3c.WrapAlgAESGCM {
+	what := "your AES-256 wrapping key (" + e.WrapAlg + ")"
+	switch {
+	case e.WrapAlg == s3c.WrapAlgAESGCM:
 		key, err = s3c.UnwrapAESGCM(g.AESWrappingKey, e.WrappedKey, e.Format)
-	} else {
+	case e.WrapAlg == s3c.WrapAlgRSAOAEP:
 		what = "your RSA private key (RSA-OAEP-SHA1)"
 		key, err = s3c.UnwrapRSAOAEP(g.RSAPrivateKey.Private(), e.WrappedKey, e.Format)
+	case s3c.IsAESWrap(e.WrapAlg): // legacy, behind --legacy
+		key, err = s3c.UnwrapLegacyAES(g.AESWrappingKey, e.WrappedKey, e.WrapAlg)
+	default:
+		what = "your RSA private key (" + e.WrapAlg + ")"
+		key, err = s3c.UnwrapLegacyRSA(g.RSAPrivateKey.Private(), e.WrappedKey, e.WrapAlg)
+	}
+	if err == nil && s3c.IsLegacyRawWrap(e.WrapAlg) {
+		what += ", a legacy wrapping that does not bind the data key to the content algorithm"
 	}
 	if err != nil {
 		return nil, "", &Error{Op: g.Describe(), Err: err, What: fmt.Sprintf("s3://%s/%s's data key could not be unwrapped with %s", g.Bucket, g.Key, what),
@@ -435,4 +444,10 @@ func (g *Get) loadInstruction(ctx context.Context, env *Env, r *Reporter, meta m
 	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "instruction file", Bytes: int64(len(body)), Observed: true, Detail: detail})
 	g.instrMeta = merged
 	return nil
+}
+
+// isRawWrap reports whether a data key is wrapped with a key of your own
+// (a raw keyring, current or legacy) rather than KMS.
+func isRawWrap(alg string) bool {
+	return alg == s3c.WrapAlgAESGCM || alg == s3c.WrapAlgRSAOAEP || s3c.IsLegacyRawWrap(alg)
 }

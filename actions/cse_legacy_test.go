@@ -6,7 +6,9 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -106,5 +108,95 @@ func TestClientSideLegacy(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Fatalf("a failed legacy download left %v", entries)
+	}
+}
+
+// TestClientSideLegacyOwnKeys stores the objects v1 S3 Encryption Clients
+// wrote with a key of your own (crypto/testdata/legacy, made with Python's
+// cryptography after the specification: V1 AES/ECB and RSA/PKCS1 with CBC
+// content, V2 AESWrap and RSA-OAEP-SHA-256 with GCM content). get refuses
+// each without Legacy (naming --legacy) and without its key (naming the
+// flag), refuses a wrong key with nothing written, and with Legacy and the
+// key writes the plaintext; CBC content is marked unauthenticated.
+func TestClientSideLegacyOwnKeys(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "crypto", "testdata", "legacy", "legacy_vectors.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		WrappingKey, RSAKey, Plaintext string
+		Vectors                        []struct {
+			Name     string
+			Metadata map[string]string
+			Body     string
+		}
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	dec := func(s string) []byte { b, _ := base64.StdEncoding.DecodeString(s); return b }
+	pem, err := os.ReadFile(filepath.Join("..", "crypto", "testdata", "legacy", v.RSAKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, _, err := s3c.ParseRSAKeyPEM(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherRSA, _ := rsa.GenerateKey(rand.Reader, 2048)
+	want := dec(v.Plaintext)
+	env := xferEnv(t)
+	xferBucket(t, env.Backend, "legacy", false)
+	ctx := context.Background()
+	for _, vec := range v.Vectors {
+		if _, err := env.Backend.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("legacy"), Key: aws.String(vec.Name),
+			Body: bytes.NewReader(dec(vec.Body)), Metadata: vec.Metadata}); err != nil {
+			t.Fatal(err)
+		}
+		isAES := strings.Contains(vec.Name, "aes")
+		withKey := func(g *actions.Get, right bool) *actions.Get {
+			switch {
+			case isAES && right:
+				g.AESWrappingKey = s3c.NewKey(dec(v.WrappingKey))
+			case isAES:
+				g.AESWrappingKey = s3c.NewKey(make([]byte, 32))
+			case right:
+				g.RSAPrivateKey = s3c.NewRSAPrivateKey(priv)
+			default:
+				g.RSAPrivateKey = s3c.NewRSAPrivateKey(otherRSA)
+			}
+			return g
+		}
+		dir := t.TempDir()
+		dst := filepath.Join(dir, "out")
+		flag := map[bool]string{true: "--wrapping-key", false: "--rsa-key"}[isAES]
+		for _, c := range []struct {
+			what string
+			get  *actions.Get
+			says string
+		}{
+			{"without --legacy", withKey(&actions.Get{Bucket: "legacy", Key: vec.Name, File: dst}, true), "--legacy"},
+			{"without its key", &actions.Get{Bucket: "legacy", Key: vec.Name, File: dst, Legacy: true}, flag},
+			{"with another key", withKey(&actions.Get{Bucket: "legacy", Key: vec.Name, File: dst, Legacy: true}, false), "could not be unwrapped"},
+		} {
+			_, err, _ := collect(t, env, c.get)
+			if err == nil || !strings.Contains(err.Error(), c.says) {
+				t.Fatalf("%s %s: %v, want it to say %q", vec.Name, c.what, err, c.says)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Fatalf("%s %s: left %v", vec.Name, c.what, entries)
+			}
+		}
+		res, err, _ := collect(t, env, withKey(&actions.Get{Bucket: "legacy", Key: vec.Name, File: dst, Legacy: true}, true))
+		if err != nil {
+			t.Fatalf("%s: %v", vec.Name, err)
+		}
+		if got, _ := os.ReadFile(dst); !bytes.Equal(got, want) {
+			t.Fatalf("%s: plaintext differs", vec.Name)
+		}
+		cs := res.(actions.GetResult).ClientSide
+		if cs == nil || cs.Unauthenticated != strings.HasPrefix(vec.Name, "v1") {
+			t.Fatalf("%s: %+v", vec.Name, cs)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -195,4 +196,18 @@ func (g *Get) writeRange(body io.Reader, stream interface{ XORKeyStream(dst, src
 		}
 	}
 	return wrote, nil
+}
+
+// NormalizeByteRange checks a range as a user types it, before the
+// object's size is known: "A-B", "A-" or "-N", with or without "bytes=",
+// one range. It returns the HTTP form (bytes=…) Get.Range takes.
+func NormalizeByteRange(spec string) (string, error) {
+	spec = strings.TrimSpace(spec)
+	if !strings.HasPrefix(spec, "bytes=") {
+		spec = "bytes=" + spec
+	}
+	if _, _, err := parseByteRange(spec, math.MaxInt64); err != nil {
+		return "", err
+	}
+	return spec, nil
 }

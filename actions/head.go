@@ -53,6 +53,9 @@ type ClientSideInfo struct {
 	WrappedKey  int               `json:"wrappedKeyBytes,omitempty"`
 	Context     map[string]string `json:"materialDescription,omitempty"`
 	Error       string            `json:"error,omitempty"` // the envelope is malformed
+	// InstructionFile names the object that holds the envelope, when it is
+	// not (all) in the object's metadata.
+	InstructionFile string `json:"instructionFile,omitempty"`
 }
 
 // HeadResult is everything s3crypt can tell about an object's encryption.
@@ -114,6 +117,7 @@ func (h *Head) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 		return nil, err
 	}
 	res := headResult(h, out)
+	h.instructionHead(ctx, env, r, out.Metadata, &res)
 	r.Step(Step{Actor: S3, To: You, Op: OpResponse, Title: "200 OK", Observed: true, KeyARN: res.Encryption.KMSKeyARN,
 		Detail: "S3 answered with the encryption headers: " + res.Encryption.Summary()})
 	if arn := res.Encryption.KMSKeyARN; arn != "" {

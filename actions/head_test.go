@@ -42,6 +42,7 @@ func TestHeadSSEKMSWithBucketKey(t *testing.T) {
 		cmds = append(cmds, c.Short())
 	}
 	want := []string{"aws s3api head-object --bucket mix --key kms-bk.txt --checksum-mode ENABLED",
+		"aws s3api list-objects-v2 --bucket mix --prefix kms-bk.txt.instruction --max-keys 1 --query 'Contents[].Key'",
 		"aws kms describe-key --key-id " + f.keyARN, "aws kms list-aliases --key-id " + r.KMS.KeyID}
 	if !reflect.DeepEqual(cmds, want) {
 		t.Fatalf("commands %q", cmds)

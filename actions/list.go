@@ -126,6 +126,9 @@ type ObjectEntry struct {
 	// ClientSideLegacy names the legacy part of a client-side object that
 	// S3 Encryption Clients read only when told to ("" when none).
 	ClientSideLegacy string `json:"clientSideLegacy,omitempty"`
+	// ClientSideInstruction: the envelope is in KEY.instruction, listed
+	// beside the object, whose own metadata shows none.
+	ClientSideInstruction bool `json:"clientSideInstructionFile,omitempty"`
 	// SSECKeyRequired: HEAD without a key answered the bare 400 S3 gives
 	// for SSE-C objects.
 	SSECKeyRequired bool   `json:"sseCustomerKeyRequired,omitempty"`
@@ -178,6 +181,7 @@ func (l *ListObjects) Run(ctx context.Context, env *Env, r *Reporter) (any, erro
 			e.Label = "?"
 		}
 	} else {
+		l.instructionEntries(ctx, env, r, entries)
 		res.Notes = labelEntries(ctx, env, r, entries)
 	}
 	for _, e := range entries {
@@ -387,6 +391,8 @@ func entryLabel(e *ObjectEntry) string {
 	switch {
 	case e.HeadError != "":
 		return "? " + e.HeadError
+	case e.ClientSide > 0 && e.ClientSideInstruction:
+		return "client-side " + ClientSideLabel(e.ClientSide, e.ClientSideLegacy) + " (instruction file)"
 	case e.ClientSide > 0:
 		return "client-side " + ClientSideLabel(e.ClientSide, e.ClientSideLegacy)
 	case enc.SSECKeyMD5 != "":

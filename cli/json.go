@@ -419,6 +419,7 @@ type objectJSON struct {
 	KMSKeyAlias            string `json:"KMSKeyAlias,omitempty"`
 	ClientSideFormat       int    `json:"ClientSideFormat,omitempty"`
 	ClientSideLegacy       string `json:"ClientSideLegacy,omitempty"`
+	ClientSideInstruction  bool   `json:"ClientSideInstructionFile,omitempty"`
 	SSECustomerKeyRequired bool   `json:"SSECustomerKeyRequired,omitempty"`
 	HeadError              string `json:"HeadError,omitempty"`
 	Label                  string `json:"Label"`
@@ -452,7 +453,7 @@ func listObjectsOf(r actions.ListObjectsResult) listObjectsJSON {
 	for _, o := range r.Objects {
 		out.Contents = append(out.Contents, objectJSON{Key: o.Key, LastModified: o.LastModified, ETag: o.ETag, Size: o.Size,
 			StorageClass: o.StorageClass, objectEncryptionJSON: objectEncryptionOf(o.Encryption), KMSKeyAlias: o.KMSAlias,
-			ClientSideFormat: o.ClientSide, ClientSideLegacy: o.ClientSideLegacy, SSECustomerKeyRequired: o.SSECKeyRequired, HeadError: o.HeadError, Label: o.Label})
+			ClientSideFormat: o.ClientSide, ClientSideLegacy: o.ClientSideLegacy, ClientSideInstruction: o.ClientSideInstruction, SSECustomerKeyRequired: o.SSECKeyRequired, HeadError: o.HeadError, Label: o.Label})
 	}
 	return out
 }
@@ -481,6 +482,7 @@ type clientSideEnvelopeJSON struct {
 	WrappedKeyBytes            int               `json:"WrappedKeyBytes,omitempty"`
 	MaterialDescription        map[string]string `json:"MaterialDescription,omitempty"`
 	Error                      string            `json:"Error,omitempty"`
+	InstructionFile            string            `json:"InstructionFile,omitempty"`
 }
 
 // atRestJSON is the sandbox's view of what lies on disk.
@@ -594,7 +596,7 @@ func headOf(r actions.HeadResult) headJSON {
 	}
 	if c := r.ClientSide; c != nil {
 		out.ClientSide = &clientSideEnvelopeJSON{Format: c.Format, Description: c.Description, Legacy: c.Legacy, WrapAlgorithm: c.WrapAlg, ContentEncryptionAlgorithm: c.CEKAlg,
-			WrappedKeyBytes: c.WrappedKey, MaterialDescription: c.Context, Error: c.Error}
+			WrappedKeyBytes: c.WrappedKey, MaterialDescription: c.Context, Error: c.Error, InstructionFile: c.InstructionFile}
 	}
 	if a := r.AtRest; a != nil {
 		at := &atRestJSON{Bucket: a.Bucket, Key: a.Key, VersionID: a.VersionID, Mode: a.Mode, KMSKeyArn: a.KMSKeyARN,

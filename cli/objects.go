@@ -305,6 +305,9 @@ type GetCmd struct {
 	// AllowUnauthenticatedRange is the opt-in the S3 Encryption Client
 	// specification asks of ranged reads.
 	AllowUnauthenticatedRange bool `name:"allow-unauthenticated-range" help:"Client-side objects: accept a --range decrypted with AES-CTR, which nothing authenticates (the AES-GCM tag covers the whole object)."`
+	// Legacy is the opt-in of the S3 Encryption Clients' EnableLegacy…
+	// options.
+	Legacy bool `name:"legacy" help:"Client-side objects: also read the legacy formats S3 Encryption Clients read only when told to: format V1 (x-amz-key), AES-CBC content, and kms, AES, RSA, AESWrap or RSA-OAEP-SHA-256 wrapping (with --kms-key's KMS, --wrapping-key or --rsa-key). Nothing authenticates CBC content, and legacy wrapping does not bind the data key to the content algorithm."`
 	sseCFlags
 }
 
@@ -327,7 +330,7 @@ func (c *GetCmd) Run(ctx context.Context, g *Globals) error {
 	}
 	a := &actions.Get{Bucket: bucket, Key: key, File: c.File, VersionID: c.VersionID, SSEC: ssec,
 		NoDecrypt: c.NoDecrypt, Context: c.Context, KMSKey: c.KMSKey, Range: c.Range, AllowUnauthenticatedRange: c.AllowUnauthenticatedRange,
-		AESWrappingKey: aesKey, RSAPrivateKey: priv, InstructionFile: c.InstructionFile}
+		AESWrappingKey: aesKey, RSAPrivateKey: priv, InstructionFile: c.InstructionFile, Legacy: c.Legacy}
 	return g.run(ctx, a, func(w io.Writer, res any) {
 		if c.File == "-" {
 			return

@@ -58,6 +58,8 @@ func DetectFormat(meta map[string]string) FormatKind {
 			k.Legacy = "AES-CBC content"
 		case m[MetaWrapAlg] == WrapAlgKMSLegacy:
 			k.Legacy = "kms wrapping"
+		case IsLegacyRawWrap(m[MetaWrapAlg]):
+			k.Legacy = m[MetaWrapAlg] + " wrapping"
 		}
 		return k
 	case has(MetaKeyV1):

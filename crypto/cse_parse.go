@@ -97,17 +97,25 @@ func parseV2(m map[string]string, format int, keyName string, legacy bool) (Enve
 	default:
 		return Envelope{}, fmt.Errorf("%w: %s is %q, want %s", ErrBadEnvelope, MetaCEKAlg, e.CEKAlg, CEKAlgAESGCM)
 	}
-	if e.WrapAlg == WrapAlgKMSLegacy && legacy {
-		// V1 KMS wrapping: the material description is the KMS context.
-	} else if err := checkWrapAlg(e.WrapAlg); err != nil {
-		return Envelope{}, err
-	}
-	if tl, ok := m[MetaTagLen]; ok && tl != tagLenBits {
-		return Envelope{}, fmt.Errorf("%w: %s is %q, want %s", ErrBadEnvelope, MetaTagLen, tl, tagLenBits)
-	}
 	var err error
 	if e.WrappedKey, err = decodeMetaB64(m, keyName, -1); err != nil {
 		return Envelope{}, err
+	}
+	switch {
+	case format == 1 && e.WrapAlg == "":
+		// A V1 object of a raw keyring does not say which: as S3EC Java,
+		// infer AES or RSA from the wrapped key's length.
+		e.WrapAlg = v1WrapAlg(e.WrappedKey)
+	case legacy && (e.WrapAlg == WrapAlgKMSLegacy || IsLegacyRawWrap(e.WrapAlg)):
+		// V1 KMS wrapping (the material description is the KMS context),
+		// or a legacy raw keyring: nothing binds the content algorithm.
+	default:
+		if err := checkWrapAlg(e.WrapAlg); err != nil {
+			return Envelope{}, err
+		}
+	}
+	if tl, ok := m[MetaTagLen]; ok && tl != tagLenBits {
+		return Envelope{}, fmt.Errorf("%w: %s is %q, want %s", ErrBadEnvelope, MetaTagLen, tl, tagLenBits)
 	}
 	if e.IV, err = decodeMetaB64(m, MetaIV, ivSize); err != nil {
 		return Envelope{}, err
@@ -166,6 +174,9 @@ func checkWrapAlg(alg string) error {
 		return nil
 	case WrapAlgKMSLegacy:
 		return fmt.Errorf("%w: legacy wrapping algorithm %q (V1 KMS) is read only with --legacy", ErrBadEnvelope, alg)
+	case WrapAlgAESWrap, WrapAlgRSAOAEPSHA256V1:
+		return fmt.Errorf("%w: legacy wrapping algorithm %q (a v1 S3 Encryption Client's own-key wrapping, not bound to the content algorithm) "+
+			"is read only with --legacy", ErrBadEnvelope, alg)
 	default:
 		return fmt.Errorf("%w: unsupported %s %q", ErrBadEnvelope, MetaWrapAlg, alg)
 	}

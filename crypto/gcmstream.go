@@ -3,6 +3,7 @@ package crypto
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/subtle"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -28,12 +29,26 @@ var ErrTooLong = errors.New("content longer than AES-GCM allows (2^36-32 bytes)"
 // gcmStream is one AES-GCM message processed incrementally: crypto/cipher's
 // AES-CTR for the keystream and gcmHash for the tag. Output is identical
 // to crypto/cipher's GCM with a 12-byte nonce and 16-byte tag.
+//
+// seal has a faster path for whole blocks (see sealBlocks): one call of
+// the standard library's fused AES-GCM per span gives both its ciphertext
+// and its GHASH. open cannot use it (GCM authenticates ciphertext, and a
+// Seal over ciphertext hashes the plaintext it makes), so it takes two
+// passes: AES-CTR, and GHASH through gcmHash.
 type gcmStream struct {
 	ctr     cipher.Stream
 	gh      *gcmHash
 	tagMask [16]byte // E_K(J0)
 	aadLen  uint64
 	n       uint64 // bytes of ciphertext processed
+
+	block  cipher.Block
+	nonce  [gcmNonceSize]byte
+	sealer cipher.AEAD // GCM with 16-byte nonces, for sealBlocks
+	hInv2  *ghash      // ·H^-2
+	lhNon  [16]byte    // L(a 16-byte nonce)·H
+	ks     [16]byte    // keystream of the block n is in, when n is mid-block
+	scr    [32]byte    // a block and its tag, when the caller's buffer has no room
 }
 
 // newGCMStream starts a GCM message under key (16, 24 or 32 bytes) with a
@@ -51,7 +66,8 @@ func newGCMStream(key, nonce, aad []byte) (*gcmStream, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &gcmStream{gh: gh, aadLen: uint64(len(aad))}
+	s := &gcmStream{gh: gh, aadLen: uint64(len(aad)), block: block}
+	copy(s.nonce[:], nonce)
 	var j0 [16]byte
 	copy(j0[:], nonce)
 	j0[15] = 1
@@ -73,14 +89,119 @@ func (s *gcmStream) grow(n int) error {
 	return nil
 }
 
-// seal encrypts src into dst (which may be src itself) and absorbs the
-// ciphertext into the tag.
+// seal encrypts src into dst (src itself, or a buffer that does not
+// overlap it) and absorbs the ciphertext into the tag.
 func (s *gcmStream) seal(dst, src []byte) error {
 	if err := s.grow(len(src)); err != nil {
 		return err
 	}
-	s.ctr.XORKeyStream(dst, src)
-	s.gh.write(dst[:len(src)])
+	s.n -= uint64(len(src)) // counted again as each piece is done
+	p := dst[:len(src)]
+	copy(p, src) // nothing to do when in place
+	// Up to a block boundary, byte by byte; then whole blocks; then the
+	// rest of a block.
+	head := min(len(p), int((16-s.n%16)%16))
+	s.sealBytes(p[:head])
+	whole := (len(p) - head) / 16 * 16
+	if whole > 0 {
+		if err := s.sealBlocks(p[head : head+whole]); err != nil {
+			return err
+		}
+	}
+	s.sealBytes(p[head+whole:])
+	return nil
+}
+
+// sealBytes encrypts p in place with the keystream of the block s.n is in,
+// never past its end, and hands the ciphertext to gcmHash, which keeps it
+// until a block boundary (or the end of the message).
+func (s *gcmStream) sealBytes(p []byte) {
+	for len(p) > 0 {
+		off := int(s.n % 16)
+		if off == 0 {
+			var ctr [16]byte
+			copy(ctr[:], s.nonce[:])
+			binary.BigEndian.PutUint32(ctr[12:], uint32(2+s.n/16))
+			s.block.Encrypt(s.ks[:], ctr[:])
+		}
+		k := min(len(p), 16-off)
+		subtle.XORBytes(p[:k], p[:k], s.ks[off:off+k])
+		s.gh.write(p[:k])
+		s.n += uint64(k)
+		p = p[k:]
+		if s.n%16 == 0 {
+			clear(s.ks[:])
+			s.gh.flushBlocks()
+		}
+	}
+}
+
+// sealBlocks encrypts whole blocks in place, s.n being at a block
+// boundary, with the standard library's fused AES-GCM: a GCM nonce of 16
+// bytes is hashed into its first counter block, J0 = GHASH(N' ‖ L) =
+// N'·H² ⊕ L·H, so N' = (J0 ⊕ L·H)·H^-2 starts the counter at this
+// message's nonce‖(2+b) for block b. Seal then gives the span's
+// ciphertext and T = GHASH(C ‖ L(C)) ⊕ E_K(J0), from which gcmHash's
+// Horner state takes Q(C) = T ⊕ E_K(J0) ⊕ L(C)·H, as for fullSegment. The
+// tag Seal appends lands on the 16 bytes after the span, which are kept
+// and put back; when the caller's buffer ends there, the last block goes
+// through a small scratch buffer instead.
+func (s *gcmStream) sealBlocks(p []byte) error {
+	if s.sealer == nil {
+		if err := s.initSealer(); err != nil {
+			return err
+		}
+	}
+	s.gh.flushBlocks()
+	if cap(p)-len(p) < gcmTagSize {
+		last := len(p) - 16
+		if last > 0 {
+			s.sealSpan(p[:last])
+		}
+		copy(s.scr[:16], p[last:])
+		s.sealSpan(s.scr[:16])
+		copy(p[last:], s.scr[:16])
+		clear(s.scr[:])
+		return nil
+	}
+	s.sealSpan(p)
+	return nil
+}
+
+// sealSpan is sealBlocks on a span with 16 bytes of room after it.
+func (s *gcmStream) sealSpan(p []byte) {
+	var j0, n16, keep, mask [16]byte
+	copy(j0[:], s.nonce[:])
+	binary.BigEndian.PutUint32(j0[12:], uint32(1+s.n/16))
+	for i := range n16 {
+		n16[i] = j0[i] ^ s.lhNon[i]
+	}
+	n16 = s.hInv2.mul(&n16)
+	room := p[len(p) : len(p)+gcmTagSize]
+	copy(keep[:], room)
+	out := s.sealer.Seal(p[:0], n16[:], p, nil) //nolint:gosec // G407: the nonce is derived so that the counter continues this message's own (nonce‖2+b): no keystream block is used twice
+	s.block.Encrypt(mask[:], j0[:])
+	s.gh.absorbSealed(out[len(p):], &mask, uint64(len(p)))
+	copy(room, keep[:])
+	clear(mask[:])
+	s.n += uint64(len(p))
+}
+
+// initSealer prepares sealBlocks: GCM with 16-byte nonces under the
+// message key, H^-2 and L·H for a 16-byte nonce.
+func (s *gcmStream) initSealer() error {
+	aead, err := cipher.NewGCMWithNonceSize(s.block, 16)
+	if err != nil {
+		return fmt.Errorf("gcm: %w", err)
+	}
+	inv := gfInv(&s.gh.h)
+	inv2 := gfMul(&inv, &inv)
+	s.hInv2 = newGHASH(&inv2)
+	clear(inv[:])
+	clear(inv2[:])
+	l := lengthBlock(0, 16)
+	s.lhNon = s.gh.mulH.mul(&l)
+	s.sealer = aead
 	return nil
 }
 
@@ -114,7 +235,13 @@ func (s *gcmStream) wipe() {
 		s.gh.wipe()
 	}
 	clear(s.tagMask[:])
-	s.ctr = nil
+	clear(s.ks[:])
+	clear(s.lhNon[:])
+	clear(s.scr[:])
+	if s.hInv2 != nil {
+		s.hInv2.wipe()
+	}
+	s.ctr, s.sealer, s.block = nil, nil, nil
 }
 
 // gcmHash is GHASH over a stream, computed by the standard library's own
@@ -144,6 +271,10 @@ type gcmHash struct {
 	z      [16]byte    // Y·H so far
 	buf    []byte      // a partial segment
 	t      [16]byte    // Seal's output
+	pows   [2]struct { // ·H^m for recent span lengths m (in blocks)
+		m uint64
+		g *ghash
+	}
 }
 
 // zeroNonce is the nonce of the GHASH-only Seal calls (they encrypt nothing).
@@ -154,7 +285,7 @@ func newGCMHash(block cipher.Block) (*gcmHash, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gcm: %w", err)
 	}
-	g := &gcmHash{aead: aead, buf: make([]byte, 0, ghashSegment)}
+	g := &gcmHash{aead: aead}
 	block.Encrypt(g.h[:], g.h[:])
 	var j0 [16]byte
 	j0[15] = 1
@@ -178,7 +309,10 @@ func lengthBlock(aadLen, ctLen uint64) [16]byte {
 
 // write absorbs ciphertext, whole segments straight from p.
 func (g *gcmHash) write(p []byte) {
-	if len(g.buf) > 0 {
+	if len(g.buf) > 0 || len(p) < ghashSegment {
+		if g.buf == nil {
+			g.buf = make([]byte, 0, ghashSegment) // only once a partial segment is kept
+		}
 		n := min(len(p), ghashSegment-len(g.buf))
 		g.buf = append(g.buf, p[:n]...)
 		p = p[n:]
@@ -206,6 +340,49 @@ func (g *gcmHash) fullSegment(s []byte) {
 	for i := range q {
 		g.z[i] ^= q[i]
 	}
+}
+
+// flushBlocks absorbs what write kept, which must be whole blocks (the
+// message is at a block boundary), so that sealBlocks can go on from here.
+func (g *gcmHash) flushBlocks() {
+	if len(g.buf) > 0 {
+		g.segment(g.buf)
+		g.buf = g.buf[:0]
+	}
+}
+
+// absorbSealed takes into the Horner state a span of n bytes (whole
+// blocks) that the standard library's GCM sealed: tag is its GHASH masked
+// with mask.
+func (g *gcmHash) absorbSealed(tag []byte, mask *[16]byte, n uint64) {
+	l := lengthBlock(0, n)
+	lh := g.mulH.mul(&l)
+	g.z = g.powMul(n/16, &g.z)
+	for i := range g.z {
+		g.z[i] ^= tag[i] ^ mask[i] ^ lh[i]
+	}
+}
+
+// powMul returns x·H^m, keeping the multipliers of the last two m (a
+// stream is fed pieces of one or two sizes).
+func (g *gcmHash) powMul(m uint64, x *[16]byte) [16]byte {
+	if m == ghashSegmentBlocks {
+		return g.mulSeg.mul(x)
+	}
+	for i := range g.pows {
+		if g.pows[i].m == m && g.pows[i].g != nil {
+			return g.pows[i].g.mul(x)
+		}
+	}
+	hm := gfPow(&g.h, m)
+	mg := newGHASH(&hm)
+	clear(hm[:])
+	if g.pows[1].g != nil {
+		g.pows[1].g.wipe()
+	}
+	g.pows[1] = g.pows[0]
+	g.pows[0].m, g.pows[0].g = m, mg
+	return mg.mul(x)
 }
 
 // segment absorbs s of any non-zero length, zero-padded to a whole block:
@@ -247,6 +424,11 @@ func (g *gcmHash) wipe() {
 	if g.mulH != nil {
 		g.mulH.wipe()
 		g.mulSeg.wipe()
+	}
+	for i := range g.pows {
+		if g.pows[i].g != nil {
+			g.pows[i].g.wipe()
+		}
 	}
 	g.aead = nil
 }

@@ -29,7 +29,14 @@ type ghash struct {
 
 // newGHASH returns a multiplier by h.
 func newGHASH(h *[16]byte) *ghash {
-	g := &ghash{
+	g := &ghash{}
+	g.setH(h)
+	return g
+}
+
+// setH makes g a multiplier by h.
+func (g *ghash) setH(h *[16]byte) {
+	*g = ghash{
 		h1: binary.BigEndian.Uint64(h[0:8]),
 		h0: binary.BigEndian.Uint64(h[8:16]),
 	}
@@ -37,7 +44,6 @@ func newGHASH(h *[16]byte) *ghash {
 	g.h0r = bits.Reverse64(g.h0)
 	g.h1r = bits.Reverse64(g.h1)
 	g.h2r = g.h0r ^ g.h1r
-	return g
 }
 
 // bmul64 returns the low 64 bits of the carry-less product of x and y.
@@ -98,7 +104,8 @@ func (g *ghash) mul(x *[16]byte) [16]byte {
 
 // gfMul returns x·y in GF(2^128), GCM's bit order, in constant time.
 func gfMul(x, y *[16]byte) [16]byte {
-	g := newGHASH(y)
+	var g ghash // on the stack: no allocation per product
+	g.setH(y)
 	out := g.mul(x)
 	g.wipe()
 	return out
@@ -122,4 +129,19 @@ func gfPow(h *[16]byte, n uint64) [16]byte {
 // wipe zeroes the multiplier and state.
 func (g *ghash) wipe() {
 	*g = ghash{}
+}
+
+// gfInv returns h^-1 = h^(2^128-2) in GF(2^128) (h != 0): with
+// a_k = h^(2^k-1), a_(k+1) = a_k²·h, and h^(2^128-2) = a_127². The
+// operations done never depend on h.
+func gfInv(h *[16]byte) [16]byte {
+	a := *h
+	var mulH ghash
+	mulH.setH(h)
+	for range 126 {
+		a = gfMul(&a, &a)
+		a = mulH.mul(&a)
+	}
+	mulH.wipe()
+	return gfMul(&a, &a)
 }

@@ -42,7 +42,18 @@ func streamSeal(t *testing.T, rng *rand.Rand, key, nonce, pt, aad []byte) []byte
 		case 4:
 			n = min(len(pt)-off, ghashSegment*(1+rng.IntN(3)))
 		}
-		if err := s.seal(out[off:off+n], pt[off:off+n]); err != nil {
+		// Into another buffer with room after the piece, into one that ends
+		// with it (the last block goes through the stream's scratch), or in
+		// place.
+		dst, src := out[off:off+n], pt[off:off+n]
+		switch rng.IntN(3) {
+		case 1:
+			dst = out[off : off+n : off+n]
+		case 2:
+			copy(dst, src)
+			src = dst
+		}
+		if err := s.seal(dst, src); err != nil {
 			t.Fatal(err)
 		}
 		off += n
@@ -150,4 +161,22 @@ func mustHex(t *testing.T, s string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestGFInv: h·h^-1 is the field's one (0x80 00…: GCM's bit order), for
+// random h.
+func TestGFInv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var one [16]byte
+	one[0] = 0x80
+	for range 20 {
+		var h [16]byte
+		for i := range h {
+			h[i] = byte(rng.Uint32())
+		}
+		inv := gfInv(&h)
+		if got := gfMul(&h, &inv); got != one {
+			t.Fatalf("h·h^-1 = %x", got)
+		}
+	}
 }

@@ -158,7 +158,11 @@ func objectMode(e ObjectEnc) *modes.Mode {
 // newDownloadForm asks where to save an object and, for SSE-C, its key.
 func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 	name := filepath.Base(row.Key)
-	f := newForm(c, "Download s3://"+bucket+"/"+row.Key, "S3 decrypts on the way out; the file is written only when every byte arrived.", "download")
+	intro := "S3 decrypts on the way out; the file is written only when every byte arrived."
+	if row.Enc.Client != "" {
+		intro = "S3 removes its own layer; you decrypt the rest locally, and the file is written only once its AES-GCM tag verifies."
+	}
+	f := newForm(c, "Download s3://"+bucket+"/"+row.Key, intro, "download")
 	out := f.text("Save as", "", name, "a local path").prefill(name)
 	var keyFile, keyKind *field
 	if row.Enc.Mode == "SSE-C" || !row.Enc.Known {
@@ -166,6 +170,7 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 		keyFile.file = true
 		keyKind = f.choice("The file holds", []string{"the key", "a KMS-encrypted data key"}, []string{"key", "kms"}, 0, "")
 	}
+	rng, unauth := downloadRangeFields(f, row)
 	warned := false // an SSE-C object without its key: said once, sent on the second ctrl+s
 	f.submit = func() (tea.Msg, string) {
 		out := out.answer()
@@ -173,6 +178,9 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 			return nil, "name the local file"
 		}
 		get := actions.Get{Bucket: bucket, Key: row.Key, File: out, NoOverwrite: true}
+		if msg := rangeAnswer(&get, rng, unauth); msg != "" {
+			return nil, msg
+		}
 		// A client-side object is decrypted here, after S3's own layer.
 		spec := flowSpec{Mode: flowOf(objectMode(row.Enc)), Subject: name}
 		meta := jobMeta{Title: "download " + name, Flow: spec, Transfer: true}
@@ -194,4 +202,41 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 		return startJobMsg{action: &actions.GetSSEC{Get: get, KeyFile: kf, FromKMS: keyKind.answer() == "kms"}, meta: meta}, ""
 	}
 	return f.init()
+}
+
+// downloadRangeFields adds the download form's optional byte range and,
+// for a client-side object, its explicit opt-in: a range of such an
+// object is decrypted with AES-CTR and nothing authenticates it (the GCM
+// tag covers the whole object), as the CLI's --allow-unauthenticated-range.
+func downloadRangeFields(f *form, row ObjectRow) (rng, unauth *field) {
+	rng = f.text("Range", "", "0-1023", "optional: only these bytes (A-B, A- or -N, as HTTP's bytes=); empty: the whole object")
+	if row.Enc.Client == "" {
+		return rng, nil
+	}
+	unauth = f.choice("Unauthenticated", []string{"refuse", "allow"}, []string{"", "allow"}, 0, "")
+	unauth.hints = []string{"a part of a client-side object cannot be authenticated: its AES-GCM tag covers the whole object",
+		"decrypt the range with AES-CTR and accept that nothing proves its bytes are the ones written (--allow-unauthenticated-range)"}
+	unauth.show = func() bool { return rng.value() != "" }
+	return rng, unauth
+}
+
+// rangeAnswer puts the form's range on get, or says what is wrong with it.
+func rangeAnswer(get *actions.Get, rng, unauth *field) string {
+	v := rng.answer()
+	if v == "" {
+		return ""
+	}
+	spec, err := actions.NormalizeByteRange(v)
+	if err != nil {
+		return err.Error()
+	}
+	get.Range = spec
+	if unauth != nil {
+		if unauth.answer() == "" {
+			return "a range of a client-side object is never authenticated (its AES-GCM tag covers the whole object): " +
+				"set Unauthenticated to allow to accept that, or clear the range to download and verify the whole object"
+		}
+		get.AllowUnauthenticatedRange = true
+	}
+	return ""
 }

@@ -67,6 +67,13 @@ var screens = []struct {
 	{"objects", openObjects},
 	{"objects_filter", func(m *Model) { openObjects(m); press(m, "/"); typeText(m, "re") }},
 	{"upload_dialog", func(m *Model) { openObjects(m); press(m, "u", "down", "down", "right", "right") }},
+	// cse.json is client-side: the range field and its opt-in (tab: Save as → Range → Unauthenticated).
+	{"download_range_dialog", func(m *Model) {
+		openObjects(m)
+		press(m, "down", "d", "tab")
+		typeText(m, "0-99")
+		press(m, "tab", "right")
+	}},
 	{"delete_confirm", func(m *Model) { openObjects(m); press(m, "down", "down", "x") }},
 	{"create_key_dialog", func(m *Model) { press(m, "1", "n", "right") }},
 	{"edit_encryption_dialog", func(m *Model) { press(m, "e") }},

@@ -33,7 +33,6 @@ import (
 const (
 	maxCSEConcurrency = 3
 	cseBufferBudget   = 15 << 20
-	maxParts          = 10000
 )
 
 // cseGCPercent is the garbage collector's target while client-side parts

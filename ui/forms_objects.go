@@ -168,6 +168,9 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 			return nil, "name the local file"
 		}
 		get := actions.Get{Bucket: bucket, Key: row.Key, File: out, NoOverwrite: true}
+		if row.Version != nil {
+			get.VersionID = row.Version.ID
+		}
 		// A client-side object is decrypted here, after S3's own layer.
 		spec := flowSpec{Mode: flowOf(objectMode(row.Enc)), Subject: name}
 		meta := jobMeta{Title: "download " + name, Flow: spec, Transfer: true}

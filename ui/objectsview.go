@@ -247,6 +247,9 @@ func (v *objectsView) Update(msg tea.Msg) tea.Cmd {
 		if r, ok := msg.result.(objectVersions); ok && msg.state == jobDone {
 			return v.expandVersions(r)
 		}
+		if cmd, ok := reencryptWizardResult(v.c, msg); ok {
+			return cmd
+		}
 	default:
 		if v.filtering {
 			var cmd tea.Cmd
@@ -321,6 +324,7 @@ func (v objectsView) keyMap() KeyMap {
 	row, ok := v.selected()
 	file, folder := open && ok && !row.Folder, open && ok && row.Folder
 	k.Filter, k.Upload, k.Back = enable(k.Filter, open), enable(k.Upload, open), enable(k.Back, open)
+	k.ReencryptAll = enable(k.ReencryptAll, open)
 	if v.prefix == "" {
 		k.Back = brief(k.Back, "back to buckets")
 	}
@@ -349,6 +353,8 @@ func (v objectsView) handleAction(msg tea.KeyPressMsg) (objectsView, tea.Cmd) {
 	case key.Matches(msg, k.Upload):
 		b, p := v.bucket, v.prefix
 		return v, func() tea.Msg { return requestUploadMsg{bucket: b, prefix: p} }
+	case key.Matches(msg, k.ReencryptAll):
+		return v, openDialog(newReencryptWizard(v.c, v.bucket, v.prefix, v.c.Catalog.Keys))
 	}
 	row, _ := v.selected()
 	if row.Version != nil {
@@ -493,5 +499,5 @@ func (v objectsView) ShortHelp() []key.Binding {
 
 // FullHelp groups the view's keys for the help screen.
 func (v objectsView) FullHelp() [][]key.Binding {
-	return [][]key.Binding{v.c.Keys.listHelp(), append(v.ShortHelp(), v.keyMap().Reencrypt, v.keyMap().Versions)}
+	return [][]key.Binding{v.c.Keys.listHelp(), append(v.ShortHelp(), v.keyMap().Reencrypt, v.keyMap().Versions, v.keyMap().ReencryptAll)}
 }

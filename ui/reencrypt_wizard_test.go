@@ -12,6 +12,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/s3crypt/s3crypt/actions"
 )
@@ -155,5 +156,117 @@ func TestReencryptWizardScreens(t *testing.T) {
 			sc.setup(m)
 			golden.RequireEqual(t, m.View().Content)
 		})
+	}
+}
+
+// TestSandboxReencryptWizardCancelResumes: esc cancels the wizard's run
+// part way; E, plan and y again resume from the journal: the objects the
+// first run finished are counted as done by an earlier run and not
+// redone, the rest are changed, and every object ends DSSE-KMS.
+func TestSandboxReencryptWizardCancelResumes(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	m, b, w := sandboxModel(t, true)
+	ctx := context.Background()
+	env := &actions.Env{Backend: b}
+	if _, err := actions.RunSync(ctx, env, &actions.MakeBucket{Bucket: "demo"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(file, []byte(strings.Repeat("y", 32<<10)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	var g errgroup.Group
+	g.SetLimit(8)
+	for i := range n {
+		g.Go(func() error {
+			_, err := actions.RunSync(ctx, env, &actions.Put{File: file, Bucket: "demo", Key: fmt.Sprintf("o%03d", i), SSE: actions.SSES3}, nil)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	send(m, openBucketMsg{bucket: "demo"}, 5*time.Second, 4)
+	planAndRun := func() *job {
+		t.Helper()
+		press(m, "E", "right") // DSSE-KMS: copies in place, slow enough for the cancel to land mid-run
+		send(m, keyPress("ctrl+s"), time.Second, 2)
+		plan := m.jobs.selected()
+		until(t, m, w, func() bool { return plan.State != jobRunning }, 60*time.Second)
+		until(t, m, w, func() bool { _, ok := m.dialog.(*planDialog); return ok }, 10*time.Second)
+		send(m, keyPress("y"), time.Second, 3)
+		return m.jobs.selected()
+	}
+	first := planAndRun()
+	// Read the worker's events straight off (feeding the model each one
+	// is slower than the run) until the run reports progress, then esc.
+	deadline := time.After(60 * time.Second)
+wait:
+	for {
+		select {
+		case ev := <-w.Events():
+			if p, ok := ev.(actions.ProgressEvent); ok && p.Done > 0 {
+				break wait
+			}
+			if _, ok := ev.(actions.ProgressEvent); !ok {
+				send(m, workerEventMsg{ev: ev}, 0, 1)
+			}
+			if first.State != jobRunning {
+				break wait
+			}
+		case <-deadline:
+			t.Fatal("no progress from the run")
+		}
+	}
+	send(m, keyPress("esc"), time.Second, 2)
+	until(t, m, w, func() bool { return first.State != jobRunning }, 60*time.Second)
+	changed := 0
+	for i := range n {
+		res, err := actions.RunSync(ctx, env, &actions.Head{Bucket: "demo", Key: fmt.Sprintf("o%03d", i)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.(actions.HeadResult).Mode == "DSSE-KMS" {
+			changed++
+		}
+	}
+	t.Logf("first run %v with %d of %d objects changed", first.State, changed, n)
+	send(m, keyPress("esc"), time.Second, 2) // a report dialog, if the run beat the cancel
+	m.dialog = nil
+	second := planAndRun()
+	until(t, m, w, func() bool { return second.State != jobRunning }, 120*time.Second)
+	if second.State != jobDone {
+		t.Fatalf("second run %v: %v", second.State, second.Err)
+	}
+	r, ok := second.Result.(reencryptDone)
+	if !ok {
+		t.Fatalf("second run's result %T", second.Result)
+	}
+	switch first.State {
+	case jobCancelled:
+		// What the cancelled run finished is not redone: journalled, it
+		// counts as resumed; changed as the cancel landed (not yet
+		// journalled), the plan's HEAD finds it as asked (Unchanged).
+		if r.Resumed == 0 || r.Resumed+r.Done[actions.PathNone] != changed || r.Done[actions.PathCopy] != n-changed {
+			t.Fatalf("second run: resumed %d + unchanged %d (want %d, some resumed), done %v (want CopyObject %d)",
+				r.Resumed, r.Done[actions.PathNone], changed, r.Done, n-changed)
+		}
+	case jobDone:
+		// The run beat the cancel: a new run finds nothing to do.
+		if r.Done[actions.PathNone] != n || r.Done[actions.PathCopy] != 0 {
+			t.Fatalf("second run after a finished one: done %v, want all %d unchanged", r.Done, n)
+		}
+	default:
+		t.Fatalf("first run %v: %v", first.State, first.Err)
+	}
+	for i := range n {
+		res, err := actions.RunSync(ctx, env, &actions.Head{Bucket: "demo", Key: fmt.Sprintf("o%03d", i)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h := res.(actions.HeadResult); h.Mode != "DSSE-KMS" {
+			t.Fatalf("o%03d is %s after the resumed run", i, h.Mode)
+		}
 	}
 }

@@ -89,6 +89,8 @@ type ObjectRow struct {
 	Size     int64
 	Modified time.Time
 	Enc      ObjectEnc
+	// Version is set on a version row under an expanded object (V).
+	Version *VersionInfo
 }
 
 // ObjectPage is one page of a listing.

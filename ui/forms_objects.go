@@ -181,6 +181,9 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 		if msg := rangeAnswer(&get, rng, unauth); msg != "" {
 			return nil, msg
 		}
+		if row.Version != nil {
+			get.VersionID = row.Version.ID
+		}
 		// A client-side object is decrypted here, after S3's own layer.
 		spec := flowSpec{Mode: flowOf(objectMode(row.Enc)), Subject: name}
 		meta := jobMeta{Title: "download " + name, Flow: spec, Transfer: true}

@@ -4,7 +4,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/s3crypt/s3crypt/actions"
-	"github.com/s3crypt/s3crypt/modes"
 )
 
 // newReencryptForm changes an object's encryption (the objects view's e):
@@ -16,34 +15,14 @@ func newReencryptForm(c *Common, bucket string, row ObjectRow, keys []KeyRow) *f
 	f := newForm(c, "Change the encryption of s3://"+bucket+"/"+row.Key,
 		"SSE-S3 or SSE-KMS to SSE-KMS: S3 re-wraps the data key and rewrites nothing (UpdateObjectEncryption). "+
 			"Anything else: S3 copies the object onto itself, keeping its metadata, tags, content type and storage class.", "change")
-	var names, apis []string
-	for _, api := range modes.APIValues() {
-		names, apis = append(names, modes.ByAPI(api, false).Short), append(apis, api)
-	}
-	sel := 0
-	for i, a := range apis {
-		if a == actions.SSEKMS {
-			sel = i
-		}
-	}
-	sse := f.choice("New encryption", names, apis, sel, "")
-	labels, values := kmsKeyChoices(keys)
-	kmsKey := f.choice("KMS key", labels, values, 0, "symmetric customer managed keys from the Keys view")
-	kmsKey.show = func() bool { m := modes.ByAPI(sse.value(), false); return m != nil && m.UsesKMS() }
-	bucketKey := f.choice("Bucket key", []string{"on", "off"}, []string{"on", "off"}, 1, "on: S3 caches a bucket-level key and calls KMS far less")
-	bucketKey.show = func() bool { m := modes.ByAPI(sse.value(), true); return m != nil && m.BucketKey }
-	f.mode = func() *modes.Mode { return modes.ByAPI(sse.value(), bucketKey.visible() && bucketKey.value() == "on") }
+	target := reencryptTargetFields(f, keys)
 	var keyFile *field
 	if row.Enc.Mode == "SSE-C" || !row.Enc.Known {
 		keyFile = f.text("SSE-C key file", "", "object.key", "S3 needs the object's own key to decrypt it for the copy")
 		keyFile.file = true
 	}
 	f.submit = func() (tea.Msg, string) {
-		a := &actions.Reencrypt{Bucket: bucket, Key: row.Key, Target: actions.ReencryptTarget{SSE: sse.answer()}}
-		if kmsKey.visible() {
-			a.Target.KMSKey = kmsKey.answer()
-		}
-		a.Target.BucketKey = bucketKey.visible() && bucketKey.answer() == "on"
+		a := &actions.Reencrypt{Bucket: bucket, Key: row.Key, Target: target()}
 		if keyFile != nil {
 			a.SourceKeyFile = keyFile.answer()
 		}

@@ -30,6 +30,9 @@ type KeyMap struct {
 	Reencrypt key.Binding
 	// Versions lists the selected object's versions (objects view).
 	Versions key.Binding
+	// ReencryptAll plans, then runs, the re-encryption of everything
+	// under the objects view's prefix (the wizard).
+	ReencryptAll key.Binding
 
 	// Objects view.
 	Upload, Download, Inspect, DeleteObject, Filter key.Binding
@@ -102,6 +105,7 @@ func DefaultKeyMap() KeyMap {
 		RotateKey:      b(ks("o"), "o", "rotate key now"),
 		Reencrypt:      b(ks("e"), "e", "change encryption"),
 		Versions:       b(ks("V"), "V", "versions"),
+		ReencryptAll:   b(ks("E"), "E", "re-encrypt all here"),
 
 		Upload:       b(ks("u"), "u", "upload"),
 		Download:     b(ks("d"), "d", "download"),

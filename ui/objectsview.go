@@ -38,6 +38,7 @@ type objectsView struct {
 	filter         textinput.Model
 	filtering      bool
 	reselect       string // after a reload: the key to put the cursor back on
+	vers           versionRows
 	w, h           int
 }
 
@@ -61,6 +62,7 @@ func (v *objectsView) open(bucket, prefix string) tea.Cmd {
 	v.bucket, v.prefix = bucket, prefix
 	v.rows, v.shown, v.index, v.asked = nil, nil, map[string]int{}, map[string]bool{}
 	v.next, v.err, v.loading, v.reselect = "", nil, true, ""
+	v.vers = versionRows{}
 	v.gen++
 	v.cur = cursor{height: v.cur.height}
 	v.filter.SetValue("")
@@ -159,8 +161,9 @@ func (v *objectsView) applyFilter() {
 	q := strings.ToLower(strings.TrimSpace(v.filter.Value()))
 	v.shown = v.shown[:0]
 	for i, r := range v.rows {
-		if q == "" || strings.Contains(strings.ToLower(v.name(r)), q) {
+		if r.Version == nil && (q == "" || strings.Contains(strings.ToLower(v.name(r)), q)) {
 			v.shown = append(v.shown, i)
+			v.shown = append(v.shown, v.vers.open[r.Key]...)
 		}
 	}
 	v.cur.setLen(len(v.shown))
@@ -242,7 +245,10 @@ func (v *objectsView) Update(msg tea.Msg) tea.Cmd {
 		}
 	case jobEndedMsg:
 		if r, ok := msg.result.(objectVersions); ok && msg.state == jobDone {
-			return versionsDialog(v.c, r)
+			return v.expandVersions(r)
+		}
+		if cmd, ok := reencryptWizardResult(v.c, msg); ok {
+			return cmd
 		}
 	default:
 		if v.filtering {
@@ -318,6 +324,7 @@ func (v objectsView) keyMap() KeyMap {
 	row, ok := v.selected()
 	file, folder := open && ok && !row.Folder, open && ok && row.Folder
 	k.Filter, k.Upload, k.Back = enable(k.Filter, open), enable(k.Upload, open), enable(k.Back, open)
+	k.ReencryptAll = enable(k.ReencryptAll, open)
 	if v.prefix == "" {
 		k.Back = brief(k.Back, "back to buckets")
 	}
@@ -326,6 +333,9 @@ func (v objectsView) keyMap() KeyMap {
 	k.Inspect.SetKeys(slices.Concat(k.Inspect.Keys(), k.Open.Keys())...) // enter on an object inspects it too (a new slice: the KeyMap's is shared)
 	k.Download, k.DeleteObject = enable(k.Download, file), enable(k.DeleteObject, file)
 	k.Reencrypt, k.Versions = enable(k.Reencrypt, file), enable(k.Versions, file)
+	if ok && row.Version != nil {
+		k = v.versionKeyMap(k, row)
+	}
 	return k
 }
 
@@ -343,8 +353,13 @@ func (v objectsView) handleAction(msg tea.KeyPressMsg) (objectsView, tea.Cmd) {
 	case key.Matches(msg, k.Upload):
 		b, p := v.bucket, v.prefix
 		return v, func() tea.Msg { return requestUploadMsg{bucket: b, prefix: p} }
+	case key.Matches(msg, k.ReencryptAll):
+		return v, openDialog(newReencryptWizard(v.c, v.bucket, v.prefix, v.c.Catalog.Keys))
 	}
 	row, _ := v.selected()
+	if row.Version != nil {
+		return v, v.versionAction(k, msg, row)
+	}
 	switch {
 	case key.Matches(msg, k.Open):
 		return v, v.open(v.bucket, row.Key)
@@ -354,7 +369,7 @@ func (v objectsView) handleAction(msg tea.KeyPressMsg) (objectsView, tea.Cmd) {
 	case key.Matches(msg, k.Download):
 		return v, openDialog(newDownloadForm(v.c, v.bucket, row))
 	case key.Matches(msg, k.Versions):
-		return v, versionsJob(v.bucket, row.Key)
+		return v, v.toggleVersions(row)
 	case key.Matches(msg, k.Reencrypt):
 		return v, openDialog(newReencryptForm(v.c, v.bucket, row, v.c.Catalog.Keys))
 	case key.Matches(msg, k.DeleteObject):
@@ -419,6 +434,9 @@ func (v objectsView) table(focused bool, names map[string]string) string {
 	now := v.c.Now()
 	return renderTable(st, cols, v.cur, v.w, focused, func(i int) []string {
 		r := v.rows[v.shown[i]]
+		if r.Version != nil {
+			return v.versionCells(r, now, names)
+		}
 		if r.Folder {
 			return []string{st.Folder.Render(v.name(r)), "", "", st.Dim.Render("folder")}
 		}
@@ -454,7 +472,9 @@ func (v objectsView) Place() string {
 
 // Details describes the selected object or folder.
 func (v objectsView) Details(w int) string {
-	if r, ok := v.selected(); ok {
+	if r, ok := v.selected(); ok && r.Version != nil {
+		return v.versionDetails(r, w)
+	} else if ok {
 		return objectDetails(v.c.Styles, v.bucket, r, v.c.Catalog.Names, v.c.Backend.Sandbox, v.c.Now(), w)
 	}
 	return v.c.Styles.Empty.Render("nothing selected")
@@ -479,5 +499,5 @@ func (v objectsView) ShortHelp() []key.Binding {
 
 // FullHelp groups the view's keys for the help screen.
 func (v objectsView) FullHelp() [][]key.Binding {
-	return [][]key.Binding{v.c.Keys.listHelp(), append(v.ShortHelp(), v.keyMap().Reencrypt, v.keyMap().Versions)}
+	return [][]key.Binding{v.c.Keys.listHelp(), append(v.ShortHelp(), v.keyMap().Reencrypt, v.keyMap().Versions, v.keyMap().ReencryptAll)}
 }

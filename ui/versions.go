@@ -1,11 +1,8 @@
 package ui
 
 import (
-	"context"
-	"fmt"
-	"strings"
-
 	tea "charm.land/bubbletea/v2"
+	"context"
 
 	"github.com/s3crypt/s3crypt/actions"
 )
@@ -63,7 +60,8 @@ func rotateKeyDialog(c *Common, row KeyRow) tea.Cmd {
 }
 
 // listObjectVersions lists one object's versions for the objects view's V
-// key; its result (objectVersions) opens them in a dialog.
+// key; its result (objectVersions) expands the object to them
+// (versions_rows.go).
 type listObjectVersions struct {
 	actions.ListObjectVersions
 	Key string
@@ -94,27 +92,4 @@ func (a *listObjectVersions) Run(ctx context.Context, env *actions.Env, r *actio
 func versionsJob(bucket, key string) tea.Cmd {
 	return startJob(&listObjectVersions{ListObjectVersions: actions.ListObjectVersions{Bucket: bucket, Prefix: key}, Key: key},
 		jobMeta{Title: "versions of " + key, Flow: flowSpec{Mode: flowS3, Subject: "ListObjectVersions " + key}})
-}
-
-// versionsDialog shows an object's versions, newest first: each with its
-// own encryption, delete markers as such.
-func versionsDialog(c *Common, r objectVersions) tea.Cmd {
-	var b strings.Builder
-	if len(r.Versions) == 0 {
-		b.WriteString("No versions: the object is gone.\n")
-	}
-	for _, v := range r.Versions {
-		latest := ""
-		if v.IsLatest {
-			latest = "  (latest)"
-		}
-		when := humanTime(v.LastModified, c.Now())
-		if v.DeleteMarker {
-			fmt.Fprintf(&b, "%s  %s  delete marker (no data; hides older versions)%s\n", when, v.VersionID, latest)
-			continue
-		}
-		fmt.Fprintf(&b, "%s  %s  %s  %s%s\n", when, v.VersionID, humanSize(v.Size), v.Label, latest)
-	}
-	b.WriteString("\nEach version keeps the encryption and keys it was written with; s3crypt get/head/rm take --version-id V.")
-	return openDialog(newInfo(c, "Versions of s3://"+r.Bucket+"/"+r.Key, b.String()))
 }

@@ -39,14 +39,18 @@ want="$*"
 # Fuzz workers (default: one per core); on a shared machine keep it low.
 parallel=${FUZZ_PARALLEL:-2}
 failed=""
-echo "$targets" | while read -r pkg target; do
+while read -r pkg target; do
   if [ -n "$want" ] && ! echo " $want " | grep -q " $target "; then
     continue
   fi
   echo "== $target ($pkg, $time)"
-  if ! go test -run '^$' -fuzz "^$target\$" -fuzztime "$time" -parallel "$parallel" "$pkg"; then
-    echo "FAIL: $target"
-    exit 1
+  if ! go test -run '^$' -fuzz "^$target\$" -fuzztime "$time" -parallel "$parallel" "$pkg" </dev/null; then
+    failed="$failed $target"
   fi
-done || failed=yes
-[ -z "$failed" ]
+done <<EOF
+$targets
+EOF
+if [ -n "$failed" ]; then
+  echo "FAIL:$failed"
+  exit 1
+fi

@@ -152,6 +152,9 @@ func (fs *fuzzSandbox) do(method, path string, hdr map[string]string, body []byt
 		return fuzzResp{status: -1, body: []byte(err.Error())}
 	}
 	for k, v := range hdr {
+		if strings.ContainsFunc(v, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+			return fuzzResp{status: -1} // net/http refuses to send it
+		}
 		req.Header.Set(k, v)
 	}
 	sum := sha256.Sum256(body)

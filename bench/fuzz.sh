@@ -25,7 +25,8 @@ targets='./sandbox/sigv4 FuzzAuthHeader
 ./sandbox/store FuzzObjectRecord
 ./crypto FuzzCSEMetadata
 ./crypto FuzzCSEDecrypt
-./crypto FuzzSSECKeyFile'
+./crypto FuzzSSECKeyFile
+./bucketpolicy FuzzParse'
 
 if [ "${1:-}" = "--ci" ]; then
   time=${FUZZTIME:-3s}

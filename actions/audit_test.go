@@ -319,3 +319,33 @@ func TestAuditJSON(t *testing.T) {
 		t.Errorf("%d findings, counts %v", n, got.Counts)
 	}
 }
+
+// TestAuditFindsUnreadableObjects: an object version whose HEAD is
+// refused (here by a bucket policy's Deny on s3:GetObject) is reported as
+// unreadable, with its key, and not guessed at as any mode.
+func TestAuditFindsUnreadableObjects(t *testing.T) {
+	b := bkEnv(t).Backend
+	ctx := context.Background()
+	createBucket(t, b, "locked", "AES256", "", false)
+	put(t, b, "locked", "open.txt", []byte("open"), s3.PutObjectInput{})
+	put(t, b, "locked", "secret/a.txt", []byte("secret"), s3.PutObjectInput{})
+	doc := `{"Version":"2012-10-17","Statement":[{"Sid":"NoReads","Effect":"Deny","Principal":"*",` +
+		`"Action":"s3:GetObject","Resource":"arn:aws:s3:::locked/secret/*"}]}`
+	mustFn(t)(b.S3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("locked"), Policy: &doc}))
+	res, _ := mustRun(t, &actions.Env{Backend: b}, &actions.Audit{Buckets: []string{"locked"}, Objects: true})
+	var found *actions.Finding
+	for _, f := range res.(actions.AuditResult).Findings {
+		if f.ID == "object-unreadable" {
+			found = &f
+		}
+	}
+	if found == nil {
+		t.Fatalf("no object-unreadable finding in %+v", res.(actions.AuditResult).Findings)
+	}
+	if found.Count != 1 || !slices.Equal(found.Examples, []string{"secret/a.txt"}) || found.Severity != actions.SeverityInfo {
+		t.Errorf("object-unreadable = count %d, examples %q, severity %s; want 1, [secret/a.txt], info", found.Count, found.Examples, found.Severity)
+	}
+	if !strings.Contains(found.FixAWS, "head-object") || !strings.Contains(found.Fix, "s3crypt head s3://locked/secret/a.txt") {
+		t.Errorf("fix %q / %q does not name the object", found.Fix, found.FixAWS)
+	}
+}

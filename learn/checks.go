@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/s3crypt/s3crypt/actions"
 	"github.com/s3crypt/s3crypt/keyflow"
 )
 
@@ -42,6 +43,7 @@ var checks = map[string]check{
 	"noKMS":         {fn: checkNoKMS, required: []string{"bucket", "key"}, optional: []string{"uploads"}},
 	"kmsCalls":      {fn: checkKMSCalls, required: []string{"bucket", "prefix"}, optional: []string{"uploads", "min", "max"}},
 	"described":     {fn: checkDescribed, required: []string{"keys"}},
+	"bucketPolicy":  {fn: checkBucketPolicy, required: []string{"bucket"}, optional: []string{"tls", "deny", "allow"}},
 }
 
 var traceArgs = []string{"caller", "request", "bucket", "key", "mode", "err", "keySpec", "keyAlias", "context", "minBytes", "bytes", "count", "requests", "say"}
@@ -506,6 +508,60 @@ func checkDescribed(ctx context.Context, s *state, a args) (bool, string, error)
 		return false, "you have not described " + strings.Join(missing, " and ") + " yet", nil
 	}
 	return true, "", nil
+}
+
+// checkBucketPolicy: the bucket has a policy that, as S3 evaluates it
+// (bucketpolicy's Enforces, which asks it about typical requests), denies
+// plain HTTP (tls true), denies uploads encrypted each way of deny and
+// allows each way of allow (comma-separated: none, SSE-S3, SSE-KMS,
+// DSSE-KMS, SSE-C).
+func checkBucketPolicy(ctx context.Context, s *state, a args) (bool, string, error) {
+	b := a["bucket"]
+	out, err := s.b.S3.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(b)})
+	if err != nil {
+		switch code(err) {
+		case "NoSuchBucket":
+			return false, "no bucket " + b + " yet", nil
+		case "NoSuchBucketPolicy":
+			return false, "bucket " + b + " has no policy yet", nil
+		}
+		return false, "", err
+	}
+	e, err := actions.PolicyEnforces(b, aws.ToString(out.Policy), actions.SandboxAccount)
+	if err != nil {
+		return false, "", fmt.Errorf("bucket %s's policy: %w", b, err) // S3 stores only policies that parse
+	}
+	if a["tls"] == "true" && !e.TLSRequired {
+		return false, "bucket " + b + "'s policy does not deny plain HTTP yet", nil
+	}
+	for _, w := range splitList(a["deny"]) {
+		if !slices.Contains(e.DeniedWrites, w) {
+			return false, fmt.Sprintf("bucket %s's policy does not deny uploads with %s yet", b, writeName(w)), nil
+		}
+	}
+	for _, w := range splitList(a["allow"]) {
+		if !slices.Contains(e.AllowedWrites, w) {
+			return false, fmt.Sprintf("bucket %s's policy denies uploads with %s: nothing could be uploaded that way", b, writeName(w)), nil
+		}
+	}
+	return true, "", nil
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func writeName(w string) string {
+	if w == "none" {
+		return "no encryption header"
+	}
+	return w
 }
 
 // opDescribeKey is KMS's DescribeKey as the sandbox traces it.

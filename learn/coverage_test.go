@@ -80,15 +80,15 @@ func TestCoverage(t *testing.T) {
 			t.Errorf("no lesson step teaches SSE-SPEC §%s", e)
 		}
 	}
-	// The lessons LESSONS.md lists, 1 to 16, all present; 14-16 coming.
+	// The lessons LESSONS.md lists, 1 to 16, all present, none coming.
 	for n := 1; n <= 16; n++ {
 		l, ok := learn.Find(string(rune('0'+n/10)) + string(rune('0'+n%10)))
 		if !ok {
 			t.Errorf("no lesson %d", n)
 			continue
 		}
-		if l.Coming != (n >= 14) {
-			t.Errorf("lesson %d coming=%v", n, l.Coming)
+		if l.Coming {
+			t.Errorf("lesson %d is still coming", n)
 		}
 	}
 }

@@ -108,9 +108,9 @@ func Normalize(screen string) string {
 		}
 		return m
 	})
-	for _, n := range normalizers {
-		screen = n.re.ReplaceAllString(screen, n.tag)
-	}
+	// An SSE-C key's MD5 first, whole: cut short, its last base64 piece
+	// can look like a key id cut short ("wK8d/3f…" would become
+	// "wK8d/<id>…").
 	screen = md5Value.ReplaceAllStringFunc(screen, func(m string) string {
 		i := strings.LastIndexByte(m, ' ') + 1
 		if v := m[i:]; strings.ContainsAny(v, "0123456789+/=…") || strings.ToLower(v) != v && strings.ToUpper(v) != v {
@@ -118,6 +118,9 @@ func Normalize(screen string) string {
 		}
 		return m
 	})
+	for _, n := range normalizers {
+		screen = n.re.ReplaceAllString(screen, n.tag)
+	}
 	screen = base64Run.ReplaceAllStringFunc(screen, base64Tag)
 	screen = hexRun.ReplaceAllStringFunc(screen, idTag)
 	lines := strings.Split(screen, "\n")

@@ -155,6 +155,12 @@ func FuzzCanonicalRequest(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if strings.ContainsAny(meta, "\r\n") {
+			// net/http sends CR and LF in a header value as spaces, so
+			// the bytes the SDK signed are not the bytes sent (AWS
+			// refuses such a request too): not a verifier question.
+			return
+		}
 		if meta != "" {
 			req.Header.Set("X-Amz-Meta-Fuzz", meta)
 		}

@@ -39,7 +39,9 @@ var normalizers = []struct {
 	{regexp.MustCompile(`AKIA[A-Z0-9]{12,}`), "<access-key>"},
 	{regexp.MustCompile(`\b[0-9a-f]{32}\b`), "<md5>"}, // ETags, blob names
 	// Rates and durations.
-	{regexp.MustCompile(`\d+(\.\d+)? ?[KMGT]?i?B/s`), "<rate>"},
+	// A unit Run.Scrub took for the tail of a random directory name
+	// ("MB/" when the name ends in "MB") is a rate's too.
+	{regexp.MustCompile(`\d+(\.\d+)? ?([KMGT]?i?B|X{1,3})/s`), "<rate>"},
 	{regexp.MustCompile(`\b\d+(\.\d+)?m\d+(\.\d+)?s\b`), "<dur>"},
 	{regexp.MustCompile(`\b\d+(\.\d+)?(ns|µs|us|ms|s|m)\b`), "<dur>"},
 }

@@ -166,6 +166,23 @@ func (s *Server) putObject(q *request) error {
 	if err != nil {
 		return err
 	}
+	if _, err := s.storeWritten(q, &wp, enc); err != nil {
+		return err
+	}
+	h := q.w.Header()
+	if alg != "" {
+		h.Set("x-amz-checksum-"+strings.ToLower(alg), wp.checksum.value)
+		h.Set("x-amz-checksum-type", "FULL_OBJECT")
+	}
+	q.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// storeWritten records a single-part object whose body wp wrote (PUT and
+// POST), frees the blobs it replaced (or its own, if the record fails),
+// publishes it, and sets the response's ETag, version id and encryption
+// headers.
+func (s *Server) storeWritten(q *request, wp *writtenPart, enc store.Encryption) (store.Object, error) {
 	obj := store.Object{Bucket: q.bucket, Key: q.key, Size: wp.part.Size, LastModified: s.opt.Now().UTC(),
 		ContentType: q.r.Header.Get("Content-Type"), Headers: requestHeaders(q.r.Header), UserMeta: userMeta(q.r.Header),
 		Checksums: wp.part.Checksums, ChecksumType: "FULL_OBJECT", Encryption: enc, Parts: []store.Part{wp.part},
@@ -173,7 +190,7 @@ func (s *Server) putObject(q *request) error {
 	stored, garbage, err := s.opt.Store.PutObject(obj)
 	if err != nil {
 		s.opt.Store.RemoveBlobs(wp.part.Blob)
-		return err
+		return store.Object{}, err
 	}
 	s.opt.Store.RemoveBlobs(garbage...)
 	s.publishStored(q, stored)
@@ -182,13 +199,8 @@ func (s *Server) putObject(q *request) error {
 	if stored.VersionID != store.NullVersion {
 		h.Set("x-amz-version-id", stored.VersionID)
 	}
-	if alg != "" {
-		h.Set("x-amz-checksum-"+strings.ToLower(alg), wp.checksum.value)
-		h.Set("x-amz-checksum-type", "FULL_OBJECT")
-	}
 	setEncryptionHeaders(h, stored.Encryption, true)
-	q.w.WriteHeader(http.StatusOK)
-	return nil
+	return stored, nil
 }
 
 // capReader fails a body (of unknown length) that grows past a limit.

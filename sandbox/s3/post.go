@@ -305,25 +305,13 @@ func (s *Server) storePost(q *request, b store.Bucket, file io.Reader, form post
 		s.opt.Store.RemoveBlobs(wp.part.Blob)
 		return argErr("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size", "MinSizeAllowed", strconv.FormatInt(lr.min, 10))
 	}
-	obj := store.Object{Bucket: q.bucket, Key: q.key, Size: wp.part.Size, LastModified: s.opt.Now().UTC(),
-		ContentType: q.r.Header.Get("Content-Type"), Headers: requestHeaders(q.r.Header), UserMeta: userMeta(q.r.Header),
-		Checksums: wp.part.Checksums, ChecksumType: "FULL_OBJECT", Encryption: enc, Parts: []store.Part{wp.part},
-		StorageClass: q.r.Header.Get("x-amz-storage-class"), ETag: objectETag(enc, wp.md5)}
-	stored, garbage, err := s.opt.Store.PutObject(obj)
+	stored, err := s.storeWritten(q, &wp, enc)
 	if err != nil {
-		s.opt.Store.RemoveBlobs(wp.part.Blob)
 		return err
 	}
-	s.opt.Store.RemoveBlobs(garbage...)
-	s.publishStored(q, stored)
 	h := q.w.Header()
-	h.Set("ETag", stored.ETag)
 	location := "/" + q.bucket + "/" + url.PathEscape(q.key)
 	h.Set("Location", location)
-	if stored.VersionID != store.NullVersion {
-		h.Set("x-amz-version-id", stored.VersionID)
-	}
-	setEncryptionHeaders(h, stored.Encryption, true)
 	if redirect := form["success_action_redirect"]; redirect != "" {
 		if u, err := url.Parse(redirect); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
 			v := u.Query()

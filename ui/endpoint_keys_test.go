@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/s3crypt/s3crypt/awsclient"
 )
 
@@ -48,5 +50,26 @@ func TestKeysViewOnEngineWithoutKMS(t *testing.T) {
 	}
 	if strings.Contains(text, "invalid character") {
 		t.Fatalf("raw decoder error shown:\n%s", text)
+	}
+}
+
+// TestHeaderNamesBothEndpoints: with KMS at another endpoint than S3, the
+// header says which serves which.
+func TestHeaderNamesBothEndpoints(t *testing.T) {
+	for _, k := range []string{"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_KMS", "AWS_PROFILE", "AWS_CA_BUNDLE"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
+	b, err := awsclient.Open(context.Background(), awsclient.Options{S3EndpointURL: "http://127.0.0.1:8333", KMSEndpointURL: "http://127.0.0.1:8600", Region: "us-east-1", DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	dark := true
+	m := New(Options{Data: newFakeData(0), Worker: newFakeWorker(), IsDark: &dark, Backend: BackendInfoOf(b)})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 30})
+	if h := stripWidth(m.header()); !strings.Contains(h, "S3 endpoint http://127.0.0.1:8333 · KMS http://127.0.0.1:8600 · us-east-1") {
+		t.Fatalf("header: %q", h)
 	}
 }

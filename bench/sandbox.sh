@@ -12,7 +12,7 @@
 #   bench/sandbox.sh -rounds 3 -get=false       # PUTs only, median of 3
 #   git archive main | (mkdir -p /tmp/main && tar -x -C /tmp/main)
 #   bench/sandbox.sh -rounds 3 -compare /tmp/main  # interleaved with main's build
-# Needs about 4 × the object size of free space in $TMPDIR.
+# Needs about 6 × the object size of free space in $TMPDIR (8 × with -compare).
 set -eu
 cd "$(dirname "$0")/.."
 exec go run ./bench/cmd/sandboxbench "$@"

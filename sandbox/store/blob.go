@@ -34,7 +34,7 @@ func (s *Store) WriteBlob(r io.Reader) (id string, n int64, err error) {
 			_ = os.Remove(tmp)
 		}
 	}()
-	n, err = io.Copy(f, r)
+	n, err = s.copyBlob(f, r)
 	if err != nil {
 		return "", 0, fmt.Errorf("write blob: %w", err)
 	}
@@ -57,6 +57,49 @@ func (s *Store) WriteBlob(r io.Reader) (id string, n int64, err error) {
 		return "", 0, fmt.Errorf("sync blob directory: %w", err)
 	}
 	return id, n, nil
+}
+
+// blobBufferSize is WriteBlob's copy buffer: eight DARE packages (64 KiB
+// of payload + 32 bytes each), so the sealing reader of package s3
+// encrypts whole packages straight into it instead of through its own
+// buffer, and a 1 GiB blob takes 2,000 write calls rather than 32,000.
+const blobBufferSize = 8 * (64<<10 + 32)
+
+// writebackChunk is how many bytes WriteBlob lets accumulate before it asks
+// the kernel to start writing them out (see blobWriter).
+const writebackChunk = 8 << 20
+
+var blobBuffers = sync.Pool{New: func() any { return new([blobBufferSize]byte) }}
+
+// copyBlob copies r into the new blob file f.
+func (s *Store) copyBlob(f *os.File, r io.Reader) (int64, error) {
+	buf := blobBuffers.Get().(*[blobBufferSize]byte)
+	defer blobBuffers.Put(buf)
+	return io.CopyBuffer(&blobWriter{f: f, writeback: !s.noSync}, r, buf[:])
+}
+
+// blobWriter writes a blob file and, every writebackChunk bytes, starts
+// the kernel writing them to disk without waiting for it (on Linux,
+// sync_file_range SYNC_FILE_RANGE_WRITE). Without it a large blob stays in
+// the page cache until the fsync at its end (the dirty limits are
+// gigabytes), so the disk sat idle while the body arrived and the whole
+// blob was written only then: a 1 GiB PUT took the transfer time plus the
+// disk time. Durability still comes from that one fsync per blob; this
+// only moves the disk's work earlier, beside the transfer.
+type blobWriter struct {
+	f         *os.File
+	writeback bool
+	off, kick int64 // bytes written; bytes handed to writeback
+}
+
+func (w *blobWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	w.off += int64(n)
+	if w.writeback && w.off-w.kick >= writebackChunk {
+		startWriteback(w.f, w.kick, w.off-w.kick)
+		w.kick = w.off
+	}
+	return n, err
 }
 
 // OpenBlob opens blob id for reading.

@@ -211,3 +211,46 @@ func TestOpenCreatesPrivateDirectories(t *testing.T) {
 		t.Fatalf("DB/Dir accessors")
 	}
 }
+
+// oddReader returns data in reads of varying, unaligned sizes.
+type oddReader struct {
+	data []byte
+	i    int
+}
+
+func (r *oddReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := min(len(p), len(r.data), 1+(r.i*7919)%300_000)
+	r.i++
+	copy(p, r.data[:n])
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// TestWriteBlobSyncedLarge writes a blob larger than several writeback
+// chunks with syncing on (so the early writeback runs) from a reader of
+// unaligned reads, and checks every byte and the size.
+func TestWriteBlobSyncedLarge(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	data := make([]byte, 3*writebackChunk+blobBufferSize+5)
+	for i := range data {
+		data[i] = byte(i ^ i>>11)
+	}
+	id, n, err := s.WriteBlob(&oddReader{data: data})
+	if err != nil || n != int64(len(data)) {
+		t.Fatalf("WriteBlob = %d, %v; want %d bytes", n, err, len(data))
+	}
+	got, err := os.ReadFile(s.BlobPath(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatal("the blob's bytes differ from what was written")
+	}
+}

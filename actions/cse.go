@@ -33,6 +33,9 @@ type ClientSide struct {
 	// is then made with crypto/rand and no KMS request is made.
 	AESWrappingKey *s3c.Key
 	RSAPublicKey   *rsa.PublicKey
+	// KeyFiles names the raw keyring's key by file instead (read when the
+	// upload runs).
+	KeyFiles KeyringFiles
 	// InstructionFile stores the envelope (V3: its wrapped key part) in a
 	// separate object KEY.instruction instead of the object's metadata.
 	InstructionFile bool

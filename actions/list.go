@@ -412,6 +412,17 @@ func ClientSideLabel(format int, legacy string) string {
 	return s3c.FormatKind{Format: format, Legacy: legacy}.Label()
 }
 
+// ClientSideDescription says what an S3EC object format is and which S3
+// Encryption Clients read it (legacy formats marked unsupported), as head
+// does: "client-side, S3EC format V3 (key-committing, …), readable by …".
+func ClientSideDescription(format int, legacy string) string {
+	return s3c.FormatKind{Format: format, Legacy: legacy}.Description()
+}
+
+// InstructionSuffix ends the key of an object's instruction file
+// (KEY.instruction), which holds its client-side envelope.
+const InstructionSuffix = s3c.InstructionSuffix
+
 // entryLabel renders an object's encryption for a listing column.
 func entryLabel(e *ObjectEntry) string {
 	enc := e.Encryption

@@ -159,8 +159,8 @@ func builtin() []*Mode {
 		},
 		{
 			ID: ClientSide, Name: "client-side", Short: "client-side", Key: KeyCustomerKMS, Offered: true, Tone: ToneClient,
-			Headers: []string{"x-amz-meta-x-amz-c / x-amz-3 / x-amz-w … (S3 Encryption Client V3 envelope)",
-				"or x-amz-meta-x-amz-key-v2 / x-amz-cek-alg / x-amz-matdesc … (V2)"},
+			Headers: []string{"x-amz-meta-x-amz-c / x-amz-3 / x-amz-w … (S3EC format V3 envelope)",
+				"or x-amz-meta-x-amz-key-v2 / x-amz-cek-alg / x-amz-matdesc … (format V2)"},
 			AWSFlags: "(the aws CLI cannot encrypt client-side: it can only send the ciphertext s3crypt made, with the envelope as --metadata)",
 			CLIFlags: "--client-side --kms-key KEY (or a raw keyring: --wrapping-key FILE, --rsa-key FILE.pem) [--cse-format v3|v2]",
 			Upload: []Step{

@@ -254,7 +254,18 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 		keyKind = f.choice("The file holds", []string{"the key", "a KMS-encrypted data key"}, []string{"key", "kms"}, 0, "")
 	}
 	rng, unauth := downloadRangeFields(f, row)
-	cse := downloadClientFields(f, row)
+	cse := downloadClientFields(f, &row)
+	if !row.Enc.Known {
+		// Opened before the row's HEAD answered: take its encryption when
+		// it does, so the job's flow is the object's and not an empty one.
+		f.onEnc = func(msg encLoadedMsg) {
+			for i, k := range msg.keys {
+				if k == row.Key && i < len(msg.encs) && row.Version == nil {
+					row.Enc = msg.encs[i]
+				}
+			}
+		}
+	}
 	warned := false // an SSE-C object without its key: said once, sent on the second ctrl+s
 	f.submit = func() (tea.Msg, string) {
 		out := out.answer()
@@ -317,7 +328,7 @@ func downloadRangeFields(f *form, row ObjectRow) (rng, unauth *field) {
 // CLI's --wrapping-key, --rsa-key and --legacy; an envelope in an
 // instruction file is read as --instruction-file does.
 type clientFields struct {
-	row              ObjectRow
+	row              *ObjectRow
 	known            *modes.Keyring // the keyring the envelope names, when known
 	keyring, keyFile *field         // keyring: asked only when not known
 	legacy           *field
@@ -325,7 +336,7 @@ type clientFields struct {
 
 // downloadClientFields adds clientFields for a client-side row (none for
 // others).
-func downloadClientFields(f *form, row ObjectRow) *clientFields {
+func downloadClientFields(f *form, row *ObjectRow) *clientFields {
 	c := &clientFields{row: row}
 	if row.Enc.Client == "" {
 		return c

@@ -3,6 +3,8 @@ package ui
 import (
 	"slices"
 	"testing"
+
+	"github.com/s3crypt/s3crypt/actions"
 )
 
 // TestBucketEncryptionFormTakesNewKeys: a key created (or loaded) while
@@ -37,5 +39,29 @@ func TestBucketEncryptionFormTakesNewKeys(t *testing.T) {
 	m.Update(keysLoadedMsg{rows: more})
 	if !slices.Contains(kms.values, "alias/new") || kms.value() != "alias/demo" {
 		t.Fatalf("after a key was created: %v, selected %q", kms.values, kms.value())
+	}
+}
+
+// TestDownloadFormTakesLateEncryption: a download asked for before the
+// row's HEAD answered takes the encryption when it arrives, so the job's
+// flow is the object's (client-side here) rather than an empty one, and
+// an envelope in an instruction file is read; another key's answer is not
+// taken.
+func TestDownloadFormTakesLateEncryption(t *testing.T) {
+	m := loaded(t, newFakeData(0), newFakeWorker(), 120, 36, true)
+	f := newDownloadForm(m.c, "lab", ObjectRow{Key: "java-v2.bin"})
+	enc := ObjectEnc{Known: true, Mode: "SSE-S3", Client: "S3EC V2", ClientFormat: 2, ClientWrap: "kms+context", ClientInstruction: true}
+	f.Update(encLoadedMsg{keys: []string{"other.bin"}, encs: []ObjectEnc{{Known: true, Mode: "SSE-KMS"}}})
+	f.Update(encLoadedMsg{keys: []string{"java-v2.bin"}, encs: []ObjectEnc{enc}})
+	msg, errText := f.submit()
+	sj, ok := msg.(startJobMsg)
+	if !ok || errText != "" {
+		t.Fatalf("submit: %#v %q", msg, errText)
+	}
+	if sj.meta.Flow.Mode != flowClientSide {
+		t.Fatalf("flow %+v, want the client-side one", sj.meta.Flow)
+	}
+	if g, ok := sj.action.(*actions.Get); !ok || !g.InstructionFile {
+		t.Fatalf("action %#v", sj.action)
 	}
 }

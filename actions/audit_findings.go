@@ -198,7 +198,7 @@ func (t *objectTally) findings(ctx context.Context, env *Env, bucket string, key
 		k := ex(FindObjectLegacyClientSide)
 		add(FindObjectLegacyClientSide, n, t.examples[FindObjectLegacyClientSide], "", fmt.Sprintf("%d object version(s) use a legacy S3 Encryption Client format (no key commitment; clients read them only when told to)", n),
 			"s3crypt get s3://"+bucket+"/"+k+" f && s3crypt put f s3://"+bucket+"/"+k+" --client-side --kms-key KEY (re-encrypts in format V3)",
-			"(the aws CLI cannot encrypt client-side: use s3crypt or an S3 Encryption Client v3)")
+			"(the aws CLI cannot encrypt client-side: use s3crypt, or an S3 Encryption Client that writes format V3, such as Go v4)")
 	}
 	if n := t.kinds[FindObjectUnreadable]; n > 0 {
 		add(FindObjectUnreadable, n, t.examples[FindObjectUnreadable], "", fmt.Sprintf("%d object version(s) could not be read (HEAD refused): their encryption is unknown", n),

@@ -33,6 +33,9 @@ type ClientSide struct {
 	// is then made with crypto/rand and no KMS request is made.
 	AESWrappingKey *s3c.Key
 	RSAPublicKey   *rsa.PublicKey
+	// KeyFiles names the raw keyring's key by file instead (read when the
+	// upload runs).
+	KeyFiles KeyringFiles
 	// InstructionFile stores the envelope (V3: its wrapped key part) in a
 	// separate object KEY.instruction instead of the object's metadata.
 	InstructionFile bool
@@ -236,7 +239,9 @@ func (g *Get) cseCommands(env *Env, e s3c.Envelope) []Command {
 	cmds[main].Note = "the aws CLI cannot decrypt client-side: this saves the ciphertext as stored, with its envelope in Metadata"
 	if g.instrMeta != nil {
 		cmds[main].Note = "the aws CLI cannot decrypt client-side: this saves the ciphertext as stored; its envelope is in " + g.Key + s3c.InstructionSuffix
-		return cmds
+		ic := AWSCommand(env, "s3", "cp", "s3://"+g.Bucket+"/"+g.Key+s3c.InstructionSuffix, out+s3c.InstructionSuffix)
+		ic.Note = "and this saves the envelope: the instruction file, a JSON object of the x-amz-* keys (the current one, as S3 Encryption Clients read it)"
+		return append(cmds, ic)
 	}
 	if isRawWrap(e.WrapAlg) {
 		cmds[main].Note += "; its data key is wrapped with your own " + e.WrapAlg + " key, which never reaches AWS, so no aws command can unwrap it"

@@ -100,17 +100,36 @@ func (l *ListObjects) instructionEntries(ctx context.Context, env *Env, r *Repor
 	for _, e := range entries {
 		listed[e.Key] = true
 	}
+	instructionEntries(ctx, env, r, l.Bucket, concurrencyOr(l.Concurrency), entries, listed)
+}
+
+// instructionEntries reads the instruction file of each HEADed entry that
+// has no envelope of its own (or only a V3 object's part of one) and whose
+// KEY.instruction is listed, limit at a time, and marks it client-side
+// with the format and wrapping the file gives.
+func instructionEntries(ctx context.Context, env *Env, r *Reporter, bucket string, limit int, entries []*ObjectEntry, listed map[string]bool) {
 	var cands []*ObjectEntry
 	for _, e := range entries {
-		if e.ClientSide == 0 && e.HeadError == "" && !e.SSECKeyRequired && listed[e.Key+s3c.InstructionSuffix] {
+		if (e.ClientSide == 0 || e.partMeta != nil) && e.HeadError == "" && !e.SSECKeyRequired && listed[e.Key+s3c.InstructionSuffix] {
 			cands = append(cands, e)
 		}
 	}
-	forEachBounded(ctx, len(cands), concurrencyOr(l.Concurrency), func(i int) {
+	forEachBounded(ctx, len(cands), limit, func(i int) {
 		e := cands[i]
-		if merged := readInstructionFile(ctx, env, r, l.Bucket, e.Key, nil); merged != nil {
+		if merged := readInstructionFile(ctx, env, r, bucket, e.Key, e.partMeta); merged != nil {
 			k := s3c.DetectFormat(merged)
 			e.ClientSide, e.ClientSideLegacy, e.ClientSideInstruction = k.Format, k.Legacy, true
+			e.ClientSideWrap = wrapAlgOf(merged)
 		}
 	})
+}
+
+// wrapAlgOf is the wrapping algorithm an envelope names (legacy ones
+// included), or "" when the metadata holds no complete envelope.
+func wrapAlgOf(meta map[string]string) string {
+	e, err := s3c.ParseEnvelopeLegacy(meta)
+	if err != nil {
+		return ""
+	}
+	return e.WrapAlg
 }

@@ -42,6 +42,9 @@ type Get struct {
 	// wrapped (x-amz-w AES/GCM / RSA-OAEP-SHA1) instead of KMS.
 	AESWrappingKey *s3c.Key
 	RSAPrivateKey  *s3c.RSAPrivateKey // redacted in every printed form
+	// KeyFiles names the raw keyring's key by file instead (read when the
+	// download runs).
+	KeyFiles KeyringFiles
 	// InstructionFile looks for the envelope in KEY.instruction when the
 	// object's metadata has none (a V3 object whose metadata has only
 	// x-amz-c/d/i is looked up without being asked).
@@ -80,6 +83,16 @@ func (g *Get) hint() Hint {
 
 // Run implements Action.
 func (g *Get) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
+	if g.KeyFiles.Given() {
+		withKeys, wipe, err := g.withKeyFiles(r)
+		if err != nil {
+			return nil, err
+		}
+		defer wipe()
+		if withKeys != g {
+			return withKeys.Run(ctx, env, r)
+		}
+	}
 	if err := refuseSSECOverHTTP(env, g.Describe(), g.SSEC); err != nil {
 		return nil, err
 	}

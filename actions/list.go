@@ -129,6 +129,13 @@ type ObjectEntry struct {
 	// ClientSideInstruction: the envelope is in KEY.instruction, listed
 	// beside the object, whose own metadata shows none.
 	ClientSideInstruction bool `json:"clientSideInstructionFile,omitempty"`
+	// ClientSideWrap is how the data key is wrapped (kms+context, AES/GCM,
+	// RSA-OAEP-SHA1, or a legacy name), when the envelope says; "" when
+	// it is not known (a V3 object's wrapping is in its instruction file).
+	ClientSideWrap string `json:"clientSideWrapAlg,omitempty"`
+	// partMeta is the object's own metadata when it holds only part of a
+	// V3 envelope, the rest being in KEY.instruction.
+	partMeta map[string]string
 	// SSECKeyRequired: HEAD without a key answered the bare 400 S3 gives
 	// for SSE-C objects.
 	SSECKeyRequired bool   `json:"sseCustomerKeyRequired,omitempty"`
@@ -269,6 +276,11 @@ type HeadObjects struct {
 	Bucket      string
 	Keys        []string
 	Concurrency int // HeadObject requests at once (default 16)
+	// Listed are the other keys of the listing Keys come from: a key
+	// whose KEY.instruction is listed (here or in Keys) has that
+	// instruction file read when its own metadata holds no envelope, or
+	// only part of one, as ls does.
+	Listed []string
 }
 
 // Describe implements Action.
@@ -284,10 +296,21 @@ func (h *HeadObjects) Run(ctx context.Context, env *Env, r *Reporter) (any, erro
 		e := &out[i]
 		e.Key = h.Keys[i]
 		headEntry(ctx, env, r, h.Bucket, e)
-		e.Label = entryLabel(e)
 	})
+	listed := make(map[string]bool, len(h.Keys)+len(h.Listed))
+	for _, k := range append(h.Listed, h.Keys...) {
+		listed[k] = true
+	}
+	entries := make([]*ObjectEntry, len(out))
+	for i := range out {
+		entries[i] = &out[i]
+	}
+	instructionEntries(ctx, env, r, h.Bucket, concurrencyOr(h.Concurrency), entries, listed)
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	for i := range out {
+		out[i].Label = entryLabel(&out[i])
 	}
 	return out, nil
 }
@@ -311,6 +334,10 @@ func headEntryVersion(ctx context.Context, env *Env, r *Reporter, bucket, versio
 		e.Encryption = encryptionOfHead(out)
 		k := s3c.DetectFormat(out.Metadata)
 		e.ClientSide, e.ClientSideLegacy = k.Format, k.Legacy
+		e.ClientSideWrap = wrapAlgOf(out.Metadata)
+		if k.Format > 0 && s3c.NeedsInstruction(out.Metadata) {
+			e.partMeta = out.Metadata
+		}
 	case isSSECHeadRefusal(err):
 		e.SSECKeyRequired = true
 		if sb := env.Backend.Local; sb != nil {
@@ -397,6 +424,17 @@ func lookupError(err error) string {
 func ClientSideLabel(format int, legacy string) string {
 	return s3c.FormatKind{Format: format, Legacy: legacy}.Label()
 }
+
+// ClientSideDescription says what an S3EC object format is and which S3
+// Encryption Clients read it (legacy formats marked unsupported), as head
+// does: "client-side, S3EC format V3 (key-committing, …), readable by …".
+func ClientSideDescription(format int, legacy string) string {
+	return s3c.FormatKind{Format: format, Legacy: legacy}.Description()
+}
+
+// InstructionSuffix ends the key of an object's instruction file
+// (KEY.instruction), which holds its client-side envelope.
+const InstructionSuffix = s3c.InstructionSuffix
 
 // entryLabel renders an object's encryption for a listing column.
 func entryLabel(e *ObjectEntry) string {

@@ -175,7 +175,12 @@ func (p *Put) Run(ctx context.Context, env *Env, r *Reporter) (any, error) {
 		return nil, err
 	}
 	if p.ClientSide != nil {
-		return p.runClientSide(ctx, env, r, f, st.Size())
+		withKeys, wipe, err := p.withKeyFiles(r)
+		if err != nil {
+			return nil, err
+		}
+		defer wipe()
+		return withKeys.runClientSide(ctx, env, r, f, st.Size())
 	}
 	for _, c := range p.commands(env) {
 		r.Command(c)

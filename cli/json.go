@@ -420,6 +420,7 @@ type objectJSON struct {
 	ClientSideFormat       int    `json:"ClientSideFormat,omitempty"`
 	ClientSideLegacy       string `json:"ClientSideLegacy,omitempty"`
 	ClientSideInstruction  bool   `json:"ClientSideInstructionFile,omitempty"`
+	ClientSideWrapAlg      string `json:"ClientSideWrapAlgorithm,omitempty"`
 	SSECustomerKeyRequired bool   `json:"SSECustomerKeyRequired,omitempty"`
 	HeadError              string `json:"HeadError,omitempty"`
 	Label                  string `json:"Label"`
@@ -453,7 +454,7 @@ func listObjectsOf(r actions.ListObjectsResult) listObjectsJSON {
 	for _, o := range r.Objects {
 		out.Contents = append(out.Contents, objectJSON{Key: o.Key, LastModified: o.LastModified, ETag: o.ETag, Size: o.Size,
 			StorageClass: o.StorageClass, objectEncryptionJSON: objectEncryptionOf(o.Encryption), KMSKeyAlias: o.KMSAlias,
-			ClientSideFormat: o.ClientSide, ClientSideLegacy: o.ClientSideLegacy, ClientSideInstruction: o.ClientSideInstruction, SSECustomerKeyRequired: o.SSECKeyRequired, HeadError: o.HeadError, Label: o.Label})
+			ClientSideFormat: o.ClientSide, ClientSideLegacy: o.ClientSideLegacy, ClientSideInstruction: o.ClientSideInstruction, ClientSideWrapAlg: o.ClientSideWrap, SSECustomerKeyRequired: o.SSECKeyRequired, HeadError: o.HeadError, Label: o.Label})
 	}
 	return out
 }

@@ -683,6 +683,23 @@ func TestEveryCommandRunsInAWSCLI(t *testing.T) {
 			t.Fatalf("client-side: KMS unwrapped the aws CLI's copy under %q, s3crypt's under %q", got, gr.(actions.GetResult).ClientSide.KMSKeyARN)
 		}
 
+		// client-side as the TUI's forms ask for it: format V2 under a raw
+		// AES keyring named by file, the envelope in an instruction file.
+		// The aws commands save the ciphertext and the instruction file as
+		// stored (no aws command can unwrap your own key).
+		wrapFile := r.write("wrap.key", []byte(strings.Repeat("ab", 32)))
+		r.act(&actions.Put{File: src, Bucket: "cmds-obj", Key: "cse-raw", ClientSide: &actions.ClientSide{Format: s3c.FormatV2,
+			KeyFiles: actions.KeyringFiles{WrappingKeyFile: wrapFile}, InstructionFile: true}})
+		dst = r.file("cse-raw.out")
+		_, cmds = r.act(&actions.Get{Bucket: "cmds-obj", Key: "cse-raw", File: dst, InstructionFile: true,
+			KeyFiles: actions.KeyringFiles{WrappingKeyFile: wrapFile}})
+		r.shAll(cmds)
+		_, stored = r.sdkGet("cmds-obj", "cse-raw", nil)
+		_, instr := r.sdkGet("cmds-obj", "cse-raw"+s3c.InstructionSuffix, nil)
+		if !bytes.Equal(r.read(dst), data) || !bytes.Equal(r.read(dst+".s3ec"), stored) || !bytes.Equal(r.read(dst+s3c.InstructionSuffix), instr) {
+			t.Fatal("client-side raw keyring + instruction file: the aws commands saved other bytes than S3 stores (or s3crypt decrypted others)")
+		}
+
 		// list-objects-v2 and delete-object.
 		_, cmds = r.act(&actions.ListObjects{Bucket: "cmds-obj"})
 		if out := r.shAll(cmds)[0]; !strings.Contains(out, `"sse-c-kms"`) || !strings.Contains(out, `"cse"`) {

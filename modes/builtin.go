@@ -159,8 +159,8 @@ func builtin() []*Mode {
 		},
 		{
 			ID: ClientSide, Name: "client-side", Short: "client-side", Key: KeyCustomerKMS, Offered: true, Tone: ToneClient,
-			Headers: []string{"x-amz-meta-x-amz-c / x-amz-3 / x-amz-w … (S3 Encryption Client V3 envelope)",
-				"or x-amz-meta-x-amz-key-v2 / x-amz-cek-alg / x-amz-matdesc … (V2)"},
+			Headers: []string{"x-amz-meta-x-amz-c / x-amz-3 / x-amz-w … (S3EC format V3 envelope)",
+				"or x-amz-meta-x-amz-key-v2 / x-amz-cek-alg / x-amz-matdesc … (format V2)"},
 			AWSFlags: "(the aws CLI cannot encrypt client-side: it can only send the ciphertext s3crypt made, with the envelope as --metadata)",
 			CLIFlags: "--client-side --kms-key KEY (or a raw keyring: --wrapping-key FILE, --rsa-key FILE.pem) [--cse-format v3|v2]",
 			Upload: []Step{
@@ -178,8 +178,8 @@ func builtin() []*Mode {
 				yours(keyflow.OpLocalDecrypt, "decrypt locally", "you decrypt and check the tag; nothing is written unless it verifies"),
 				yours(keyflow.OpLocalWipe, "wipe", "you wipe the plaintext data key")},
 			Chips:       []Chip{ChipKMSKey, ChipDataKey, ChipWrappedKey, ChipCiphertext, ChipPlaintextOut},
-			Explain:     "you encrypt before upload (the S3 Encryption Client's format, a KMS data key); S3 only ever sees ciphertext",
-			Hint:        "client-side: S3EC format V3 (key-committing) under a KMS data key; S3 adds its own layer on top",
+			Explain:     "you encrypt before upload (the S3 Encryption Client's format, a data key wrapped by KMS or a key of your own); S3 only ever sees ciphertext",
+			Hint:        "client-side: you encrypt in S3EC format V3 (key-committing) or V2 under a data key that KMS or your own key wraps; S3 adds its own layer on top",
 			Holder:      "you encrypt; KMS holds the key that wraps your data keys",
 			Protects:    "everything on the server side, S3 included: only holders of kms:Decrypt on your key read it",
 			KMSRequests: "1 per upload and 1 per download, made by you",

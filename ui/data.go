@@ -20,7 +20,10 @@ type Data interface {
 	ListKeys(ctx context.Context) ([]KeyRow, error)
 	ListBuckets(ctx context.Context) ([]BucketRow, error)
 	ListObjects(ctx context.Context, bucket, prefix, token string, max int) (ObjectPage, error)
-	HeadObjects(ctx context.Context, bucket string, keys []string) ([]ObjectEnc, error)
+	// HeadObjects reads keys' encryption; listed are other keys of their
+	// listing (an object whose KEY.instruction is listed is read through
+	// it, as ls does).
+	HeadObjects(ctx context.Context, bucket string, keys, listed []string) ([]ObjectEnc, error)
 	Inspect(ctx context.Context, bucket, key string) (Inspection, error)
 }
 
@@ -78,8 +81,16 @@ type ObjectEnc struct {
 	KMSKey     string
 	BucketKey  bool
 	SSECKeyMD5 string
-	Client     string // "v2", "v3" for client-side encrypted objects
-	Err        string
+	// Client is the S3 Encryption Client format's label ("S3EC V3", "S3EC
+	// V2 legacy CBC") of a client-side object, "" for others; the rest
+	// say which format, its legacy part, how the data key is wrapped
+	// ("" unknown) and whether the envelope is in KEY.instruction.
+	Client            string
+	ClientFormat      int
+	ClientLegacy      string
+	ClientWrap        string
+	ClientInstruction bool
+	Err               string
 }
 
 // ObjectRow is one object or folder in a listing.
@@ -234,8 +245,8 @@ func (d sdkData) ListObjects(ctx context.Context, bucket, prefix, token string, 
 }
 
 // HeadObjects reads the encryption of each key, a few at a time.
-func (d sdkData) HeadObjects(ctx context.Context, bucket string, keys []string) ([]ObjectEnc, error) {
-	entries, err := runRead[[]actions.ObjectEntry](ctx, d, &actions.HeadObjects{Bucket: bucket, Keys: keys, Concurrency: 8})
+func (d sdkData) HeadObjects(ctx context.Context, bucket string, keys, listed []string) ([]ObjectEnc, error) {
+	entries, err := runRead[[]actions.ObjectEntry](ctx, d, &actions.HeadObjects{Bucket: bucket, Keys: keys, Listed: listed, Concurrency: 8})
 	if err != nil {
 		return nil, err
 	}
@@ -255,16 +266,18 @@ func objectEncOf(e actions.ObjectEntry) ObjectEnc {
 		return ObjectEnc{Known: true, Mode: "SSE-C", SSECKeyMD5: e.Encryption.SSECKeyMD5}
 	}
 	enc := e.Encryption
-	return ObjectEnc{Known: true, Mode: enc.Mode(), KMSKey: enc.KMSKeyARN, BucketKey: enc.BucketKey, SSECKeyMD5: enc.SSECKeyMD5,
-		Client: clientFormat(e.ClientSide)}
+	o := ObjectEnc{Known: true, Mode: enc.Mode(), KMSKey: enc.KMSKeyARN, BucketKey: enc.BucketKey, SSECKeyMD5: enc.SSECKeyMD5}
+	o.setClient(e.ClientSide, e.ClientSideLegacy, e.ClientSideWrap, e.ClientSideInstruction)
+	return o
 }
 
-// clientFormat names an S3 Encryption Client format ("" for none).
-func clientFormat(format int) string {
+// setClient records an S3 Encryption Client format (0: none).
+func (o *ObjectEnc) setClient(format int, legacy, wrap string, instruction bool) {
 	if format == 0 {
-		return ""
+		return
 	}
-	return actions.ClientSideLabel(format, "")
+	o.Client, o.ClientFormat, o.ClientLegacy = actions.ClientSideLabel(format, legacy), format, legacy
+	o.ClientWrap, o.ClientInstruction = wrap, instruction
 }
 
 // Inspect reads an object's encryption and, on the sandbox, its at-rest
@@ -281,8 +294,8 @@ func (d sdkData) Inspect(ctx context.Context, bucket, key string) (Inspection, e
 		AtRest: h.AtRest, AtRestErr: h.AtRestError}
 	enc := h.Encryption
 	in.Enc = ObjectEnc{Known: true, Mode: h.Mode, KMSKey: enc.KMSKeyARN, BucketKey: enc.BucketKey, SSECKeyMD5: enc.SSECKeyMD5}
-	if h.ClientSide != nil {
-		in.Enc.Client = clientFormat(h.ClientSide.Format)
+	if cs := h.ClientSide; cs != nil {
+		in.Enc.setClient(cs.Format, cs.Legacy, cs.WrapAlg, cs.InstructionFile != "")
 	}
 	return in, nil
 }

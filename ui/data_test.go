@@ -93,7 +93,7 @@ func TestSandboxDataGoesThroughActions(t *testing.T) {
 	if got := strings.Join(names, " "); got != "cse-v2.txt cse-v3.txt dir/ kms.txt ssec.txt" {
 		t.Fatalf("listed %q", got)
 	}
-	encs, err := d.HeadObjects(ctx, "mix", objects)
+	encs, err := d.HeadObjects(ctx, "mix", objects, nil)
 	if err != nil || len(encs) != len(objects) {
 		t.Fatalf("heads %+v %v", encs, err)
 	}

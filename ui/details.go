@@ -11,6 +11,8 @@ import (
 
 	"charm.land/lipgloss/v2"
 
+	"github.com/s3crypt/s3crypt/actions"
+	"github.com/s3crypt/s3crypt/modes"
 	"github.com/s3crypt/s3crypt/ui/styles"
 )
 
@@ -81,20 +83,39 @@ func objectDetails(st *styles.Styles, bucket string, r ObjectRow, names map[stri
 	if e.BucketKey {
 		bk = "on"
 	}
-	client := ""
-	if e.Client != "" {
-		client = e.Client + " (S3 Encryption Client format): S3 holds ciphertext it cannot read"
-	}
+	client, about := clientDetail(e)
 	out := kv(st, w, "object", "s3://"+bucket+"/"+r.Key, "size", humanSize(r.Size), "modified", humanTime(r.Modified, now),
 		"encryption", encBadge(st, e, names), "kms key", e.KMSKey, "bucket key", bk, "SSE-C md5", e.SSECKeyMD5, "client", client)
 	if m := objectMode(e); m != nil && e.Known {
 		out += "\n" + st.Dim.Render(wrap(m.Explain, w))
+	}
+	if about != "" {
+		out += "\n" + st.Dim.Render(wrap(about, w))
 	}
 	hint := "i inspects · d downloads"
 	if sandbox {
 		hint = "i inspects, with what lies on the sandbox's disk · d downloads"
 	}
 	return out + "\n" + st.Hint.Render(hint)
+}
+
+// clientDetail is a client-side object's format, where its envelope is
+// and how its data key is wrapped, in a line; and what the format is and
+// who reads it, in a sentence ("" for other objects).
+func clientDetail(e ObjectEnc) (line, about string) {
+	if e.Client == "" {
+		return "", ""
+	}
+	line = e.Client
+	if k := modes.KeyringFor(e.ClientWrap); k != nil {
+		line += " · " + k.Name + " (" + e.ClientWrap + ")"
+	}
+	about = actions.ClientSideDescription(e.ClientFormat, e.ClientLegacy)
+	if e.ClientInstruction {
+		line += " · envelope in its instruction file"
+		about += "; its envelope is in KEY" + actions.InstructionSuffix + ", an object beside it"
+	}
+	return line, about + "; S3 holds ciphertext it cannot read"
 }
 
 func fmtDate(t time.Time) string {

@@ -146,6 +146,9 @@ type form struct {
 	// form is open (a form opened before the keys loaded must not keep
 	// offering only what it had).
 	onKeys func(keys []KeyRow)
+	// onEnc, when set, takes the objects' encryption read while the form
+	// is open (a download asked for before its row's HEAD answered).
+	onEnc func(msg encLoadedMsg)
 	// mode, when set, is the encryption mode the form's fields choose now:
 	// its facts (who holds the key, what it protects against, KMS requests,
 	// cost) show below the fields.
@@ -246,6 +249,12 @@ func (f *form) Update(msg tea.Msg) (dialog, tea.Cmd) {
 	if kl, ok := msg.(keysLoadedMsg); ok {
 		if f.onKeys != nil && kl.err == nil {
 			f.onKeys(kl.rows)
+		}
+		return f, nil
+	}
+	if el, ok := msg.(encLoadedMsg); ok {
+		if f.onEnc != nil {
+			f.onEnc(el)
 		}
 		return f, nil
 	}

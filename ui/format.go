@@ -141,7 +141,9 @@ func encBadge(st *styles.Styles, e ObjectEnc, names map[string]string) string {
 		s += " " + st.Key.Render(styles.IconBucketKy)
 	}
 	if e.Client != "" {
-		s = st.EncClient.Render("client-side "+e.Client) + st.Dim.Render(" + ") + s
+		// The format's label (client-side, S3EC format V3): the colour says
+		// client-side, the details pane says what the format is.
+		s = st.EncClient.Render(e.Client) + st.Dim.Render(" + ") + s
 	}
 	return s
 }

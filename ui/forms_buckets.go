@@ -56,13 +56,14 @@ func newBucketEncryptionForm(c *Common, row BucketRow, keys []KeyRow) *form {
 	}
 	sse := f.choice("Encryption", names, apis, sel, "")
 	labels, values := kmsKeyChoices(keys)
-	ksel := 0
-	for i, v := range values {
-		if v != "" && (v == row.Enc.KMSKey || keyMatches(keys, v, row.Enc.KMSKey)) {
-			ksel = i
+	kmsKey := f.choice("KMS key", labels, values, bucketKeyChoice(keys, values, row.Enc.KMSKey), "symmetric customer managed keys from the Keys view")
+	f.onKeys = func(keys []KeyRow) { // the key list loaded (or changed) while the form is open
+		untouched := kmsKey.value() == ""
+		kmsKey.setOptions(kmsKeyChoices(keys))
+		if untouched {
+			kmsKey.sel = bucketKeyChoice(keys, kmsKey.values, row.Enc.KMSKey)
 		}
 	}
-	kmsKey := f.choice("KMS key", labels, values, ksel, "symmetric customer managed keys from the Keys view")
 	kmsKey.show = func() bool { m := modes.ByAPI(sse.value(), false); return m != nil && m.UsesKMS() }
 	bk := 1
 	if row.Enc.BucketKey {
@@ -92,6 +93,18 @@ func newBucketEncryptionForm(c *Common, row BucketRow, keys []KeyRow) *form {
 			Flow: flowSpec{Mode: flowS3, Upload: true, Subject: "PutBucketEncryption " + row.Name}}}, ""
 	}
 	return f.init()
+}
+
+// bucketKeyChoice is the index of the bucket default's key among a KMS
+// key choice's values (0, the first, when it is not among them).
+func bucketKeyChoice(keys []KeyRow, values []string, current string) int {
+	sel := 0
+	for i, v := range values {
+		if v != "" && (v == current || keyMatches(keys, v, current)) {
+			sel = i
+		}
+	}
+	return sel
 }
 
 // keyMatches reports whether alias and arn name the same key in keys.

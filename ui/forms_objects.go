@@ -2,6 +2,7 @@ package ui
 
 import (
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -51,10 +52,12 @@ func newUploadForm(c *Common, bucket BucketRow, prefix string, keys []KeyRow) *f
 	src.show = needs(modes.KeyCustomer)
 	keyFile := f.text("Key file", "", "object.key", "new key: written 0600 · KMS: where its encrypted copy goes")
 	keyFile.show = needs(modes.KeyCustomer)
+	cse := uploadClientFields(f, needs(modes.KeyCustomerKMS))
 	dataKey := f.choice("Data key from", kl[1:], kv[1:], 0, "a symmetric customer managed key")
 	dataKey.show = func() bool {
-		return len(dataKey.options) > 0 && (needs(modes.KeyCustomerKMS)() || needs(modes.KeyCustomer)() && src.value() == "kms")
+		return len(dataKey.options) > 0 && (needs(modes.KeyCustomerKMS)() && cse.ring().ID == modes.KeyringKMS || needs(modes.KeyCustomer)() && src.value() == "kms")
 	}
+	cse.moreFields(f, needs(modes.KeyCustomerKMS))
 	f.onKeys = func(keys []KeyRow) { // the key list loaded (or changed) while the form is open
 		kl, kv := kmsKeyChoices(keys)
 		kmsKey.setOptions(kl, kv)
@@ -70,7 +73,7 @@ func newUploadForm(c *Common, bucket BucketRow, prefix string, keys []KeyRow) *f
 	f.submit = func() (tea.Msg, string) {
 		return uploadIntent(uploadChoice{file: file.value(), key: objKey.value(), mode: chosen(), def: def,
 			kmsKey: kmsKey.value(), kmsKeyName: kmsKey.selectedLabel(), src: src.value(), keyFile: keyFile.value(),
-			dataKey: dataKey.value(), dataKeyName: dataKey.selectedLabel()}, bucket)
+			dataKey: dataKey.value(), dataKeyName: dataKey.selectedLabel(), cse: cse}, bucket)
 	}
 	return f.init()
 }
@@ -100,6 +103,79 @@ type uploadChoice struct {
 	kmsKey, kmsKeyName   string
 	src, keyFile         string
 	dataKey, dataKeyName string
+	cse                  *uploadClient
+}
+
+// uploadClient is the upload form's client-side questions, from the modes
+// table: the format to write (V3 by default, or V2: --cse-format v2), the
+// keyring (KMS, or a raw AES or RSA key file: --wrapping-key, --rsa-key)
+// and where the envelope goes (--instruction-file).
+type uploadClient struct {
+	format, keyring, keyFile, envelope *field
+}
+
+// uploadClientFields adds the client-side fields, shown when show says.
+func uploadClientFields(f *form, show func() bool) *uploadClient {
+	u := &uploadClient{}
+	var labels, values, hints []string
+	for _, cf := range modes.ClientFormats() {
+		labels, values, hints = append(labels, cf.Name), append(values, strconv.Itoa(cf.Version)), append(hints, cf.Hint)
+	}
+	u.format = f.choice("Format", labels, values, 0, "")
+	u.format.hints, u.format.show = hints, show
+	labels, values, hints = nil, nil, nil
+	for _, k := range modes.Keyrings() {
+		labels, values, hints = append(labels, k.Name), append(values, string(k.ID)), append(hints, k.PutHint+" ("+k.PutFlag+")")
+	}
+	u.keyring = f.choice("Keyring", labels, values, 0, "")
+	u.keyring.hints, u.keyring.show = hints, show
+	return u
+}
+
+// moreFields adds the client-side fields that follow the KMS key choice.
+func (u *uploadClient) moreFields(f *form, show func() bool) {
+	u.keyFile = f.text("Wrapping key", "", "wrap.key", "AES: a 32-byte key file · RSA: a PEM public (or private) key; read when the upload runs")
+	u.keyFile.file = true
+	u.keyFile.show = func() bool { return show() && u.ring().File }
+	u.envelope = f.choice("Envelope", []string{"object metadata", "instruction file"}, []string{"", "instruction"}, 0, "")
+	u.envelope.hints = []string{"the envelope (wrapped data key, algorithm, description) goes in the object's x-amz-meta-* headers",
+		modes.InstructionHint + " (" + modes.InstructionFlag + ")"}
+	u.envelope.show = show
+}
+
+// ring is the keyring chosen (KMS when none is).
+func (u *uploadClient) ring() modes.Keyring {
+	for _, k := range modes.Keyrings() {
+		if string(k.ID) == u.keyring.value() {
+			return k
+		}
+	}
+	return modes.Keyrings()[0]
+}
+
+// clientSide builds the client-side layer the answers ask for, or says
+// what is missing; kmsKey is the form's data key choice.
+func (u *uploadClient) clientSide(kmsKey string) (*actions.ClientSide, string) {
+	format, _ := strconv.Atoi(u.format.answer())
+	cs := &actions.ClientSide{Format: format, InstructionFile: u.envelope.answer() != ""}
+	switch k := u.ring(); k.ID {
+	case modes.KeyringKMS:
+		if kmsKey == "" {
+			return nil, "client-side encryption needs a symmetric customer managed key: create one first (Keys view, n), or choose a raw keyring"
+		}
+		cs.KMSKey = kmsKey
+	case modes.KeyringAES, modes.KeyringRSA:
+		file := u.keyFile.answer()
+		if file == "" {
+			return nil, "name the " + k.Name + " that wraps the data key (" + k.PutFlag + "; ctrl+o browses)"
+		}
+		if k.ID == modes.KeyringAES {
+			cs.KeyFiles.WrappingKeyFile = file
+		} else {
+			cs.KeyFiles.RSAKeyFile = file
+		}
+	}
+	return cs, ""
 }
 
 // uploadIntent validates the upload form and builds the job.
@@ -128,11 +204,14 @@ func uploadIntent(u uploadChoice, bucket BucketRow) (tea.Msg, string) {
 			put.BucketKey = &bk
 		}
 	case modes.KeyCustomerKMS:
-		if u.dataKey == "" {
-			return nil, "client-side encryption needs a symmetric customer managed key: create one first (Keys view, n)"
+		cs, msg := u.cse.clientSide(u.dataKey)
+		if msg != "" {
+			return nil, msg
 		}
-		put.ClientSide = &actions.ClientSide{KMSKey: u.dataKey}
-		meta.Flow.KeyName = u.dataKeyName
+		put.ClientSide = cs
+		if cs.KMSKey != "" {
+			meta.Flow.KeyName = u.dataKeyName
+		}
 	case modes.KeyCustomer:
 		if u.keyFile == "" {
 			return nil, "name the SSE-C key file"
@@ -161,6 +240,10 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 	intro := "S3 decrypts on the way out; the file is written only when every byte arrived."
 	if row.Enc.Client != "" {
 		intro = "S3 removes its own layer; you decrypt the rest locally, and the file is written only once its AES-GCM tag verifies."
+		if row.Enc.ClientLegacy != "" {
+			intro = "S3 removes its own layer; you decrypt the rest locally. A legacy format: " + row.Enc.ClientLegacy +
+				map[bool]string{true: " has no tag, so nothing authenticates what is written.", false: " does not bind the data key to the content."}[row.Enc.ClientLegacy == "AES-CBC content"]
+		}
 	}
 	f := newForm(c, "Download s3://"+bucket+"/"+row.Key, intro, "download")
 	out := f.text("Save as", "", name, "a local path").prefill(name)
@@ -171,6 +254,18 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 		keyKind = f.choice("The file holds", []string{"the key", "a KMS-encrypted data key"}, []string{"key", "kms"}, 0, "")
 	}
 	rng, unauth := downloadRangeFields(f, row)
+	cse := downloadClientFields(f, &row)
+	if !row.Enc.Known {
+		// Opened before the row's HEAD answered: take its encryption when
+		// it does, so the job's flow is the object's and not an empty one.
+		f.onEnc = func(msg encLoadedMsg) {
+			for i, k := range msg.keys {
+				if k == row.Key && i < len(msg.encs) && row.Version == nil {
+					row.Enc = msg.encs[i]
+				}
+			}
+		}
+	}
 	warned := false // an SSE-C object without its key: said once, sent on the second ctrl+s
 	f.submit = func() (tea.Msg, string) {
 		out := out.answer()
@@ -179,6 +274,9 @@ func newDownloadForm(c *Common, bucket string, row ObjectRow) *form {
 		}
 		get := actions.Get{Bucket: bucket, Key: row.Key, File: out, NoOverwrite: true}
 		if msg := rangeAnswer(&get, rng, unauth); msg != "" {
+			return nil, msg
+		}
+		if msg := cse.answer(&get); msg != "" {
 			return nil, msg
 		}
 		if row.Version != nil {
@@ -221,6 +319,98 @@ func downloadRangeFields(f *form, row ObjectRow) (rng, unauth *field) {
 		"decrypt the range with AES-CTR and accept that nothing proves its bytes are the ones written (--allow-unauthenticated-range)"}
 	unauth.show = func() bool { return rng.value() != "" }
 	return rng, unauth
+}
+
+// clientFields are the download form's questions for a client-side
+// object: the keyring that unwraps its data key (preselected from the
+// envelope's wrapping, as modes.KeyringFor names it), its key file for a
+// raw keyring, and the legacy opt-in for a legacy format. They are the
+// CLI's --wrapping-key, --rsa-key and --legacy; an envelope in an
+// instruction file is read as --instruction-file does.
+type clientFields struct {
+	row              *ObjectRow
+	known            *modes.Keyring // the keyring the envelope names, when known
+	keyring, keyFile *field         // keyring: asked only when not known
+	legacy           *field
+}
+
+// downloadClientFields adds clientFields for a client-side row (none for
+// others).
+func downloadClientFields(f *form, row *ObjectRow) *clientFields {
+	c := &clientFields{row: row}
+	if row.Enc.Client == "" {
+		return c
+	}
+	c.known = modes.KeyringFor(row.Enc.ClientWrap)
+	if c.known == nil {
+		// The envelope's wrapping is not known yet (not read, or in an
+		// instruction file not listed): ask.
+		var labels, values, hints []string
+		for _, k := range modes.Keyrings() {
+			labels, values, hints = append(labels, k.Name), append(values, string(k.ID)), append(hints, k.GetHint+" ("+k.GetFlag+")")
+		}
+		c.keyring = f.choice("Keyring", labels, values, 0, "")
+		c.keyring.hints = hints
+	}
+	ph := "wrap.key"
+	if c.known != nil && c.known.File {
+		ph = c.known.Placeholder
+	}
+	hint := "read when the download runs, never shown or sent anywhere"
+	if c.known != nil {
+		hint = "the envelope says " + row.Enc.ClientWrap + ": " + c.known.GetHint + " (" + c.known.GetFlag + ")"
+	}
+	c.keyFile = f.text("Key file", "", ph, hint)
+	c.keyFile.file = true
+	c.keyFile.show = func() bool { k := c.ring(); return k != nil && k.File }
+	if row.Enc.ClientLegacy != "" {
+		c.legacy = f.choice("Legacy format", []string{"refuse", "read it"}, []string{"", "allow"}, 0, "")
+		c.legacy.hints = []string{"this object is " + row.Enc.Client + " (" + row.Enc.ClientLegacy + "): " + modes.LegacyHint,
+			"decrypt it anyway, as S3 Encryption Clients do when legacy modes are enabled (" + modes.LegacyFlag + ")"}
+	}
+	return c
+}
+
+// ring is the keyring the envelope names or the one chosen; nil for an
+// object that is not client-side.
+func (c *clientFields) ring() *modes.Keyring {
+	if c.known != nil || c.keyring == nil {
+		return c.known
+	}
+	for _, k := range modes.Keyrings() {
+		if string(k.ID) == c.keyring.value() {
+			return &k
+		}
+	}
+	return nil
+}
+
+// answer puts the client-side answers on get, or says what is missing.
+func (c *clientFields) answer(get *actions.Get) string {
+	get.InstructionFile = c.row.Enc.ClientInstruction
+	k := c.ring()
+	if k == nil {
+		return ""
+	}
+	if k.File {
+		file := c.keyFile.answer()
+		if file == "" {
+			return "name the " + k.Name + " that unwraps this object's data key (" + k.GetFlag + "; ctrl+o browses)"
+		}
+		if k.ID == modes.KeyringAES {
+			get.KeyFiles.WrappingKeyFile = file
+		} else {
+			get.KeyFiles.RSAKeyFile = file
+		}
+	}
+	if c.legacy != nil {
+		if c.legacy.answer() == "" {
+			return "this object is in a legacy client-side format (" + c.row.Enc.ClientLegacy + "), which S3 Encryption Clients read only when told to: " +
+				"set Legacy format to read it (" + modes.LegacyFlag + "), or leave it"
+		}
+		get.Legacy = true
+	}
+	return ""
 }
 
 // rangeAnswer puts the form's range on get, or says what is wrong with it.

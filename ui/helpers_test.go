@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -31,6 +32,10 @@ type fakeData struct {
 	mu      sync.Mutex
 	lists   []string // "bucket/prefix@token" requested
 	heads   int
+	// encs are other keys' encryption; one whose KEY.instruction is in
+	// instr is client-side only when that file is listed beside it.
+	encs  map[string]ObjectEnc
+	instr map[string]ObjectEnc
 }
 
 func newFakeData(nObjects int) *fakeData {
@@ -109,19 +114,25 @@ func (d *fakeData) ListObjects(_ context.Context, bucket, prefix, token string, 
 	return page, nil
 }
 
-func (d *fakeData) HeadObjects(_ context.Context, _ string, keys []string) ([]ObjectEnc, error) {
+func (d *fakeData) HeadObjects(_ context.Context, _ string, keys, listed []string) ([]ObjectEnc, error) {
 	d.mu.Lock()
 	d.heads += len(keys)
 	d.mu.Unlock()
 	out := make([]ObjectEnc, len(keys))
 	for i, k := range keys {
+		e, ok := d.encs[k]
+		if ie, iok := d.instr[k]; iok && slices.Contains(listed, k+actions.InstructionSuffix) {
+			e, ok = ie, true
+		}
 		switch {
+		case ok:
+			out[i] = e
 		case strings.HasSuffix(k, "report.pdf"):
 			out[i] = ObjectEnc{Known: true, Mode: "SSE-KMS", KMSKey: demoARN, BucketKey: true}
 		case strings.HasSuffix(k, "secret.bin"):
 			out[i] = ObjectEnc{Known: true, Mode: "SSE-C", SSECKeyMD5: "Ym9ndXNtZDU9PQ=="}
 		case strings.HasSuffix(k, "cse.json"):
-			out[i] = ObjectEnc{Known: true, Mode: "SSE-S3", Client: "v3"}
+			out[i] = ObjectEnc{Known: true, Mode: "SSE-S3", Client: "S3EC V3", ClientFormat: 3, ClientWrap: "kms+context"}
 		case strings.HasSuffix(k, "0.bin"):
 			out[i] = ObjectEnc{Known: true, Mode: "DSSE-KMS", KMSKey: demoARN}
 		default:
@@ -132,7 +143,7 @@ func (d *fakeData) HeadObjects(_ context.Context, _ string, keys []string) ([]Ob
 }
 
 func (d *fakeData) Inspect(_ context.Context, bucket, key string) (Inspection, error) {
-	encs, _ := d.HeadObjects(context.Background(), bucket, []string{key})
+	encs, _ := d.HeadObjects(context.Background(), bucket, []string{key}, []string{key + actions.InstructionSuffix})
 	return Inspection{Bucket: bucket, Key: key, Enc: encs[0], Size: 37, ETag: `"abc"`}, nil
 }
 

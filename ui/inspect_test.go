@@ -16,7 +16,7 @@ func TestInspectUsesItsWidth(t *testing.T) {
 	m := newTestModel(t, newFakeData(0), newFakeWorker(), 120, 36, true)
 	ctx := map[string]string{"aws:s3:arn": "arn:aws:s3:::my-bucket/reports/cse.json"}
 	in := Inspection{Bucket: "my-bucket", Key: "reports/cse.json", Size: 37, ETag: `"abc"`,
-		Enc:      ObjectEnc{Known: true, Mode: "SSE-KMS", KMSKey: demoARN, Client: "v3"},
+		Enc:      ObjectEnc{Known: true, Mode: "SSE-KMS", KMSKey: demoARN, Client: "S3EC V3", ClientFormat: 3, ClientWrap: "kms+context"},
 		Metadata: map[string]string{"x-amz-c": "115", "x-amz-t": `{"aws:x-amz-cek-alg":"115"}`, "purpose": "test"},
 		AtRest: &keyflow.AtRest{Mode: "aws:kms", Format: "DARE 2.0", PackageSize: 64 << 10, PlaintextKey: "never stored",
 			Layers: []keyflow.AtRestLayer{{Wrapping: "kms", WrappedKeyBytes: 184, KMSKeyARN: demoARN, Context: ctx}}}}

@@ -114,12 +114,13 @@ func loadObjects(d Data, gen int, bucket, prefix, token string) tea.Cmd {
 	}
 }
 
-// loadEncryption HEADs keys for their encryption.
-func loadEncryption(d Data, gen int, bucket string, keys []string) tea.Cmd {
+// loadEncryption HEADs keys for their encryption; instr are the listed
+// instruction files (KEY.instruction), which make KEY client-side.
+func loadEncryption(d Data, gen int, bucket string, keys, instr []string) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		encs, _ := d.HeadObjects(ctx, bucket, keys)
+		encs, _ := d.HeadObjects(ctx, bucket, keys, instr)
 		return encLoadedMsg{gen: gen, keys: keys, encs: encs}
 	}
 }
@@ -187,9 +188,21 @@ func (v *objectsView) ensure() tea.Cmd {
 		}
 	}
 	if len(keys) > 0 {
-		cmds = append(cmds, loadEncryption(v.c.Data, v.gen, v.bucket, keys))
+		cmds = append(cmds, loadEncryption(v.c.Data, v.gen, v.bucket, keys, v.instructionFiles(keys)))
 	}
 	return tea.Batch(cmds...)
+}
+
+// instructionFiles are the loaded rows that are the instruction file
+// (KEY.instruction) of one of keys.
+func (v *objectsView) instructionFiles(keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		if _, ok := v.index[k+actions.InstructionSuffix]; ok {
+			out = append(out, k+actions.InstructionSuffix)
+		}
+	}
+	return out
 }
 
 // name is a row's name relative to the prefix.

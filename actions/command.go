@@ -61,14 +61,22 @@ func AWSCommand(env *Env, args ...string) Command {
 		return c
 	}
 	b := env.Backend
-	if b.Kind != awsclient.KindAWS && b.Endpoint != "" {
-		c.Global = append(c.Global, "--endpoint-url", b.Endpoint)
-		if b.CAFile != "" {
-			c.Global = append(c.Global, "--ca-bundle", b.CAFile)
+	// Each service's own endpoint: KMS may be answered elsewhere than S3.
+	at := b.S3At
+	if len(args) > 0 && args[0] == "kms" {
+		at = b.KMSAt
+	}
+	if at.Endpoint == "" && at.Region == "" && at.SandboxDir == "" {
+		at = awsclient.Service{Endpoint: b.Endpoint, CAFile: b.CAFile, Region: b.Region} // a Backend built by hand
+	}
+	if at.Endpoint != "" {
+		c.Global = append(c.Global, "--endpoint-url", at.Endpoint)
+		if at.CAFile != "" {
+			c.Global = append(c.Global, "--ca-bundle", at.CAFile)
 		}
 	}
-	if b.Region != "" {
-		c.Global = append(c.Global, "--region", b.Region)
+	if at.Region != "" {
+		c.Global = append(c.Global, "--region", at.Region)
 	}
 	if b.Profile != "" {
 		c.Global = append(c.Global, "--profile", b.Profile)
@@ -104,6 +112,9 @@ func CredentialsLine(b *awsclient.Backend) string {
 		return "credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from " + filepath.Join(dir, "credentials.json") +
 			" (the export lines of `s3crypt serve --data " + dir + "`); this sandbox answers only while s3crypt runs"
 	}
+	if line := splitCredentials(b); line != "" {
+		return line
+	}
 	if b.Profile != "" {
 		return "credentials: profile " + b.Profile + " (each command says --profile " + b.Profile + ")"
 	}
@@ -111,6 +122,30 @@ func CredentialsLine(b *awsclient.Backend) string {
 		return "credentials: profile " + p + " (AWS_PROFILE, read by the aws CLI too)"
 	}
 	return "credentials: the aws CLI's default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, then ~/.aws), as s3crypt used"
+}
+
+// splitCredentials is the credentials line when one service is an
+// `s3crypt serve` beside another endpoint: its commands sign with that
+// sandbox's keys, the other's with the default chain.
+func splitCredentials(b *awsclient.Backend) string {
+	var parts []string
+	for _, s := range []struct {
+		name string
+		at   awsclient.Service
+	}{{"s3/s3api", b.S3At}, {"kms", b.KMSAt}} {
+		if s.at.SandboxDir != "" {
+			parts = append(parts, s.name+" commands: the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY of "+filepath.Join(s.at.SandboxDir, "credentials.json")+
+				" (the export lines of `s3crypt serve --data "+s.at.SandboxDir+"`)")
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	other := "the other commands: the aws CLI's default chain, as s3crypt used"
+	if b.Profile != "" {
+		other = "the other commands: profile " + b.Profile
+	}
+	return "credentials: " + strings.Join(parts, "; ") + "; " + other
 }
 
 // sseCSequence wraps main, a command that sends k, in what the aws CLI

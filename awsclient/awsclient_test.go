@@ -46,14 +46,15 @@ func TestEndpointBackendAndRecorder(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sb.Close()
+	unsetEndpoints(t)
 	c := sb.Credentials()
 	t.Setenv("AWS_ACCESS_KEY_ID", c.AccessKeyID)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", c.SecretAccessKey)
 	t.Setenv("AWS_CA_BUNDLE", sb.CAFile())
 	t.Setenv("AWS_CONFIG_FILE", "/dev/null")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-	env := map[string]string{"AWS_ENDPOINT_URL": sb.Endpoint()}
-	b, err := awsclient.Open(context.Background(), awsclient.Options{Getenv: func(k string) string { return env[k] }})
+	t.Setenv("AWS_ENDPOINT_URL", sb.Endpoint()) // the SDK reads the process's environment
+	b, err := awsclient.Open(context.Background(), awsclient.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

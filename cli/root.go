@@ -25,13 +25,17 @@ import (
 // Globals are the flags every verb takes.
 type Globals struct {
 	Data        string `help:"Sandbox data directory (default: $S3CRYPT_DATA, else $XDG_DATA_HOME/s3crypt/sandbox)." placeholder:"DIR" type:"path" env:"S3CRYPT_DATA"`
-	EndpointURL string `name:"endpoint-url" help:"Use this S3/KMS endpoint (default: $AWS_ENDPOINT_URL) instead of the sandbox." placeholder:"URL"`
+	EndpointURL string `name:"endpoint-url" help:"Use this S3/KMS endpoint (default: $AWS_ENDPOINT_URL) instead of the sandbox; like the aws CLI's, it beats $AWS_ENDPOINT_URL_S3/_KMS and the profile's services section." placeholder:"URL"`
 	AWS         bool   `name:"aws" help:"Use real AWS through the standard credential chain."`
 	Profile     string `help:"Use real AWS with this profile." placeholder:"NAME"`
 	Region      string `help:"Region (default: the backend's)." placeholder:"R"`
 	Trace       bool   `help:"Print the envelope-flow steps as they happen (standard error)."`
 	JSON        bool   `name:"json" help:"Print the result as JSON under the AWS API's field names (KeyMetadata, ServerSideEncryption, …); errors, warnings, --trace and --show-aws as JSON on standard error."`
 	ShowAWS     bool   `name:"show-aws" help:"Print the equivalent aws CLI command(s) (standard error)."`
+
+	// The per-service endpoints (README: "S3 and KMS at different endpoints").
+	S3EndpointURL  string `name:"s3-endpoint-url" help:"Send S3 requests here (default: $AWS_ENDPOINT_URL_S3, else --endpoint-url's)." placeholder:"URL"`
+	KMSEndpointURL string `name:"kms-endpoint-url" help:"Send KMS requests here (default: $AWS_ENDPOINT_URL_KMS, else --endpoint-url's), e.g. an s3crypt serve beside an engine that has no KMS API." placeholder:"URL"`
 
 	// Out and Err are where results and reports go (os.Stdout/os.Stderr
 	// when nil); tests set them.
@@ -67,7 +71,8 @@ func (g *Globals) backend(ctx context.Context) (*awsclient.Backend, error) {
 
 // backendOptions are the backend the global flags select.
 func (g *Globals) backendOptions() awsclient.Options {
-	return awsclient.Options{EndpointURL: g.EndpointURL, AWS: g.AWS, Profile: g.Profile, Region: g.Region, DataDir: g.Data}
+	return awsclient.Options{EndpointURL: g.EndpointURL, AWS: g.AWS, Profile: g.Profile, Region: g.Region, DataDir: g.Data,
+		S3EndpointURL: g.S3EndpointURL, KMSEndpointURL: g.KMSEndpointURL}
 }
 
 // run executes a against the backend, reporting as the flags ask, and

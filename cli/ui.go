@@ -6,6 +6,7 @@ import (
 	"log"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/s3crypt/s3crypt/actions"
 	"github.com/s3crypt/s3crypt/awsclient"
@@ -60,7 +61,7 @@ func (UICmd) Run(ctx context.Context, g *Globals) error {
 		// main one, but always the sandbox, whatever the main backend is.
 		return awsclient.Open(ctx, awsclient.Options{DataDir: dir, Region: opt.Region, SandboxChild: child,
 			Getenv: func(k string) string {
-				if k == "AWS_ENDPOINT_URL" {
+				if strings.HasPrefix(k, "AWS_ENDPOINT_URL") { // _S3, _KMS too
 					return ""
 				}
 				return os.Getenv(k)

@@ -81,6 +81,24 @@ func Serves(dir, endpoint string) bool {
 	return strings.TrimSuffix(info.Endpoint, "/") == strings.TrimSuffix(endpoint, "/")
 }
 
+// AttachServing attaches to the `s3crypt serve` that serves dir, when
+// endpoint is one of its endpoints (HTTPS or plain HTTP): then a client
+// pointed at endpoint can sign with its credentials and trust its CA. It
+// returns nil and no error when dir's server does not serve endpoint, and
+// never starts a server itself.
+func AttachServing(ctx context.Context, dir, endpoint string) (*Sandbox, error) {
+	data, err := os.ReadFile(filepath.Join(dir, serverInfoFile))
+	var info serverInfo
+	if err != nil || json.Unmarshal(data, &info) != nil || info.Endpoint == "" {
+		return nil, nil //nolint:nilerr // no server recorded: not this sandbox
+	}
+	ep := strings.TrimSuffix(endpoint, "/")
+	if ep != strings.TrimSuffix(info.Endpoint, "/") && (info.HTTPEndpoint == "" || ep != strings.TrimSuffix(info.HTTPEndpoint, "/")) {
+		return nil, nil
+	}
+	return attach(ctx, dir, 0)
+}
+
 // HTTPClient returns a client that trusts the sandbox CA and nothing else,
 // whatever AWS_CA_BUNDLE or SSL_CERT_FILE say.
 func (sb *Sandbox) HTTPClient() *http.Client {

@@ -33,7 +33,7 @@ func RequireWeed(t testing.TB) string {
 
 func findWeed() (string, error) {
 	if p := os.Getenv(WeedEnv); p != "" {
-		if fi, err := os.Stat(p); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+		if !executable(p) {
 			return "", fmt.Errorf("%s=%s is not an executable file", WeedEnv, p)
 		}
 		return p, nil
@@ -49,15 +49,21 @@ func findWeed() (string, error) {
 	found, _ := filepath.Glob(filepath.Join(cache, "s3crypt-ci", "weed-*", "weed"))
 	sort.Slice(found, func(i, j int) bool { return modTime(found[i]) > modTime(found[j]) })
 	for _, p := range found {
-		if fi, err := os.Stat(p); err == nil && fi.Mode()&0o111 != 0 {
+		if executable(p) {
 			return p, nil
 		}
 	}
 	return "", fmt.Errorf("no %s and no weed under %s", WeedEnv, filepath.Join(cache, "s3crypt-ci"))
 }
 
+// executable reports whether p is an executable file.
+func executable(p string) bool {
+	fi, err := os.Stat(p) //nolint:gosec // the weed binary the person (or .ci/run) named, or the build script's cache
+	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
+}
+
 func modTime(p string) int64 {
-	fi, err := os.Stat(p)
+	fi, err := os.Stat(p) //nolint:gosec // as in executable
 	if err != nil {
 		return 0
 	}

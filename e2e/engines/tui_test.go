@@ -41,9 +41,10 @@ Wait+Screen /What https:\S+ supports/
 Wait+Screen /DSSE-KMS +✗ refused/
 Wait+Screen /SSE-S3 +✓ supported/
 Escape
+Wait+Screen /q quit/
 Wait+Screen /▸ tui /
 Enter
-Wait+Screen /first\.txt +\S+ +SSE-S3/
+Wait+Screen /first\.txt .*SSE-S3/
 Type "u"
 Wait+Screen /Upload to s3:\/\/tui\//
 Wait+Screen /DSSE-KMS ✗ refused here/

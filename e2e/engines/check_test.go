@@ -137,3 +137,41 @@ func cliForServe(t *testing.T, srv *testtool.Serve) *s3cryptCLI {
 	return &s3cryptCLI{t: t, bin: testtool.BuildBinary(t), home: home, env: env,
 		args: []string{"--endpoint-url", srv.Endpoint, "--data", filepath.Join(home, "sandbox")}}
 }
+
+// seaweedTable is what SeaweedFS (the version build-weed.sh builds, with
+// its local KMS) does with each request `endpoint check` makes.
+const seaweedTable = `
+	KMS API: refused (AWS supported)
+	SSE-S3: supported (AWS supported)
+	SSE-KMS, default key: supported (AWS supported)
+	SSE-KMS, given key: supported (AWS supported)
+	SSE-KMS + bucket key: supported (AWS supported)
+	DSSE-KMS: refused (AWS supported)
+	SSE-C over TLS: supported (AWS supported)
+	SSE-C over plain HTTP: supported (AWS refused)
+	default encryption: supported (AWS supported)
+	SSE-C blocking: ignored (AWS supported)
+	UpdateObjectEncryption: refused (AWS supported)
+	versioning: supported (AWS supported)`
+
+// TestEndpointCheckSeaweedFS runs `endpoint check` against SeaweedFS over
+// TLS (and its plain-HTTP port for the SSE-C row) and compares its table
+// with SeaweedFS's expected one; with no KMS API to list keys, the
+// given-key rows use a made-up key id, which SeaweedFS's local KMS makes
+// on first use.
+func TestEndpointCheckSeaweedFS(t *testing.T) {
+	sw := startSeaweed(t, localKMS())
+	c := cliFor(t, sw)
+	var got checkJSON
+	jsonField(t, c.must("endpoint", "check", "--json", "--plain-http-endpoint", sw.HTTP), &got)
+	expectTable(t, got, seaweedTable)
+	if got.KMSKey != "s3crypt-endpoint-check" {
+		t.Errorf("the given-key rows used %q, not the made-up key", got.KMSKey)
+	}
+	if d := got.detail("KMS API"); !strings.HasPrefix(d, "ListKeys: ") {
+		t.Errorf("KMS API row: %q", d)
+	}
+	if ls := c.must("ls"); strings.Contains(ls, "s3crypt-check-") {
+		t.Errorf("the scratch bucket is still there:\n%s", ls)
+	}
+}

@@ -286,6 +286,9 @@ type sseAsk struct {
 	key       string
 	bucketKey bool
 	ssec      bool
+	// clear: the request may carry the SSE-C key over plain HTTP (the
+	// SSE-C over plain HTTP row only).
+	clear bool
 }
 
 // checkModes tries an upload in each server-side mode the modes table
@@ -403,14 +406,8 @@ func (run *checkRun) put(ctx context.Context, c *s3.Client, key string, ask sseA
 		in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = run.ssecHeaders()
 	}
 	opt := withJob(run.r)
-	if c != run.env.Backend.S3 {
-		// The plain-HTTP client sends the run's SSE-C key in clear on
-		// purpose: a throwaway key made for this check (and wiped after
-		// it), so the row can say what the endpoint does with it. Every
-		// other request keeps the guard that refuses to.
-		opt = func(o *s3.Options) {
-			o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(keyflow.JobHeader, run.r.Token()))
-		}
+	if ask.clear {
+		opt = run.clearOpt()
 	}
 	out, err := c.PutObject(ctx, in, opt)
 	if err != nil {
@@ -430,10 +427,23 @@ func (run *checkRun) ssecHeaders() (alg, key, md5sum *string) {
 // head reads an object's headers, with the run's SSE-C key when ssec.
 func (run *checkRun) head(ctx context.Context, key string, ssec bool) (*s3.HeadObjectOutput, error) {
 	in := &s3.HeadObjectInput{Bucket: &run.res.Bucket, Key: &key}
+	opt := withJob(run.r)
 	if ssec {
 		in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = run.ssecHeaders()
+		opt = run.clearOpt() // the throwaway key; over TLS unless the endpoint itself is http://
 	}
-	return run.env.Backend.S3.HeadObject(ctx, in, withJob(run.r))
+	return run.env.Backend.S3.HeadObject(ctx, in, opt)
+}
+
+// clearOpt tags a request with the job but without the guard that refuses
+// to send an SSE-C key over plain HTTP: for the check's throwaway key only
+// (made for the run, wiped after it), so its rows can say what the
+// endpoint does with one. Every other request keeps the guard.
+func (run *checkRun) clearOpt() func(*s3.Options) {
+	token := run.r.Token()
+	return func(o *s3.Options) {
+		o.APIOptions = append(o.APIOptions, smithyhttp.AddHeaderValue(keyflow.JobHeader, token))
+	}
 }
 
 // checkSSEC tries SSE-C over TLS (an upload, a HEAD with the key, and a
@@ -441,7 +451,7 @@ func (run *checkRun) head(ctx context.Context, key string, ssec bool) (*s3.HeadO
 func (run *checkRun) checkSSEC(ctx context.Context, m *modes.Mode) {
 	httpsEndpoint := !strings.HasPrefix(run.env.Backend.Endpoint, "http://")
 	if httpsEndpoint {
-		run.add(run.ssecRow(ctx, CapSSECTLS, m, run.env.Backend.S3, SupportOK))
+		run.add(run.ssecRow(ctx, CapSSECTLS, m, run.env.Backend.S3, SupportOK, false))
 	} else {
 		run.add(CheckRow{Capability: CapSSECTLS, Mode: m.ID, Support: SupportNotTried, AWS: SupportOK,
 			Detail: "the endpoint is plain HTTP: point --endpoint-url at its https:// address"})
@@ -460,7 +470,7 @@ func (run *checkRun) checkSSEC(ctx context.Context, m *modes.Mode) {
 			Detail: "give the endpoint's http:// address with --plain-http-endpoint to try it"})
 		return
 	}
-	row := run.ssecRow(ctx, CapSSECHTTP, m, plain, SupportRefused)
+	row := run.ssecRow(ctx, CapSSECHTTP, m, plain, SupportRefused, true)
 	row.Mode = "" // over plain HTTP SSE-C should be refused: it decides no mode
 	if row.Support == SupportOK {
 		row.Detail += " (AWS refuses SSE-C over HTTP: the key would travel in clear)"
@@ -469,10 +479,10 @@ func (run *checkRun) checkSSEC(ctx context.Context, m *modes.Mode) {
 }
 
 // ssecRow uploads with SSE-C through c and judges the answer.
-func (run *checkRun) ssecRow(ctx context.Context, capab Capability, m *modes.Mode, c *s3.Client, awsDoes Support) CheckRow {
+func (run *checkRun) ssecRow(ctx context.Context, capab Capability, m *modes.Mode, c *s3.Client, awsDoes Support, clear bool) CheckRow {
 	row := CheckRow{Capability: capab, Mode: m.ID, AWS: awsDoes}
 	key := run.prefix + "sse-c-" + strings.ToLower(strings.Fields(string(capab))[2])
-	if err := run.put(ctx, c, key, sseAsk{ssec: true}); err != nil {
+	if err := run.put(ctx, c, key, sseAsk{ssec: true, clear: clear}); err != nil {
 		row.Support, row.Detail = SupportRefused, "PutObject: "+endpointWords(err)
 		return row
 	}

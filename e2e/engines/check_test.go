@@ -79,7 +79,7 @@ const sandboxTable = `
 // gone.
 func TestEndpointCheckSandbox(t *testing.T) {
 	bin := testtool.BuildBinary(t)
-	httpPort := freePorts(t, 1)[0]
+	httpPort := freePort(t)
 	srv := testtool.StartServe(t, bin, t.TempDir(), "--http-addr", "127.0.0.1:"+strconv.Itoa(httpPort))
 	c := cliForServe(t, srv)
 	var key struct{ KeyMetadata struct{ Arn string } }
@@ -160,7 +160,7 @@ const seaweedTable = `
 // given-key rows use a made-up key id, which SeaweedFS's local KMS makes
 // on first use.
 func TestEndpointCheckSeaweedFS(t *testing.T) {
-	sw := startSeaweed(t, localKMS())
+	sw := sharedSeaweed(t)
 	c := cliFor(t, sw)
 	var got checkJSON
 	jsonField(t, c.must("endpoint", "check", "--json", "--plain-http-endpoint", sw.HTTP), &got)

@@ -18,7 +18,7 @@ func withSandboxKMS(t *testing.T) (*seaweed, *s3cryptCLI) {
 	t.Helper()
 	testtool.RequireWeed(t) // before serve: skip early
 	bin := testtool.BuildBinary(t)
-	httpPort := freePorts(t, 1)[0]
+	httpPort := freePort(t)
 	srv := testtool.StartServe(t, bin, t.TempDir(), "--http-addr", "127.0.0.1:"+strconv.Itoa(httpPort))
 	sw := startSeaweed(t, awsKMS("http://127.0.0.1:"+strconv.Itoa(httpPort), srv.Region, srv.AccessKeyID, srv.Secret))
 	c := cliFor(t, sw, "AWS_ENDPOINT_URL="+sw.HTTPS, "AWS_ENDPOINT_URL_KMS="+srv.Endpoint)
@@ -39,7 +39,7 @@ func TestSeaweedFSWithSandboxKMS(t *testing.T) {
 		t.Fatalf("kms create-key through AWS_ENDPOINT_URL_KMS: %+v", key)
 	}
 	c.must("mb", "s3://cse")
-	data := randomBytes(t, 700<<10)
+	data := randomBytes(700 << 10)
 	c.must("put", c.file("cse.bin", data), "s3://cse/cse.bin", "--client-side", "--kms-key", "alias/engine-cse")
 	out := filepath.Join(c.home, "cse.out")
 	c.must("get", "s3://cse/cse.bin", out)
@@ -49,7 +49,7 @@ func TestSeaweedFSWithSandboxKMS(t *testing.T) {
 	}
 
 	// SeaweedFS's SSE-KMS, its data keys from serve.
-	kmsData := randomBytes(t, 300<<10)
+	kmsData := randomBytes(300 << 10)
 	src := c.file("kms.bin", kmsData)
 	c.must("put", src, "s3://cse/kms.bin", "--sse", "aws:kms", "--kms-key", key.KeyMetadata.Arn)
 	var h headJSON

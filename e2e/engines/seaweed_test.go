@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -50,6 +51,7 @@ type seaweed struct {
 	Dir string
 
 	cmd     *exec.Cmd
+	root    string // the directory of all the above
 	logFile string
 	exited  chan struct{}
 }
@@ -78,15 +80,77 @@ func awsKMS(endpoint, region, accessKey, secretKey string) kmsConfig {
 func startSeaweed(t *testing.T, kms kmsConfig) *seaweed {
 	t.Helper()
 	weed := testtool.RequireWeed(t)
-	dir := t.TempDir()
-	sw := &seaweed{Dir: filepath.Join(dir, "data"), AccessKey: "AKIASEAWEEDTEST00001", SecretKey: hex.EncodeToString(randomBytes(t, 20)),
-		logFile: filepath.Join(dir, "weed.log"), exited: make(chan struct{})}
-	if err := os.MkdirAll(sw.Dir, 0o700); err != nil {
+	sw, err := launchSeaweed(weed, kms)
+	if err != nil {
 		t.Fatal(err)
 	}
-	certFile, keyFile := filepath.Join(dir, "s3.crt"), filepath.Join(dir, "s3.key")
-	sw.CAFile = filepath.Join(dir, "ca.pem")
-	makeCerts(t, sw.CAFile, certFile, keyFile)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("weed log (tail):\n%s", sw.logTail())
+		}
+		sw.halt()
+	})
+	return sw
+}
+
+// shared is the one SeaweedFS with its local KMS that most tests use
+// (each in buckets of its own): weed takes many seconds to start.
+var shared struct {
+	once sync.Once
+	sw   *seaweed
+	err  error
+}
+
+// sharedSeaweed is the shared SeaweedFS, started on first use; TestMain
+// stops it.
+func sharedSeaweed(t *testing.T) *seaweed {
+	t.Helper()
+	weed := testtool.RequireWeed(t)
+	shared.once.Do(func() { shared.sw, shared.err = launchSeaweed(weed, localKMS()) })
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("weed log (tail):\n%s", shared.sw.logTail())
+		}
+	})
+	return shared.sw
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.sw != nil {
+		shared.sw.halt()
+	}
+	os.Exit(code)
+}
+
+// launchSeaweed starts weed mini in a new temporary directory and waits
+// until it serves S3; halt stops it and removes the directory.
+func launchSeaweed(weed string, kms kmsConfig) (*seaweed, error) {
+	dir, err := os.MkdirTemp("", "s3crypt-weed-")
+	if err != nil {
+		return nil, err
+	}
+	sw := &seaweed{Dir: filepath.Join(dir, "data"), AccessKey: "AKIASEAWEEDTEST00001", SecretKey: hex.EncodeToString(randomBytes(20)),
+		logFile: filepath.Join(dir, "weed.log"), exited: make(chan struct{}), root: dir}
+	if err := sw.start(weed, kms); err != nil {
+		sw.halt()
+		return nil, err
+	}
+	return sw, nil
+}
+
+func (sw *seaweed) start(weed string, kms kmsConfig) error {
+	if err := os.MkdirAll(sw.Dir, 0o700); err != nil {
+		return err
+	}
+	certFile, keyFile := filepath.Join(sw.root, "s3.crt"), filepath.Join(sw.root, "s3.key")
+	sw.CAFile = filepath.Join(sw.root, "ca.pem")
+	if err := makeCerts(sw.CAFile, certFile, keyFile); err != nil {
+		return err
+	}
 	cfg := map[string]any{"identities": []any{map[string]any{
 		"name":        "s3crypt-test",
 		"credentials": []any{map[string]any{"accessKey": sw.AccessKey, "secretKey": sw.SecretKey}},
@@ -95,10 +159,18 @@ func startSeaweed(t *testing.T, kms kmsConfig) *seaweed {
 	if kms != nil {
 		cfg["kms"] = map[string]any(kms)
 	}
-	cfgFile := filepath.Join(dir, "s3.json")
-	writeJSONFile(t, cfgFile, cfg)
-
-	ports := freePorts(t, 9)
+	cfgFile := filepath.Join(sw.root, "s3.json")
+	b, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
+		return err
+	}
+	ports, err := freePorts(9)
+	if err != nil {
+		return err
+	}
 	sw.HTTP = "http://127.0.0.1:" + strconv.Itoa(ports[0])
 	sw.HTTPS = "https://127.0.0.1:" + strconv.Itoa(ports[1])
 	args := []string{"mini", "-dir=" + sw.Dir, "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
@@ -111,77 +183,76 @@ func startSeaweed(t *testing.T, kms kmsConfig) *seaweed {
 	}
 	log, err := os.Create(sw.logFile)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer log.Close()
 	sw.cmd = exec.Command(weed, args...)
-	sw.cmd.Dir = dir
+	sw.cmd.Dir = sw.root
 	// SSE-S3 needs a key-encryption key (weed/s3api/s3_sse_s3.go): 32
 	// bytes, hex; the local sockets go in the test's directory.
-	sw.cmd.Env = append(withoutAWS(os.Environ()), "WEED_S3_SSE_KEK="+hex.EncodeToString(randomBytes(t, 32)), "TMPDIR="+dir)
+	sw.cmd.Env = append(withoutAWS(os.Environ()), "WEED_S3_SSE_KEK="+hex.EncodeToString(randomBytes(32)), "TMPDIR="+sw.root)
 	sw.cmd.Stdout, sw.cmd.Stderr = log, log
 	sw.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := sw.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", weed, err)
+		return fmt.Errorf("start %s: %w", weed, err)
 	}
 	go func() { _ = sw.cmd.Wait(); close(sw.exited) }()
-	t.Cleanup(func() { sw.stop(t) })
-	sw.waitReady(t)
-	return sw
+	return sw.waitReady()
 }
 
 // waitReady polls ListBuckets over HTTPS until the gateway answers it.
-func (sw *seaweed) waitReady(t *testing.T) {
-	t.Helper()
-	c := sw.client(t)
+func (sw *seaweed) waitReady() error {
+	c, err := sw.sdkClient()
+	if err != nil {
+		return err
+	}
 	deadline := time.Now().Add(startTimeout)
 	var last error
 	for time.Now().Before(deadline) {
 		select {
 		case <-sw.exited:
-			t.Fatalf("weed mini exited before it served S3:\n%s", sw.logTail())
+			return fmt.Errorf("weed mini exited before it served S3:\n%s", sw.logTail())
 		default:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_, err := c.ListBuckets(ctx, &s3.ListBucketsInput{})
 		cancel()
 		if err == nil {
-			return
+			return nil
 		}
 		last = err
 		time.Sleep(500 * time.Millisecond)
 	}
-	t.Fatalf("weed mini did not answer ListBuckets within %s: %v\n%s", startTimeout, last, sw.logTail())
+	return fmt.Errorf("weed mini did not answer ListBuckets within %s: %w\n%s", startTimeout, last, sw.logTail())
 }
 
-// client is an SDK S3 client for the HTTPS endpoint, trusting the test CA.
-func (sw *seaweed) client(t *testing.T) *s3.Client {
-	t.Helper()
+// sdkClient is an SDK S3 client for the HTTPS endpoint, trusting the test CA.
+func (sw *seaweed) sdkClient() (*s3.Client, error) {
 	pool := x509.NewCertPool()
 	pem, err := os.ReadFile(sw.CAFile)
 	if err != nil || !pool.AppendCertsFromPEM(pem) {
-		t.Fatalf("read the test CA %s: %v", sw.CAFile, err)
+		return nil, fmt.Errorf("read the test CA %s: %w", sw.CAFile, err)
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	return s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(sw.HTTPS), UsePathStyle: true,
 		Credentials: credentials.NewStaticCredentialsProvider(sw.AccessKey, sw.SecretKey, ""),
-		HTTPClient:  &http.Client{Transport: tr}})
+		HTTPClient:  &http.Client{Transport: tr}}), nil
 }
 
-// stop ends weed (SIGTERM to its process group, then SIGKILL) and logs
-// its output when the test failed.
-func (sw *seaweed) stop(t *testing.T) {
-	_ = syscall.Kill(-sw.cmd.Process.Pid, syscall.SIGTERM)
-	select {
-	case <-sw.exited:
-	case <-time.After(20 * time.Second):
-		_ = syscall.Kill(-sw.cmd.Process.Pid, syscall.SIGKILL)
-		<-sw.exited
+// halt ends weed (SIGTERM to its process group, then SIGKILL) and removes
+// its directory.
+func (sw *seaweed) halt() {
+	if sw.cmd != nil && sw.cmd.Process != nil {
+		_ = syscall.Kill(-sw.cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-sw.exited:
+		case <-time.After(20 * time.Second):
+			_ = syscall.Kill(-sw.cmd.Process.Pid, syscall.SIGKILL)
+			<-sw.exited
+		}
 	}
-	if t.Failed() {
-		t.Logf("weed log (tail):\n%s", sw.logTail())
-	}
+	_ = os.RemoveAll(sw.root)
 }
 
 // logTail is the last lines weed wrote.
@@ -217,14 +288,18 @@ func (sw *seaweed) atRestContains(t *testing.T, needle []byte) bool {
 }
 
 // freePorts returns n distinct loopback ports that were free a moment ago.
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
+func freePorts(n int) ([]int, error) {
 	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			_ = l.Close()
+		}
+	}()
 	var ports []int
 	for len(ports) < n {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		ls = append(ls, l)
 		p := l.Addr().(*net.TCPAddr).Port
@@ -234,18 +309,24 @@ func freePorts(t *testing.T, n int) []int {
 			ports = append(ports, p)
 		}
 	}
-	for _, l := range ls {
-		_ = l.Close()
+	return ports, nil
+}
+
+// freePort is one free loopback port, for a test.
+func freePort(t *testing.T) int {
+	t.Helper()
+	p, err := freePorts(1)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ports
+	return p[0]
 }
 
 // makeCerts writes a CA and a server certificate for 127.0.0.1/localhost.
-func makeCerts(t *testing.T, caFile, certFile, keyFile string) {
-	t.Helper()
+func makeCerts(caFile, certFile, keyFile string) error {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	now := time.Now()
 	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "s3crypt engine test CA"},
@@ -253,12 +334,15 @@ func makeCerts(t *testing.T, caFile, certFile, keyFile string) {
 		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	ca, _ := x509.ParseCertificate(caDER)
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return err
+	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), DNSNames: []string{"localhost"},
@@ -266,41 +350,27 @@ func makeCerts(t *testing.T, caFile, certFile, keyFile string) {
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	writePEM(t, caFile, "CERTIFICATE", caDER)
-	writePEM(t, certFile, "CERTIFICATE", der)
-	writePEM(t, keyFile, "PRIVATE KEY", keyDER)
+	for _, f := range []struct {
+		path, typ string
+		der       []byte
+	}{{caFile, "CERTIFICATE", caDER}, {certFile, "CERTIFICATE", der}, {keyFile, "PRIVATE KEY", keyDER}} {
+		if err := os.WriteFile(f.path, pem.EncodeToMemory(&pem.Block{Type: f.typ, Bytes: f.der}), 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func writePEM(t *testing.T, path, typ string, der []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func writeJSONFile(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func randomBytes(t testing.TB, n int) []byte {
-	t.Helper()
+// randomBytes is n bytes from crypto/rand (which never fails).
+func randomBytes(n int) []byte {
 	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
+	_, _ = rand.Read(b)
 	return b
 }
 
@@ -408,5 +478,3 @@ func jsonField(t *testing.T, s string, v any) {
 		t.Fatalf("decode %q: %v", s, err)
 	}
 }
-
-var _ = fmt.Sprint

@@ -62,11 +62,11 @@ Wait
 // SeaweedFS, then reads the uploaded object back with the CLI, byte for
 // byte.
 func TestSeaweedFSTerminalUI(t *testing.T) {
-	sw := startSeaweed(t, localKMS())
+	sw := sharedSeaweed(t)
 	c := cliFor(t, sw)
 	c.must("mb", "s3://tui")
 	c.must("put", c.file("first.txt", []byte("an object made by the CLI\n")), "s3://tui/first.txt", "--sse", "AES256")
-	data := randomBytes(t, 200<<10)
+	data := randomBytes(200 << 10)
 	src := c.file("from-tui.bin", data)
 	tp, err := tape.Parse("engine-tui.tape", fmt.Sprintf(tuiTape, sw.HTTPS, sw.CAFile, sw.AccessKey, sw.SecretKey, src))
 	if err != nil {

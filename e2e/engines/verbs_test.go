@@ -30,7 +30,7 @@ type modeCase struct {
 // whose plaintext is nowhere in weed's data directory (while an object
 // stored without encryption is, so the look at rest can fail).
 func TestSeaweedFSVerbs(t *testing.T) {
-	sw := startSeaweed(t, localKMS())
+	sw := sharedSeaweed(t)
 	c := cliFor(t, sw)
 	c.must("mb", "s3://engine")
 	ssecKey := filepath.Join(c.home, "ssec.key")
@@ -45,7 +45,7 @@ func TestSeaweedFSVerbs(t *testing.T) {
 			read: []string{"--sse-c-key", ssecKey}, wantMode: "SSE-C"},
 	}
 	for _, m := range cases {
-		data := randomBytes(t, m.size)
+		data := randomBytes(m.size)
 		src := c.file(m.name, data)
 		c.must(append([]string{"put", src, "s3://engine/" + m.name}, m.put...)...)
 		var h headJSON
@@ -69,7 +69,7 @@ func TestSeaweedFSVerbs(t *testing.T) {
 		t.Errorf("get of an SSE-C object without its key: %s", errs)
 	}
 	// The control: stored as sent, its plaintext is on disk.
-	plain := randomBytes(t, 100<<10)
+	plain := randomBytes(100 << 10)
 	c.must("put", c.file("plain.bin", plain), "s3://engine/plain.bin")
 	if !sw.atRestContains(t, plain[1000:1064]) {
 		t.Errorf("an unencrypted object's plaintext is not in weed's data directory: the look at rest cannot tell")
@@ -92,7 +92,7 @@ func TestSeaweedFSVerbs(t *testing.T) {
 // default encryption on SeaweedFS, and an upload without headers takes
 // the default while it is set.
 func TestSeaweedFSBucketEncryption(t *testing.T) {
-	sw := startSeaweed(t, localKMS())
+	sw := sharedSeaweed(t)
 	c := cliFor(t, sw)
 	c.must("mb", "s3://defaults")
 	c.must("bucket-encryption", "put", "s3://defaults", "--sse", "aws:kms", "--kms-key", "engine-default-key")
@@ -108,7 +108,7 @@ func TestSeaweedFSBucketEncryption(t *testing.T) {
 		!strings.Contains(r[0].ApplyServerSideEncryptionByDefault.KMSMasterKeyID, "engine-default-key") {
 		t.Fatalf("bucket-encryption get after put: %+v", got)
 	}
-	data := randomBytes(t, 200<<10)
+	data := randomBytes(200 << 10)
 	c.must("put", c.file("d.bin", data), "s3://defaults/d.bin")
 	var h headJSON
 	jsonField(t, c.must("head", "s3://defaults/d.bin", "--json"), &h)
@@ -133,7 +133,7 @@ func TestSeaweedFSBucketEncryption(t *testing.T) {
 // message that says so, not with a bare status: DSSE-KMS, and the KMS API
 // (SeaweedFS serves S3 only).
 func TestSeaweedFSRefusals(t *testing.T) {
-	sw := startSeaweed(t, localKMS())
+	sw := sharedSeaweed(t)
 	c := cliFor(t, sw)
 	c.must("mb", "s3://refusals")
 	errs := c.fails("put", c.file("d.bin", []byte("dual layer")), "s3://refusals/d.bin", "--sse", "aws:kms:dsse", "--kms-key", "k1")

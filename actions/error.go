@@ -2,13 +2,20 @@ package actions
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+
+	"github.com/s3crypt/s3crypt/awsclient"
 )
 
 // Error is a failed action explained: what happened, why, and what to do.
@@ -54,6 +61,9 @@ const (
 	KindBucketNotEmpty          // a bucket still holds objects
 	KindInvalidRequest          // S3 or KMS refused the request as malformed
 	KindDiskFull                // the sandbox's disk has no space left
+	KindNoKMSAPI                // the endpoint does not serve the AWS KMS API
+	KindTLS                     // the endpoint's TLS certificate is not trusted
+	KindKMSRefused              // a 5xx on an SSE-KMS request: the endpoint's KMS may have refused
 )
 
 var kindNames = [...]string{
@@ -79,6 +89,9 @@ var kindNames = [...]string{
 	KindBucketNotEmpty:     "bucket not empty",
 	KindInvalidRequest:     "invalid request",
 	KindDiskFull:           "sandbox disk full",
+	KindNoKMSAPI:           "no KMS API",
+	KindTLS:                "TLS certificate not trusted",
+	KindKMSRefused:         "endpoint's KMS refused",
 }
 
 func (k Kind) String() string {
@@ -142,7 +155,9 @@ func apiErrorText(err error) string {
 
 // Diagnose explains err, the failure of op, in terms of its likely cause.
 // A bare AccessDenied or 400 is turned into what it means where the
-// request says enough to tell.
+// request says enough to tell. An endpoint that is not AWS keeps its own
+// words: the code and message of an XML, JSON or plain-text body the SDK
+// could not read (awsclient.Answer).
 func Diagnose(op string, err error, h Hint) error {
 	if err == nil {
 		return nil
@@ -151,22 +166,218 @@ func Diagnose(op string, err error, h Hint) error {
 	if errors.As(err, &already) {
 		return err
 	}
+	if e := tlsError(op, err); e != nil {
+		return e
+	}
 	code, msg, status := apiError(err)
 	if code == "BadRequest" || code == "Forbidden" || code == "NotFound" {
-		code = "" // a HEAD error: status only, no body
+		code = "" // a HEAD error, or a body the SDK could not read: status only
+	}
+	var ans *awsclient.Answer
+	errors.As(err, &ans)
+	w := answerWords(ans)
+	if code == "" && msg == http.StatusText(status) && (w.code != "" || w.msg != "" || w.text != "") {
+		msg = "" // the SDK's stand-in for a body it could not read: the body's own words instead
+	}
+	if ans != nil && ans.Service == "KMS" && !w.json && status != 0 {
+		return noKMSAPI(op, err, ans, w, status)
+	}
+	if w.code != "" && (code == "" || strings.HasPrefix(w.code, code+":")) {
+		code = w.code // the SDK keeps a JSON code only up to its colon ("kms" of "kms:KeyNotFound")
+	}
+	if msg == "" {
+		msg = w.msg
 	}
 	e := &Error{Op: op, What: msg, Code: code, Status: status, Err: err}
-	if e.What == "" {
+	switch {
+	case e.What == "" && status != 0 && w.text != "":
+		e.What = fmt.Sprintf("the server answered %d: %s", status, w.text) // its own words, not AWS's
+	case e.What == "" && status != 0:
+		e.What = strings.TrimSpace(fmt.Sprintf("the server answered %d %s", status, code))
+	case e.What == "":
 		e.What = err.Error()
-		if status != 0 {
-			e.What = fmt.Sprintf("the server answered %d %s", status, code)
-		}
 	}
 	explain(e, msg, h)
+	if e.Kind == KindOther {
+		explainEndpoint(e, ans, h)
+	}
 	if e.Kind == KindOther {
 		e.Kind = fallbackKind(e.Code, e.Status, h)
 	}
 	return e
+}
+
+// tlsError explains a TLS handshake that failed on the certificate.
+func tlsError(op string, err error) *Error {
+	var (
+		verify   *tls.CertificateVerificationError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+	)
+	if !errors.As(err, &verify) && !errors.As(err, &unknown) && !errors.As(err, &hostname) && !errors.As(err, &invalid) {
+		return nil
+	}
+	what := err.Error()
+	if i := strings.Index(what, "x509: "); i >= 0 {
+		what = what[i:]
+	}
+	return &Error{Op: op, Kind: KindTLS, Err: err, What: "the endpoint's TLS certificate is not trusted (" + what + ")",
+		Why: "s3crypt trusts the system's CAs, or AWS_CA_BUNDLE's when it is set, and the endpoint's certificate is signed by neither (or names another host)",
+		Fix: "Point AWS_CA_BUNDLE at the CA certificate that signed it (for an s3crypt serve, ca.pem in its data directory; the serve of --data is trusted by itself)"}
+}
+
+// noKMSAPI is a KMS call that got no JSON back: the endpoint does not
+// speak AWS's KMS protocol (engines that serve S3 only answer with XML,
+// plain text or an HTML page).
+func noKMSAPI(op string, err error, ans *awsclient.Answer, w endpointWords, status int) *Error {
+	where := "this endpoint"
+	if ans.Endpoint != "" {
+		where += " (" + ans.Endpoint + ")"
+	}
+	said := strings.TrimSpace(fmt.Sprintf("%d %s", status, w.code))
+	if w.text != "" {
+		said += ": " + w.text
+	}
+	return &Error{Op: op, Kind: KindNoKMSAPI, Code: w.code, Status: status, Err: err,
+		What: where + " does not serve the AWS KMS API (it answered " + said + ")",
+		Why:  "AWS KMS calls are JSON over POST, and the answer was not JSON: S3 engines such as SeaweedFS or MinIO serve S3 but not AWS's KMS API",
+		Fix:  "Point KMS at an endpoint that serves it: --kms-endpoint-url URL or AWS_ENDPOINT_URL_KMS (an s3crypt serve is one; see the README's \"S3 and KMS at different endpoints\")"}
+}
+
+// explainEndpoint explains answers only endpoints other than AWS give:
+// MinIO's kms:* codes, a 5xx on an SSE-KMS request.
+func explainEndpoint(e *Error, ans *awsclient.Answer, h Hint) {
+	key := "that key"
+	if h.KMSKey != "" {
+		key = "key " + h.KMSKey
+	}
+	switch {
+	case e.Code == "kms:KeyNotFound":
+		e.Kind = KindKMSKeyNotFound
+		e.Why = "the endpoint's KMS has no " + strings.TrimPrefix(key, "that ") + " (" + e.Code + ")"
+		e.Fix = "Name a key that endpoint's KMS has with --kms-key, or create " + key + " in it"
+	case e.Code == "kms:KeyAlreadyExists":
+		e.Kind = KindAlreadyExists
+		e.Why = "the endpoint's KMS has a key by that name already (" + e.Code + ")"
+	case e.Code == "kms:InvalidCiphertextException":
+		e.Kind = KindInvalidCiphertext
+		e.Why = "the endpoint's KMS could not decrypt the object's data key (" + e.Code + "): the key it was sealed with changed or is not this KMS's"
+	case e.Code == "kms:NotAuthorized":
+		e.Kind = KindAccessDenied
+		e.Why = "the endpoint's KMS refused s3crypt's identity (" + e.Code + ")"
+	case strings.HasPrefix(e.Code, "kms:"):
+		e.Why = "the endpoint's KMS refused the request (" + e.Code + ")"
+	case e.Status >= 500 && ans != nil && ans.Service == "S3" && (strings.HasPrefix(ans.SSE, "aws:kms") || h.KMSKey != ""):
+		e.Kind = KindKMSRefused
+		e.Why = "the endpoint failed an SSE-KMS request: its KMS may have refused (an engine with no default KMS key, such as SeaweedFS, or with no KMS configured fails SSE-KMS this way)"
+		if h.KMSKey == "" {
+			e.Fix = "Name a key its KMS has: --kms-key KEY (or use --sse AES256)"
+		} else {
+			e.Fix = "Check that its KMS has " + key + " and answers, or use --sse AES256"
+		}
+	}
+}
+
+// endpointWords is what an error answer's body says: its code and message
+// when it is XML or JSON, else its text; json when it is a JSON object.
+type endpointWords struct {
+	code, msg, text string
+	json            bool
+}
+
+// answerWords reads an error answer's body. It tries the shapes servers
+// use: S3's XML <Error>, the query protocol's <ErrorResponse><Error>, a
+// JSON object (AWS's __type/message, MinIO's Code/Message), then plain
+// text or an HTML page's visible words.
+func answerWords(ans *awsclient.Answer) endpointWords {
+	if ans == nil {
+		return endpointWords{}
+	}
+	body := strings.TrimSpace(ans.Body)
+	var w endpointWords
+	switch {
+	case strings.HasPrefix(body, "{"):
+		var m map[string]any
+		if json.Unmarshal([]byte(body), &m) == nil {
+			w.json = true
+			w.code = firstString(m, "Code", "code", "__type", "Type")
+			if i := strings.LastIndex(w.code, "#"); i >= 0 {
+				w.code = w.code[i+1:]
+			}
+			w.msg = firstString(m, "Message", "message", "errorMessage")
+		}
+	case strings.HasPrefix(body, "<?xml") || strings.HasPrefix(body, "<Error"):
+		var x struct {
+			Code    string `xml:"Code"`
+			Message string `xml:"Message"`
+			Nested  struct {
+				Code    string `xml:"Code"`
+				Message string `xml:"Message"`
+			} `xml:"Error"`
+		}
+		if xml.Unmarshal([]byte(body), &x) == nil {
+			w.code, w.msg = firstNonEmpty(x.Code, x.Nested.Code), firstNonEmpty(x.Message, x.Nested.Message)
+		}
+	}
+	if w.code == "" && w.msg == "" {
+		w.text = bodyText(body)
+	}
+	return w
+}
+
+func firstString(m map[string]any, keys ...string) string {
+	for _, k := range keys {
+		if s, ok := m[k].(string); ok && s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// bodyText is a body's words for a one-line message: an HTML page's
+// visible text (tags dropped; a page's title and heading are what it
+// says), plain text as it is, whitespace collapsed, at most 200
+// characters. Hand-written: these few lines show an error page's words,
+// which does not need an HTML parser as a new dependency.
+func bodyText(body string) string {
+	if strings.HasPrefix(body, "<") {
+		var b strings.Builder
+		depth, skip := 0, false
+		for i := range len(body) {
+			switch c := body[i]; {
+			case c == '<':
+				depth++
+				rest := strings.ToLower(body[i+1 : min(len(body), i+8)])
+				switch {
+				case strings.HasPrefix(rest, "script"), strings.HasPrefix(rest, "style"):
+					skip = true
+				case strings.HasPrefix(rest, "/script"), strings.HasPrefix(rest, "/style"):
+					skip = false
+				}
+				b.WriteByte(' ')
+			case c == '>' && depth > 0:
+				depth--
+			case depth == 0 && !skip:
+				b.WriteByte(c)
+			}
+		}
+		body = b.String()
+	}
+	text := strings.Join(strings.Fields(body), " ")
+	if r := []rune(text); len(r) > 200 {
+		text = string(r[:200]) + "…"
+	}
+	return text
 }
 
 // fallbackKind classifies a failure explain did not recognise by its
@@ -256,7 +467,9 @@ func explain(e *Error, msg string, h Hint) {
 		e.Kind = KindNoSuchBucket
 		e.Why = "bucket " + h.Bucket + " does not exist in this region"
 		e.Fix = "Create it: s3crypt mb s3://" + h.Bucket
-	case e.Code == "NoSuchKey" || (e.Status == 404 && h.Key != ""):
+	case e.Code == "NoSuchKey" || (e.Status == 404 && h.Key != "" && !h.Write && !strings.Contains(e.Code, ":")):
+		// A 404 on a write is not about the object (MinIO answers an
+		// unknown SSE-KMS key with 404 kms:KeyNotFound).
 		e.Kind = KindNoSuchKey
 		e.What = obj + " does not exist"
 		e.Fix = "List the bucket: s3crypt ls s3://" + h.Bucket + "/"

@@ -219,8 +219,7 @@ func describeKMSKey(ctx context.Context, env *Env, r *Reporter, arn string) *KMS
 		Detail: "you ask KMS who manages the key and what it is called"})
 	out, err := env.Backend.KMS.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: &arn}, withKMSJob(r))
 	if err != nil {
-		code, msg, _ := apiError(err)
-		info.Error = strings.TrimSpace(code + " " + msg)
+		info.Error = "DescribeKey: " + lookupError(err)
 		return info
 	}
 	if m := out.KeyMetadata; m != nil {
@@ -228,8 +227,8 @@ func describeKMSKey(ctx context.Context, env *Env, r *Reporter, arn string) *KMS
 	}
 	if aliases, err := kmsAliases(ctx, env, r, info.KeyID); err == nil {
 		info.Aliases = aliases[info.KeyID]
-	} else if code, msg, _ := apiError(err); info.Error == "" {
-		info.Error = strings.TrimSpace("ListAliases: " + code + " " + msg)
+	} else if info.Error == "" {
+		info.Error = "ListAliases: " + lookupError(err)
 	}
 	who := map[string]string{"AWS": "an AWS managed key", "CUSTOMER": "a customer managed key"}[info.Manager]
 	r.Step(Step{Actor: KMS, To: You, Op: OpResponse, Title: "DescribeKey: " + strings.ToLower(info.Manager), Observed: true, KeyARN: arn,

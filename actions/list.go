@@ -359,8 +359,7 @@ func labelEntries(ctx context.Context, env *Env, r *Reporter, entries []*ObjectE
 	if needAliases {
 		var err error
 		if aliases, err = kmsAliases(ctx, env, r, ""); err != nil {
-			_, msg, _ := apiError(err)
-			notes = append(notes, "KMS aliases could not be listed ("+strings.TrimSpace(msg)+"): keys are shown by id")
+			notes = append(notes, "KMS aliases could not be listed ("+lookupError(err)+"): keys are shown by id")
 		}
 	}
 	for _, e := range entries {
@@ -377,6 +376,20 @@ func labelEntries(ctx context.Context, env *Env, r *Reporter, entries []*ObjectE
 		notes = append(notes, n)
 	}
 	return notes
+}
+
+// lookupError is a failed KMS lookup (aliases, DescribeKey) for a note:
+// Diagnose's words (an endpoint with no KMS API says so), never empty.
+func lookupError(err error) string {
+	var e *Error
+	if errors.As(Diagnose("", err, Hint{}), &e) {
+		s := e.What
+		if e.Fix != "" {
+			s += ". " + e.Fix
+		}
+		return s
+	}
+	return err.Error()
 }
 
 // ClientSideLabel is the short name of an S3EC object format ("S3EC V3",
@@ -402,7 +415,7 @@ func entryLabel(e *ObjectEntry) string {
 	case enc.KMSKeyARN != "":
 		s := enc.Mode() + " " + e.KMSAlias
 		if e.KMSAlias == "" {
-			s = enc.Mode() + " " + shorten(keyIDOf(enc.KMSKeyARN), 8)
+			s = enc.Mode() + " " + KeyIDLabel(enc.KMSKeyARN)
 		}
 		if enc.BucketKey {
 			s += " B"
@@ -410,6 +423,20 @@ func entryLabel(e *ObjectEntry) string {
 		return s
 	}
 	return enc.Mode()
+}
+
+// KeyIDLabel is a KMS key for a listing column: an AWS key ARN's id cut
+// short (a UUID: its first 8 characters tell keys apart), any other id
+// whole, since an engine's key names ("eng-key-2", MinIO's
+// "arn:aws:kms:eng-key-2") are not unique in their first characters.
+func KeyIDLabel(arn string) string {
+	if strings.HasPrefix(arn, "arn:") && strings.Contains(arn, ":key/") {
+		return shorten(keyIDOf(arn), 8)
+	}
+	if rest, ok := strings.CutPrefix(arn, "arn:aws:kms:"); ok && !strings.Contains(rest, ":") {
+		return rest // MinIO's ARN-shaped key name
+	}
+	return keyIDOf(arn)
 }
 
 func shorten(s string, n int) string {

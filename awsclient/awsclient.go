@@ -224,7 +224,7 @@ func openConfigured(ctx context.Context, opt Options, rec *Recorder) (*Backend, 
 	if cfg.Region == "" {
 		return nil, fmt.Errorf("no AWS region: set --region, AWS_REGION or a region in your profile")
 	}
-	cfg.APIOptions = append(cfg.APIOptions, rec.middleware)
+	cfg.APIOptions = append(cfg.APIOptions, rec.middleware, answerMiddleware)
 	b := &Backend{Kind: kind, Region: cfg.Region, Config: cfg, Recorder: rec, Profile: opt.Profile}
 	caFile := os.Getenv("AWS_CA_BUNDLE")
 	b.S3At = Service{Endpoint: s3Endpoint, Region: cfg.Region}
@@ -400,7 +400,7 @@ func SandboxConfig(ctx context.Context, sb *sandbox.Sandbox) (aws.Config, error)
 }
 
 func newBackend(kind Kind, cfg aws.Config, rec *Recorder, pathStyle bool) *Backend {
-	cfg.APIOptions = append(cfg.APIOptions, rec.middleware)
+	cfg.APIOptions = append(cfg.APIOptions, rec.middleware, answerMiddleware)
 	return &Backend{
 		Kind:     kind,
 		Region:   cfg.Region,

@@ -205,8 +205,12 @@ func (run *checkRun) checkKMS(ctx context.Context) {
 	kc := run.env.Backend.KMS
 	out, err := kc.ListKeys(ctx, &kms.ListKeysInput{Limit: aws.Int32(50)})
 	if err != nil {
-		run.add(CheckRow{Capability: CapKMSAPI, Mode: modes.ClientSide, Support: SupportRefused, AWS: SupportOK,
-			Detail: "ListKeys: " + endpointWords(err)})
+		detail := "ListKeys: " + checkWords(err)
+		var ae *Error
+		if errors.As(Diagnose("ListKeys", err, Hint{}), &ae) && ae.Kind == KindNoKMSAPI {
+			detail = "ListKeys: " + ae.What
+		}
+		run.add(CheckRow{Capability: CapKMSAPI, Mode: modes.ClientSide, Support: SupportRefused, AWS: SupportOK, Detail: detail})
 	} else {
 		run.kmsOK = true
 		row := CheckRow{Capability: CapKMSAPI, Mode: modes.ClientSide, Support: SupportOK, AWS: SupportOK,
@@ -329,13 +333,13 @@ func (run *checkRun) tryMode(ctx context.Context, capab Capability, m *modes.Mod
 	row := CheckRow{Capability: capab, Mode: m.ID, AWS: SupportOK}
 	key := run.prefix + strings.NewReplacer(" ", "-", ",", "", "+", "").Replace(strings.ToLower(string(capab)))
 	if err := run.put(ctx, run.env.Backend.S3, key, ask); err != nil {
-		row.Support, row.Detail = SupportRefused, "PutObject: "+endpointWords(err)
+		row.Support, row.Detail = SupportRefused, "PutObject: "+checkWords(err)
 		run.add(row)
 		return
 	}
 	head, err := run.head(ctx, key, false)
 	if err != nil {
-		row.Support, row.Detail = SupportIgnored, "PutObject accepted, but HeadObject: "+endpointWords(err)
+		row.Support, row.Detail = SupportIgnored, "PutObject accepted, but HeadObject: "+checkWords(err)
 		run.add(row)
 		return
 	}
@@ -483,12 +487,12 @@ func (run *checkRun) ssecRow(ctx context.Context, capab Capability, m *modes.Mod
 	row := CheckRow{Capability: capab, Mode: m.ID, AWS: awsDoes}
 	key := run.prefix + "sse-c-" + strings.ToLower(strings.Fields(string(capab))[2])
 	if err := run.put(ctx, c, key, sseAsk{ssec: true, clear: clear}); err != nil {
-		row.Support, row.Detail = SupportRefused, "PutObject: "+endpointWords(err)
+		row.Support, row.Detail = SupportRefused, "PutObject: "+checkWords(err)
 		return row
 	}
 	h, err := run.head(ctx, key, true)
 	if err != nil {
-		row.Support, row.Detail = SupportIgnored, "PutObject accepted, but HeadObject with the key: "+endpointWords(err)
+		row.Support, row.Detail = SupportIgnored, "PutObject accepted, but HeadObject with the key: "+checkWords(err)
 		return row
 	}
 	_, _, wantMD5 := run.ssecHeaders()
@@ -501,7 +505,7 @@ func (run *checkRun) ssecRow(ctx context.Context, capab Capability, m *modes.Mod
 		row.Support, row.Detail = SupportIgnored, "accepted, but a GET without the key returned the object"
 		return row
 	} else if !isStatus(err, 400) && !isStatus(err, 403) {
-		row.Support, row.Detail = SupportIgnored, "accepted, but a GET without the key answered "+endpointWords(err)
+		row.Support, row.Detail = SupportIgnored, "accepted, but a GET without the key answered "+checkWords(err)
 		return row
 	}
 	row.Support, row.Detail = SupportOK, "HEAD with the key says SSE-C AES256 and the key's MD5; a GET without the key is refused"
@@ -538,19 +542,19 @@ func (run *checkRun) checkDefault(ctx context.Context) {
 		ask = sseAsk{alg: s3types.ServerSideEncryptionAwsKms, key: run.res.KMSKey}
 	}
 	if err := run.putRule(ctx, ask.alg, ask.key, false, run.noneIfBlocking()); err != nil {
-		row.Support, row.Detail = SupportRefused, "PutBucketEncryption: "+endpointWords(err)
+		row.Support, row.Detail = SupportRefused, "PutBucketEncryption: "+checkWords(err)
 		run.add(row)
 		return
 	}
 	key := run.prefix + "default-encryption"
 	if err := run.put(ctx, run.env.Backend.S3, key, sseAsk{}); err != nil {
-		row.Support, row.Detail = SupportRefused, "PutBucketEncryption accepted, but PutObject: "+endpointWords(err)
+		row.Support, row.Detail = SupportRefused, "PutBucketEncryption accepted, but PutObject: "+checkWords(err)
 		run.add(row)
 		return
 	}
 	h, err := run.head(ctx, key, false)
 	if err != nil {
-		row.Support, row.Detail = SupportIgnored, "PutBucketEncryption accepted, but HeadObject: "+endpointWords(err)
+		row.Support, row.Detail = SupportIgnored, "PutBucketEncryption accepted, but HeadObject: "+checkWords(err)
 		run.add(row)
 		return
 	}
@@ -580,7 +584,7 @@ func keySuffix(k string) string {
 func (run *checkRun) checkSSECBlock(ctx context.Context) {
 	row := CheckRow{Capability: CapSSECBlock, AWS: SupportOK}
 	if err := run.putRule(ctx, s3types.ServerSideEncryptionAes256, "", false, s3types.EncryptionType(BlockSSEC)); err != nil {
-		row.Support, row.Detail = SupportRefused, "PutBucketEncryption with BlockedEncryptionTypes SSE-C: "+endpointWords(err)
+		row.Support, row.Detail = SupportRefused, "PutBucketEncryption with BlockedEncryptionTypes SSE-C: "+checkWords(err)
 		run.add(row)
 		return
 	}
@@ -592,9 +596,9 @@ func (run *checkRun) checkSSECBlock(ctx context.Context) {
 	case err == nil:
 		row.Support, row.Detail = SupportIgnored, "PutBucketEncryption accepted the block, but an SSE-C upload was stored"
 	case isStatus(err, 403):
-		row.Support, row.Detail = SupportOK, "an SSE-C upload is refused: "+endpointWords(err)
+		row.Support, row.Detail = SupportOK, "an SSE-C upload is refused: "+checkWords(err)
 	default:
-		row.Support, row.Detail = SupportIgnored, "PutBucketEncryption accepted the block; an SSE-C upload failed otherwise: "+endpointWords(err)
+		row.Support, row.Detail = SupportIgnored, "PutBucketEncryption accepted the block; an SSE-C upload failed otherwise: "+checkWords(err)
 	}
 	run.add(row)
 }
@@ -609,20 +613,20 @@ func (run *checkRun) checkUpdate(ctx context.Context) {
 	}
 	key := run.prefix + "update-object-encryption"
 	if err := run.put(ctx, run.env.Backend.S3, key, sseAsk{alg: s3types.ServerSideEncryptionAes256}); err != nil {
-		row.Support, row.Detail = SupportNotTried, "the SSE-S3 object to re-encrypt could not be written: "+endpointWords(err)
+		row.Support, row.Detail = SupportNotTried, "the SSE-S3 object to re-encrypt could not be written: "+checkWords(err)
 		run.add(row)
 		return
 	}
 	in := &s3.UpdateObjectEncryptionInput{Bucket: &run.res.Bucket, Key: &key,
 		ObjectEncryption: &s3types.ObjectEncryptionMemberSSEKMS{Value: s3types.SSEKMSEncryption{KMSKeyArn: aws.String(run.res.KMSKey)}}}
 	if _, err := run.env.Backend.S3.UpdateObjectEncryption(ctx, in, withJob(run.r)); err != nil {
-		row.Support, row.Detail = SupportRefused, "UpdateObjectEncryption: "+endpointWords(err)
+		row.Support, row.Detail = SupportRefused, "UpdateObjectEncryption: "+checkWords(err)
 		run.add(row)
 		return
 	}
 	h, err := run.head(ctx, key, false)
 	if err != nil {
-		row.Support, row.Detail = SupportIgnored, "UpdateObjectEncryption accepted, but HeadObject: "+endpointWords(err)
+		row.Support, row.Detail = SupportIgnored, "UpdateObjectEncryption accepted, but HeadObject: "+checkWords(err)
 		run.add(row)
 		return
 	}
@@ -638,7 +642,7 @@ func (run *checkRun) checkVersioning(ctx context.Context) {
 	_, err := s3c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: &run.res.Bucket,
 		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}, withJob(run.r))
 	if err != nil {
-		row.Support, row.Detail = SupportRefused, "PutBucketVersioning: "+endpointWords(err)
+		row.Support, row.Detail = SupportRefused, "PutBucketVersioning: "+checkWords(err)
 		run.add(row)
 		return
 	}
@@ -646,7 +650,7 @@ func (run *checkRun) checkVersioning(ctx context.Context) {
 	first := len(run.written)
 	for range 2 {
 		if err := run.put(ctx, s3c, key, sseAsk{}); err != nil {
-			row.Support, row.Detail = SupportIgnored, "PutBucketVersioning accepted, but PutObject: "+endpointWords(err)
+			row.Support, row.Detail = SupportIgnored, "PutBucketVersioning accepted, but PutObject: "+checkWords(err)
 			run.add(row)
 			return
 		}
@@ -657,7 +661,7 @@ func (run *checkRun) checkVersioning(ctx context.Context) {
 		row.Support, row.Detail = SupportIgnored, fmt.Sprintf("PutBucketVersioning accepted, but two writes of one key got version ids %q and %q", v1, v2)
 	default:
 		if _, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &run.res.Bucket, Key: &key, VersionId: &v1}, withJob(run.r)); err != nil {
-			row.Support, row.Detail = SupportIgnored, "two versions, but the first cannot be read: "+endpointWords(err)
+			row.Support, row.Detail = SupportIgnored, "two versions, but the first cannot be read: "+checkWords(err)
 		} else {
 			row.Support, row.Detail = SupportOK, "two writes of one key kept two readable versions"
 		}
@@ -676,7 +680,7 @@ func (run *checkRun) cleanup() {
 			in.VersionId = aws.String(w.version)
 		}
 		if _, err := s3c.DeleteObject(ctx, in); err != nil && !isStatus(err, 404) {
-			run.res.Leftovers = append(run.res.Leftovers, "s3://"+run.res.Bucket+"/"+w.key+": "+endpointWords(err))
+			run.res.Leftovers = append(run.res.Leftovers, "s3://"+run.res.Bucket+"/"+w.key+": "+checkWords(err))
 		}
 	}
 	if !run.res.Scratch {
@@ -684,7 +688,7 @@ func (run *checkRun) cleanup() {
 	}
 	run.deleteEverything(ctx)
 	if _, err := s3c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &run.res.Bucket}); err != nil {
-		run.res.Leftovers = append(run.res.Leftovers, "bucket "+run.res.Bucket+": "+endpointWords(err))
+		run.res.Leftovers = append(run.res.Leftovers, "bucket "+run.res.Bucket+": "+checkWords(err))
 	}
 }
 
@@ -710,9 +714,9 @@ func (run *checkRun) deleteEverything(ctx context.Context) {
 	}
 }
 
-// endpointWords is an error as the endpoint put it: the HTTP status, its
+// checkWords is an error as the endpoint put it: the HTTP status, its
 // error code and message; else the error's own text, cut short.
-func endpointWords(err error) string {
+func checkWords(err error) string {
 	status := 0
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) {

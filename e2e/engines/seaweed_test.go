@@ -167,7 +167,7 @@ func (sw *seaweed) start(weed string, kms kmsConfig) error {
 	if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
 		return err
 	}
-	ports, err := freePorts(9)
+	ports, err := freePorts(11)
 	if err != nil {
 		return err
 	}
@@ -178,6 +178,9 @@ func (sw *seaweed) start(weed string, kms kmsConfig) error {
 		"-master.port=" + strconv.Itoa(ports[3]), "-master.port.grpc=" + strconv.Itoa(ports[4]),
 		"-volume.port=" + strconv.Itoa(ports[5]), "-volume.port.grpc=" + strconv.Itoa(ports[6]),
 		"-filer.port=" + strconv.Itoa(ports[7]), "-filer.port.grpc=" + strconv.Itoa(ports[8]),
+		// The admin server runs even without its UI (plugin workers):
+		// ports of its own, and not its legacy one, so two weeds can run.
+		"-admin.port=" + strconv.Itoa(ports[9]), "-admin.port.grpc=" + strconv.Itoa(ports[10]), "-admin.port.legacy=0",
 		"-s3.port.iceberg=0", "-s3.port.lance=0", "-webdav=false", "-admin.ui=false", "-master.telemetry=false",
 		"-s3.config=" + cfgFile, "-s3.cert.file=" + certFile, "-s3.key.file=" + keyFile,
 	}

@@ -29,6 +29,7 @@ type Root struct {
 	BucketPolicy     BucketPolicyCmd     `cmd:"" name:"bucket-policy" help:"Get, put or delete a bucket's policy (e.g. deny uploads that are not SSE-KMS, require TLS)."`
 	Cost             CostCmd             `cmd:"" help:"A month's KMS requests and their price, bucket key off and on; --measure counts real uploads on the sandbox."`
 	Audit            AuditCmd            `cmd:"" help:"Each bucket's encryption posture (and with --objects every object's): findings with severity, reason and fix; --fail-on for CI."`
+	Endpoint         EndpointCmd         `cmd:"" help:"What an S3-compatible endpoint supports: endpoint check tries each encryption mode and setting."`
 	Versioning       VersioningCmd       `cmd:"" help:"Get or set a bucket's versioning (each version keeps its own encryption)."`
 	Reencrypt        ReencryptCmd        `cmd:"" help:"Change how an object (or, with --recursive, every object under a prefix) is encrypted: UpdateObjectEncryption where AWS allows it, else a copy in place."`
 	Learn            LearnCmd            `cmd:"" help:"Guided lessons on S3 encryption, each step checked against its own sandbox."`

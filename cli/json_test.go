@@ -116,6 +116,7 @@ func TestJSONEveryVerb(t *testing.T) {
 		{"kms rotation get", []string{"kms", "rotation", "get", "--key-id", "alias/j"}, "KeyId KeyArn KeyRotationEnabled ?RotationPeriodInDays ?NextRotationDate Note"},
 		{"kms rotate", []string{"kms", "rotate", "--key-id", "alias/j"}, "KeyId KeyArn Note"},
 		{"kms rotations", []string{"kms", "rotations", "--key-id", "alias/j"}, "KeyId KeyArn Rotations Note"},
+		{"endpoint check", []string{"endpoint", "check"}, "Endpoint Bucket Scratch KMSKey Rows Leftovers"},
 		{"mb", []string{"mb", "s3://jbucket"}, "Bucket BucketRegion ?Location ServerSideEncryptionConfiguration"},
 		{"bucket-encryption put", []string{"bucket-encryption", "put", "s3://jbucket", "--server-side-encryption-configuration", "file://" + cfg},
 			"Bucket ServerSideEncryptionConfiguration ?Notes"},

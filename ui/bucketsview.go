@@ -130,6 +130,9 @@ func (v bucketsView) handleAction(msg tea.KeyPressMsg, keys []KeyRow) tea.Cmd {
 	if key.Matches(msg, k.NewBucket) {
 		return openDialog(newMakeBucketForm(v.c))
 	}
+	if key.Matches(msg, k.CheckEndpoint) {
+		return checkEndpointJob(v.c)
+	}
 	row, ok := v.selected()
 	if !ok {
 		return nil
@@ -213,5 +216,5 @@ func (v bucketsView) ShortHelp() []key.Binding {
 
 // FullHelp groups the view's keys for the help screen.
 func (v bucketsView) FullHelp() [][]key.Binding {
-	return [][]key.Binding{v.c.Keys.listHelp(), append(v.ShortHelp(), v.keyMap().Versioning)}
+	return [][]key.Binding{v.c.Keys.listHelp(), append(v.ShortHelp(), v.keyMap().Versioning, v.keyMap().CheckEndpoint)}
 }

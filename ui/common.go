@@ -3,6 +3,7 @@ package ui
 import (
 	"time"
 
+	"github.com/s3crypt/s3crypt/actions"
 	"github.com/s3crypt/s3crypt/ui/styles"
 )
 
@@ -26,6 +27,9 @@ type Catalog struct {
 	Names   map[string]string // by Keys: each key's first alias, by ARN
 	Buckets []BucketRow       // by Buckets: the bucket list (upload defaults)
 	Bucket  string            // by Buckets: the selected bucket (Objects opens it)
+	// Endpoint is what the last endpoint check found (nil before one):
+	// written when the check's job ends (checkEndpointJob).
+	Endpoint *actions.EndpointCheckResult
 }
 
 // BackendInfo describes where s3crypt is pointed, for the header.

@@ -28,7 +28,7 @@ func newUploadForm(c *Common, bucket BucketRow, prefix string, keys []KeyRow) *f
 	labels, values := []string{"bucket default (" + defaultLabel(def) + ")"}, []string{upDefault}
 	hints := []string{"no encryption header: the bucket's default rule applies (" + defaultLabel(def) + ")"}
 	for _, m := range modes.Offered() {
-		labels, values, hints = append(labels, m.Name), append(values, string(m.ID)), append(hints, m.Hint)
+		labels, values, hints = append(labels, m.Name+endpointMark(c, m.ID)), append(values, string(m.ID)), append(hints, endpointHint(c, m))
 	}
 	mode := f.choice("Encryption", labels, values, 0, "")
 	mode.hints, mode.factsInstead = hints, true

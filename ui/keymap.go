@@ -34,6 +34,9 @@ type KeyMap struct {
 	// under the objects view's prefix (the wizard).
 	ReencryptAll key.Binding
 
+	// CheckEndpoint runs the endpoint check (buckets view).
+	CheckEndpoint key.Binding
+
 	// Objects view.
 	Upload, Download, Inspect, DeleteObject, Filter key.Binding
 
@@ -106,6 +109,8 @@ func DefaultKeyMap() KeyMap {
 		Reencrypt:      b(ks("e"), "e", "change encryption"),
 		Versions:       b(ks("V"), "V", "versions"),
 		ReencryptAll:   b(ks("E"), "E", "re-encrypt all here"),
+
+		CheckEndpoint: b(ks("C"), "C", "check endpoint"),
 
 		Upload:       b(ks("u"), "u", "upload"),
 		Download:     b(ks("d"), "d", "download"),

@@ -15,8 +15,7 @@ import (
 // buckets whose default rule names it and the object versions encrypted
 // under it, by bucket, with counts and bytes. S3 cannot be asked this, so
 // it lists every version (ListObjectVersions) and HEADs each, Concurrency
-// at a time. It has its own version listing (versionScan) rather than the
-// user-facing one, which another change adds; they are to be unified.
+// at a time, with the listing `s3crypt ls --versions` uses (eachVersionPage).
 type KeyUsage struct {
 	// KeyID is the key: id, ARN, alias/NAME or alias ARN.
 	KeyID string

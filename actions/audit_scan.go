@@ -2,17 +2,11 @@ package actions
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"golang.org/x/sync/errgroup"
-
-	s3c "github.com/s3crypt/s3crypt/crypto"
 )
 
 // ScannedVersion is one object version and how it is encrypted, as key
@@ -107,20 +101,24 @@ func (s *versionScan) count(n int) {
 	s.mu.Unlock()
 }
 
+// listVersions is the one version listing (eachVersionPage) with the
+// delete markers left out: a marker has no data and no encryption.
 func (s *versionScan) listVersions(ctx context.Context, bucket string, emit func(ScannedVersion)) error {
-	p := s3.NewListObjectVersionsPaginator(s.env.Backend.S3, &s3.ListObjectVersionsInput{Bucket: &bucket})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx, withJob(s.r))
-		if err != nil {
-			return err
+	return eachVersionPage(ctx, s.env, s.r, bucket, "", func(page []VersionEntry) error {
+		n := 0
+		for _, v := range page {
+			if !v.DeleteMarker {
+				n++
+			}
 		}
-		s.count(len(page.Versions))
-		for _, o := range page.Versions {
-			emit(ScannedVersion{Bucket: bucket, Key: aws.ToString(o.Key), VersionID: aws.ToString(o.VersionId),
-				Latest: aws.ToBool(o.IsLatest), Size: aws.ToInt64(o.Size)})
+		s.count(n)
+		for _, v := range page {
+			if !v.DeleteMarker {
+				emit(ScannedVersion{Bucket: bucket, Key: v.Key, VersionID: v.VersionID, Latest: v.IsLatest, Size: v.Size})
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (s *versionScan) listCurrent(ctx context.Context, bucket string, emit func(ScannedVersion)) error {
@@ -138,30 +136,18 @@ func (s *versionScan) listCurrent(ctx context.Context, bucket string, emit func(
 	return nil
 }
 
-// head reads v's encryption. The current version is read without a
-// version id (so unversioned endpoints answer too); a noncurrent one by
-// its id.
+// head reads v's encryption with the listing's HEAD (headEntryVersion).
+// The current version is read without a version id (so unversioned
+// endpoints answer too); a noncurrent one by its id.
 func (s *versionScan) head(ctx context.Context, v *ScannedVersion) {
-	in := &s3.HeadObjectInput{Bucket: &v.Bucket, Key: &v.Key}
-	if !v.Latest && v.VersionID != "" {
-		in.VersionId = &v.VersionID
+	version := v.VersionID
+	if v.Latest {
+		version = ""
 	}
-	out, err := s.env.Backend.S3.HeadObject(ctx, in, withJob(s.r))
-	switch {
-	case err == nil:
-		v.Encryption = encryptionOfHead(out)
-		k := s3c.DetectFormat(out.Metadata)
-		v.ClientSide, v.ClientSideLegacy = k.Format, k.Legacy
-	case isSSECHeadRefusal(err):
-		v.SSEC = true
-	default:
-		var nf *s3types.NotFound
-		if code, _, status := apiError(err); errors.As(err, &nf) || status == 404 {
-			v.Err = "deleted since listed"
-		} else {
-			v.Err = strings.TrimSpace(fmt.Sprintf("HEAD %d %s", status, code))
-		}
-	}
+	e := ObjectEntry{Key: v.Key}
+	headEntryVersion(ctx, s.env, s.r, v.Bucket, version, &e)
+	v.Encryption, v.ClientSide, v.ClientSideLegacy = e.Encryption, e.ClientSide, e.ClientSideLegacy
+	v.SSEC, v.Err = e.SSECKeyRequired, e.HeadError
 }
 
 // listBucketNames lists every bucket (ListBuckets), for a scan of all.

@@ -15,8 +15,7 @@ import (
 // buckets whose default rule names it and the object versions encrypted
 // under it, by bucket, with counts and bytes. S3 cannot be asked this, so
 // it lists every version (ListObjectVersions) and HEADs each, Concurrency
-// at a time. It has its own version listing (versionScan) rather than the
-// user-facing one, which another change adds; they are to be unified.
+// at a time, with the listing `s3crypt ls --versions` uses (eachVersionPage).
 type KeyUsage struct {
 	// KeyID is the key: id, ARN, alias/NAME or alias ARN.
 	KeyID string
@@ -85,7 +84,7 @@ func (u KeyUsageResult) Summary() string {
 			inBuckets++
 		}
 	}
-	s := fmt.Sprintf("%d object version(s) (%s) in %d bucket(s)", n, byteCount(u.Bytes), inBuckets)
+	s := fmt.Sprintf("%d object version(s) (%s) in %d bucket(s)", n, HumanSize(u.Bytes), inBuckets)
 	if n == 0 {
 		s = "no object under it"
 	}
@@ -93,20 +92,6 @@ func (u KeyUsageResult) Summary() string {
 		s += "; default key of s3://" + strings.Join(u.DefaultBuckets, ", s3://")
 	}
 	return s
-}
-
-// byteCount renders a size (KiB, MiB, …).
-func byteCount(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // KeyUsageCache keeps key usage answers for a session, by key ARN and

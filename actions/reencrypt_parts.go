@@ -65,7 +65,7 @@ func partCopyInPlace(ctx context.Context, env *Env, r *Reporter, bucket, key str
 	c.Note = fmt.Sprintf("one per %d-byte range, %d in all; then aws s3api complete-multipart-upload", ps, (size+ps-1)/ps)
 	r.Command(c)
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "CreateMultipartUpload", Observed: true, KeyARN: t.KMSKey,
-		Detail: fmt.Sprintf("the object is over %s: you copy it onto itself in %d parts (UploadPartCopy), keeping its metadata, tags, content type and storage class", humanBytes(MaxCopyObject), (size+ps-1)/ps)})
+		Detail: fmt.Sprintf("the object is over %s: you copy it onto itself in %d parts (UploadPartCopy), keeping its metadata, tags, content type and storage class", HumanSize(MaxCopyObject), (size+ps-1)/ps)})
 	up, err := env.Backend.S3.CreateMultipartUpload(ctx, in, withJob(r))
 	if err != nil {
 		return err
@@ -122,18 +122,4 @@ func versionPtr(v string) *string {
 		return nil
 	}
 	return &v
-}
-
-// humanBytes renders a byte count (binary units).
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

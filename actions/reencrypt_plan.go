@@ -303,7 +303,7 @@ func planNotes(p ReencryptPlan, t ReencryptTarget) []string {
 	if p.OlderVersion > 0 || p.Versioning != "never enabled" {
 		n = append(n, fmt.Sprintf("versioning %s: only current versions are re-encrypted; the %d older version(s) (%s) keep their encryption and keys, "+
 			"and a copy in place adds a new current version (the previous one stays, readable with its old key, until you delete it or a lifecycle rule expires it)",
-			strings.ToLower(p.Versioning), p.OlderVersion, humanBytes(p.OlderBytes)))
+			strings.ToLower(p.Versioning), p.OlderVersion, HumanSize(p.OlderBytes)))
 	}
 	if p.Paths[PathUpdate] > 0 {
 		n = append(n, fmt.Sprintf("%d object(s) by UpdateObjectEncryption: S3 re-wraps each data key under %s without rewriting the data (same version, same ETag)", p.Paths[PathUpdate], t.KMSKey))

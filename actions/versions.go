@@ -196,28 +196,12 @@ func ListVersions(ctx context.Context, env *Env, r *Reporter, bucket, prefix str
 	r.Step(Step{Actor: You, To: S3, Op: OpRequest, Title: "ListObjectVersions", Observed: true,
 		Detail: "you ask S3 for every version and delete marker, page by page"})
 	var out []VersionEntry
-	in := &s3.ListObjectVersionsInput{Bucket: &bucket}
-	if prefix != "" {
-		in.Prefix = &prefix
-	}
-	for {
-		page, err := env.Backend.S3.ListObjectVersions(ctx, in, withJob(r))
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range page.Versions {
-			out = append(out, VersionEntry{ObjectEntry: ObjectEntry{Key: aws.ToString(v.Key), Size: aws.ToInt64(v.Size),
-				LastModified: aws.ToTime(v.LastModified), ETag: aws.ToString(v.ETag), StorageClass: string(v.StorageClass)},
-				VersionID: aws.ToString(v.VersionId), IsLatest: aws.ToBool(v.IsLatest)})
-		}
-		for _, m := range page.DeleteMarkers {
-			out = append(out, VersionEntry{ObjectEntry: ObjectEntry{Key: aws.ToString(m.Key), LastModified: aws.ToTime(m.LastModified)},
-				VersionID: aws.ToString(m.VersionId), IsLatest: aws.ToBool(m.IsLatest), DeleteMarker: true})
-		}
-		if !aws.ToBool(page.IsTruncated) {
-			break
-		}
-		in.KeyMarker, in.VersionIdMarker = page.NextKeyMarker, page.NextVersionIdMarker
+	err := eachVersionPage(ctx, env, r, bucket, prefix, func(page []VersionEntry) error {
+		out = append(out, page...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortStableFunc(out, func(a, b VersionEntry) int {
 		if c := strings.Compare(a.Key, b.Key); c != 0 {
@@ -253,6 +237,47 @@ func ListVersions(ctx context.Context, env *Env, r *Reporter, bucket, prefix str
 	}
 	return out, nil
 }
+
+// eachVersionPage pages through ListObjectVersions under prefix ("" for
+// the whole bucket) and hands fn each page's versions, then its delete
+// markers, one page at a time: the one version listing that ListVersions
+// (which keeps them all) and the audit and key-usage scan (which keeps
+// none) share. fn's error stops the paging and is returned.
+func eachVersionPage(ctx context.Context, env *Env, r *Reporter, bucket, prefix string, fn func([]VersionEntry) error) error {
+	in := &s3.ListObjectVersionsInput{Bucket: &bucket}
+	if versionPageSize > 0 {
+		in.MaxKeys = aws.Int32(versionPageSize)
+	}
+	if prefix != "" {
+		in.Prefix = &prefix
+	}
+	p := s3.NewListObjectVersionsPaginator(env.Backend.S3, in)
+	var entries []VersionEntry
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx, withJob(r))
+		if err != nil {
+			return err
+		}
+		entries = entries[:0]
+		for _, v := range page.Versions {
+			entries = append(entries, VersionEntry{ObjectEntry: ObjectEntry{Key: aws.ToString(v.Key), Size: aws.ToInt64(v.Size),
+				LastModified: aws.ToTime(v.LastModified), ETag: aws.ToString(v.ETag), StorageClass: string(v.StorageClass)},
+				VersionID: aws.ToString(v.VersionId), IsLatest: aws.ToBool(v.IsLatest)})
+		}
+		for _, m := range page.DeleteMarkers {
+			entries = append(entries, VersionEntry{ObjectEntry: ObjectEntry{Key: aws.ToString(m.Key), LastModified: aws.ToTime(m.LastModified)},
+				VersionID: aws.ToString(m.VersionId), IsLatest: aws.ToBool(m.IsLatest), DeleteMarker: true})
+		}
+		if err := fn(entries); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// versionPageSize, when set, asks for pages that small (tests page a
+// few versions; S3's default is 1000).
+var versionPageSize int32
 
 // CurrentVersions keeps the latest version of each key that is not a
 // delete marker: what a plain listing shows.

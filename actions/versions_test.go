@@ -2,9 +2,15 @@ package actions_test
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/s3crypt/s3crypt/actions"
 	s3c "github.com/s3crypt/s3crypt/crypto"
@@ -142,4 +148,40 @@ func keyIDOfARN(arn string) string {
 		}
 	}
 	return arn
+}
+
+// TestOneVersionListingPagesForAll: `ls --versions`, key usage and the
+// audit share one version listing; with pages of 2, one key's versions
+// span pages and a delete marker sits among them. The listing keeps every
+// version and the marker; the scans count each version once and the
+// marker never.
+func TestOneVersionListingPagesForAll(t *testing.T) {
+	actions.SetVersionPageSize(t, 2)
+	env := bkEnv(t)
+	keyID, _ := createKey(t, env.Backend, "alias/pages")
+	createBucket(t, env.Backend, "pages", "aws:kms", keyID, true)
+	for i := range 5 {
+		put(t, env.Backend, "pages", "a", []byte(fmt.Sprint("version ", i)), s3.PutObjectInput{})
+	}
+	mustFn(t)(env.Backend.S3.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String("pages"), Key: aws.String("a")}))
+	put(t, env.Backend, "pages", "b", []byte("b0"), s3.PutObjectInput{})
+	put(t, env.Backend, "pages", "b", []byte("b1"), s3.PutObjectInput{ServerSideEncryption: s3types.ServerSideEncryptionAes256})
+
+	res, _ := mustRun(t, env, &actions.ListObjectVersions{Bucket: "pages"})
+	var got []string
+	for _, v := range res.(actions.ListVersionsResult).Versions {
+		got = append(got, fmt.Sprintf("%s/%v/%v/%s", v.Key, v.IsLatest, v.DeleteMarker, v.Label))
+	}
+	want := "[a/true/true/delete marker a/false/false/SSE-KMS alias/pages a/false/false/SSE-KMS alias/pages a/false/false/SSE-KMS alias/pages a/false/false/SSE-KMS alias/pages a/false/false/SSE-KMS alias/pages b/true/false/SSE-S3 b/false/false/SSE-KMS alias/pages]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("versions\n%v\nwant\n%s", got, want)
+	}
+	res, _ = mustRun(t, env, &actions.KeyUsage{KeyID: "alias/pages"})
+	if u := res.(actions.KeyUsageResult); u.Scanned != 7 || u.Objects != 0 || u.Versions != 6 {
+		t.Errorf("key usage: %d scanned, %d current + %d noncurrent under the key; want 7, 0 + 6", u.Scanned, u.Objects, u.Versions)
+	}
+	res, _ = mustRun(t, env, &actions.Audit{Buckets: []string{"pages"}, Objects: true})
+	if a := res.(actions.AuditResult); a.Scanned != 7 {
+		t.Errorf("audit scanned %d versions, want 7", a.Scanned)
+	}
 }

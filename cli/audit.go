@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -133,16 +132,12 @@ func printAudit(w io.Writer, r actions.AuditResult) {
 	}
 }
 
+// modeList renders object counts by mode, "empty" when there are none.
 func modeList(m map[string]int64) string {
-	var parts []string
-	for k, n := range m {
-		parts = append(parts, fmt.Sprintf("%d %s", n, k))
-	}
-	sort.Strings(parts)
-	if len(parts) == 0 {
+	if len(m) == 0 {
 		return "empty"
 	}
-	return strings.Join(parts, ", ")
+	return countList(m)
 }
 
 // mdCell escapes a Markdown table cell.

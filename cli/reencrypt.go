@@ -146,10 +146,10 @@ func printPlan(w io.Writer, p actions.ReencryptPlan) {
 		if key == "" {
 			key = "-"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\n", gr.Mode, key, gr.Objects, humanSize(gr.Bytes), pathCounts(gr.Paths))
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\n", gr.Mode, key, gr.Objects, humanSize(gr.Bytes), countList(gr.Paths))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "  by path: %s\n", pathCounts(p.Paths))
+	fmt.Fprintf(w, "  by path: %s\n", countList(p.Paths))
 	fmt.Fprintf(w, "  KMS requests: about %d, $%.4f at $%.2f per 10,000 (%s)\n", p.KMSRequests, p.KMSCostUSD, actions.KMSRequestPrice, p.PriceSource)
 	if len(p.Cannot) > 0 {
 		fmt.Fprintf(w, "  cannot be changed (%d), left untouched:\n", len(p.Cannot))
@@ -162,10 +162,12 @@ func printPlan(w io.Writer, p actions.ReencryptPlan) {
 	}
 }
 
-func pathCounts(m map[string]int) string {
-	var parts []string
-	for p, n := range m {
-		parts = append(parts, fmt.Sprintf("%d %s", n, p))
+// countList renders counts by name as "3 copy, 5 update", sorted ("" when
+// there are none): the re-encryption paths and the audit's modes alike.
+func countList[N int | int64](m map[string]N) string {
+	parts := make([]string, 0, len(m))
+	for name, n := range m {
+		parts = append(parts, fmt.Sprintf("%d %s", n, name))
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ", ")
@@ -173,7 +175,7 @@ func pathCounts(m map[string]int) string {
 
 func printReport(w io.Writer, r actions.ReencryptReport) {
 	printPlan(w, r.Plan)
-	fmt.Fprintf(w, "run: %s; %d verified", pathCounts(r.Done), r.Verified)
+	fmt.Fprintf(w, "run: %s; %d verified", countList(r.Done), r.Verified)
 	if r.Resumed > 0 {
 		fmt.Fprintf(w, "; %d done by an earlier run, not redone", r.Resumed)
 	}

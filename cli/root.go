@@ -220,19 +220,8 @@ func (e *UsageError) Error() string { return e.Msg }
 
 func usage(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
 
-// humanSize renders a byte count.
-func humanSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+// humanSize renders a byte count (actions.HumanSize).
+func humanSize(n int64) string { return actions.HumanSize(n) }
 
 func rate(n int64, d time.Duration) string {
 	if d <= 0 {

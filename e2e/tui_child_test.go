@@ -30,13 +30,10 @@ import (
 // next UI on the same data directory starts a child of its own.
 func TestTUIChildSandboxGoneAfterQuit(t *testing.T) {
 	requireProc(t)
-	term := startTUI(t, "")
-	s := term.waitFor(tuiShort, "? help", "q quit")
-	if h := line(s, 0); !strings.Contains(h, "data "+term.dataDir) || strings.Contains(h, "in-process") || strings.Contains(h, "attached") {
+	term, _, kid := startTUIWithChild(t, "")
+	if h := line(term.waitFor(tuiShort, "? help"), 0); !strings.Contains(h, "data "+term.dataDir) || strings.Contains(h, "in-process") || strings.Contains(h, "attached") {
 		t.Fatalf("the header should show the embedded sandbox: %q", h)
 	}
-	ui := term.uiPID()
-	kid := sandboxChildOf(t, ui, term.dataDir)
 	if runtime.GOOS == "linux" {
 		if n := niceOf(t, kid); n < 10 {
 			t.Errorf("the child sandbox %d runs at nice %d, want ≥ 10", kid, n)
@@ -63,9 +60,7 @@ func TestTUIChildSandboxGoneAfterQuit(t *testing.T) {
 
 	// The data directory is free, and what the child stored is kept: a
 	// new UI starts a new child and lists the bucket.
-	again := startTUI(t, term.dataDir)
-	again.waitFor(tuiShort, "? help", "q quit")
-	kid2 := sandboxChildOf(t, again.uiPID(), again.dataDir)
+	again, _, kid2 := startTUIWithChild(t, term.dataDir)
 	if kid2 == kid {
 		t.Fatalf("the second UI uses the first one's child %d", kid)
 	}
@@ -85,10 +80,7 @@ func TestTUIChildSandboxGoneAfterSIGKILL(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the parent-death signal is Linux's; elsewhere the child stops when its standard input ends")
 	}
-	term := startTUI(t, "")
-	term.waitFor(tuiShort, "? help", "q quit")
-	ui := term.uiPID()
-	kid := sandboxChildOf(t, ui, term.dataDir)
+	term, ui, kid := startTUIWithChild(t, "")
 	if err := syscall.Kill(ui, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -122,11 +114,28 @@ func TestTUIInProcessSandboxOnRequest(t *testing.T) {
 	term.keys("q")
 	term.waitExit(tuiShort)
 
-	bad := startTUIEnv(t, "", "S3CRYPT_UI_SANDBOX=thread")
+	refusesUnknownSetting(t, "S3CRYPT_UI_SANDBOX")
+}
+
+// startTUIWithChild opens the UI (startTUI), waits for its first frame
+// and returns it with the UI's process id and its sandbox child's.
+func startTUIWithChild(t testing.TB, dataDir string, env ...string) (term *tuiTerm, ui, child int) {
+	t.Helper()
+	term = startTUIEnv(t, dataDir, env...)
+	term.waitFor(tuiShort, "? help", "q quit")
+	ui = term.uiPID()
+	return term, ui, sandboxChildOf(t, ui, term.dataDir)
+}
+
+// refusesUnknownSetting: the UI started with NAME=thread (a value NAME
+// does not know) exits at once, naming the values it does know.
+func refusesUnknownSetting(t testing.TB, name string) {
+	t.Helper()
+	bad := startTUIEnv(t, "", name+"=thread")
 	bad.waitExit(tuiShort)
 	b, _ := os.ReadFile(bad.errFile)
-	if !strings.Contains(string(b), `S3CRYPT_UI_SANDBOX="thread": use process`) || !strings.Contains(string(b), "in-process") {
-		t.Errorf("an unknown S3CRYPT_UI_SANDBOX should be refused with the choices: %q", b)
+	if !strings.Contains(string(b), name+`="thread": use process`) || !strings.Contains(string(b), "in-process") {
+		t.Errorf("an unknown %s should be refused with the choices: %q", name, b)
 	}
 }
 

@@ -35,10 +35,7 @@ func TestTUITransfersRunInNicedHelper(t *testing.T) {
 	if err := os.WriteFile(src, want, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	term := startTUI(t, "")
-	term.waitFor(tuiShort, "? help", "q quit")
-	ui := term.uiPID()
-	serve := sandboxChildOf(t, ui, term.dataDir)
+	term, ui, serve := startTUIWithChild(t, "")
 	tuiCreateBucket(term, "worker")
 	if kids := childrenOf(t, ui); len(kids) != 1 {
 		t.Errorf("before any transfer the UI should have one child, the sandbox: %v", kids)
@@ -93,6 +90,13 @@ func TestTUITransfersRunInNicedHelper(t *testing.T) {
 // with the bucket default, and waits for S3's observed steps.
 func tuiUpload(term *tuiTerm, bucket, src string) {
 	term.t.Helper()
+	tuiStartUpload(term, bucket, src)
+	term.waitFor(tuiJob, "✓ upload "+filepath.Base(src), "S3 stored the object")
+}
+
+// tuiStartUpload is tuiUpload up to sending the form (C-s).
+func tuiStartUpload(term *tuiTerm, bucket, src string) {
+	term.t.Helper()
 	term.keys("Enter")
 	term.waitFor(tuiShort, "empty — press u to upload")
 	term.keys("u")
@@ -100,7 +104,6 @@ func tuiUpload(term *tuiTerm, bucket, src string) {
 	term.typeText(src)
 	term.waitFor(tuiShort, tail(src))
 	term.keys("C-s")
-	term.waitFor(tuiJob, "✓ upload "+filepath.Base(src), "S3 stored the object")
 }
 
 // TestTUIHelperGoneAfterSIGKILL: a UI killed with SIGKILL mid-upload
@@ -121,18 +124,9 @@ func TestTUIHelperGoneAfterSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	term := startTUI(t, "")
-	term.waitFor(tuiShort, "? help", "q quit")
-	ui := term.uiPID()
-	serve := sandboxChildOf(t, ui, term.dataDir)
+	term, ui, serve := startTUIWithChild(t, "")
 	tuiCreateBucket(term, "killed")
-	term.keys("Enter")
-	term.waitFor(tuiShort, "empty — press u to upload")
-	term.keys("u")
-	term.waitFor(tuiShort, "Upload to s3://killed/")
-	term.typeText(src)
-	term.waitFor(tuiShort, tail(src))
-	term.keys("C-s")
+	tuiStartUpload(term, "killed", src)
 	term.waitFor(tuiJob, "1 running")
 	helper := childRunning(t, ui, "worker", term.dataDir)
 	if err := syscall.Kill(ui, syscall.SIGKILL); err != nil {
@@ -152,10 +146,7 @@ func TestTUIJobsInProcessOnRequest(t *testing.T) {
 	if err := os.WriteFile(src, []byte("in the UI's own process"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	term := startTUIEnv(t, "", "S3CRYPT_UI_JOBS=in-process")
-	term.waitFor(tuiShort, "? help", "q quit")
-	ui := term.uiPID()
-	sandboxChildOf(t, ui, term.dataDir)
+	term, ui, _ := startTUIWithChild(t, "", "S3CRYPT_UI_JOBS=in-process")
 	tuiCreateBucket(term, "inproc")
 	tuiUpload(term, "inproc", src)
 	if kids := childrenOf(t, ui); len(kids) != 1 {
@@ -164,12 +155,7 @@ func TestTUIJobsInProcessOnRequest(t *testing.T) {
 	term.keys("q")
 	term.waitExit(tuiShort)
 
-	bad := startTUIEnv(t, "", "S3CRYPT_UI_JOBS=thread")
-	bad.waitExit(tuiShort)
-	b, _ := os.ReadFile(bad.errFile)
-	if !strings.Contains(string(b), `S3CRYPT_UI_JOBS="thread": use process`) || !strings.Contains(string(b), "in-process") {
-		t.Errorf("an unknown S3CRYPT_UI_JOBS should be refused with the choices: %q", b)
-	}
+	refusesUnknownSetting(t, "S3CRYPT_UI_JOBS")
 }
 
 // readBytes is how many bytes process pid has read (rchar of

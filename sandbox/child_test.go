@@ -26,6 +26,7 @@ import (
 	"github.com/s3crypt/s3crypt/awsclient"
 	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/sandbox"
+	"github.com/s3crypt/s3crypt/sandbox/trace"
 )
 
 // TestMain lets this test binary be the child sandbox process of the
@@ -88,9 +89,7 @@ func TestChildServesAtLowerPriorityAndStops(t *testing.T) {
 	if called != 1 || pid == 0 || pid == os.Getpid() || !sb.Attached() || sb.Fallback() != nil {
 		t.Fatalf("want an attached child: called %d, pid %d, attached %v, fallback %v", called, pid, sb.Attached(), sb.Fallback())
 	}
-	e := &env{t: t, sb: sb}
-	e.cfg = e.config(sb.Endpoint())
-	e.s3 = s3.NewFromConfig(e.cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	e := envFor(t, sb)
 	e.mkBucket("child")
 	if _, err := put(e, "child", "o", []byte("served by the child"), nil); err != nil {
 		t.Fatal(err)
@@ -127,20 +126,12 @@ func TestChildServesAtLowerPriorityAndStops(t *testing.T) {
 	if again.Attached() {
 		t.Fatal("attached to a child that should be gone")
 	}
-	e2 := &env{t: t, sb: again}
-	e2.cfg = e2.config(again.Endpoint())
-	e2.s3 = s3.NewFromConfig(e2.cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	out, err := e2.s3.GetObject(ctx(), &s3.GetObjectInput{Bucket: aws.String("child"), Key: aws.String("o")})
+	got, _, err := envFor(t, again).get(&s3.GetObjectInput{Bucket: aws.String("child"), Key: aws.String("o")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got bytes.Buffer
-	if _, err := got.ReadFrom(out.Body); err != nil {
-		t.Fatal(err)
-	}
-	out.Body.Close()
-	if got.String() != "served by the child" {
-		t.Fatalf("read back %q", got.String())
+	if string(got) != "served by the child" {
+		t.Fatalf("read back %q", got)
 	}
 }
 
@@ -290,19 +281,7 @@ func traceIsHereWithTheResponse(t *testing.T, sb *sandbox.Sandbox) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var ops []string
-	drain:
-		for {
-			select {
-			case e := <-sub.C:
-				if e.Job == job {
-					ops = append(ops, string(e.Op))
-				}
-			default:
-				break drain
-			}
-		}
-		sub.Close()
+		ops := drainJob(sub, job)
 		if len(ops) == 0 || ops[len(ops)-1] != string(keyflow.OpStored) || !slices.Contains(ops, string(keyflow.OpGenerateDataKey)) {
 			t.Fatalf("put %d: the steps on the bus right after the response: %v", i, ops)
 		}
@@ -354,19 +333,7 @@ func multipartTraceIsHereWithComplete(t *testing.T, sb *sandbox.Sandbox, client 
 			UploadId: up.UploadId, MultipartUpload: &s3types.CompletedMultipartUpload{Parts: done}}, withJob); err != nil {
 			t.Fatal(err)
 		}
-		var ops []string
-	drain:
-		for {
-			select {
-			case e := <-sub.C:
-				if e.Job == job {
-					ops = append(ops, string(e.Op))
-				}
-			default:
-				break drain
-			}
-		}
-		sub.Close()
+		ops := drainJob(sub, job)
 		encrypted := 0
 		for _, op := range ops {
 			if op == string(keyflow.OpEncryptData) {
@@ -376,6 +343,23 @@ func multipartTraceIsHereWithComplete(t *testing.T, sb *sandbox.Sandbox, client 
 		if encrypted != parts || len(ops) == 0 || ops[len(ops)-1] != string(keyflow.OpStored) {
 			t.Fatalf("multipart upload %d: the steps on the bus right after Complete's response: %v (want %d %s, then %s last)",
 				i, ops, parts, keyflow.OpEncryptData, keyflow.OpStored)
+		}
+	}
+}
+
+// drainJob is the ops of job's steps already on sub, in order; it closes
+// sub.
+func drainJob(sub *trace.Subscription, job string) []string {
+	defer sub.Close()
+	var ops []string
+	for {
+		select {
+		case e := <-sub.C:
+			if e.Job == job {
+				ops = append(ops, string(e.Op))
+			}
+		default:
+			return ops
 		}
 	}
 }

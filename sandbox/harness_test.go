@@ -46,6 +46,11 @@ func newEnv(t *testing.T, opts ...func(*sandbox.Options)) *env {
 		t.Fatalf("start sandbox: %v", err)
 	}
 	t.Cleanup(func() { sb.Close() })
+	return envFor(t, sb)
+}
+
+// envFor is the env of a sandbox started (or attached to) elsewhere.
+func envFor(t *testing.T, sb *sandbox.Sandbox) *env {
 	e := &env{t: t, sb: sb}
 	e.cfg = e.config(sb.Endpoint())
 	e.s3 = s3.NewFromConfig(e.cfg, func(o *s3.Options) { o.UsePathStyle = true })

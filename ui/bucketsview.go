@@ -167,8 +167,11 @@ func (v bucketsView) View(focused bool) string {
 	case v.loading:
 		return st.Empty.Render("loading buckets…")
 	case len(v.rows) == 0:
-		return st.Empty.Render("no buckets yet — press n to create one") + "\n\n" +
-			st.Hint.Render(wrap("New to S3 encryption? Press 4 for guided lessons: each runs on a sandbox of its own and checks what you do.", v.w))
+		hint := "New to S3 encryption? Press 4 for guided lessons: each runs on a sandbox of its own and checks what you do."
+		if l := v.c.Backend.Lesson; l != "" { // in a lesson already: point at its steps, not at lessons
+			hint = "This is " + l + "'s own sandbox: its steps and what it checks are in 4 Learn."
+		}
+		return st.Empty.Render("no buckets yet — press n to create one") + "\n\n" + st.Hint.Render(wrap(hint, v.w))
 	}
 	return renderTable(st, bucketColumns, v.cur, v.w, focused, func(i int) []string {
 		r := v.rows[i]

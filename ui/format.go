@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -9,23 +8,13 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/s3crypt/s3crypt/actions"
 	"github.com/s3crypt/s3crypt/modes"
 	"github.com/s3crypt/s3crypt/ui/styles"
 )
 
-// humanSize renders a byte count in binary units.
-func humanSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+// humanSize renders a byte count (actions.HumanSize).
+func humanSize(n int64) string { return actions.HumanSize(n) }
 
 // humanRate renders bytes per second.
 func humanRate(r float64) string {

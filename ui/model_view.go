@@ -89,7 +89,7 @@ func (m *Model) drawPaneAt(p paneID, r rect) string {
 	iw, ih := r.w-4, r.h-2
 	switch p {
 	case paneList:
-		return drawPane(st, m.listTitle(), m.cur().View(focused), r, focused)
+		return drawPane(st, m.listTitle(r.w-6), m.cur().View(focused), r, focused)
 	case paneFlow:
 		title, body := m.flowPane(iw, ih)
 		return drawPane(st, m.secondaryTitle(p, title), body, r, focused)
@@ -118,18 +118,34 @@ func (m *Model) secondaryTitle(p paneID, title string) string {
 	return title + " · w: " + next
 }
 
-func (m *Model) listTitle() string {
+// listTitle is the tab bar and the view's context ("3 buckets") in w
+// columns. When the full labels and the context do not fit, the tabs not
+// shown keep only their numbers ("1 2 Buckets 3 4 5 · 3 buckets"), so the
+// context stays whole; only when even that does not fit does the pane cut
+// the context.
+func (m *Model) listTitle(w int) string {
 	st := m.c.Styles
-	tabs := make([]string, len(m.views))
-	for i, v := range m.views {
-		tab := itoa(i+1) + " " + v.Tab()
-		if viewID(i) == m.view {
-			tabs[i] = st.TabActive.Render(tab)
-		} else {
-			tabs[i] = st.Tab.Render(tab)
+	ctx := " · " + m.cur().Title()
+	tabs := func(short bool) string {
+		parts := make([]string, len(m.views))
+		for i, v := range m.views {
+			tab := itoa(i + 1)
+			if viewID(i) == m.view {
+				parts[i] = st.TabActive.Render(tab + " " + v.Tab())
+				continue
+			}
+			if !short {
+				tab += " " + v.Tab()
+			}
+			parts[i] = st.Tab.Render(tab)
 		}
+		return strings.Join(parts, " ")
 	}
-	return strings.Join(tabs, " ") + st.Dim.Render(" · "+m.cur().Title())
+	bar := tabs(false)
+	if lipgloss.Width(bar)+lipgloss.Width(ctx) > w {
+		bar = tabs(true)
+	}
+	return bar + st.Dim.Render(ctx)
 }
 
 // flowPane is the flow of the selected job, at the replay position.

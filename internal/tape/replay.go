@@ -110,7 +110,7 @@ func (r *Run) Scrub(text string) string {
 	}
 	text = strings.NewReplacer(pairs...).Replace(text)
 	xs := func(s string) string { return strings.Repeat("X", len(s)) }
-	text = pathTail.ReplaceAllStringFunc(text, func(m string) string {
+	text = pathTail().ReplaceAllStringFunc(text, func(m string) string {
 		tok := strings.TrimSuffix(m, "/")
 		i := len(tok)
 		for i > 0 && isAlnum(tok[i-1]) {
@@ -124,7 +124,7 @@ func (r *Run) Scrub(text string) string {
 		}
 		return m
 	})
-	text = pathHead.ReplaceAllStringFunc(text, func(m string) string {
+	text = pathHead().ReplaceAllStringFunc(text, func(m string) string {
 		i := strings.IndexAny(m, "-.") + 1
 		for _, rnd := range rands {
 			if strings.HasPrefix(rnd, m[i:]) {
@@ -134,10 +134,10 @@ func (r *Run) Scrub(text string) string {
 		return m
 	})
 	// Ports: the tail of one cut off by a dialog, before its " --flag".
-	for _, m := range portRe.FindAllStringSubmatch(text, -1) {
+	for _, m := range portRe().FindAllStringSubmatch(text, -1) {
 		r.ports[m[1]] = true
 	}
-	text = portTail.ReplaceAllStringFunc(text, func(m string) string {
+	text = portTail().ReplaceAllStringFunc(text, func(m string) string {
 		i := strings.IndexAny(m, "0123456789")
 		digits := strings.TrimSuffix(m[i:], " --")
 		for p := range r.ports {
@@ -149,10 +149,10 @@ func (r *Run) Scrub(text string) string {
 	})
 	// Key ids: remember every whole one the screen showed, then tag the
 	// pieces of them a wrapped line or an overlapping dialog left.
-	for _, id := range uuidRe.FindAllString(text, -1) {
+	for _, id := range uuidRe().FindAllString(text, -1) {
 		r.ids[id] = true
 	}
-	return idPiece.ReplaceAllStringFunc(text, func(m string) string {
+	return idPiece().ReplaceAllStringFunc(text, func(m string) string {
 		s := strings.Trim(m, boxChars)
 		if len(strings.Trim(s, "-")) < 3 {
 			return m
@@ -171,7 +171,7 @@ func (r *Run) Scrub(text string) string {
 // border leaves visible of a key id (a number elsewhere is no id piece).
 const boxChars = "─━│┃┄┅┆┇┈┉┊┋┌┍┎┏┐┑┒┓└┕┖┗┘┙┚┛├┝┞┟┠┡┢┣┤┥┦┧┨┩┪┫┬┭┮┯┰┱┲┳┴┵┶┷┸┹┺┻┼╋═║╔╗╚╝╭╮╯╰"
 
-var idPiece = regexp.MustCompile(`[\x{2500}-\x{257F}][0-9a-f-]{3,}|[0-9a-f-]{3,}[\x{2500}-\x{257F}]`)
+var idPiece = lazyRegexp(`[\x{2500}-\x{257F}][0-9a-f-]{3,}|[0-9a-f-]{3,}[\x{2500}-\x{257F}]`)
 
 // pathTail is a path element's tail before its "/", where a wrapped line
 // or a dialog's border cut it: at the start of a line, or after a space
@@ -179,8 +179,8 @@ var idPiece = regexp.MustCompile(`[\x{2500}-\x{257F}][0-9a-f-]{3,}|[0-9a-f-]{3,}
 // whatever random name ends in "c"); pathHead the start of a random name
 // after its fixed prefix.
 var (
-	pathTail = regexp.MustCompile(`(^|[\s\x{2500}-\x{257F}])[A-Za-z0-9]{1,10}/`)
-	pathHead = regexp.MustCompile(`(s3t-|tmp\.)[A-Za-z0-9]{1,10}`)
+	pathTail = lazyRegexp(`(^|[\s\x{2500}-\x{257F}])[A-Za-z0-9]{1,10}/`)
+	pathHead = lazyRegexp(`(s3t-|tmp\.)[A-Za-z0-9]{1,10}`)
 )
 
 // isAlnum reports whether c is an ASCII letter or digit.
@@ -191,12 +191,12 @@ func isAlnum(c byte) bool {
 // portRe is a loopback port; portTail digits before " --" that follow
 // neither a digit, a dot nor a colon (a port's tail, cut at its left).
 var (
-	portRe   = regexp.MustCompile(`(?:127\.0\.0\.1|localhost):(\d{2,5})\b`)
-	portTail = regexp.MustCompile(`(^|[^0-9.:])\d{1,4} --`)
+	portRe   = lazyRegexp(`(?:127\.0\.0\.1|localhost):(\d{2,5})\b`)
+	portTail = lazyRegexp(`(^|[^0-9.:])\d{1,4} --`)
 )
 
 // uuidRe is a whole UUID (KMS key ids).
-var uuidRe = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+var uuidRe = lazyRegexp(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 
 // Snapshot is the screen now.
 func (r *Run) Snapshot() *Snapshot { return r.term.snapshot() }

@@ -2,7 +2,6 @@ package tape
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/charmbracelet/vhs/parser"
@@ -30,16 +29,16 @@ import (
 //     fresh data directory: an s3crypt verb after sourcing those exports
 //     may run without --data (it defaults to $S3CRYPT_DATA).
 var (
-	runsS3crypt = regexp.MustCompile(`(^|[\s;&|(])s3crypt(\s|$)`)
-	dataFlag    = regexp.MustCompile(`--data[ =]("?\$\(mktemp -d\)"?|"?\$\{?(\w+)\}?"?)`)
-	mktempVar   = regexp.MustCompile(`(\w+)="?\$\(mktemp -d\)`)
-	runsAWS     = regexp.MustCompile(`(^|[\s;&|(])aws\s`)
-	freshXDG    = regexp.MustCompile(`(XDG_DATA_HOME|XDG_STATE_HOME)="?\$\(mktemp -d\)`)
-	runsLearn   = regexp.MustCompile(`(^|[\s;&|(])s3crypt\s+learn(\s|$)`)
-	learnServe  = regexp.MustCompile(`(^|[\s;&|(])s3crypt\s+learn\s+serve\s`)
+	runsS3crypt = lazyRegexp(`(^|[\s;&|(])s3crypt(\s|$)`)
+	dataFlag    = lazyRegexp(`--data[ =]("?\$\(mktemp -d\)"?|"?\$\{?(\w+)\}?"?)`)
+	mktempVar   = lazyRegexp(`(\w+)="?\$\(mktemp -d\)`)
+	runsAWS     = lazyRegexp(`(^|[\s;&|(])aws\s`)
+	freshXDG    = lazyRegexp(`(XDG_DATA_HOME|XDG_STATE_HOME)="?\$\(mktemp -d\)`)
+	runsLearn   = lazyRegexp(`(^|[\s;&|(])s3crypt\s+learn(\s|$)`)
+	learnServe  = lazyRegexp(`(^|[\s;&|(])s3crypt\s+learn\s+serve\s`)
 	// cmdSep splits a typed line into its commands (near enough: no
 	// quoting), so that each s3crypt in it is checked on its own.
-	cmdSep = regexp.MustCompile(`&&|\|\||[;&|]`)
+	cmdSep = lazyRegexp(`&&|\|\||[;&|]`)
 )
 
 // IsLessonTape reports whether the tape solves a lesson: lesson-<ID>.tape,
@@ -99,25 +98,25 @@ func CheckRules(t *Tape) []error {
 		c := &t.Commands[i]
 		switch {
 		case c.Type == token.TYPE:
-			for _, m := range mktempVar.FindAllStringSubmatch(c.Args, -1) {
+			for _, m := range mktempVar().FindAllStringSubmatch(c.Args, -1) {
 				fresh[m[1]] = true
 			}
-			for _, m := range freshXDG.FindAllStringSubmatch(c.Args, -1) {
+			for _, m := range freshXDG().FindAllStringSubmatch(c.Args, -1) {
 				fresh[m[1]] = true
 			}
 			xdg := fresh["XDG_DATA_HOME"] && fresh["XDG_STATE_HOME"]
-			if runsS3crypt.MatchString(c.Args) && (t.IsLessonTape() || runsLearn.MatchString(c.Args)) && !xdg && !xdgWarned {
+			if runsS3crypt().MatchString(c.Args) && (t.IsLessonTape() || runsLearn().MatchString(c.Args)) && !xdg && !xdgWarned {
 				xdgWarned = true
 				bad(i, c, "lessons live under XDG_DATA_HOME and XDG_STATE_HOME: export both from \"$(mktemp -d)\" before the first s3crypt")
 			}
-			for _, part := range cmdSep.Split(c.Args, -1) {
-				if learnServe.MatchString(part+" ") && xdg {
+			for _, part := range cmdSep().Split(c.Args, -1) {
+				if learnServe().MatchString(part+" ") && xdg {
 					fresh["S3CRYPT_DATA"] = true
 				}
-				if !runsS3crypt.MatchString(part) || runsLearn.MatchString(part) {
+				if !runsS3crypt().MatchString(part) || runsLearn().MatchString(part) {
 					continue // s3crypt learn runs on the lesson's directory under the (fresh) XDG_DATA_HOME
 				}
-				m := dataFlag.FindStringSubmatch(part)
+				m := dataFlag().FindStringSubmatch(part)
 				if m == nil && fresh["S3CRYPT_DATA"] {
 					continue // --data defaults to $S3CRYPT_DATA, which `s3crypt learn serve` exported
 				}
@@ -126,7 +125,7 @@ func CheckRules(t *Tape) []error {
 					break
 				}
 			}
-			if runsAWS.MatchString(c.Args) && !requires["aws"] {
+			if runsAWS().MatchString(c.Args) && !requires["aws"] {
 				bad(i, c, "the tape runs aws without `Require aws`")
 			}
 			pending, lastInput = true, i

@@ -166,6 +166,9 @@ func (k *KMS) doEncrypt(c Call, keyID string, plaintext []byte, ctx map[string]s
 	if err != nil {
 		return out, err
 	}
+	if err := k.checkEncryptUsage(r, "Encrypt"); err != nil {
+		return out, err
+	}
 	if dryRun {
 		return out, errDryRun()
 	}
@@ -218,6 +221,9 @@ func (k *KMS) doDecrypt(c Call, blob []byte, ctx map[string]string, keyID, alg s
 		return out, err
 	}
 	if err := k.checkUsable(r); err != nil {
+		return out, err
+	}
+	if err := k.checkEncryptUsage(r, "Decrypt"); err != nil {
 		return out, err
 	}
 	if dryRun {

@@ -156,6 +156,9 @@ func (k *KMS) doEncrypt(c Call, keyID string, plaintext []byte, ctx map[string]s
 	if err := checkAlgorithm("encryptionAlgorithm", alg); err != nil {
 		return out, err
 	}
+	if err := checkContext(ctx); err != nil {
+		return out, err
+	}
 	if err := checkKeyID("keyId", keyID); err != nil {
 		return out, err
 	}
@@ -211,6 +214,9 @@ func (k *KMS) decrypt(c Call, blob []byte, ctx map[string]string, keyID, alg str
 func (k *KMS) doDecrypt(c Call, blob []byte, ctx map[string]string, keyID, alg string, dryRun bool) (cryptoOut, error) {
 	var out cryptoOut
 	if err := checkCiphertext(blob, alg, "encryptionAlgorithm"); err != nil {
+		return out, err
+	}
+	if err := checkContext(ctx); err != nil {
 		return out, err
 	}
 	r, err := k.sourceKey(c, blob, keyID, "Decrypt")

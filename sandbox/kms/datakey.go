@@ -74,6 +74,9 @@ func (k *KMS) doGenerateDataKey(c Call, req dataKeyReq, action string) (cryptoOu
 		// UNVERIFIED wording (moto's); the model says "either … but not both".
 		return out, 0, newErr(TypeValidation, "Please specify either number of bytes or key spec.")
 	}
+	if err := checkContext(req.ctx); err != nil {
+		return out, 0, err
+	}
 	if err := checkKeyID("keyId", req.keyID); err != nil {
 		return out, 0, err
 	}
@@ -156,6 +159,12 @@ func (k *KMS) doReEncrypt(c Call, in ReEncryptInput) (ReEncryptOutput, error) {
 		return out, err
 	}
 	if err := checkKeyID("destinationKeyId", in.DestinationKeyID); err != nil {
+		return out, err
+	}
+	if err := checkContext(in.SourceEncryptionContext); err != nil {
+		return out, err
+	}
+	if err := checkContext(in.DestinationEncryptionContext); err != nil {
 		return out, err
 	}
 	src, err := k.sourceKey(c, in.CiphertextBlob, in.SourceKeyID, "ReEncryptFrom")

@@ -1,6 +1,9 @@
 package kms
 
-import "fmt"
+import (
+	"fmt"
+	"unicode/utf8"
+)
 
 // Encryption algorithms.
 const (
@@ -72,6 +75,9 @@ func validateCreateKey(in CreateKeyInput) (spec, usage string, err error) {
 	if in.Origin != "" && !inSet(in.Origin, origins) {
 		return "", "", errEnum("origin", in.Origin, origins)
 	}
+	if err := checkDescription(in.Description); err != nil {
+		return "", "", err
+	}
 	if spec == "" {
 		spec = specSymmetric
 	}
@@ -117,6 +123,38 @@ func checkAlgorithm(field, alg string) error {
 func checkKeyID(field, id string) error {
 	if id == "" {
 		return errEmptyString(field)
+	}
+	return nil
+}
+
+// maxDescription is the model's limit on a key's Description (characters).
+const maxDescription = 8192
+
+// checkDescription applies the model's 0–8192 length constraint; KMS echoes
+// the value in its text like every string constraint.
+func checkDescription(d string) error {
+	if n := utf8.RuneCountInString(d); n > maxDescription {
+		return newErr(TypeValidation, fmt.Sprintf(
+			"1 validation error detected: Value '%s' at 'description' failed to satisfy constraint: Member must have length less than or equal to %d",
+			d, maxDescription))
+	}
+	return nil
+}
+
+// maxContext is KMS's limit on an encryption context: 8 KB, counted as
+// the bytes of every key and value together.
+const maxContext = 8192
+
+// checkContext refuses an encryption context over 8 KB. UNVERIFIED text:
+// AWS documents the limit (the quota "Encryption context: 8,192 bytes")
+// but not its message.
+func checkContext(ctx map[string]string) error {
+	n := 0
+	for k, v := range ctx {
+		n += len(k) + len(v)
+	}
+	if n > maxContext {
+		return newErr(TypeValidation, fmt.Sprintf("Encryption context is %d bytes; the maximum is %d bytes.", n, maxContext))
 	}
 	return nil
 }

@@ -80,7 +80,7 @@ func keyWarning(spec, usage string) string {
 	if strings.HasPrefix(spec, "RSA_") && usage == string(kmstypes.KeyUsageTypeEncryptDecrypt) {
 		return rsaWarning
 	}
-	return "a " + spec + " " + usage + " key cannot be used for SSE-KMS, DSSE-KMS, bucket default encryption, bucket keys, " +
+	return "this " + spec + " " + usage + " key cannot be used for SSE-KMS, DSSE-KMS, bucket default encryption, bucket keys, " +
 		"client-side encryption or GenerateDataKey: those need KMS to encrypt a data key, and only a key with KeyUsage " +
 		"ENCRYPT_DECRYPT encrypts; KMS answers InvalidKeyUsageException. For envelope encryption create a symmetric key: s3crypt kms create-key"
 }

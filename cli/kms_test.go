@@ -267,7 +267,7 @@ func TestKMSCreateKeySpecs(t *testing.T) {
 	var r sandboxtest.Result
 	r = kmsCLI(t, dir, 0, "--show-aws", "kms", "create-key", "--key-spec", "ECC_NIST_P256", "--alias", "alias/ecc")
 	contains(t, "ECC create-key", r.Stdout, "ECC_NIST_P256", "SIGN_VERIFY", "ECDSA_SHA_256",
-		"warning: a ECC_NIST_P256 SIGN_VERIFY key cannot be used for SSE-KMS")
+		"warning: this ECC_NIST_P256 SIGN_VERIFY key cannot be used for SSE-KMS")
 	contains(t, "ECC create-key stderr", r.Stderr, "$ aws kms create-key --key-spec ECC_NIST_P256 --key-usage SIGN_VERIFY")
 	r = kmsCLI(t, dir, 0, "kms", "create-key", "--key-spec", "HMAC_384")
 	contains(t, "HMAC create-key", r.Stdout, "HMAC_384", "GENERATE_VERIFY_MAC", "HMAC_SHA_384")

@@ -457,7 +457,7 @@ func explain(e *Error, msg string, h Hint) {
 		e.Fix = "List the keys with: s3crypt kms list-keys"
 	case strings.Contains(e.Code, "InvalidKeyUsage") || (strings.HasPrefix(e.Code, "KMS.") && strings.Contains(msg, "RSA")):
 		e.Kind = KindInvalidKeyUsage
-		e.Why = "SSE-KMS, DSSE-KMS, bucket keys and data keys need a symmetric KMS key; RSA keys only encrypt small messages directly"
+		e.Why = invalidKeyUsageWhy(msg)
 		e.Fix = "Create a symmetric key: s3crypt kms create-key (no --key-spec)"
 	case e.Code == "InvalidArgument" && strings.Contains(msg, "not supported for this operation"):
 		e.Kind = KindSSEOnRead
@@ -529,4 +529,24 @@ func refineHeadError(ctx context.Context, env *Env, op, bucket string, err error
 func RefusedByS3(err error) bool {
 	var ae *Error
 	return errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500
+}
+
+// invalidKeyUsageWhy explains, from KMS's "key usage is X which is not valid
+// for Op." text, why the key cannot back SSE-KMS or client-side encryption:
+// both need KMS to generate and decrypt a data key, which only a symmetric
+// ENCRYPT_DECRYPT key does.
+func invalidKeyUsageWhy(msg string) string {
+	const need = "; SSE-KMS, DSSE-KMS, bucket keys and client-side encryption need KMS to encrypt a data key, " +
+		"which only a symmetric ENCRYPT_DECRYPT key does"
+	switch {
+	case strings.Contains(msg, "key usage is SIGN_VERIFY"):
+		return "this is a signing key (KeyUsage SIGN_VERIFY): it signs and verifies messages and cannot encrypt anything" + need
+	case strings.Contains(msg, "key usage is GENERATE_VERIFY_MAC"):
+		return "this is an HMAC key (KeyUsage GENERATE_VERIFY_MAC): it computes and verifies MACs and cannot encrypt anything" + need
+	case strings.Contains(msg, "key usage is KEY_AGREEMENT"):
+		return "this is an ECC key-agreement key (KeyUsage KEY_AGREEMENT): it derives ECDH shared secrets and cannot encrypt anything" + need
+	case strings.Contains(msg, "key usage is ENCAPSULATE_DECAPSULATE"):
+		return "this is an ML-KEM key (KeyUsage ENCAPSULATE_DECAPSULATE): it establishes shared secrets and cannot encrypt anything" + need
+	}
+	return "SSE-KMS, DSSE-KMS, bucket keys and data keys need a symmetric KMS key; RSA keys only encrypt small messages directly"
 }

@@ -31,17 +31,23 @@ const (
 // KeyInfo is a KMS key as s3crypt shows it: DescribeKey's metadata, the
 // key's aliases and its rotation status.
 type KeyInfo struct {
-	KeyID                string    `json:"keyId"`
-	ARN                  string    `json:"arn"`
-	Aliases              []string  `json:"aliases,omitempty"`
-	Description          string    `json:"description,omitempty"`
-	KeySpec              string    `json:"keySpec"`
-	KeyUsage             string    `json:"keyUsage"`
-	KeyState             string    `json:"keyState"`
-	KeyManager           string    `json:"keyManager"` // AWS or CUSTOMER
-	Origin               string    `json:"origin,omitempty"`
-	EncryptionAlgorithms []string  `json:"encryptionAlgorithms,omitempty"`
-	CreationDate         time.Time `json:"creationDate"`
+	KeyID                string   `json:"keyId"`
+	ARN                  string   `json:"arn"`
+	Aliases              []string `json:"aliases,omitempty"`
+	Description          string   `json:"description,omitempty"`
+	KeySpec              string   `json:"keySpec"`
+	KeyUsage             string   `json:"keyUsage"`
+	KeyState             string   `json:"keyState"`
+	KeyManager           string   `json:"keyManager"` // AWS or CUSTOMER
+	Origin               string   `json:"origin,omitempty"`
+	EncryptionAlgorithms []string `json:"encryptionAlgorithms,omitempty"`
+	// The key's signing, MAC, key-agreement or encapsulation algorithms:
+	// only the list its usage has is set.
+	SigningAlgorithms       []string  `json:"signingAlgorithms,omitempty"`
+	MacAlgorithms           []string  `json:"macAlgorithms,omitempty"`
+	KeyAgreementAlgorithms  []string  `json:"keyAgreementAlgorithms,omitempty"`
+	EncapsulationAlgorithms []string  `json:"encapsulationAlgorithms,omitempty"`
+	CreationDate            time.Time `json:"creationDate"`
 	// DeletionDate is set while the key is PendingDeletion.
 	DeletionDate       *time.Time `json:"deletionDate,omitempty"`
 	Rotation           string     `json:"rotation"` // a Rotation* constant
@@ -74,6 +80,18 @@ func keyInfoFrom(m *kmstypes.KeyMetadata) KeyInfo {
 	}
 	for _, a := range m.EncryptionAlgorithms {
 		k.EncryptionAlgorithms = append(k.EncryptionAlgorithms, string(a))
+	}
+	for _, a := range m.SigningAlgorithms {
+		k.SigningAlgorithms = append(k.SigningAlgorithms, string(a))
+	}
+	for _, a := range m.MacAlgorithms {
+		k.MacAlgorithms = append(k.MacAlgorithms, string(a))
+	}
+	for _, a := range m.KeyAgreementAlgorithms {
+		k.KeyAgreementAlgorithms = append(k.KeyAgreementAlgorithms, string(a))
+	}
+	for _, a := range m.EncapsulationAlgorithms {
+		k.EncapsulationAlgorithms = append(k.EncapsulationAlgorithms, string(a))
 	}
 	if !k.Symmetric() {
 		k.Rotation = RotationUnsupported

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -161,9 +162,13 @@ func (g *GenerateDataKey) save(r *Reporter, key *s3c.Key, res *GenerateDataKeyRe
 // refine explains the errors particular to GenerateDataKey.
 func (g *GenerateDataKey) refine(e *Error) {
 	if e.Code == "InvalidKeyUsageException" {
-		e.What = g.KeyID + " is not a symmetric encryption key (" + e.What + ")"
 		e.Why = "GenerateDataKey works only with symmetric (SYMMETRIC_DEFAULT) KMS keys, which encrypt the data key inside KMS; " +
 			"an RSA key such as the blog post's RSA_2048 cannot make data keys"
+		if strings.Contains(e.What, "key usage is ") { // an ECC, HMAC, ML-DSA or ML-KEM key
+			e.Why = "GenerateDataKey works only with symmetric (SYMMETRIC_DEFAULT) KMS keys, which encrypt the data key inside KMS: " +
+				invalidKeyUsageWhy(e.What)
+		}
+		e.What = g.KeyID + " is not a symmetric encryption key (" + e.What + ")"
 		e.Fix = "Create a symmetric key and use it: s3crypt kms create-key --alias alias/NAME"
 	}
 }

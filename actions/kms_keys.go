@@ -15,8 +15,8 @@ import (
 // CreateKey creates a customer managed KMS key, and names it if Alias is
 // set.
 type CreateKey struct {
-	KeySpec     string // "" or SYMMETRIC_DEFAULT; RSA_2048, RSA_3072, RSA_4096
-	KeyUsage    string // "" = ENCRYPT_DECRYPT
+	KeySpec     string // "" or SYMMETRIC_DEFAULT; RSA_*, ECC_*, HMAC_*, ML_DSA_*, ML_KEM_*
+	KeyUsage    string // "" = the spec's default (defaultUsage)
 	Alias       string // "" or alias/NAME
 	Description string
 }
@@ -51,12 +51,38 @@ func (c *CreateKey) spec() string {
 
 func (c *CreateKey) symmetric() bool { return c.spec() == string(kmstypes.KeySpecSymmetricDefault) }
 
-// usage is the KeyUsage to send: KMS requires one for every asymmetric key.
+// usage is the KeyUsage to send: KMS requires one for every key but a
+// symmetric one, so s3crypt fills in the spec's default.
 func (c *CreateKey) usage() string {
 	if c.KeyUsage == "" && !c.symmetric() {
-		return string(kmstypes.KeyUsageTypeEncryptDecrypt)
+		return defaultUsage(c.spec())
 	}
 	return c.KeyUsage
+}
+
+// defaultUsage is the usage s3crypt picks for a spec when none is given:
+// ENCRYPT_DECRYPT for RSA (the blog post's key), otherwise the spec's first
+// (for most, only) usage in KMS's table.
+func defaultUsage(spec string) string {
+	switch {
+	case strings.HasPrefix(spec, "HMAC_"):
+		return string(kmstypes.KeyUsageTypeGenerateVerifyMac)
+	case strings.HasPrefix(spec, "ML_KEM_"):
+		return string(kmstypes.KeyUsageTypeEncapsulateDecapsulate)
+	case strings.HasPrefix(spec, "ECC_"), strings.HasPrefix(spec, "ML_DSA_"):
+		return string(kmstypes.KeyUsageTypeSignVerify)
+	}
+	return string(kmstypes.KeyUsageTypeEncryptDecrypt)
+}
+
+// keyWarning says why a key that is not symmetric cannot back SSE-KMS.
+func keyWarning(spec, usage string) string {
+	if strings.HasPrefix(spec, "RSA_") && usage == string(kmstypes.KeyUsageTypeEncryptDecrypt) {
+		return rsaWarning
+	}
+	return "this " + spec + " " + usage + " key cannot be used for SSE-KMS, DSSE-KMS, bucket default encryption, bucket keys, " +
+		"client-side encryption or GenerateDataKey: those need KMS to encrypt a data key, and only a key with KeyUsage " +
+		"ENCRYPT_DECRYPT encrypts; KMS answers InvalidKeyUsageException. For envelope encryption create a symmetric key: s3crypt kms create-key"
 }
 
 // checkAliasName applies KMS's alias rules before anything is created.
@@ -87,7 +113,9 @@ func (c *CreateKey) Run(ctx context.Context, env *Env, r *Reporter) (any, error)
 		in.Description = &c.Description
 	}
 	what := "a symmetric AES-256 key whose material never leaves KMS"
-	if !c.symmetric() {
+	if strings.HasPrefix(c.spec(), "HMAC_") {
+		what = "an " + c.spec() + " key whose material never leaves KMS"
+	} else if !c.symmetric() {
 		what = "an " + c.spec() + " key pair whose private key never leaves KMS"
 	}
 	kmsRequest(r, "CreateKey", "you ask KMS for "+what)
@@ -99,7 +127,7 @@ func (c *CreateKey) Run(ctx context.Context, env *Env, r *Reporter) (any, error)
 	if res.Key.Symmetric() {
 		res.Key.Rotation = RotationDisabled // new keys start without automatic rotation
 	} else {
-		res.Warning = rsaWarning
+		res.Warning = keyWarning(res.Key.KeySpec, res.Key.KeyUsage)
 	}
 	kmsResponse(r, "key created", "KMS created key "+res.Key.KeyID+" ("+res.Key.KeyState+")", res.Key.ARN)
 	if c.Alias == "" {
@@ -131,7 +159,7 @@ func (c *CreateKey) command(env *Env) Command {
 	}
 	cmd := AWSCommand(env, args...)
 	if c.KeyUsage == "" && !c.symmetric() {
-		cmd.Note = "s3crypt adds --key-usage ENCRYPT_DECRYPT: KMS requires a key usage for every asymmetric key"
+		cmd.Note = "s3crypt adds --key-usage " + c.usage() + ": KMS requires a key usage for every key but a symmetric one"
 	}
 	return cmd
 }

@@ -103,6 +103,10 @@ type keyMetadataJSON struct {
 	KeyManager           string     `json:"KeyManager"`
 	KeySpec              string     `json:"KeySpec"`
 	EncryptionAlgorithms []string   `json:"EncryptionAlgorithms,omitempty"`
+	SigningAlgorithms    []string   `json:"SigningAlgorithms,omitempty"`
+	MacAlgorithms        []string   `json:"MacAlgorithms,omitempty"`
+	KeyAgreementAlgs     []string   `json:"KeyAgreementAlgorithms,omitempty"`
+	EncapsulationAlgs    []string   `json:"EncapsulationAlgorithms,omitempty"`
 }
 
 // aliasJSON is one entry of ListAliases' Aliases.
@@ -134,7 +138,8 @@ func aliasesOf(names []string) []aliasJSON {
 func keyOf(k actions.KeyInfo) keyJSON {
 	m := keyMetadataJSON{KeyID: k.KeyID, Arn: k.ARN, Enabled: k.KeyState == "Enabled", Description: k.Description,
 		KeyUsage: k.KeyUsage, KeyState: k.KeyState, DeletionDate: k.DeletionDate, Origin: k.Origin, KeyManager: k.KeyManager,
-		KeySpec: k.KeySpec, EncryptionAlgorithms: k.EncryptionAlgorithms}
+		KeySpec: k.KeySpec, EncryptionAlgorithms: k.EncryptionAlgorithms, SigningAlgorithms: k.SigningAlgorithms,
+		MacAlgorithms: k.MacAlgorithms, KeyAgreementAlgs: k.KeyAgreementAlgorithms, EncapsulationAlgs: k.EncapsulationAlgorithms}
 	if !k.CreationDate.IsZero() {
 		t := k.CreationDate
 		m.CreationDate = &t

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -14,7 +15,7 @@ import (
 
 // KMSCmd groups the `s3crypt kms …` verbs, named after aws kms's.
 type KMSCmd struct {
-	CreateKey           KMSCreateKeyCmd           `cmd:"" name:"create-key" help:"Create a customer managed KMS key (symmetric unless --key-spec RSA_*)."`
+	CreateKey           KMSCreateKeyCmd           `cmd:"" name:"create-key" help:"Create a customer managed KMS key (symmetric unless --key-spec says otherwise)."`
 	ListKeys            KMSListKeysCmd            `cmd:"" name:"list-keys" help:"List every KMS key with aliases, spec, usage, state, manager and rotation."`
 	DescribeKey         KMSDescribeKeyCmd         `cmd:"" name:"describe-key" help:"Show one KMS key."`
 	EnableKey           KMSEnableKeyCmd           `cmd:"" name:"enable-key" help:"Enable a KMS key."`
@@ -39,8 +40,8 @@ type keyIDFlag struct {
 
 // KMSCreateKeyCmd is `s3crypt kms create-key`.
 type KMSCreateKeyCmd struct {
-	KeySpec     string `name:"key-spec" enum:"SYMMETRIC_DEFAULT,RSA_2048,RSA_3072,RSA_4096" default:"SYMMETRIC_DEFAULT" help:"SYMMETRIC_DEFAULT (AES-256; what S3 needs) or RSA_2048/3072/4096."`
-	KeyUsage    string `name:"key-usage" help:"Key usage (default ENCRYPT_DECRYPT)." placeholder:"USAGE"`
+	KeySpec     string `name:"key-spec" enum:"SYMMETRIC_DEFAULT,RSA_2048,RSA_3072,RSA_4096,ECC_NIST_P256,ECC_NIST_P384,ECC_NIST_P521,ECC_SECG_P256K1,ECC_NIST_EDWARDS25519,HMAC_224,HMAC_256,HMAC_384,HMAC_512,ML_DSA_44,ML_DSA_65,ML_DSA_87,ML_KEM_512,ML_KEM_768,ML_KEM_1024" default:"SYMMETRIC_DEFAULT" help:"SYMMETRIC_DEFAULT (AES-256; the only kind S3 can use), RSA_*, ECC_*, HMAC_*, ML_DSA_* or ML_KEM_*."`
+	KeyUsage    string `name:"key-usage" help:"ENCRYPT_DECRYPT, SIGN_VERIFY, GENERATE_VERIFY_MAC, KEY_AGREEMENT or ENCAPSULATE_DECAPSULATE (default: ENCRYPT_DECRYPT for symmetric and RSA keys, SIGN_VERIFY for ECC and ML-DSA, GENERATE_VERIFY_MAC for HMAC, ENCAPSULATE_DECAPSULATE for ML-KEM)." placeholder:"USAGE"`
 	Alias       string `name:"alias" help:"Name the key alias/NAME." placeholder:"alias/NAME"`
 	Description string `name:"description" help:"Description." placeholder:"TEXT"`
 }
@@ -278,7 +279,8 @@ func printKey(w io.Writer, k actions.KeyInfo) {
 	field(w, "description", k.Description)
 	field(w, "spec", k.KeySpec)
 	field(w, "usage", k.KeyUsage)
-	field(w, "algorithms", strings.Join(k.EncryptionAlgorithms, ", "))
+	field(w, "algorithms", strings.Join(slices.Concat(k.EncryptionAlgorithms, k.SigningAlgorithms, k.MacAlgorithms,
+		k.KeyAgreementAlgorithms, k.EncapsulationAlgorithms), ", "))
 	state := k.KeyState
 	if k.DeletionDate != nil {
 		state += " · deleted on " + k.DeletionDate.UTC().Format("2006-01-02 15:04 UTC")

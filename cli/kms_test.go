@@ -51,7 +51,6 @@ func TestKMSKeyVerbs(t *testing.T) {
 	contains(t, "create-key stderr", r.Stderr, "$ aws kms create-key --description 'cli key'", "$ aws kms create-alias --alias-name alias/cli --target-key-id ")
 	r = kmsCLI(t, dir, 0, "kms", "create-key", "--key-spec", "RSA_2048")
 	contains(t, "RSA create-key", r.Stdout, "RSA_2048", "warning: an RSA key cannot be used for SSE-KMS")
-
 	r = kmsCLI(t, dir, 0, "kms", "list-keys")
 	contains(t, "list-keys", r.Stdout, "KEY ID", "ALIASES", "ROTATION", "alias/cli", "RSA_2048", "n/a", "off",
 		"alias/aws/s3 → no key yet", "AWS owned key (used by S3 for SSE-S3; not visible in KMS)")
@@ -103,7 +102,7 @@ func TestKMSKeyVerbs(t *testing.T) {
 
 	for _, args := range [][]string{
 		{"kms", "schedule-key-deletion", "--key-id", "alias/cli", "--days", "3"},
-		{"kms", "create-key", "--key-spec", "ECC_NIST_P256"},
+		{"kms", "create-key", "--key-spec", "ECC_NIST_P999"},
 		{"kms", "describe-key"},
 		{"kms", "create-alias", "--alias-name", "demo", "--target-key-id", "alias/cli"},
 		{"kms", "generate-data-key", "--key-id", "alias/cli", "--key-spec", "AES_512"},
@@ -258,4 +257,25 @@ func mustRead(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestKMSCreateKeySpecs creates ECC, HMAC and ML-KEM keys through the CLI
+// (the usage defaults to the spec's own, and the printed aws command says
+// so), and shows why an ECC key cannot make a data key.
+func TestKMSCreateKeySpecs(t *testing.T) {
+	dir := t.TempDir()
+	var r sandboxtest.Result
+	r = kmsCLI(t, dir, 0, "--show-aws", "kms", "create-key", "--key-spec", "ECC_NIST_P256", "--alias", "alias/ecc")
+	contains(t, "ECC create-key", r.Stdout, "ECC_NIST_P256", "SIGN_VERIFY", "ECDSA_SHA_256",
+		"warning: this ECC_NIST_P256 SIGN_VERIFY key cannot be used for SSE-KMS")
+	contains(t, "ECC create-key stderr", r.Stderr, "$ aws kms create-key --key-spec ECC_NIST_P256 --key-usage SIGN_VERIFY")
+	r = kmsCLI(t, dir, 0, "kms", "create-key", "--key-spec", "HMAC_384")
+	contains(t, "HMAC create-key", r.Stdout, "HMAC_384", "GENERATE_VERIFY_MAC", "HMAC_SHA_384")
+	r = kmsCLI(t, dir, 0, "kms", "create-key", "--key-spec", "ML_KEM_768")
+	contains(t, "ML-KEM create-key", r.Stdout, "ML_KEM_768", "ENCAPSULATE_DECAPSULATE", "ML_KEM")
+	r = kmsCLI(t, dir, 1, "kms", "create-key", "--key-spec", "ECC_NIST_EDWARDS25519", "--key-usage", "KEY_AGREEMENT")
+	contains(t, "Ed25519 KEY_AGREEMENT", r.Stderr, "KeyUsage KEY_AGREEMENT is not compatible with KeySpec ECC_NIST_EDWARDS25519")
+	r = kmsCLI(t, dir, 1, "kms", "generate-data-key", "--key-id", "alias/ecc")
+	contains(t, "data key from an ECC key", r.Stderr, "key usage is SIGN_VERIFY which is not valid for GenerateDataKey.", "signing key (KeyUsage SIGN_VERIFY)", "s3crypt kms create-key")
+
 }

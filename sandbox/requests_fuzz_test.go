@@ -356,6 +356,13 @@ func FuzzKMSRequest(f *testing.F) {
 		{8, `{"NumberOfBytes":1024}`},
 		{9, `{"KeyId":"KEY","PendingWindowInDays":7}`},
 		{10, `{"Limit":2,"Marker":"x"}`},
+		// The key specs beyond symmetric and RSA, and the KMS limits.
+		{4, `{"KeySpec":"ECC_NIST_P256","KeyUsage":"SIGN_VERIFY"}`},
+		{4, `{"KeySpec":"ECC_SECG_P256K1","KeyUsage":"SIGN_VERIFY"}`},
+		{4, `{"KeySpec":"HMAC_512","KeyUsage":"GENERATE_VERIFY_MAC"}`},
+		{4, `{"KeySpec":"ML_KEM_512","KeyUsage":"ENCAPSULATE_DECAPSULATE"}`},
+		{4, `{"KeySpec":"ML_DSA_44","KeyUsage":"KEY_AGREEMENT"}`},
+		{1, `{"KeyId":"KEY","Plaintext":"aGVsbG8=","EncryptionContext":{"k":"` + strings.Repeat("v", 8192) + `"}}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.op, []byte(s.body))

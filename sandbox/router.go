@@ -76,6 +76,12 @@ func writeKMSAuthError(w http.ResponseWriter, requestID string, err error) {
 		// checked; over 1 MiB it is refused as too large, as the KMS
 		// handler refuses it, not as a signature fault.
 		typ, msg, status = "SerializationException", "Request body exceeds 1 MiB", http.StatusRequestEntityTooLarge
+	case errors.As(err, &ae) && ae.Code == "RequestTimeout":
+		// A stalled body, answered as S3 answers it (sigv4.IdleBody) in
+		// KMS's JSON form. UNVERIFIED: AWS does not document what KMS's
+		// front end says; RequestTimeoutException is the name the SDKs
+		// retry as a transient error.
+		typ, msg, status = "RequestTimeoutException", ae.Message, http.StatusBadRequest
 	case errors.As(err, &ae) && ae.Code == "RequestTimeTooSkewed":
 		typ, msg = "InvalidSignatureException", "Signature expired: the request time is too far from the server time."
 	case errors.As(err, &ae) && ae.Code != "SignatureDoesNotMatch":

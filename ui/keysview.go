@@ -206,14 +206,26 @@ var keyColumnsNarrow = []column{{title: "ALIAS", width: 0}, {title: "SPEC", widt
 
 // shortSpec, shortUsage, shortState and shortManager keep the key columns narrow.
 func shortSpec(s string) string {
-	if s == "SYMMETRIC_DEFAULT" {
+	switch s {
+	case "SYMMETRIC_DEFAULT":
 		return "AES-256"
+	case "ECC_NIST_EDWARDS25519":
+		return "Ed25519"
+	case "ECC_SECG_P256K1":
+		return "secp256k1"
+	}
+	if p, ok := strings.CutPrefix(s, "ECC_NIST_P"); ok {
+		return "ECC P-" + p
+	}
+	if strings.HasPrefix(s, "ML_") {
+		return strings.ReplaceAll(s, "_", "-") // ML-DSA-65, ML-KEM-768
 	}
 	return strings.ReplaceAll(s, "_", " ")
 }
 
 func shortUsage(s string) string {
-	return map[string]string{"ENCRYPT_DECRYPT": "encrypt", "SIGN_VERIFY": "sign", "GENERATE_VERIFY_MAC": "mac"}[s]
+	return map[string]string{"ENCRYPT_DECRYPT": "encrypt", "SIGN_VERIFY": "sign", "GENERATE_VERIFY_MAC": "mac",
+		"KEY_AGREEMENT": "agree", "ENCAPSULATE_DECAPSULATE": "kem"}[s]
 }
 
 func shortState(s string) string {

@@ -156,6 +156,9 @@ func (k *KMS) doEncrypt(c Call, keyID string, plaintext []byte, ctx map[string]s
 	if err := checkAlgorithm("encryptionAlgorithm", alg); err != nil {
 		return out, err
 	}
+	if err := checkContext(ctx); err != nil {
+		return out, err
+	}
 	if err := checkKeyID("keyId", keyID); err != nil {
 		return out, err
 	}
@@ -164,6 +167,9 @@ func (k *KMS) doEncrypt(c Call, keyID string, plaintext []byte, ctx map[string]s
 		out.keyARN = k.keyARN(r.ID)
 	}
 	if err != nil {
+		return out, err
+	}
+	if err := k.checkEncryptUsage(r, "Encrypt"); err != nil {
 		return out, err
 	}
 	if dryRun {
@@ -210,6 +216,9 @@ func (k *KMS) doDecrypt(c Call, blob []byte, ctx map[string]string, keyID, alg s
 	if err := checkCiphertext(blob, alg, "encryptionAlgorithm"); err != nil {
 		return out, err
 	}
+	if err := checkContext(ctx); err != nil {
+		return out, err
+	}
 	r, err := k.sourceKey(c, blob, keyID, "Decrypt")
 	if r != nil {
 		out.keyARN = k.keyARN(r.ID)
@@ -218,6 +227,9 @@ func (k *KMS) doDecrypt(c Call, blob []byte, ctx map[string]string, keyID, alg s
 		return out, err
 	}
 	if err := k.checkUsable(r); err != nil {
+		return out, err
+	}
+	if err := k.checkEncryptUsage(r, "Decrypt"); err != nil {
 		return out, err
 	}
 	if dryRun {

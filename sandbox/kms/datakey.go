@@ -74,6 +74,9 @@ func (k *KMS) doGenerateDataKey(c Call, req dataKeyReq, action string) (cryptoOu
 		// UNVERIFIED wording (moto's); the model says "either … but not both".
 		return out, 0, newErr(TypeValidation, "Please specify either number of bytes or key spec.")
 	}
+	if err := checkContext(req.ctx); err != nil {
+		return out, 0, err
+	}
 	if err := checkKeyID("keyId", req.keyID); err != nil {
 		return out, 0, err
 	}
@@ -82,6 +85,9 @@ func (k *KMS) doGenerateDataKey(c Call, req dataKeyReq, action string) (cryptoOu
 		out.keyARN = k.keyARN(r.ID)
 	}
 	if err != nil {
+		return out, 0, err
+	}
+	if err := k.checkEncryptUsage(r, action); err != nil {
 		return out, 0, err
 	}
 	if !r.symmetric() {
@@ -155,6 +161,12 @@ func (k *KMS) doReEncrypt(c Call, in ReEncryptInput) (ReEncryptOutput, error) {
 	if err := checkKeyID("destinationKeyId", in.DestinationKeyID); err != nil {
 		return out, err
 	}
+	if err := checkContext(in.SourceEncryptionContext); err != nil {
+		return out, err
+	}
+	if err := checkContext(in.DestinationEncryptionContext); err != nil {
+		return out, err
+	}
 	src, err := k.sourceKey(c, in.CiphertextBlob, in.SourceKeyID, "ReEncryptFrom")
 	if src != nil {
 		out.SourceKeyARN = k.keyARN(src.ID)
@@ -166,11 +178,17 @@ func (k *KMS) doReEncrypt(c Call, in ReEncryptInput) (ReEncryptOutput, error) {
 		// A source pending deletion still works (key-state table, note 10).
 		return out, errDisabled(out.SourceKeyARN)
 	}
+	if err := k.checkEncryptUsage(src, "ReEncrypt"); err != nil {
+		return out, err
+	}
 	dst, err := k.usableKey(c, in.DestinationKeyID, "ReEncryptTo")
 	if dst != nil {
 		out.KeyARN = k.keyARN(dst.ID)
 	}
 	if err != nil {
+		return out, err
+	}
+	if err := k.checkEncryptUsage(dst, "ReEncrypt"); err != nil {
 		return out, err
 	}
 	if in.DryRun {
@@ -192,14 +210,19 @@ func (k *KMS) doReEncrypt(c Call, in ReEncryptInput) (ReEncryptOutput, error) {
 
 // PublicKey is the result of GetPublicKey.
 type PublicKey struct {
-	KeyARN               string
-	PublicKey            []byte // DER SubjectPublicKeyInfo
-	KeySpec              string
-	KeyUsage             string
-	EncryptionAlgorithms []string
+	KeyARN    string
+	PublicKey []byte // DER SubjectPublicKeyInfo
+	KeySpec   string
+	KeyUsage  string
+	// Only the list matching KeyUsage is set, as GetPublicKey returns it.
+	EncryptionAlgorithms    []string
+	SigningAlgorithms       []string
+	KeyAgreementAlgorithms  []string
+	EncapsulationAlgorithms []string
 }
 
-// GetPublicKey returns an RSA key's public key. Symmetric keys have none.
+// GetPublicKey returns an asymmetric key's public key (DER
+// SubjectPublicKeyInfo). Symmetric and HMAC keys have none.
 func (k *KMS) GetPublicKey(c Call, keyID string) (PublicKey, error) {
 	if err := k.prepare(c, keyID); err != nil {
 		return PublicKey{}, err
@@ -214,13 +237,15 @@ func (k *KMS) GetPublicKey(c Call, keyID string) (PublicKey, error) {
 	if r.State == statePendingDeletion {
 		return PublicKey{}, errPendingDeletion(arn)
 	}
-	if r.symmetric() {
+	if !asymmetric(r.Spec) {
 		// UNVERIFIED wording.
-		return PublicKey{}, newErr(TypeUnsupportedOperation, arn+" key spec is SYMMETRIC_DEFAULT, which has no public key.")
+		return PublicKey{}, newErr(TypeUnsupportedOperation, fmt.Sprintf("%s key spec is %s, which has no public key.", arn, r.Spec))
 	}
+	a := algorithmsOf(r.Spec, r.Usage)
 	return PublicKey{
 		KeyARN: arn, PublicKey: append([]byte(nil), r.PublicKey...), KeySpec: r.Spec, KeyUsage: r.Usage,
-		EncryptionAlgorithms: []string{algOAEPSHA1, algOAEPSHA256},
+		EncryptionAlgorithms: a.Encryption, SigningAlgorithms: a.Signing,
+		KeyAgreementAlgorithms: a.Agreement, EncapsulationAlgorithms: a.Encapsulation,
 	}, nil
 }
 

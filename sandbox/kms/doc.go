@@ -1,6 +1,8 @@
 // Package kms is the sandbox region's AWS Key Management Service: customer
-// managed keys (symmetric AES-256-GCM and RSA_2048/3072/4096 for
-// ENCRYPT_DECRYPT), the AWS managed key aws/s3 created on first use, aliases,
+// managed keys of every KeySpec/KeyUsage pair KMS offers outside China
+// (symmetric AES-256-GCM; RSA, ECC, HMAC, ML-DSA and ML-KEM, whose
+// non-encryption usages are refused by Encrypt, Decrypt, GenerateDataKey*,
+// ReEncrypt and S3 as KMS refuses them; keyspecs.go), the AWS managed key aws/s3 created on first use, aliases,
 // enable/disable, scheduled deletion, rotation, and the cryptographic
 // operations S3 and the AWS CLI use (GenerateDataKey, Encrypt, Decrypt,
 // ReEncrypt, GetPublicKey, GenerateRandom). It speaks the KMS JSON 1.1 wire

@@ -150,6 +150,10 @@ type keyMetadataJSON struct {
 	CustomerMasterKeySpec string   `json:"CustomerMasterKeySpec"`
 	KeySpec               string   `json:"KeySpec"`
 	EncryptionAlgorithms  []string `json:"EncryptionAlgorithms,omitempty"`
+	SigningAlgorithms     []string `json:"SigningAlgorithms,omitempty"`
+	MacAlgorithms         []string `json:"MacAlgorithms,omitempty"`
+	KeyAgreementAlgs      []string `json:"KeyAgreementAlgorithms,omitempty"`
+	EncapsulationAlgs     []string `json:"EncapsulationAlgorithms,omitempty"`
 	MultiRegion           bool     `json:"MultiRegion"`
 	CurrentKeyMaterialID  string   `json:"CurrentKeyMaterialId,omitempty"`
 }
@@ -161,6 +165,8 @@ func (m KeyMetadata) MarshalJSON() ([]byte, error) {
 		Enabled: m.Enabled, Description: m.Description, KeyUsage: m.KeyUsage, KeyState: m.KeyState,
 		DeletionDate: optEpoch(m.DeletionDate), Origin: m.Origin, KeyManager: m.KeyManager,
 		CustomerMasterKeySpec: m.KeySpec, KeySpec: m.KeySpec, EncryptionAlgorithms: m.EncryptionAlgorithms,
+		SigningAlgorithms: m.SigningAlgorithms, MacAlgorithms: m.MacAlgorithms,
+		KeyAgreementAlgs: m.KeyAgreementAlgorithms, EncapsulationAlgs: m.EncapsulationAlgorithms,
 		MultiRegion: m.MultiRegion, CurrentKeyMaterialID: m.CurrentKeyMaterialID,
 	})
 }

@@ -46,8 +46,13 @@ type KeyMetadata struct {
 	KeyManager           string // AWS for aws/s3, else CUSTOMER
 	KeySpec              string
 	EncryptionAlgorithms []string
-	MultiRegion          bool
-	CurrentKeyMaterialID string // symmetric keys only
+	// Only the list matching KeyUsage is set, as DescribeKey returns it.
+	SigningAlgorithms       []string
+	MacAlgorithms           []string
+	KeyAgreementAlgorithms  []string
+	EncapsulationAlgorithms []string
+	MultiRegion             bool
+	CurrentKeyMaterialID    string // symmetric keys only
 }
 
 // DeletionScheduled is the result of ScheduleKeyDeletion.
@@ -67,18 +72,18 @@ func (k *KMS) metadata(r *keyRecord) KeyMetadata {
 	if r.State == statePendingDeletion {
 		m.DeletionDate = r.DeletionDate
 	}
+	a := algorithmsOf(r.Spec, r.Usage)
+	m.EncryptionAlgorithms, m.SigningAlgorithms, m.MacAlgorithms = a.Encryption, a.Signing, a.MAC
+	m.KeyAgreementAlgorithms, m.EncapsulationAlgorithms = a.Agreement, a.Encapsulation
 	if r.symmetric() {
-		m.EncryptionAlgorithms = []string{algSymmetric}
 		m.CurrentKeyMaterialID = r.Current
-	} else {
-		m.EncryptionAlgorithms = []string{algOAEPSHA1, algOAEPSHA256}
 	}
 	return m
 }
 
-// CreateKey creates a customer managed key: SYMMETRIC_DEFAULT, or
-// RSA_2048/3072/4096 for ENCRYPT_DECRYPT. Other specs KMS accepts are refused
-// with UnsupportedOperationException naming the sandbox's limits.
+// CreateKey creates a customer managed key of any KeySpec/KeyUsage pair KMS
+// allows outside the China Regions (SSE-SPEC §5.3): symmetric, RSA, ECC,
+// HMAC, ML-DSA and ML-KEM. Only SYMMETRIC_DEFAULT keys can back S3's SSE-KMS.
 func (k *KMS) CreateKey(c Call, in CreateKeyInput) (KeyMetadata, error) {
 	r, err := k.createKey(in)
 	if err != nil {
@@ -122,6 +127,15 @@ func (k *KMS) generateMaterial(r *keyRecord) error {
 			return fmt.Errorf("key material: %w", err)
 		}
 		return k.addMaterial(r, raw)
+	}
+	if rsaBits[r.Spec] == 0 {
+		private, public, err := newKeyPair(r.Spec)
+		if err != nil {
+			return fmt.Errorf("generate %s: %w", r.Spec, err)
+		}
+		defer clear(private)
+		r.PublicKey = public
+		return k.addMaterial(r, private)
 	}
 	priv, err := rsa.GenerateKey(rand.Reader, rsaBits[r.Spec])
 	if err != nil {
@@ -185,6 +199,13 @@ func (k *KMS) ResolveForS3(c Call, keyID string) (KeyMetadata, error) {
 		return KeyMetadata{}, err
 	}
 	if err := k.checkUsable(r); err != nil {
+		return KeyMetadata{}, err
+	}
+	if err := k.checkEncryptUsage(r, "GenerateDataKey"); err != nil {
+		// UNVERIFIED that S3 passes this on as KMS.InvalidKeyUsageException
+		// (SSE-SPEC §2.3 says "likely"): S3 asks KMS for a data key, and KMS
+		// refuses a SIGN_VERIFY, GENERATE_VERIFY_MAC, KEY_AGREEMENT or
+		// ENCAPSULATE_DECAPSULATE key with this text.
 		return KeyMetadata{}, err
 	}
 	if !r.symmetric() {

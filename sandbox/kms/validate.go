@@ -1,6 +1,9 @@
 package kms
 
-import "fmt"
+import (
+	"fmt"
+	"unicode/utf8"
+)
 
 // Encryption algorithms.
 const (
@@ -17,8 +20,9 @@ var (
 		"RSA_2048", "ECC_NIST_P384", "ECC_NIST_P256", "ECC_NIST_P521", "HMAC_384", "RSA_3072",
 		"ECC_SECG_P256K1", "RSA_4096", "SYMMETRIC_DEFAULT", "HMAC_256", "HMAC_224", "HMAC_512",
 		"SM2", "ECC_NIST_EDWARDS25519", "ML_DSA_44", "ML_DSA_65", "ML_DSA_87",
+		"ML_KEM_512", "ML_KEM_768", "ML_KEM_1024",
 	}
-	keyUsages    = []string{"ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"}
+	keyUsages    = []string{"ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT", "ENCAPSULATE_DECAPSULATE"}
 	origins      = []string{"AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"}
 	algorithms   = []string{algSymmetric, algOAEPSHA1, algOAEPSHA256, "SM2PKE"}
 	dataKeySpecs = []string{"AES_256", "AES_128"}
@@ -42,6 +46,9 @@ var (
 		"ML_DSA_44":             {"SIGN_VERIFY"},
 		"ML_DSA_65":             {"SIGN_VERIFY"},
 		"ML_DSA_87":             {"SIGN_VERIFY"},
+		"ML_KEM_512":            {"ENCAPSULATE_DECAPSULATE"},
+		"ML_KEM_768":            {"ENCAPSULATE_DECAPSULATE"},
+		"ML_KEM_1024":           {"ENCAPSULATE_DECAPSULATE"},
 	}
 
 	rsaBits = map[string]int{"RSA_2048": 2048, "RSA_3072": 3072, "RSA_4096": 4096}
@@ -68,6 +75,9 @@ func validateCreateKey(in CreateKeyInput) (spec, usage string, err error) {
 	if in.Origin != "" && !inSet(in.Origin, origins) {
 		return "", "", errEnum("origin", in.Origin, origins)
 	}
+	if err := checkDescription(in.Description); err != nil {
+		return "", "", err
+	}
 	if spec == "" {
 		spec = specSymmetric
 	}
@@ -93,10 +103,10 @@ func sandboxLimits(in CreateKeyInput, spec, usage string) error {
 	if in.MultiRegion {
 		return newErr(TypeUnsupportedOperation, "The s3crypt sandbox KMS does not support multi-Region keys.")
 	}
-	if usage != usageEncrypt || (spec != specSymmetric && rsaBits[spec] == 0) {
-		return newErr(TypeUnsupportedOperation, fmt.Sprintf(
-			"The s3crypt sandbox KMS does not support KeySpec %s with KeyUsage %s; it supports SYMMETRIC_DEFAULT, RSA_2048, RSA_3072 and RSA_4096 for ENCRYPT_DECRYPT.",
-			spec, usage))
+	if spec == "SM2" {
+		// SM2 exists in the China Regions only; the sandbox is not one.
+		return newErr(TypeUnsupportedOperation,
+			"The s3crypt sandbox KMS does not support KeySpec SM2, which KMS offers in the China Regions only.")
 	}
 	return nil
 }
@@ -113,6 +123,38 @@ func checkAlgorithm(field, alg string) error {
 func checkKeyID(field, id string) error {
 	if id == "" {
 		return errEmptyString(field)
+	}
+	return nil
+}
+
+// maxDescription is the model's limit on a key's Description (characters).
+const maxDescription = 8192
+
+// checkDescription applies the model's 0–8192 length constraint; KMS echoes
+// the value in its text like every string constraint.
+func checkDescription(d string) error {
+	if n := utf8.RuneCountInString(d); n > maxDescription {
+		return newErr(TypeValidation, fmt.Sprintf(
+			"1 validation error detected: Value '%s' at 'description' failed to satisfy constraint: Member must have length less than or equal to %d",
+			d, maxDescription))
+	}
+	return nil
+}
+
+// maxContext is KMS's limit on an encryption context: 8 KB, counted as
+// the bytes of every key and value together.
+const maxContext = 8192
+
+// checkContext refuses an encryption context over 8 KB. UNVERIFIED text:
+// AWS documents the limit (the quota "Encryption context: 8,192 bytes")
+// but not its message.
+func checkContext(ctx map[string]string) error {
+	n := 0
+	for k, v := range ctx {
+		n += len(k) + len(v)
+	}
+	if n > maxContext {
+		return newErr(TypeValidation, fmt.Sprintf("Encryption context is %d bytes; the maximum is %d bytes.", n, maxContext))
 	}
 	return nil
 }

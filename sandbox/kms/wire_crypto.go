@@ -173,8 +173,12 @@ func hGetPublicKey(k *KMS, c Call, body []byte) (any, error) {
 		CustomerMasterKeySpec string   `json:"CustomerMasterKeySpec"`
 		KeySpec               string   `json:"KeySpec"`
 		KeyUsage              string   `json:"KeyUsage"`
-		EncryptionAlgorithms  []string `json:"EncryptionAlgorithms"`
-	}{p.KeyARN, p.PublicKey, p.KeySpec, p.KeySpec, p.KeyUsage, p.EncryptionAlgorithms}, nil
+		EncryptionAlgorithms  []string `json:"EncryptionAlgorithms,omitempty"`
+		SigningAlgorithms     []string `json:"SigningAlgorithms,omitempty"`
+		KeyAgreementAlgs      []string `json:"KeyAgreementAlgorithms,omitempty"`
+		EncapsulationAlgs     []string `json:"EncapsulationAlgorithms,omitempty"`
+	}{p.KeyARN, p.PublicKey, p.KeySpec, p.KeySpec, p.KeyUsage, p.EncryptionAlgorithms,
+		p.SigningAlgorithms, p.KeyAgreementAlgorithms, p.EncapsulationAlgorithms}, nil
 }
 
 type randomResp struct {

@@ -20,6 +20,11 @@ type attributesChecksum struct {
 	CRC64NVME    string `xml:"ChecksumCRC64NVME,omitempty"`
 	SHA1         string `xml:"ChecksumSHA1,omitempty"`
 	SHA256       string `xml:"ChecksumSHA256,omitempty"`
+	SHA512       string `xml:"ChecksumSHA512,omitempty"`
+	MD5          string `xml:"ChecksumMD5,omitempty"`
+	XXHASH3      string `xml:"ChecksumXXHASH3,omitempty"`
+	XXHASH64     string `xml:"ChecksumXXHASH64,omitempty"`
+	XXHASH128    string `xml:"ChecksumXXHASH128,omitempty"`
 	ChecksumType string `xml:"ChecksumType,omitempty"`
 }
 
@@ -49,7 +54,8 @@ type getObjectAttributesResponse struct {
 }
 
 func checksumsXML(c store.Checksums, typ string) attributesChecksum {
-	return attributesChecksum{CRC32: c["CRC32"], CRC32C: c["CRC32C"], CRC64NVME: c["CRC64NVME"], SHA1: c["SHA1"], SHA256: c["SHA256"], ChecksumType: typ}
+	return attributesChecksum{CRC32: c["CRC32"], CRC32C: c["CRC32C"], CRC64NVME: c["CRC64NVME"], SHA1: c["SHA1"], SHA256: c["SHA256"],
+		SHA512: c["SHA512"], MD5: c["MD5"], XXHASH3: c["XXHASH3"], XXHASH64: c["XXHASH64"], XXHASH128: c["XXHASH128"], ChecksumType: typ}
 }
 
 // parseAttributes reads x-amz-object-attributes. UNVERIFIED: the error

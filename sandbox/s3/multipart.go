@@ -41,10 +41,8 @@ func (s *Server) createUpload(q *request) error {
 	keys.wipe()
 	s.publishWipe(q, enc)
 	alg := strings.ToUpper(q.r.Header.Get("x-amz-checksum-algorithm"))
-	if alg != "" {
-		if _, err := sigv4.NewChecksum(alg); err != nil {
-			return argErr("InvalidRequest", "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]", "x-amz-checksum-algorithm", alg)
-		}
+	if err := checkUploadChecksum(alg, q.r.Header.Get("x-amz-checksum-type")); err != nil {
+		return err
 	}
 	tmpl := store.Object{Bucket: q.bucket, Key: q.key, ContentType: q.r.Header.Get("Content-Type"), Headers: requestHeaders(q.r.Header),
 		UserMeta: userMeta(q.r.Header), Encryption: enc, StorageClass: q.r.Header.Get("x-amz-storage-class")}

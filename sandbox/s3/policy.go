@@ -153,6 +153,9 @@ func (s *Server) authorize(q *request, action, bucket, key string, extra map[str
 		return err
 	}
 	resource := s.objectARN(bucket, key)
+	if key == "" { // a bucket-level action (authorizeBucket)
+		resource = "arn:aws:s3:::" + bucket
+	}
 	account := s.opt.AccountID
 	if q.anonymous {
 		account = ""

@@ -309,6 +309,9 @@ func (s *Server) route(q *request) error {
 }
 
 func (s *Server) routeBucket(q *request) error {
+	if err := s.authorizeBucket(q); err != nil {
+		return err
+	}
 	m := q.r.Method
 	switch {
 	case q.q.Has("policyStatus") && m == http.MethodGet:

@@ -11,7 +11,9 @@ import (
 	"hash/crc32"
 	"strings"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/minio/crc64nvme"
+	"github.com/zeebo/xxh3"
 )
 
 // crc32cTable is CRC-32C's. CRC-64/NVME (SSE-SPEC 8.4) comes from MinIO's
@@ -30,10 +32,21 @@ const (
 	SHA256    = "SHA256"
 	SHA512    = "SHA512"
 	MD5       = "MD5"
+	// The XXHASH family (S3, 2026): XXH3-64, XXH64 and XXH3-128, each
+	// sent as base64 of its big-endian digest like the CRCs.
+	XXHASH3   = "XXHASH3"
+	XXHASH64  = "XXHASH64"
+	XXHASH128 = "XXHASH128"
 )
 
+// Algorithms lists every checksum algorithm S3 accepts, in the order the
+// SDK's ChecksumAlgorithm enum has them.
+var Algorithms = []string{CRC32, CRC32C, SHA1, SHA256, CRC64NVME, SHA512, MD5, XXHASH64, XXHASH3, XXHASH128}
+
 // NewChecksum returns a fresh hash for the S3 checksum algorithm alg
-// (case-insensitive: CRC32, CRC32C, CRC64NVME, SHA1, SHA256, SHA512, MD5).
+// (case-insensitive; one of Algorithms). The XXHASH hashes come from
+// cespare/xxhash (XXH64) and zeebo/xxh3 (XXH3-64/128), the libraries the Go
+// ecosystem uses for them; aws-sdk-go-v2 itself does not compute XXHASH.
 func NewChecksum(alg string) (hash.Hash, error) {
 	switch strings.ToUpper(alg) {
 	case CRC32:
@@ -50,6 +63,12 @@ func NewChecksum(alg string) (hash.Hash, error) {
 		return sha512.New(), nil
 	case MD5:
 		return md5.New(), nil //nolint:gosec // checksum, not security
+	case XXHASH64:
+		return xxhash.New(), nil
+	case XXHASH3:
+		return xxh3.New(), nil
+	case XXHASH128:
+		return xxh3.New128(), nil
 	}
 	return nil, fmt.Errorf("unsupported checksum algorithm %q", alg)
 }

@@ -16,6 +16,13 @@ func TestChecksumVectors(t *testing.T) {
 		{"CRC64NVME", "test data..", "qUVrWYOrIAM="},
 		{"sha256", "", "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="},
 		{"SHA1", "", "2jmj7l5rSw0yVb/vlWAYkK/YBwk="},
+		{"MD5", "", "1B2M2Y8AsgTpgAmY7PhCfg=="},
+		{"SHA512", "", "z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg=="},
+		// xxHash's reference digests of "" (XXH64 ef46db3751d8e999, XXH3-64
+		// 2d06800538d394c2, XXH3-128 99aa06d3014798d86001c324468d497f), big-endian.
+		{"XXHASH64", "", "70bbN1HY6Zk="},
+		{"XXHASH3", "", "LQaABTjTlMI="},
+		{"XXHASH128", "", "maoG0wFHmNhgAcMkRo1Jfw=="},
 	}
 	for _, c := range cases {
 		h, err := NewChecksum(c.alg)
@@ -30,7 +37,9 @@ func TestChecksumVectors(t *testing.T) {
 }
 
 func TestChecksumCheckValues(t *testing.T) {
-	for alg, want := range map[string]uint64{"CRC64NVME": 0xae8b14860a799888, "CRC32C": 0xe3069283} {
+	for alg, want := range map[string]uint64{"CRC64NVME": 0xae8b14860a799888, "CRC32C": 0xe3069283,
+		// xxHash's reference XXH64 of "123456789".
+		"XXHASH64": 0x8cb841db40e6ae83} {
 		h, _ := NewChecksum(alg)
 		h.Write([]byte("123456789"))
 		sum := h.Sum(nil)
@@ -44,8 +53,8 @@ func TestChecksumCheckValues(t *testing.T) {
 			t.Errorf("%s check = %#x, want %#x", alg, got, want)
 		}
 	}
-	if _, err := NewChecksum("XXHASH64"); err == nil {
-		t.Error("XXHASH64 accepted")
+	if _, err := NewChecksum("XXHASH32"); err == nil {
+		t.Error("XXHASH32 accepted")
 	}
 }
 

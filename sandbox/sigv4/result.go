@@ -28,7 +28,7 @@ type Result struct {
 	// else -1.
 	DecodedLength int64
 	// ChecksumAlgorithm is the declared flexible checksum (CRC32, CRC32C,
-	// CRC64NVME, SHA1, SHA256, SHA512, MD5) or "".
+	// CRC64NVME, SHA1, SHA256, SHA512, MD5, XXHASH3, XXHASH64, XXHASH128) or "".
 	ChecksumAlgorithm string
 	// ContentEncoding is the request's Content-Encoding with aws-chunked
 	// removed (what S3 stores), "" if nothing remains.

@@ -214,6 +214,9 @@ func FuzzChunkedBody(f *testing.F) {
 	f.Add(uint8(2), []byte("b\r\nhello world\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n"))
 	f.Add(uint8(2), []byte("8\r\nhello wo\r\n3\r\nrld\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n"))
 	f.Add(uint8(2), []byte("0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n"))
+	// The 2026 algorithms' trailers (XXH64 and XXH3-128 of "hello world").
+	f.Add(uint8(2), []byte("b\r\nhello world\r\n0\r\nx-amz-checksum-xxhash64:RatnNLIeaWg=\r\n\r\n"))
+	f.Add(uint8(2), []byte("b\r\nhello world\r\n0\r\nx-amz-checksum-xxhash128:340J6T+HSQCpm4d1zBW2xw==\r\n\r\n"))
 	f.Add(uint8(3), data)
 	f.Fuzz(func(t *testing.T, mode uint8, body []byte) {
 		var req *http.Request

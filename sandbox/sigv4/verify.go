@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -203,6 +204,9 @@ func (v *Verifier) hashBody(req *http.Request) (plan, *Error) {
 	if req.Body != nil {
 		var err error
 		buf, err = io.ReadAll(io.LimitReader(req.Body, limit+1))
+		if errors.Is(err, ErrRequestTimeout) { // a stalled body (IdleBody), not a short one
+			return plan{}, ErrRequestTimeout
+		}
 		if err != nil {
 			return plan{}, errIncomplete()
 		}

@@ -91,7 +91,8 @@ type Part struct {
 }
 
 // Checksums holds flexible checksums (base64 of the digest) by algorithm
-// name as S3 spells it: CRC32, CRC32C, CRC64NVME, SHA1, SHA256.
+// name as S3 spells it: CRC32, CRC32C, CRC64NVME, SHA1, SHA256, SHA512, MD5,
+// XXHASH3, XXHASH64, XXHASH128.
 type Checksums map[string]string
 
 // Object is one version of an object, or a delete marker.

@@ -280,6 +280,12 @@ func TestClientSideTampering(t *testing.T) {
 		{"v3 big tag", 3, 13<<20 + 5, func(b []byte, _ map[string]string) { b[len(b)-3] ^= 1 }, s3c.ErrAuthentication, "failed authentication"},
 		{"v3 big tag across parts", 3, 15<<20 - 8, func(b []byte, _ map[string]string) { b[len(b)-12] ^= 1 }, s3c.ErrAuthentication, "failed authentication"},
 		{"v2 big last part", 2, 12 << 20, func(b []byte, _ map[string]string) { b[11<<20] ^= 1 }, s3c.ErrAuthentication, "failed authentication"},
+		// A length the ranges contradict: shorter (a range's piece stops),
+		// and longer (the tag checks out, the length does not).
+		{"v3 big length shorter", 3, 11 << 20, func(_ []byte, m map[string]string) { m["x-amz-unencrypted-content-length"] = "10485760" },
+			s3c.ErrLengthMismatch, "wrong length"},
+		{"v2 big length longer", 2, 11 << 20, func(_ []byte, m map[string]string) { m["x-amz-unencrypted-content-length"] = "11534337" },
+			s3c.ErrLengthMismatch, "wrong length"},
 		// The context names V3's algorithm on a V2 object: a downgrade, and
 		// no --context was given, so the error must not blame one.
 		{"v2 downgraded", 2, 10, func(_ []byte, m map[string]string) {

@@ -131,12 +131,13 @@ func (d *Decrypter) Verify(tag []byte) error {
 // Wipe drops the Decrypter's key material (Verify does it too).
 func (d *Decrypter) Wipe() { d.s.wipe() }
 
-// Piece is a span of a body's ciphertext decrypted on its own, so that
-// ranges downloaded in parallel are decrypted as they arrive, each on its
-// own goroutine: AES-GCM's keystream is addressed by block, and its GHASH
-// is linear, so a span's share of the tag is computed apart and combined
-// afterwards (Decrypter.Join). Everything Open returns is unauthenticated
-// until the Decrypter's Verify returns nil.
+// Piece is a span of a body opened (Decrypter.Piece) or sealed
+// (Encrypter.Piece) on its own, so that ranges downloaded or parts
+// uploaded in parallel are each handled on their own goroutine: AES-GCM's
+// keystream is addressed by block, and its GHASH is linear, so a span's
+// share of the tag is computed apart and combined afterwards (Join).
+// Everything Open returns is unauthenticated until the Decrypter's Verify
+// returns nil.
 type Piece struct {
 	s   *gcmStream
 	e   *Envelope

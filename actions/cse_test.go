@@ -76,7 +76,8 @@ func TestClientSideRoundTrip(t *testing.T) {
 		s3c.FormatV3: {"x-amz-3", "x-amz-c", "x-amz-d", "x-amz-i", "x-amz-t", "x-amz-w", "x-amz-unencrypted-content-length"},
 	}
 	for _, format := range []int{s3c.FormatV2, s3c.FormatV3} {
-		for _, size := range []int{0, 1, 100000, 11<<20 + 5} {
+		// 15 MiB - 8: the tag straddles the last two parts (5 MiB parts).
+		for _, size := range []int{0, 1, 100000, 11<<20 + 5, 15<<20 - 8} {
 			name := fmt.Sprintf("v%d-%d", format, size)
 			src, data := xferFile(t, size)
 			p := &actions.Put{File: src, Bucket: "cse", Key: name, ClientSide: &actions.ClientSide{KMSKey: kmsKey, Format: format}}
@@ -90,7 +91,7 @@ func TestClientSideRoundTrip(t *testing.T) {
 				pr.Encryption.Mode() != "SSE-S3" || cs.Context["aws:x-amz-cek-alg"] == "" {
 				t.Fatalf("%s: result %+v %+v", name, pr, cs)
 			}
-			if wantParts := map[bool]int{true: 3, false: 1}[size > 6<<20]; pr.Parts != wantParts {
+			if wantParts := map[bool]int{true: (size + 16 + 5<<20 - 1) / (5 << 20), false: 1}[size > 6<<20]; pr.Parts != wantParts {
 				t.Fatalf("%s: %d parts, want %d", name, pr.Parts, wantParts)
 			}
 			body, meta := rawObject(t, env, "cse", name)

@@ -63,7 +63,9 @@ func (g *Get) runClientSide(ctx context.Context, env *Env, r *Reporter, head *s3
 	// A large object to a file comes in parallel ranges; the first range's
 	// response carries the envelope like a whole GET.
 	headLen := aws.ToInt64(head.ContentLength)
-	parallel := g.File != "-" && headLen >= threshold(env) && headLen > partSize(env) && s3c.DetectFormat(g.metadata(head.Metadata)).Legacy == "" && !g.Legacy
+	// Each range is decrypted as a GCM piece, which starts at a block edge.
+	parallel := g.File != "-" && headLen >= threshold(env) && headLen > partSize(env) && partSize(env)%16 == 0 &&
+		s3c.DetectFormat(g.metadata(head.Metadata)).Legacy == "" && !g.Legacy
 	if parallel {
 		in.Range = aws.String(fmt.Sprintf("bytes=0-%d", partSize(env)-1))
 		in.ChecksumMode = ""
@@ -240,8 +242,7 @@ func (g *Get) decryptRanges(ctx context.Context, env *Env, r *Reporter, first io
 	}
 	defer d.Wipe()
 	ptLen := size - cseTagSize
-	ps := partSize(env)
-	ps = (ps + 15) &^ 15 // GCM pieces start at block edges
+	ps := partSize(env) // a multiple of 16 (see runClientSide)
 	parts := int((size + ps - 1) / ps)
 	pieces := make([]*s3c.Piece, parts) // nil for a range of tag bytes only
 	defer func() {

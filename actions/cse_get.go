@@ -63,7 +63,9 @@ func (g *Get) runClientSide(ctx context.Context, env *Env, r *Reporter, head *s3
 	// A large object to a file comes in parallel ranges; the first range's
 	// response carries the envelope like a whole GET.
 	headLen := aws.ToInt64(head.ContentLength)
-	parallel := g.File != "-" && headLen >= threshold(env) && headLen > partSize(env) && s3c.DetectFormat(g.metadata(head.Metadata)).Legacy == "" && !g.Legacy
+	// Each range is decrypted as a GCM piece, which starts at a block edge.
+	parallel := g.File != "-" && headLen >= threshold(env) && headLen > partSize(env) && partSize(env)%16 == 0 &&
+		s3c.DetectFormat(g.metadata(head.Metadata)).Legacy == "" && !g.Legacy
 	if parallel {
 		in.Range = aws.String(fmt.Sprintf("bytes=0-%d", partSize(env)-1))
 		in.ChecksumMode = ""
@@ -222,11 +224,14 @@ func (g *Get) decrypt(body io.Reader, key *s3c.Key, e s3c.Envelope) (int64, erro
 }
 
 // decryptRanges downloads a large client-side object in parallel ranged
-// GETs (first is the body of the first range, already requested), each
-// written at its offset into an anonymous pending file beside g.File,
-// while this goroutine decrypts the file in place, in order, behind the
-// downloads. The file gets its name only once the tag verifies. Memory
-// stays at a few buffers; the ciphertext never has a name either.
+// GETs (first is the body of the first range, already requested) and
+// decrypts each range as it arrives, on its own goroutine (a GCM piece,
+// s3c.Decrypter.Piece), writing only plaintext, at its offset, into an
+// anonymous pending file beside g.File. The pieces' shares of the tag are
+// joined in order once every range is in; the file gets its name only
+// once the tag verifies. Each byte is read from the network, decrypted in
+// a small buffer and written once, and both cores decrypt: no second pass
+// over the file. Memory stays at one small buffer per range in flight.
 func (g *Get) decryptRanges(ctx context.Context, env *Env, r *Reporter, first io.Reader, key *s3c.Key, e s3c.Envelope, size int64, etag string) (int64, error) {
 	if size < cseTagSize {
 		return 0, fmt.Errorf("decrypt: %w", s3c.ErrTruncated)
@@ -236,31 +241,61 @@ func (g *Get) decryptRanges(ctx context.Context, env *Env, r *Reporter, first io
 		return 0, err
 	}
 	defer d.Wipe()
+	ptLen := size - cseTagSize
+	ps := partSize(env) // a multiple of 16 (see runClientSide)
+	parts := int((size + ps - 1) / ps)
+	pieces := make([]*s3c.Piece, parts) // nil for a range of tag bytes only
+	defer func() {
+		for _, pc := range pieces {
+			if pc != nil {
+				pc.Wipe()
+			}
+		}
+	}()
+	for i := range pieces {
+		if off := int64(i) * ps; off < ptLen {
+			if pieces[i], err = d.Piece(off); err != nil {
+				return 0, err
+			}
+		}
+	}
 	p, err := s3c.NewPendingFile(filepath.Dir(g.File), filepath.Base(g.File))
 	if err != nil {
 		return 0, fmt.Errorf("decrypt to %s: %w", g.File, err)
 	}
 	defer p.Discard()
-	ps := partSize(env)
-	parts := int((size + ps - 1) / ps)
-	done := make([]chan struct{}, parts)
-	for i := range done {
-		done[i] = make(chan struct{})
-	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	tag := make([]byte, cseTagSize) // each range writes its own bytes of it
 	var progress atomic.Int64
 	fetch := func(i int, body io.Reader) error {
 		off, end := int64(i)*ps, min(int64(i+1)*ps, size)
-		n, err := io.CopyBuffer(io.NewOffsetWriter(p.File, off), &countingReader{r: body, done: &progress, total: size, rep: r},
-			make([]byte, 256<<10))
-		if err == nil && n != end-off {
-			err = fmt.Errorf("range %d-%d: got %d bytes", off, end-1, n)
+		src := &countingReader{r: body, done: &progress, total: size, rep: r}
+		buf := make([]byte, min(256<<10, end-off))
+		for pos := off; pos < end; {
+			chunk := buf[:min(int64(len(buf)), end-pos)]
+			if n, err := io.ReadFull(src, chunk); err != nil {
+				if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+					err = fmt.Errorf("range %d-%d: got %d bytes", off, end-1, pos-off+int64(n))
+				}
+				return err
+			}
+			ct := chunk[:max(0, min(int64(len(chunk)), ptLen-pos))]
+			if len(ct) > 0 {
+				if err := pieces[i].Open(ct); err != nil {
+					return err
+				}
+				if _, err := p.WriteAt(ct, pos); err != nil {
+					return fmt.Errorf("decrypt: write plaintext: %w", err)
+				}
+			}
+			for k := len(ct); k < len(chunk); k++ {
+				tag[pos+int64(k)-ptLen] = chunk[k]
+			}
+			pos += int64(len(chunk))
 		}
-		if err == nil {
-			close(done[i])
+		if n, _ := io.ReadFull(src, buf[:1]); n > 0 {
+			return fmt.Errorf("range %d-%d: more than %d bytes", off, end-1, end-off)
 		}
-		return err
+		return nil
 	}
 	eg, gctx := errgroup.WithContext(ctx)
 	sem := make(chan struct{}, concurrency(env))
@@ -288,53 +323,24 @@ func (g *Get) decryptRanges(ctx context.Context, env *Env, r *Reporter, first io
 		}
 		return nil
 	})
-	ptLen := size - cseTagSize
-	// verified is true only when d.Verify accepted the tag; nothing is
-	// truncated or committed otherwise, whatever the downloads returned.
-	verified, derr := func() (bool, error) {
-		buf := make([]byte, 1<<20)
-		for i := range parts {
-			select {
-			case <-done[i]:
-			case <-gctx.Done():
-				return false, nil // the download's error says why
-			}
-			for off, end := int64(i)*ps, min(int64(i+1)*ps, ptLen); off < end; {
-				chunk := buf[:min(int64(len(buf)), end-off)]
-				if _, err := p.ReadAt(chunk, off); err != nil {
-					return false, fmt.Errorf("decrypt: %w", err)
-				}
-				if err := d.Open(chunk); err != nil {
-					return false, err
-				}
-				if _, err := p.WriteAt(chunk, off); err != nil {
-					return false, fmt.Errorf("decrypt: write plaintext: %w", err)
-				}
-				off += int64(len(chunk))
-			}
-		}
-		tag := make([]byte, cseTagSize)
-		if _, err := p.ReadAt(tag, ptLen); err != nil {
-			return false, fmt.Errorf("decrypt: %w", err)
-		}
-		if err := d.Verify(tag); err != nil {
-			return false, err
-		}
-		return true, nil
-	}()
-	if derr != nil {
-		cancel(derr)
-	}
 	err = eg.Wait()
-	switch {
-	case derr != nil:
-		return 0, derr
-	case ctx.Err() != nil:
-		return 0, context.Cause(ctx)
-	case err != nil:
+	if ctx.Err() != nil { // cancelled by the caller: say so, not what a range saw of it
+		err = context.Cause(ctx)
+	}
+	if err != nil {
 		return 0, err
-	case !verified:
-		return 0, fmt.Errorf("decrypt to %s: stopped before the tag was checked", g.File)
+	}
+	for i, pc := range pieces {
+		if pc == nil {
+			continue
+		}
+		pieces[i] = nil
+		if err := d.Join(pc); err != nil {
+			return 0, err
+		}
+	}
+	if err := d.Verify(tag); err != nil {
+		return 0, err
 	}
 	if err := p.Truncate(ptLen); err != nil {
 		return 0, fmt.Errorf("decrypt to %s: %w", g.File, err)

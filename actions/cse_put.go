@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"runtime/debug"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,6 +38,10 @@ const (
 	maxCSEConcurrency = 3
 	cseBufferBudget   = 15 << 20
 )
+
+// cseSealStep is how much of a part is read, encrypted and checksummed at
+// a time: small enough to stay in a core's L2 cache between the three.
+const cseSealStep = 256 << 10
 
 // cseGCPercent is the garbage collector's target while client-side parts
 // are buffered: the buffers live for the whole upload, and Go's default
@@ -69,9 +77,10 @@ func tightenGC() (restore func()) {
 }
 
 // csePartSize is the part size of a client-side multipart upload of
-// ctLen bytes.
+// ctLen bytes: a multiple of 16, as each part is a piece of the GCM
+// message that starts at a block edge.
 func csePartSize(env *Env, ctLen int64) int64 {
-	ps := min(partSize(env), cseBufferBudget/maxCSEConcurrency)
+	ps := min(partSize(env), cseBufferBudget/maxCSEConcurrency) &^ 15
 	if need := (ctLen + maxParts - 1) / maxParts; ps < need {
 		ps = (need + 1<<20 - 1) &^ (1<<20 - 1) // whole MiB
 	}
@@ -105,12 +114,23 @@ func (p *Put) runClientSide(ctx context.Context, env *Env, r *Reporter, f *os.Fi
 	if err != nil {
 		return nil, &Error{Op: p.Describe(), What: "cannot prepare the client-side envelope", Why: err.Error(), Err: err}
 	}
-	pr := newProgressReader(io.NewSectionReader(f, 0, size), size, r, nil)
-	body, err := s3c.NewEncryptReader(pr, key, e)
+	// One PutObject streams through an encrypting reader; a multipart
+	// upload encrypts each part apart (s3c.Encrypter), in parallel.
+	var body io.ReadCloser
+	var enc *s3c.Encrypter
+	if multipart {
+		enc, err = s3c.NewEncrypter(key, e)
+	} else {
+		body, err = s3c.NewEncryptReader(newProgressReader(io.NewSectionReader(f, 0, size), size, r, nil), key, e)
+	}
 	if err != nil {
 		return nil, &Error{Op: p.Describe(), What: "cannot set up the local cipher", Why: err.Error(), Err: err}
 	}
-	defer body.Close() // wipes the running cipher if the upload ends early
+	if multipart {
+		defer enc.Wipe()
+	} else {
+		defer body.Close() // wipes the running cipher if the upload ends early
+	}
 	r.Step(Step{Actor: You, Op: OpLocalEncrypt, Title: fmt.Sprintf("encrypt %d bytes", size), Bytes: size, Observed: true,
 		Detail: fmt.Sprintf("you encrypt the file locally with AES-256-GCM (S3 Encryption Client format V%d) as it streams out: "+
 			"%d bytes of ciphertext with the 16-byte tag", format, ctLen)})
@@ -141,7 +161,7 @@ func (p *Put) runClientSide(ctx context.Context, env *Env, r *Reporter, f *os.Fi
 	}
 	var res PutResult
 	if multipart {
-		res, err = p.cseMultipart(ctx, env, r, body, ctLen, meta)
+		res, err = p.cseMultipart(ctx, env, r, f, enc, size, meta)
 	} else {
 		res, err = p.cseSingle(ctx, env, r, body, ctLen, meta)
 	}
@@ -188,34 +208,119 @@ func (p *Put) cseSingle(ctx context.Context, env *Env, r *Reporter, body io.Read
 
 // cseMultipart uploads the ciphertext in parts; the envelope goes on
 // CreateMultipartUpload.
-func (p *Put) cseMultipart(ctx context.Context, env *Env, r *Reporter, body io.Reader, ctLen int64, meta map[string]string) (PutResult, error) {
+func (p *Put) cseMultipart(ctx context.Context, env *Env, r *Reporter, f *os.File, enc *s3c.Encrypter, size int64, meta map[string]string) (PutResult, error) {
 	return p.multipartWith(ctx, env, r, meta, func(uploadID *string) ([]s3types.CompletedPart, error) {
-		return p.cseParts(ctx, env, r, body, ctLen, uploadID)
+		return p.cseParts(ctx, env, r, f, enc, size, uploadID)
 	})
 }
 
-// cseParts reads the ciphertext in order, one part-sized buffer at a time,
-// and uploads up to maxCSEConcurrency parts at once: memory stays at that
-// many buffers whatever the size.
-func (p *Put) cseParts(ctx context.Context, env *Env, r *Reporter, body io.Reader, ctLen int64, uploadID *string) ([]s3types.CompletedPart, error) {
+// cseParts uploads the ciphertext of f's size bytes in parts, up to
+// maxCSEConcurrency at once, each in a part-sized buffer (memory stays at
+// that many buffers whatever the size). Each part's goroutine reads its
+// plaintext from f, seals it as a piece of the one GCM message
+// (s3c.Encrypter.Piece: the keystream is addressed by block and GHASH is
+// linear, so parts need not be encrypted in order), computes its CRC32
+// while the bytes are fresh, and uploads it; a retry resends the same
+// bytes, never a second encryption. The parts holding the tag (the last,
+// and the one before when the tag straddles them) wait until every piece
+// is sealed, join them in order and append the tag.
+func (p *Put) cseParts(ctx context.Context, env *Env, r *Reporter, f *os.File, enc *s3c.Encrypter, size int64, uploadID *string) ([]s3types.CompletedPart, error) {
+	ctLen := s3c.EncryptedLength(size)
 	ps := csePartSize(env, ctLen)
 	n := int((ctLen + ps - 1) / ps)
 	conc := min(concurrency(env), maxCSEConcurrency)
 	defer tightenGC()()
-	// ctx's cause is a failed read of the ciphertext, or the caller's.
+	// ctx's cause is the caller's.
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	pieces := make([]*s3c.Piece, n) // nil for a part of tag bytes only
+	defer func() {
+		for _, pc := range pieces {
+			if pc != nil {
+				pc.Wipe()
+			}
+		}
+	}()
+	var sealed sync.WaitGroup // one per piece, done when sealed, or failed, or never started
+	for i := range pieces {
+		if off := int64(i) * ps; off < size {
+			pc, err := enc.Piece(off)
+			if err != nil {
+				return nil, err
+			}
+			pieces[i] = pc
+			sealed.Add(1)
+		}
+	}
+	allSealed := make(chan struct{})
+	go func() { sealed.Wait(); close(allSealed) }()
 	var (
-		mu    sync.Mutex
-		parts = make([]s3types.CompletedPart, 0, n)
+		mu       sync.Mutex
+		parts    = make([]s3types.CompletedPart, 0, n)
+		progress atomic.Int64
 		// free holds the buffers (nil = not allocated yet); a part in
 		// flight holds one, so free bounds the parts in flight too.
-		free = make(chan []byte, conc)
+		free       = make(chan []byte, conc)
+		sealFailed atomic.Bool
+		tagOnce    sync.Once
+		tag        []byte
+		tagErr     error
 	)
 	for range conc {
 		free <- nil
 	}
 	eg, gctx := errgroup.WithContext(ctx)
+	// theTag joins the sealed pieces in order and returns the body's tag.
+	theTag := func() ([]byte, error) {
+		select {
+		case <-allSealed:
+		case <-gctx.Done():
+			return nil, context.Cause(gctx)
+		}
+		tagOnce.Do(func() {
+			if sealFailed.Load() {
+				tagErr = errors.New("encrypt: a part failed")
+				return
+			}
+			for i, pc := range pieces {
+				if pc == nil {
+					continue
+				}
+				pieces[i] = nil
+				if tagErr = enc.Join(pc); tagErr != nil {
+					return
+				}
+			}
+			tag, tagErr = enc.Tag()
+		})
+		return tag, tagErr
+	}
+	// seal reads and encrypts part i's plaintext into buf and returns the
+	// CRC32 of the ciphertext; it marks the piece done whatever happens.
+	// It goes in steps of cseSealStep, so each step is read, sealed and
+	// summed while it is in the CPU's cache.
+	seal := func(i int, buf []byte) (uint32, error) {
+		defer sealed.Done()
+		var crc uint32
+		for pos := 0; pos < len(buf); pos += cseSealStep {
+			step := buf[pos:min(pos+cseSealStep, len(buf))]
+			if _, err := f.ReadAt(step, int64(i)*ps+int64(pos)); err != nil {
+				sealFailed.Store(true)
+				if errors.Is(err, io.EOF) {
+					err = fmt.Errorf("%w: the file is shorter than the %d bytes it had", s3c.ErrLengthMismatch, size)
+				}
+				return 0, fmt.Errorf("encrypt part %d: read plaintext: %w", i+1, err)
+			}
+			if err := pieces[i].Seal(step); err != nil {
+				sealFailed.Store(true)
+				return 0, fmt.Errorf("encrypt part %d: %w", i+1, err)
+			}
+			crc = crc32.Update(crc, crc32.IEEETable, step)
+			r.Progress(progress.Add(int64(len(step))), size)
+		}
+		return crc, nil
+	}
+	started := 0 // parts whose goroutine runs
 	for i := 0; i < n && gctx.Err() == nil; i++ {
 		var buf []byte
 		select {
@@ -228,15 +333,32 @@ func (p *Put) cseParts(ctx context.Context, env *Env, r *Reporter, body io.Reade
 		if buf == nil {
 			buf = make([]byte, ps)
 		}
-		buf = buf[:min(ps, ctLen-int64(i)*ps)]
-		if _, err := io.ReadFull(body, buf); err != nil {
-			cancel(fmt.Errorf("encrypt part %d: %w", i+1, err))
-			break
-		}
+		off := int64(i) * ps
+		buf = buf[:min(ps, ctLen-off)]
+		ptN := max(0, min(int64(len(buf)), size-off)) // plaintext bytes; the rest is tag
 		num := int32(i + 1)
+		started++
 		eg.Go(func() error {
 			defer func() { free <- buf[:cap(buf)] }()
-			part, err := p.sendPart(gctx, env, r, uploadID, num, bytes.NewReader(buf), int64(len(buf)))
+			var crc uint32
+			if ptN > 0 {
+				var err error
+				if crc, err = seal(i, buf[:ptN:ptN]); err != nil {
+					return err
+				}
+			}
+			if ptN < int64(len(buf)) {
+				t, err := theTag()
+				if err != nil {
+					return err
+				}
+				copy(buf[ptN:], t[off+ptN-size:])
+				crc = crc32.Update(crc, crc32.IEEETable, buf[ptN:])
+			}
+			var sum [4]byte
+			binary.BigEndian.PutUint32(sum[:], crc)
+			part, err := p.sendPart(gctx, env, r, uploadID, num, bytes.NewReader(buf), int64(len(buf)),
+				aws.String(base64.StdEncoding.EncodeToString(sum[:])))
 			if err != nil {
 				return err
 			}
@@ -245,6 +367,12 @@ func (p *Put) cseParts(ctx context.Context, env *Env, r *Reporter, body io.Reade
 			mu.Unlock()
 			return nil
 		})
+	}
+	for i := started; i < n; i++ { // never started: not sealed, and never will be
+		if pieces[i] != nil {
+			sealFailed.Store(true)
+			sealed.Done()
+		}
 	}
 	err := eg.Wait()
 	if ctx.Err() != nil {

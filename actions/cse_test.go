@@ -76,7 +76,8 @@ func TestClientSideRoundTrip(t *testing.T) {
 		s3c.FormatV3: {"x-amz-3", "x-amz-c", "x-amz-d", "x-amz-i", "x-amz-t", "x-amz-w", "x-amz-unencrypted-content-length"},
 	}
 	for _, format := range []int{s3c.FormatV2, s3c.FormatV3} {
-		for _, size := range []int{0, 1, 100000, 11<<20 + 5} {
+		// 15 MiB - 8: the tag straddles the last two parts (5 MiB parts).
+		for _, size := range []int{0, 1, 100000, 11<<20 + 5, 15<<20 - 8} {
 			name := fmt.Sprintf("v%d-%d", format, size)
 			src, data := xferFile(t, size)
 			p := &actions.Put{File: src, Bucket: "cse", Key: name, ClientSide: &actions.ClientSide{KMSKey: kmsKey, Format: format}}
@@ -90,7 +91,7 @@ func TestClientSideRoundTrip(t *testing.T) {
 				pr.Encryption.Mode() != "SSE-S3" || cs.Context["aws:x-amz-cek-alg"] == "" {
 				t.Fatalf("%s: result %+v %+v", name, pr, cs)
 			}
-			if wantParts := map[bool]int{true: 3, false: 1}[size > 6<<20]; pr.Parts != wantParts {
+			if wantParts := map[bool]int{true: (size + 16 + 5<<20 - 1) / (5 << 20), false: 1}[size > 6<<20]; pr.Parts != wantParts {
 				t.Fatalf("%s: %d parts, want %d", name, pr.Parts, wantParts)
 			}
 			body, meta := rawObject(t, env, "cse", name)
@@ -280,6 +281,12 @@ func TestClientSideTampering(t *testing.T) {
 		{"v3 big tag", 3, 13<<20 + 5, func(b []byte, _ map[string]string) { b[len(b)-3] ^= 1 }, s3c.ErrAuthentication, "failed authentication"},
 		{"v3 big tag across parts", 3, 15<<20 - 8, func(b []byte, _ map[string]string) { b[len(b)-12] ^= 1 }, s3c.ErrAuthentication, "failed authentication"},
 		{"v2 big last part", 2, 12 << 20, func(b []byte, _ map[string]string) { b[11<<20] ^= 1 }, s3c.ErrAuthentication, "failed authentication"},
+		// A length the ranges contradict: shorter (a range's piece stops),
+		// and longer (the tag checks out, the length does not).
+		{"v3 big length shorter", 3, 11 << 20, func(_ []byte, m map[string]string) { m["x-amz-unencrypted-content-length"] = "10485760" },
+			s3c.ErrLengthMismatch, "wrong length"},
+		{"v2 big length longer", 2, 11 << 20, func(_ []byte, m map[string]string) { m["x-amz-unencrypted-content-length"] = "11534337" },
+			s3c.ErrLengthMismatch, "wrong length"},
 		// The context names V3's algorithm on a V2 object: a downgrade, and
 		// no --context was given, so the error must not blame one.
 		{"v2 downgraded", 2, 10, func(_ []byte, m map[string]string) {

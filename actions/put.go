@@ -489,7 +489,7 @@ func (p *Put) uploadParts(ctx context.Context, env *Env, r *Reporter, f *os.File
 		num := int32(i + 1)
 		eg.Go(func() error {
 			body := newProgressReader(io.NewSectionReader(f, off, length), size, r, &done)
-			part, err := p.sendPart(gctx, env, r, uploadID, num, body, length)
+			part, err := p.sendPart(gctx, env, r, uploadID, num, body, length, nil)
 			if err != nil {
 				return err
 			}
@@ -511,10 +511,12 @@ func (p *Put) uploadParts(ctx context.Context, env *Env, r *Reporter, f *os.File
 }
 
 // sendPart uploads one part (with p's SSE-C key, as every part must carry
-// it) and returns what CompleteMultipartUpload needs of it.
-func (p *Put) sendPart(ctx context.Context, env *Env, r *Reporter, uploadID *string, num int32, body io.Reader, length int64) (s3types.CompletedPart, error) {
+// it) and returns what CompleteMultipartUpload needs of it. crc32 is the
+// part's CRC32 (base64) when the caller has it, or nil for the SDK to
+// compute it (reading the body once more).
+func (p *Put) sendPart(ctx context.Context, env *Env, r *Reporter, uploadID *string, num int32, body io.Reader, length int64, crc32 *string) (s3types.CompletedPart, error) {
 	in := &s3.UploadPartInput{Bucket: &p.Bucket, Key: &p.Key, UploadId: uploadID, PartNumber: aws.Int32(num),
-		Body: body, ContentLength: aws.Int64(length), ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32}
+		Body: body, ContentLength: aws.Int64(length), ChecksumAlgorithm: s3types.ChecksumAlgorithmCrc32, ChecksumCRC32: crc32}
 	in.SSECustomerAlgorithm, in.SSECustomerKey, in.SSECustomerKeyMD5 = p.SSEC.headers()
 	out, err := env.Backend.S3.UploadPart(ctx, in, withJob(r))
 	if err != nil {

@@ -6,7 +6,10 @@
 #     (16 KiB blocks, one process, CPU time);
 #  2. a SIZE_MIB (default 1024) `s3crypt put --client-side` and `get` beside
 #     the same file with SSE-S3, against one `s3crypt serve`, with peak RSS
-#     (GNU time's maximum resident set size).
+#     (GNU time's maximum resident set size) and the client's CPU time.
+# Each ratio is printed with its aim (issue 10): streaming GCM >= 0.8x the
+# standard library per core (MB per CPU second), client-side put/get >=
+# 0.9x SSE-S3 (wall clock), peak RSS <= 64 MiB.
 # The machine may be shared: load is printed before and after, and every
 # figure is the median of RUNS runs (default 3; for an even count the lower
 # middle value) with its min–max spread.
@@ -50,14 +53,16 @@ for _ in $(seq "$runs"); do
 	openssl speed -evp aes-256-gcm -bytes 16384 -seconds 2 2>/dev/null | awk '/^AES-256-GCM|^aes-256-gcm/ { v = $NF; sub(/k$/, "", v); printf "%.0f\n", v / 1000 }'
 done >"$work/openssl"
 ratio() { awk -v a="$(cat "$work/$1")" -v b="$(cat "$work/$2")" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
+# verdict RATIO AIM prints "aim ≥ AIM×: ✓" or "✗" for a ratio such as 0.93x.
+verdict() { awk -v r="${1%x}" -v a="$2" 'BEGIN { printf "aim >= %sx: %s", a, (r != "-" && r + 0 >= a ? "met" : "NOT met") }'; }
 printf '%-34s %-24s %-24s %s\n' "AES-256-GCM, 1 core" "MB/s wall, median (min–max) of $runs" "MB per CPU second" "stream / stdlib (wall, CPU)"
 printf '%-34s %-24s %-24s\n' "  openssl speed (16 KiB)" "-" "$(stats <"$work/openssl")"
 printf '%-34s %-24s %-24s\n' "  Go stdlib one-shot Seal (1 MiB)" "$(gcm GCMStdlibSeal | stats)" "$(gcmcpu GCMStdlibSeal | stats)"
-printf '%-34s %-24s %-24s %s, %s\n' "  s3crypt streaming seal" "$(gcm GCMStreamSeal | stats)" "$(gcmcpu GCMStreamSeal | stats)" \
-	"$(ratio GCMStreamSeal GCMStdlibSeal)" "$(ratio GCMStreamSeal.cpu GCMStdlibSeal.cpu)"
+printf '%-34s %-24s %-24s %s, %s (per core: %s)\n' "  s3crypt streaming seal" "$(gcm GCMStreamSeal | stats)" "$(gcmcpu GCMStreamSeal | stats)" \
+	"$(ratio GCMStreamSeal GCMStdlibSeal)" "$(ratio GCMStreamSeal.cpu GCMStdlibSeal.cpu)" "$(verdict "$(ratio GCMStreamSeal.cpu GCMStdlibSeal.cpu)" 0.8)"
 printf '%-34s %-24s %-24s\n' "  Go stdlib one-shot Open (1 MiB)" "$(gcm GCMStdlibOpen | stats)" "$(gcmcpu GCMStdlibOpen | stats)"
-printf '%-34s %-24s %-24s %s, %s\n' "  s3crypt streaming open" "$(gcm GCMStreamOpen | stats)" "$(gcmcpu GCMStreamOpen | stats)" \
-	"$(ratio GCMStreamOpen GCMStdlibOpen)" "$(ratio GCMStreamOpen.cpu GCMStdlibOpen.cpu)"
+printf '%-34s %-24s %-24s %s, %s (per core: %s)\n' "  s3crypt streaming open" "$(gcm GCMStreamOpen | stats)" "$(gcmcpu GCMStreamOpen | stats)" \
+	"$(ratio GCMStreamOpen GCMStdlibOpen)" "$(ratio GCMStreamOpen.cpu GCMStdlibOpen.cpu)" "$(verdict "$(ratio GCMStreamOpen.cpu GCMStdlibOpen.cpu)" 0.8)"
 
 # 2. 1 GiB client-side against SSE-S3.
 go build -o "$work/s3crypt" .
@@ -69,12 +74,13 @@ for _ in $(seq 100); do grep -q AWS_REGION "$work/serve.env" 2>/dev/null && brea
 "${s3c[@]}" kms create-key --alias alias/bench >/dev/null
 head -c "$((size_mib << 20))" /dev/urandom >"$work/big"
 
-# timed CMD… runs CMD under GNU time and appends "seconds maxrss_kib" to $work/$label.
+# timed CMD… runs CMD under GNU time and appends "seconds maxrss_kib
+# cpu_seconds" (the client's user + system time) to $work/$label.
 timed() {
 	local label=$1
 	shift
-	/usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/cmd.err" || { cat "$work/cmd.err" >&2; exit 1; }
-	cat "$work/time" >>"$work/$label"
+	/usr/bin/time -f "%e %M %U %S" -o "$work/time" "$@" >/dev/null 2>"$work/cmd.err" || { cat "$work/cmd.err" >&2; exit 1; }
+	awk '{ print $1, $2, $3 + $4 }' "$work/time" >>"$work/$label"
 }
 for _ in $(seq "$runs"); do
 	timed sse-put "${s3c[@]}" put "$work/big" s3://bench/sse --sse AES256
@@ -87,12 +93,17 @@ for _ in $(seq "$runs"); do
 	rm -f "$work/out"
 done
 mbps() { awk -v n="$size_mib" '{ printf "%.0f\n", n * 1.048576 / $1 }' "$work/$1"; }
+cpums() { awk '{ printf "%.0f\n", $3 * 1000 }' "$work/$1"; } # the s3crypt client's CPU ms (not the server's)
 rss() { awk '{ printf "%.0f\n", $2 / 1024 }' "$work/$1" | sort -n | tail -1; }
 printf '\n%-34s %-22s %-22s %s\n' "$size_mib MiB, MB/s" "SSE-S3" "client-side (V3)" "client-side / SSE-S3 (medians)"
 for op in put get; do
-	printf '%-34s %-22s %-22s %.2fx\n' "  s3crypt $op" "$(mbps sse-$op | stats)" "$(mbps cse-$op | stats)" \
-		"$(awk -v a="$(mbps cse-$op | median)" -v b="$(mbps sse-$op | median)" 'BEGIN { print a / b }')"
+	r=$(awk -v a="$(mbps cse-$op | median)" -v b="$(mbps sse-$op | median)" 'BEGIN { printf "%.2fx", a / b }')
+	printf '%-34s %-22s %-22s %s (%s)\n' "  s3crypt $op" "$(mbps sse-$op | stats)" "$(mbps cse-$op | stats)" "$r" "$(verdict "$r" 0.9)"
 done
-printf '%-34s SSE-S3 put %s / get %s MiB; client-side put %s / get %s MiB\n' "  peak RSS (max of runs)" \
-	"$(rss sse-put)" "$(rss sse-get)" "$(rss cse-put)" "$(rss cse-get)"
+for op in put get; do
+	printf '%-34s %-22s %-22s\n' "  $op, client CPU ms" "$(cpums sse-$op | stats)" "$(cpums cse-$op | stats)"
+done
+max_rss=$(printf '%s\n' "$(rss cse-put)" "$(rss cse-get)" | sort -n | tail -1)
+printf '%-34s SSE-S3 put %s / get %s MiB; client-side put %s / get %s MiB (aim <= 64 MiB: %s)\n' "  peak RSS (max of runs)" \
+	"$(rss sse-put)" "$(rss sse-get)" "$(rss cse-put)" "$(rss cse-get)" "$([ "$max_rss" -le 64 ] && echo met || echo NOT met)"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

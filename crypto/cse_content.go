@@ -241,3 +241,82 @@ func NewRangeStream(dataKey *Key, e Envelope, offset int64) (cipher.Stream, erro
 	binary.BigEndian.PutUint32(ctr[12:], uint32(2+offset/16))
 	return cipher.NewCTR(block, ctr[:]), nil
 }
+
+// Encrypter encrypts one S3EC body in pieces (Piece) sealed apart, for
+// example the parts of a multipart upload, each on its own goroutine; the
+// pieces are joined in order (Join) and Tag gives the body's last 16
+// bytes. It is the parallel twin of NewEncryptReader: the same bytes.
+type Encrypter struct {
+	s    *gcmStream
+	e    Envelope
+	done bool
+}
+
+// NewEncrypter starts the body of e's content. The data key is not
+// retained: wipe it once this returns.
+func NewEncrypter(dataKey *Key, e Envelope) (*Encrypter, error) {
+	s, err := contentStream(dataKey, e)
+	if err != nil {
+		return nil, fmt.Errorf("encrypt: %w", err)
+	}
+	return &Encrypter{s: s, e: e}, nil
+}
+
+// Piece starts sealing the plaintext from byte off, a multiple of 16.
+// Pieces may be used at the same time as each other (not the Encrypter).
+func (x *Encrypter) Piece(off int64) (*Piece, error) {
+	if x.done {
+		return nil, errors.New("encrypt: Piece after Tag")
+	}
+	if off < 0 {
+		return nil, fmt.Errorf("encrypt: piece at byte %d", off)
+	}
+	s, err := x.s.piece(uint64(off))
+	if err != nil {
+		return nil, fmt.Errorf("encrypt: %w", err)
+	}
+	return &Piece{s: s, e: &x.e, off: off}, nil
+}
+
+// Seal encrypts the piece's next plaintext in place. It may borrow (and
+// restores) the 16 bytes after b within b's capacity: pieces sealed at
+// the same time in one array need clipped slices (buf[a:b:b]).
+func (p *Piece) Seal(b []byte) error {
+	if p.e.UnencryptedLength >= 0 && int64(p.s.n)+int64(len(b)) > p.e.UnencryptedLength {
+		return fmt.Errorf("encrypt: %w: plaintext longer than %d bytes", ErrLengthMismatch, p.e.UnencryptedLength)
+	}
+	if err := p.s.seal(b, b); err != nil {
+		return fmt.Errorf("encrypt: %w", err)
+	}
+	return nil
+}
+
+// Join takes a finished piece into the body's tag. Pieces are joined in
+// order: p must start where the content so far ends.
+func (x *Encrypter) Join(p *Piece) error {
+	if x.done {
+		return errors.New("encrypt: Join after Tag")
+	}
+	if err := x.s.join(p.s); err != nil {
+		return fmt.Errorf("encrypt: %w", err)
+	}
+	return nil
+}
+
+// Tag checks the length against the envelope and returns the body's
+// 16-byte tag; the Encrypter is wiped and cannot be used afterwards.
+func (x *Encrypter) Tag() ([]byte, error) {
+	if x.done {
+		return nil, errors.New("encrypt: Tag twice")
+	}
+	x.done = true
+	if n := int64(x.s.n); x.e.UnencryptedLength >= 0 && n != x.e.UnencryptedLength {
+		x.s.wipe()
+		return nil, fmt.Errorf("encrypt: %w: plaintext is %d bytes, envelope says %d", ErrLengthMismatch, n, x.e.UnencryptedLength)
+	}
+	t := x.s.tag()
+	return t[:], nil
+}
+
+// Wipe drops the Encrypter's key material (Tag does it too).
+func (x *Encrypter) Wipe() { x.s.wipe() }

@@ -130,3 +130,60 @@ func (d *Decrypter) Verify(tag []byte) error {
 
 // Wipe drops the Decrypter's key material (Verify does it too).
 func (d *Decrypter) Wipe() { d.s.wipe() }
+
+// Piece is a span of a body opened (Decrypter.Piece) or sealed
+// (Encrypter.Piece) on its own, so that ranges downloaded or parts
+// uploaded in parallel are each handled on their own goroutine: AES-GCM's
+// keystream is addressed by block, and its GHASH is linear, so a span's
+// share of the tag is computed apart and combined afterwards (Join).
+// Everything Open returns is unauthenticated until the Decrypter's Verify
+// returns nil.
+type Piece struct {
+	s   *gcmStream
+	e   *Envelope
+	off int64
+}
+
+// Piece starts decrypting the ciphertext from byte off, a multiple of 16.
+// Pieces may be used at the same time as each other (not the Decrypter);
+// join them in order with Join before Verify.
+func (d *Decrypter) Piece(off int64) (*Piece, error) {
+	if d.done {
+		return nil, errors.New("decrypt: Piece after Verify")
+	}
+	if off < 0 {
+		return nil, fmt.Errorf("decrypt: piece at byte %d", off)
+	}
+	s, err := d.s.piece(uint64(off))
+	if err != nil {
+		return nil, fmt.Errorf("decrypt: %w", err)
+	}
+	return &Piece{s: s, e: &d.e, off: off}, nil
+}
+
+// Open decrypts the piece's next ciphertext in place.
+func (p *Piece) Open(b []byte) error {
+	if p.e.UnencryptedLength >= 0 && int64(p.s.n)+int64(len(b)) > p.e.UnencryptedLength {
+		return fmt.Errorf("decrypt: %w: content longer than %d bytes", ErrLengthMismatch, p.e.UnencryptedLength)
+	}
+	if err := p.s.open(b, b); err != nil {
+		return fmt.Errorf("decrypt: %w", err)
+	}
+	return nil
+}
+
+// Wipe drops the piece's key material (Join does it too).
+func (p *Piece) Wipe() { p.s.wipe() }
+
+// Join takes a finished piece into the body's tag. Pieces are joined in
+// order: p must start where the content so far ends.
+func (d *Decrypter) Join(p *Piece) error {
+	if d.done {
+		return errors.New("decrypt: Join after Verify")
+	}
+	if err := d.s.join(p.s); err != nil {
+		return fmt.Errorf("decrypt: %w", err)
+	}
+	d.n = int64(d.s.n)
+	return nil
+}

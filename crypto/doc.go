@@ -33,7 +33,15 @@
 // standard library's fused AES-GCM Seal gives a span's ciphertext and its
 // GHASH. Opening cannot do that (GCM hashes the ciphertext, and a Seal over
 // ciphertext hashes the plaintext it makes): it takes AES-CTR and GHASH in
-// two passes. The legacy keyrings' RFC 3394 unwrap (cse_legacy_keys.go) is
+// two passes.
+//
+// GCM's keystream is addressed by block and GHASH is linear, so a message
+// can also be handled in pieces (Encrypter.Piece, Decrypter.Piece): spans
+// starting at block edges, each sealed or opened on its own goroutine with
+// its GHASH state from zero, joined in order afterwards by one
+// multiplication by H^(blocks) each. Multipart uploads and parallel ranged
+// downloads use them, so parts need not be encrypted or decrypted in order
+// and each byte is handled once, where it arrives. The legacy keyrings' RFC 3394 unwrap (cse_legacy_keys.go) is
 // by hand too: neither the standard library nor golang.org/x/crypto has
 // AES key wrap.
 //

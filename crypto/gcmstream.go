@@ -26,6 +26,10 @@ const (
 // ErrTooLong is returned when content exceeds what one AES-GCM message may hold.
 var ErrTooLong = errors.New("content longer than AES-GCM allows (2^36-32 bytes)")
 
+// errAfterLastBlock: content after a piece that ended mid-block, which only
+// the message's last piece may.
+var errAfterLastBlock = errors.New("GCM: content after the message's last partial block")
+
 // gcmStream is one AES-GCM message processed incrementally: crypto/cipher's
 // AES-CTR for the keystream and gcmHash for the tag. Output is identical
 // to crypto/cipher's GCM with a 12-byte nonce and 16-byte tag.
@@ -49,6 +53,9 @@ type gcmStream struct {
 	lhNon  [16]byte    // L(a 16-byte nonce)·H
 	ks     [16]byte    // keystream of the block n is in, when n is mid-block
 	scr    [32]byte    // a block and its tag, when the caller's buffer has no room
+
+	start uint64 // where a piece (see piece) starts; 0 for a whole message
+	ended bool   // a piece ending mid-block was joined: nothing may follow
 }
 
 // newGCMStream starts a GCM message under key (16, 24 or 32 bytes) with a
@@ -82,6 +89,9 @@ func newGCMStream(key, nonce, aad []byte) (*gcmStream, error) {
 
 // grow accounts for n more bytes of content.
 func (s *gcmStream) grow(n int) error {
+	if s.ended && n > 0 {
+		return errAfterLastBlock
+	}
 	if uint64(n) > gcmMaxPlaintext-s.n {
 		return ErrTooLong
 	}
@@ -214,6 +224,61 @@ func (s *gcmStream) open(dst, src []byte) error {
 	}
 	s.gh.write(src)
 	s.ctr.XORKeyStream(dst, src)
+	return nil
+}
+
+// piece returns a stream for the span of this message that starts at
+// byte off (a multiple of 16), to be sealed or opened on its own, in
+// parallel with other pieces, and then joined in order (join). Its
+// keystream starts at the message's counter block for off, and its GHASH
+// state starts from zero: GHASH is linear, so a span's contribution to the
+// message's GHASH is its own Horner state times H^(blocks after it), which
+// join applies. The piece shares the message's AES block (read-only).
+// Like seal on the whole message, seal on a piece borrows (and restores)
+// the 16 bytes after the span it is given when the slice's capacity has
+// them: pieces sealed at the same time into one buffer need clipped slices
+// (buf[a:b:b]).
+func (s *gcmStream) piece(off uint64) (*gcmStream, error) {
+	if off%16 != 0 {
+		return nil, fmt.Errorf("GCM piece at byte %d: not a multiple of 16", off)
+	}
+	if off > gcmMaxPlaintext {
+		return nil, ErrTooLong
+	}
+	if s.block == nil {
+		return nil, ErrWipedKey
+	}
+	gh, err := newGCMHash(s.block)
+	if err != nil {
+		return nil, err
+	}
+	p := &gcmStream{gh: gh, block: s.block, nonce: s.nonce, n: off, start: off}
+	var ctr [16]byte
+	copy(ctr[:], s.nonce[:])
+	binary.BigEndian.PutUint32(ctr[12:], uint32(2+off/16))
+	p.ctr = cipher.NewCTR(s.block, ctr[:])
+	return p, nil
+}
+
+// join absorbs piece p, which must start where this stream is (s.n), into
+// its GHASH, as if p's content had gone through s, and wipes p. Only the
+// message's last piece may end mid-block.
+func (s *gcmStream) join(p *gcmStream) error {
+	if p.start != s.n || s.n%16 != 0 || s.ended {
+		return fmt.Errorf("GCM: piece at byte %d joined at byte %d", p.start, s.n)
+	}
+	defer p.wipe()
+	if p.n == p.start {
+		return nil
+	}
+	s.gh.flushBlocks()
+	p.gh.flushBlocks() // a partial last block is zero-padded, as GCM pads C
+	s.gh.z = s.gh.powMul((p.n-p.start+15)/16, &s.gh.z)
+	for i := range s.gh.z {
+		s.gh.z[i] ^= p.gh.z[i]
+	}
+	s.n = p.n
+	s.ended = s.n%16 != 0
 	return nil
 }
 

@@ -195,7 +195,9 @@ func (c *PutCmd) Run(ctx context.Context, g *Globals) error {
 		fmt.Fprintf(w, "upload: %s to s3://%s/%s\n", c.File, r.Bucket, r.Key)
 		if cs := r.ClientSide; cs != nil {
 			fmt.Fprintf(w, "  %s, encrypted locally: S3 holds %s of ciphertext\n", cs.Summary(), humanSize(cs.CiphertextSize))
-			fmt.Fprintf(w, "  context %s\n", contextText(cs.Context))
+			if len(cs.Context) > 0 {
+				fmt.Fprintf(w, "  context %s\n", contextText(cs.Context))
+			}
 		}
 		fmt.Fprintf(w, "  %s, %s in %s (%s)\n", r.EncryptionSummary(), humanSize(r.Size), r.Duration.Round(1e6), rate(r.Size, r.Duration))
 		for _, n := range r.Ignored {

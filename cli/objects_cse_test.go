@@ -255,7 +255,14 @@ func TestClientSideRawKeyringVerbs(t *testing.T) {
 			t.Fatalf("head %s:\n%s", c.name, r.Stdout)
 		}
 	}
-	r := sandboxtest.CLI(t, "--data", dir, "get", "s3://files/rsa", filepath.Join(t.TempDir(), "o"), "--rsa-key", pubFile)
+	// Without --context a raw keyring's envelope carries no context (V3
+	// with a raw key has no aws:x-amz-cek-alg entry): put says nothing of
+	// one rather than print an empty "context" line.
+	r := sandboxtest.CLI(t, "--data", dir, "put", src, "s3://files/noctx", "--client-side", "--wrapping-key", aesFile)
+	if r.Code != 0 || strings.Contains(r.Stdout, "context \n") || strings.Contains(r.Stdout, "context\n") {
+		t.Fatalf("put without --context: code %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	r = sandboxtest.CLI(t, "--data", dir, "get", "s3://files/rsa", filepath.Join(t.TempDir(), "o"), "--rsa-key", pubFile)
 	if r.Code != 2 || !strings.Contains(r.Stderr, "needs the private key") {
 		t.Fatalf("get with a public key: code %d\n%s", r.Code, r.Stderr)
 	}

@@ -420,6 +420,14 @@ func explain(e *Error, msg string, h Hint) {
 		e.What = obj + " is encrypted with SSE-C and the request carried no key"
 		e.Why = "S3 keeps no SSE-C key (on AWS, only a salted HMAC of it); every read must send the key again"
 		e.Fix = "Pass the object's key with --sse-c-key FILE"
+	case strings.Contains(msg, "encryption parameters are not applicable to this object"),
+		e.Status == 400 && e.Code == "" && h.UsedSSEC && h.Key != "" && !h.Write:
+		// A read with SSE-C key headers of an object that is not SSE-C:
+		// GET says so, HEAD answers a bare 400.
+		e.Kind = KindInvalidRequest
+		e.What = obj + " is not encrypted with SSE-C, but the request carried an SSE-C key"
+		e.Why = "S3 refuses SSE-C key headers on a read of an object stored with SSE-S3, SSE-KMS or DSSE-KMS (a HEAD says only 400 Bad Request)"
+		e.Fix = "Leave out the SSE-C key (--sse-c-key; for reencrypt --source-sse-c-key); s3crypt head " + obj + " shows how it is encrypted"
 	case e.Code == "AccessDenied" && strings.Contains(msg, "explicit deny in a resource-based policy"):
 		e.Kind = KindAccessDenied
 		e.Why = "a Deny statement of the bucket's policy matches this request (its condition keys test the request's headers: a policy that requires SSE-KMS refuses an upload without --sse aws:kms even when the bucket default would encrypt it)"

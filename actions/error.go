@@ -428,6 +428,13 @@ func explain(e *Error, msg string, h Hint) {
 		e.What = obj + " is not encrypted with SSE-C, but the request carried an SSE-C key"
 		e.Why = "S3 refuses SSE-C key headers on a read of an object stored with SSE-S3, SSE-KMS or DSSE-KMS (a HEAD says only 400 Bad Request)"
 		e.Fix = "Leave out the SSE-C key (--sse-c-key; for reencrypt --source-sse-c-key); s3crypt head " + obj + " shows how it is encrypted"
+	case e.Code == "InvalidArgument" && strings.Contains(msg, "encryption method specified is not supported"):
+		// AWS's words for an SSE value it does not know; an engine answers
+		// so for a mode it lacks (SeaweedFS for DSSE-KMS).
+		e.Kind = KindInvalidRequest
+		e.What = "this endpoint does not support the server-side encryption the request asked for"
+		e.Why = "it answered \"" + msg + "\": AWS S3 supports SSE-S3, SSE-KMS, DSSE-KMS and SSE-C, but an S3-compatible engine may support only some of them"
+		e.Fix = "See which modes it supports with s3crypt endpoint check, and choose one of those"
 	case e.Code == "AccessDenied" && strings.Contains(msg, "explicit deny in a resource-based policy"):
 		e.Kind = KindAccessDenied
 		e.Why = "a Deny statement of the bucket's policy matches this request (its condition keys test the request's headers: a policy that requires SSE-KMS refuses an upload without --sse aws:kms even when the bucket default would encrypt it)"

@@ -40,6 +40,7 @@ func TestDiagnoseSetsKind(t *testing.T) {
 		{"HEAD with a wrong SSE-C key", apiErr(403, "Forbidden", ""), Hint{Bucket: "b", Key: "k", UsedSSEC: true}, KindSSECWrongKey, "does not match"},
 		{"HEAD with an SSE-C key of an object that is not SSE-C", apiErr(400, "BadRequest", ""), Hint{Bucket: "b", Key: "k", UsedSSEC: true}, KindInvalidRequest, "not encrypted with SSE-C"},
 		{"GET with an SSE-C key of an object that is not SSE-C", apiErr(400, "InvalidRequest", "The encryption parameters are not applicable to this object."), Hint{Bucket: "b", Key: "k", UsedSSEC: true}, KindInvalidRequest, "Leave out the SSE-C key"},
+		{"an engine without DSSE-KMS", apiErr(400, "InvalidArgument", "The encryption method specified is not supported"), Hint{Bucket: "b", Key: "k", KMSKey: "k1", Write: true}, KindInvalidRequest, "endpoint does not support"},
 		{"SSE-C blocked", apiErr(403, "AccessDenied", "SSE-C is blocked for this bucket"), Hint{Bucket: "b", Key: "k", UsedSSEC: true, Write: true}, KindSSECBlocked, "--allow-sse-c"},
 		{"SSE-C key not 32 bytes", apiErr(400, "InvalidArgument", "The secret key was invalid for the specified algorithm."), Hint{Bucket: "b", Key: "k", UsedSSEC: true, Write: true}, KindSSECBadKey, "32"},
 		{"key disabled via S3", apiErr(400, "KMS.DisabledException", "arn:aws:kms:us-east-1:0:key/x is disabled."), Hint{KMSKey: "x"}, KindKeyDisabled, "enable-key"},

@@ -28,7 +28,8 @@ func TestPutOffersTheTablesModes(t *testing.T) {
 	f := t.TempDir() + "/f.txt"
 	writeFile(t, f, "x")
 	r = sandboxtest.CLI(t, "--data", dir, "put", f, "s3://fake-mode/f.txt", "--sse", "fake:seal")
-	if r.Code != 1 || !strings.Contains(r.Stderr, "with fake seal: The encryption method specified is not supported") {
+	if r.Code != 1 || !strings.Contains(r.Stderr, "with fake seal: this endpoint does not support") ||
+		!strings.Contains(r.Stderr, "The encryption method specified is not supported") {
 		t.Fatalf("put --sse fake:seal: exit %d\n%s", r.Code, r.Stderr)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding"
 	"encoding/asn1"
 	"fmt"
 
@@ -182,16 +183,7 @@ func newKeyPair(spec string) (private, public []byte, err error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		pkb, err := pk.MarshalBinary()
-		if err != nil {
-			return nil, nil, err
-		}
-		skb, err := sk.MarshalBinary()
-		if err != nil {
-			return nil, nil, err
-		}
-		pub, err := marshalSPKI(pkix.AlgorithmIdentifier{Algorithm: oidMLKEM[spec]}, pkb)
-		return skb, pub, err
+		return binaryAndSPKI(sk, pk, oidMLKEM[spec])
 	case "ML_KEM_768":
 		dk, err := mlkem.GenerateKey768()
 		if err != nil {
@@ -212,18 +204,24 @@ func newKeyPair(spec string) (private, public []byte, err error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		pkb, err := pk.MarshalBinary()
-		if err != nil {
-			return nil, nil, err
-		}
-		skb, err := sk.MarshalBinary()
-		if err != nil {
-			return nil, nil, err
-		}
-		pub, err := marshalSPKI(pkix.AlgorithmIdentifier{Algorithm: oidMLDSA[spec]}, pkb)
-		return skb, pub, err
+		return binaryAndSPKI(sk, pk, oidMLDSA[spec])
 	}
 	return nil, nil, fmt.Errorf("no key generator for %s", spec)
+}
+
+// binaryAndSPKI returns a circl key pair as KMS keeps it: the private key
+// in its raw encoding and the public key in a SubjectPublicKeyInfo under oid.
+func binaryAndSPKI(priv, pub encoding.BinaryMarshaler, oid asn1.ObjectIdentifier) ([]byte, []byte, error) {
+	pkb, err := pub.MarshalBinary()
+	if err != nil {
+		return nil, nil, err
+	}
+	skb, err := priv.MarshalBinary()
+	if err != nil {
+		return nil, nil, err
+	}
+	spki, err := marshalSPKI(pkix.AlgorithmIdentifier{Algorithm: oid}, pkb)
+	return skb, spki, err
 }
 
 func pkcs8AndSPKI(priv, pub any) ([]byte, []byte, error) {

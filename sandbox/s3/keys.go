@@ -29,6 +29,25 @@ func (d dataKeys) wipe() {
 	}
 }
 
+// writeKeys resolves a new object's encryption from the request headers
+// and the bucket default, and makes its data keys: the start shared by
+// PutObject, POST and CreateMultipartUpload. A refusal is published as
+// rejected. On success the caller wipes choice.ssec and keys.
+func (s *Server) writeKeys(q *request, b store.Bucket) (writeChoice, store.Encryption, dataKeys, error) {
+	choice, err := resolveWrite(q, b, q.r.Header)
+	if err != nil {
+		s.rejected(q, err)
+		return writeChoice{}, store.Encryption{}, nil, err
+	}
+	enc, keys, err := s.newDataKeys(q, q.bucket, q.key, choice)
+	if err != nil {
+		choice.ssec.wipe()
+		s.rejected(q, err)
+		return writeChoice{}, store.Encryption{}, nil, err
+	}
+	return choice, enc, keys, nil
+}
+
 // newDataKeys makes the data key(s) for a new object under choice c and
 // returns them with the encryption record that stores them wrapped.
 func (s *Server) newDataKeys(q *request, bucket, key string, c writeChoice) (store.Encryption, dataKeys, error) {

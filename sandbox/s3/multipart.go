@@ -27,17 +27,11 @@ func (s *Server) createUpload(q *request) error {
 	if err := checkUserMeta(q.r.Header); err != nil {
 		return err
 	}
-	choice, err := resolveWrite(q, b, q.r.Header)
+	choice, enc, keys, err := s.writeKeys(q, b)
 	if err != nil {
-		s.rejected(q, err)
 		return err
 	}
 	defer choice.ssec.wipe()
-	enc, keys, err := s.newDataKeys(q, q.bucket, q.key, choice)
-	if err != nil {
-		s.rejected(q, err)
-		return err
-	}
 	keys.wipe()
 	s.publishWipe(q, enc)
 	alg := strings.ToUpper(q.r.Header.Get("x-amz-checksum-algorithm"))

@@ -139,17 +139,11 @@ func (s *Server) putObject(q *request) error {
 		return err
 	}
 	body := io.Reader(&capReader{r: q.auth.Body, left: maxSinglePut})
-	choice, err := resolveWrite(q, b, q.r.Header)
+	choice, enc, keys, err := s.writeKeys(q, b)
 	if err != nil {
-		s.rejected(q, err)
 		return err
 	}
 	defer choice.ssec.wipe()
-	enc, keys, err := s.newDataKeys(q, q.bucket, q.key, choice)
-	if err != nil {
-		s.rejected(q, err)
-		return err
-	}
 	alg := checksumAlgorithm(q)
 	storeAlg := alg
 	if storeAlg == "" {

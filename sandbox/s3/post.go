@@ -273,17 +273,11 @@ func postCondition(raw json.RawMessage, form postForm, bucket string, covered ma
 // storePost encrypts and stores the file as PutObject would, then answers
 // as success_action_status / success_action_redirect ask.
 func (s *Server) storePost(q *request, b store.Bucket, file io.Reader, form postForm, lr lengthRange) error {
-	choice, err := resolveWrite(q, b, q.r.Header)
+	choice, enc, keys, err := s.writeKeys(q, b)
 	if err != nil {
-		s.rejected(q, err)
 		return err
 	}
 	defer choice.ssec.wipe()
-	enc, keys, err := s.newDataKeys(q, q.bucket, q.key, choice)
-	if err != nil {
-		s.rejected(q, err)
-		return err
-	}
 	limit := int64(maxSinglePut)
 	if lr.set {
 		limit = min(limit, lr.max)

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/s3crypt/s3crypt/keyflow"
 	"github.com/s3crypt/s3crypt/sandbox/store"
 )
 
@@ -89,16 +88,11 @@ func (s *Server) getObjectAttributes(q *request) error {
 	if err != nil {
 		return err
 	}
-	ck, err := checkReadKey(q, o.Encryption, plainPrefix)
+	ck, err := s.checkedReadKey(q, o)
 	if err != nil {
-		s.readRejected(q, o, err)
 		return err
 	}
-	if ck != nil {
-		ck.wipe()
-		s.publish(q, keyflow.Event{Op: keyflow.OpSSECKeyChecked, Mode: ModeSSEC, VersionID: o.VersionID,
-			Detail: "S3 checked the customer key: its salted HMAC matches the one stored"})
-	}
+	ck.wipe() // the key is checked; attributes need no decryption
 	if err := checkConditions(q.r, o); err != nil {
 		return err
 	}

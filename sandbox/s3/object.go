@@ -365,22 +365,34 @@ func deleteMarkerError(q *request, o store.Object, version string, err error) er
 	return err
 }
 
+// checkedReadKey checks a read's SSE-C headers (checkReadKey) against o,
+// publishes a refusal as readRejected and a match as OpSSECKeyChecked,
+// the same for GET, HEAD and GetObjectAttributes. The caller wipes the key
+// (nil unless o is SSE-C).
+func (s *Server) checkedReadKey(q *request, o store.Object) (*customerKey, error) {
+	ck, err := checkReadKey(q, o.Encryption, plainPrefix)
+	if err != nil {
+		s.readRejected(q, o, err)
+		return nil, err
+	}
+	if ck != nil {
+		s.publish(q, keyflow.Event{Op: keyflow.OpSSECKeyChecked, Mode: ModeSSEC, VersionID: o.VersionID,
+			Detail: "S3 checked the customer key: its salted HMAC matches the one stored"})
+	}
+	return ck, nil
+}
+
 func (s *Server) getObject(q *request, head bool) error {
 	o, release, err := s.lookupObject(q, q.bucket, q.key, q.q.Get("versionId"))
 	defer release()
 	if err != nil {
 		return err
 	}
-	ck, err := checkReadKey(q, o.Encryption, plainPrefix)
+	ck, err := s.checkedReadKey(q, o)
 	if err != nil {
-		s.readRejected(q, o, err)
 		return err
 	}
 	defer ck.wipe()
-	if o.Encryption.Mode == ModeSSEC {
-		s.publish(q, keyflow.Event{Op: keyflow.OpSSECKeyChecked, Mode: ModeSSEC, VersionID: o.VersionID,
-			Detail: "S3 checked the customer key: its salted HMAC matches the one stored"})
-	}
 	if err := checkConditions(q.r, o); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"regexp"
 	"strings"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -27,7 +28,8 @@ type Answer struct {
 	Status      int
 	ContentType string
 	// Body is the start of the body (MaxAnswerBody bytes at most), any
-	// SSE-C key the request carried masked.
+	// secret header the request carried (SSE-C key, Authorization) and any
+	// JSON Plaintext value (a KMS data key or plaintext) masked.
 	Body string
 	// SSE is the request's x-amz-server-side-encryption header.
 	SSE string
@@ -37,6 +39,24 @@ type Answer struct {
 func (a *Answer) Error() string { return a.Err.Error() }
 
 func (a *Answer) Unwrap() error { return a.Err }
+
+// plaintextField is a JSON "Plaintext" member, its value possibly cut off
+// at MaxAnswerBody: a KMS endpoint that echoes the request (Encrypt's
+// plaintext) or answers GenerateDataKey with an error status would
+// otherwise put a data key in an error's words.
+var plaintextField = regexp.MustCompile(`("Plaintext"\s*:\s*)("(?:[^"\\]|\\.)*"?|[^,}\s]+)`)
+
+// maskAnswer masks what must not reach an error's words in an answer's body.
+func maskAnswer(body string, req *smithyhttp.Request) string {
+	if req != nil {
+		for name := range secretHeaders {
+			if v := req.Header.Get(name); len(v) >= 8 {
+				body = strings.ReplaceAll(body, v, Masked)
+			}
+		}
+	}
+	return plaintextField.ReplaceAllString(body, `${1}"`+Masked+`"`)
+}
 
 type answerKey struct{}
 
@@ -81,15 +101,12 @@ func answerMiddleware(stack *middleware.Stack) error {
 			}{io.MultiReader(bytes.NewReader(buf[:n]), resp.Body), resp.Body}
 			a := &Answer{Service: awsmiddleware.GetServiceID(ctx), Operation: awsmiddleware.GetOperationName(ctx),
 				Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: string(buf[:n])}
-			if req, ok := in.Request.(*smithyhttp.Request); ok {
+			req, _ := in.Request.(*smithyhttp.Request)
+			if req != nil {
 				a.Endpoint = req.URL.Scheme + "://" + req.URL.Host
 				a.SSE = req.Header.Get("X-Amz-Server-Side-Encryption")
-				for name := range secretHeaders {
-					if v := req.Header.Get(name); len(v) >= 8 {
-						a.Body = strings.ReplaceAll(a.Body, v, Masked)
-					}
-				}
 			}
+			a.Body = maskAnswer(a.Body, req)
 			slot.a = a
 			return out, md, err
 		}), middleware.After)

@@ -17,15 +17,7 @@ func TestEncrypterDecrypterPieces(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, format := range []int{FormatV2, FormatV3} {
 		for _, size := range []int{0, 1, 17, 5<<20 + 9, rng.IntN(3 << 20)} {
-			key, err := RandomKey(32)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, _ := KMSContext(nil, format)
-			e, err := NewEnvelope(format, key, []byte{1, 2, 3}, ctx, int64(size))
-			if err != nil {
-				t.Fatal(err)
-			}
+			key, e := randomEnvelope(t, format, size)
 			pt := randBytes(rng, size)
 			want := stdlibBody(t, key, e, pt)
 			cuts := pieceCuts(rng, size)

@@ -56,10 +56,11 @@ func TestEncrypterDecrypterPieces(t *testing.T) {
 }
 
 // eachPiece runs do on the pieces between cuts, each on its own goroutine
-// in 100 KB steps, then joins them in order.
-func eachPiece(t *testing.T, cuts []int, piece func(int64) (*Piece, error), do func(p *Piece, a, b int) error, join func(*Piece) error) {
+// in 100 KB steps, then joins them in order. P is a *Piece or a
+// *gcmStream piece.
+func eachPiece[P any](t *testing.T, cuts []int, piece func(int64) (P, error), do func(p P, a, b int) error, join func(P) error) {
 	t.Helper()
-	pieces := make([]*Piece, len(cuts)-1)
+	pieces := make([]P, len(cuts)-1)
 	errs := make([]error, len(pieces))
 	var wg sync.WaitGroup
 	for j := range pieces {

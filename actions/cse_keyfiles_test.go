@@ -2,8 +2,6 @@ package actions_test
 
 import (
 	"bytes"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
@@ -25,14 +23,9 @@ func TestKeyringFiles(t *testing.T) {
 	env := xferEnv(t)
 	xferBucket(t, env.Backend, "files", false)
 	dir := t.TempDir()
-	aesKey := make([]byte, 32)
-	_, _ = rand.Read(aesKey)
+	aesKey, rk := rawKeys(t)
 	aesFile := filepath.Join(dir, "wrap.key")
 	if err := os.WriteFile(aesFile, []byte(hex.EncodeToString(aesKey)+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	rk, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
 		t.Fatal(err)
 	}
 	privDER, _ := x509.MarshalPKCS8PrivateKey(rk)

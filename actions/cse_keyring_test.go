@@ -15,6 +15,19 @@ import (
 	s3c "github.com/s3crypt/s3crypt/crypto"
 )
 
+// rawKeys is a random 32-byte AES wrapping key and a 2048-bit RSA key
+// pair, the keys of the raw keyrings.
+func rawKeys(t *testing.T) ([]byte, *rsa.PrivateKey) {
+	t.Helper()
+	aesKey := make([]byte, 32)
+	_, _ = rand.Read(aesKey)
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aesKey, rsaKey
+}
+
 // TestClientSideRawKeyrings round-trips V2 and V3 objects (one PUT and
 // multipart) whose data key a raw AES or RSA keyring wrapped: no KMS
 // request, the envelope says AES/GCM (02) or RSA-OAEP-SHA1 (22) with the
@@ -24,12 +37,7 @@ import (
 func TestClientSideRawKeyrings(t *testing.T) {
 	env := xferEnv(t)
 	xferBucket(t, env.Backend, "raw", false)
-	aesKey := make([]byte, 32)
-	_, _ = rand.Read(aesKey)
-	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	aesKey, rsaKey := rawKeys(t)
 	otherRSA, _ := rsa.GenerateKey(rand.Reader, 2048)
 	md := map[string]string{"key": "laptop-2026"}
 	type ring struct {
@@ -124,7 +132,7 @@ func TestClientSideRawKeyrings(t *testing.T) {
 	}
 	// Both a KMS key and a raw one: refused before anything is sent.
 	src, _ := xferFile(t, 10)
-	_, err, _ = collect(t, env, &actions.Put{File: src, Bucket: "raw", Key: "both",
+	_, err, _ := collect(t, env, &actions.Put{File: src, Bucket: "raw", Key: "both",
 		ClientSide: &actions.ClientSide{KMSKey: "alias/x", AESWrappingKey: s3c.NewKey(aesKey)}})
 	if err == nil || !strings.Contains(err.Error(), "give one way to wrap the data key") {
 		t.Fatalf("two keyrings: %v", err)

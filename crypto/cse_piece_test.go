@@ -17,15 +17,7 @@ func TestEncrypterDecrypterPieces(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, format := range []int{FormatV2, FormatV3} {
 		for _, size := range []int{0, 1, 17, 5<<20 + 9, rng.IntN(3 << 20)} {
-			key, err := RandomKey(32)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, _ := KMSContext(nil, format)
-			e, err := NewEnvelope(format, key, []byte{1, 2, 3}, ctx, int64(size))
-			if err != nil {
-				t.Fatal(err)
-			}
+			key, e := randomEnvelope(t, format, size)
 			pt := randBytes(rng, size)
 			want := stdlibBody(t, key, e, pt)
 			cuts := pieceCuts(rng, size)
@@ -64,10 +56,11 @@ func TestEncrypterDecrypterPieces(t *testing.T) {
 }
 
 // eachPiece runs do on the pieces between cuts, each on its own goroutine
-// in 100 KB steps, then joins them in order.
-func eachPiece(t *testing.T, cuts []int, piece func(int64) (*Piece, error), do func(p *Piece, a, b int) error, join func(*Piece) error) {
+// in 100 KB steps, then joins them in order. P is a *Piece or a
+// *gcmStream piece.
+func eachPiece[P any](t *testing.T, cuts []int, piece func(int64) (P, error), do func(p P, a, b int) error, join func(P) error) {
 	t.Helper()
-	pieces := make([]*Piece, len(cuts)-1)
+	pieces := make([]P, len(cuts)-1)
 	errs := make([]error, len(pieces))
 	var wg sync.WaitGroup
 	for j := range pieces {

@@ -181,15 +181,7 @@ func TestRoundTripSizes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, format := range []int{FormatV2, FormatV3} {
 		for _, size := range []int{0, 1, 15, 16, 17, 4095, 1<<20 + 7} {
-			key, err := RandomKey(32)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, _ := KMSContext(nil, format)
-			e, err := NewEnvelope(format, key, []byte{1, 2, 3}, ctx, int64(size))
-			if err != nil {
-				t.Fatal(err)
-			}
+			key, e := randomEnvelope(t, format, size)
 			pt := randBytes(rng, size)
 			var body bytes.Buffer
 			n, err := Encrypt(&body, iotest.HalfReader(bytes.NewReader(pt)), key, e)
@@ -218,6 +210,22 @@ func TestRoundTripSizes(t *testing.T) {
 }
 
 // stdlibBody computes the expected S3EC body with crypto/cipher's one-shot GCM.
+// randomEnvelope is a random 32-byte content key and a format envelope
+// for a size-byte plaintext (KMS context, a made-up wrapped key).
+func randomEnvelope(t *testing.T, format, size int) (*Key, Envelope) {
+	t.Helper()
+	key, err := RandomKey(32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, _ := KMSContext(nil, format)
+	e, err := NewEnvelope(format, key, []byte{1, 2, 3}, ctx, int64(size))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, e
+}
+
 func stdlibBody(t *testing.T, key *Key, e Envelope, pt []byte) []byte {
 	t.Helper()
 	k, nonce, aad := key.Bytes(), e.IV, []byte(nil)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math/rand/v2"
 	"slices"
-	"sync"
 	"testing"
 )
 
@@ -34,39 +33,27 @@ func TestGCMStreamPieces(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pieces := make([]*gcmStream, len(cuts)-1)
-			var wg sync.WaitGroup
-			errs := make([]error, len(pieces))
-			for j := range pieces {
-				if pieces[j], err = s.piece(uint64(cuts[j])); err != nil {
-					t.Fatal(err)
-				}
-				wg.Go(func() {
-					// Fed in random-sized writes, as a download arrives.
-					// Clipped: seal borrows the 16 bytes after a span
-					// when its capacity has them, and they are the next
-					// piece's.
-					p, r := buf[cuts[j]:cuts[j+1]:cuts[j+1]], rand.New(rand.NewPCG(uint64(i), uint64(j)))
-					for len(p) > 0 && errs[j] == nil {
+			// Fed in random-sized writes, as a download arrives.
+			// Clipped: seal borrows the 16 bytes after a span when its
+			// capacity has them, and they are the next piece's.
+			eachPiece(t, cuts, func(off int64) (*gcmStream, error) { return s.piece(uint64(off)) },
+				func(piece *gcmStream, a, b int) error {
+					p, r := buf[a:b:b], rand.New(rand.NewPCG(uint64(i), uint64(a)))
+					for len(p) > 0 {
 						k := min(len(p), 1+r.IntN(100000))
+						var err error
 						if open {
-							errs[j] = pieces[j].open(p[:k], p[:k])
+							err = piece.open(p[:k], p[:k])
 						} else {
-							errs[j] = pieces[j].seal(p[:k], p[:k])
+							err = piece.seal(p[:k], p[:k])
+						}
+						if err != nil {
+							return err
 						}
 						p = p[k:]
 					}
-				})
-			}
-			wg.Wait()
-			for j, p := range pieces {
-				if errs[j] != nil {
-					t.Fatal(errs[j])
-				}
-				if err := s.join(p); err != nil {
-					t.Fatalf("size %d: join piece %d: %v", size, j, err)
-				}
-			}
+					return nil
+				}, s.join)
 			tag := s.tag()
 			wantBuf := want[:size]
 			if open {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -50,17 +49,11 @@ type trial struct {
 // compare runs each binary rounds times, interleaved (a, b, a, b, …),
 // prints each run as it ends, then a table of medians.
 func compare(bins []binSpec, rounds, runs int, size int64, every time.Duration, keep bool) error {
-	tmux, err := lookTmux()
+	tmux, work, done, err := setup(keep)
 	if err != nil {
 		return err
 	}
-	work, err := os.MkdirTemp("", "s3crypt-tuibench-")
-	if err != nil {
-		return fmt.Errorf("make a work directory: %w", err)
-	}
-	if !keep {
-		defer os.RemoveAll(work)
-	}
+	defer done()
 	for i := range bins {
 		if bins[i].path == "" {
 			fmt.Println("building s3crypt…")

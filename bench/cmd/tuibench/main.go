@@ -66,17 +66,11 @@ func command(bin, dir string) string {
 }
 
 func run(bin string, runs int, size int64, every time.Duration, keep bool) error {
-	tmux, err := lookTmux()
+	tmux, work, done, err := setup(keep)
 	if err != nil {
 		return err
 	}
-	work, err := os.MkdirTemp("", "s3crypt-tuibench-")
-	if err != nil {
-		return fmt.Errorf("make a work directory: %w", err)
-	}
-	if !keep {
-		defer os.RemoveAll(work)
-	}
+	defer done()
 	if bin == "" {
 		fmt.Println("building s3crypt…")
 		if bin, err = testtool.Build(work); err != nil {
@@ -112,6 +106,22 @@ func run(bin string, runs int, size int64, every time.Duration, keep bool) error
 }
 
 // lookTmux is tmux's path.
+// setup finds tmux and makes the work directory; done removes it unless
+// keep.
+func setup(keep bool) (tmux, work string, done func(), err error) {
+	if tmux, err = lookTmux(); err != nil {
+		return "", "", nil, err
+	}
+	if work, err = os.MkdirTemp("", "s3crypt-tuibench-"); err != nil {
+		return "", "", nil, fmt.Errorf("make a work directory: %w", err)
+	}
+	done = func() {}
+	if !keep {
+		done = func() { _ = os.RemoveAll(work) }
+	}
+	return tmux, work, done, nil
+}
+
 func lookTmux() (string, error) {
 	tmux, err := exec.LookPath("tmux")
 	if err != nil {
